@@ -1,0 +1,55 @@
+// The one event union that flows from the Session to every front end (Ink, plain text, JSONL).
+import type { CellStatus, SandboxState } from '../sandbox/types.js';
+import type { ManifestEntry } from '../store/types.js';
+import type { Usage } from '../llm/types.js';
+
+export interface UsageTotals extends Usage {
+  /** USD, when the model's price is known. */
+  costUsd?: number;
+}
+
+export type SessionEvent =
+  | { type: 'session_start'; sessionId: string; model: string; outDir: string }
+  | { type: 'sandbox_state'; state: SandboxState }
+  | { type: 'turn_start'; turn: number }
+  | { type: 'text_delta'; turn: number; text: string }
+  | { type: 'reasoning_delta'; turn: number; text: string }
+  /** The assistant's complete text for this model call (may be empty when it only called tools). */
+  | { type: 'text'; turn: number; text: string }
+  | { type: 'code_start'; turn: number; callId: string }
+  | { type: 'code_delta'; turn: number; callId: string; text: string }
+  | { type: 'code_end'; turn: number; callId: string; code: string }
+  /** Confirm mode: the front end must answer through the approval callback. */
+  | { type: 'approval_request'; turn: number; callId: string; code: string }
+  | { type: 'cell_start'; turn: number; callId: string }
+  | { type: 'cell_output'; turn: number; callId: string; stream: 'stdout' | 'stderr'; text: string }
+  | { type: 'cell_result'; turn: number; callId: string; text: string }
+  | { type: 'cell_image'; turn: number; callId: string; mime: 'image/png'; data: Buffer; width: number; height: number; file?: ManifestEntry }
+  | { type: 'cell_error'; turn: number; callId: string; ename: string; evalue: string; traceback: string[] }
+  | { type: 'file_saved'; turn: number; callId: string; file: ManifestEntry; base64?: string }
+  | {
+      type: 'cell_end';
+      turn: number;
+      callId: string;
+      status: CellStatus | 'skipped';
+      durationMs: number;
+      stateLost: boolean;
+      message?: string;
+      /** What the model was given back for this call (capped head+tail, traceback, file names). */
+      modelView: string;
+    }
+  | { type: 'usage'; turn: number; usage: UsageTotals; session: UsageTotals }
+  | { type: 'notice'; level: 'info' | 'warn'; text: string }
+  | { type: 'error'; kind: string; message: string; fix?: string }
+  | {
+      type: 'done';
+      status: 'ok' | 'error' | 'max_turns' | 'budget' | 'cancelled';
+      answer: string;
+      usage: UsageTotals;
+      files: ManifestEntry[];
+    };
+
+/** Compile-time guard for exhaustive switches over SessionEvent (and other unions). */
+export function unreachable(value: never): never {
+  throw new Error(`unhandled event: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,71 @@
+// The model client contract: a stream of typed events from one chat completion.
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+
+export type ChatMessage = ChatCompletionMessageParam;
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+/** A tool call whose arguments arrived completely and parsed. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** Raw JSON arguments as the model sent them. */
+  arguments: string;
+  /** The `code` argument of the python tool, when present. */
+  code?: string;
+}
+
+export type ModelEvent =
+  | { type: 'text_delta'; text: string }
+  | { type: 'reasoning_delta'; text: string }
+  | { type: 'tool_call_start'; index: number; id: string; name: string }
+  /** New characters of the python tool's `code` argument, decoded from the partial JSON. */
+  | { type: 'code_delta'; index: number; id: string; text: string }
+  | { type: 'tool_call_end'; index: number; call: ToolCall }
+  | { type: 'usage'; usage: Usage }
+  | { type: 'finish'; reason: string; text: string; toolCalls: ToolCall[] };
+
+export interface StreamRequest {
+  model: string;
+  messages: ChatMessage[];
+  signal?: AbortSignal;
+}
+
+export interface ModelClient {
+  /**
+   * Streams one completion. Ends with exactly one `finish` event on success. A stream that dies
+   * mid-way throws ModelError('stream_dropped') and never yields `tool_call_end` for a partial call.
+   */
+  stream(request: StreamRequest): AsyncGenerator<ModelEvent>;
+  /** Model ids the server offers (for "unknown model" messages); empty when it cannot tell. */
+  listModels(signal?: AbortSignal): Promise<string[]>;
+}
+
+export type ModelErrorKind =
+  | 'no_api_key'
+  | 'auth'
+  | 'unknown_model'
+  | 'rate_limit'
+  | 'connection'
+  | 'server'
+  | 'timeout'
+  | 'stream_dropped'
+  | 'bad_request'
+  | 'aborted';
+
+/** A model failure with a message and a fix written for the user. */
+export class ModelError extends Error {
+  constructor(
+    readonly kind: ModelErrorKind,
+    message: string,
+    readonly fix: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}

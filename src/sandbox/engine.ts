@@ -1,0 +1,82 @@
+// Connects to the Docker engine (honouring DOCKER_HOST) and explains clearly when there is none.
+import Docker from 'dockerode';
+import { SandboxError } from './types.js';
+
+export interface EngineInfo {
+  endpoint: string;
+  version: string;
+  apiVersion: string;
+  os: string;
+  runtimes: string[];
+}
+
+/** Where we will look for the engine, in the user's words. */
+export function describeEndpoint(env: NodeJS.ProcessEnv = process.env): string {
+  const host = env.DOCKER_HOST?.trim();
+  if (host) return host;
+  return 'unix:///var/run/docker.sock';
+}
+
+/** A dockerode client for DOCKER_HOST (unix, tcp with DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, ssh) or the default socket. */
+export function createDocker(env: NodeJS.ProcessEnv = process.env): Docker {
+  // docker-modem reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH itself when given no options.
+  if (env.DOCKER_HOST?.trim()) return new Docker();
+  return new Docker({ socketPath: '/var/run/docker.sock' });
+}
+
+export function noEngineError(cause: unknown, env: NodeJS.ProcessEnv = process.env): SandboxError {
+  const endpoint = describeEndpoint(env);
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new SandboxError(
+    `cannot reach a Docker engine at ${endpoint} (${detail})`,
+    'Start Docker (e.g. `sudo systemctl start docker`, or `dockerd &` as root; Docker Desktop on macOS/Windows), ' +
+      'or point DOCKER_HOST at a running engine — for Podman: ' +
+      '`export DOCKER_HOST=unix://$XDG_RUNTIME_DIR/podman/podman.sock` after `podman system service --time=0 &`.',
+    'no_engine',
+  );
+}
+
+/** Pings the engine with a short timeout; throws SandboxError('no_engine') with a fix when unreachable. */
+export async function connectEngine(env: NodeJS.ProcessEnv = process.env, timeoutMs = 5000): Promise<{ docker: Docker; info: EngineInfo }> {
+  const docker = createDocker(env);
+  try {
+    const version = await withTimeout(docker.version(), timeoutMs, 'the engine did not answer within ' + timeoutMs + ' ms');
+    let runtimes: string[] = [];
+    try {
+      const info = (await withTimeout(docker.info(), timeoutMs, 'info timed out')) as { Runtimes?: Record<string, unknown> };
+      runtimes = Object.keys(info.Runtimes ?? {});
+    } catch {
+      // info is optional (some Podman versions answer it slowly); version already proved the engine is there
+    }
+    return {
+      docker,
+      info: {
+        endpoint: describeEndpoint(env),
+        version: String(version.Version ?? 'unknown'),
+        apiVersion: String(version.ApiVersion ?? 'unknown'),
+        os: `${version.Os ?? '?'}/${version.Arch ?? '?'}`,
+        runtimes,
+      },
+    };
+  } catch (err) {
+    if (err instanceof SandboxError) throw err;
+    throw noEngineError(err, env);
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(message)), ms);
+    timer.unref?.();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}

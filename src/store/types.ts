@@ -1,0 +1,21 @@
+// Rows of the outputs manifest: the columns of an outputs table, so a database can take them as-is.
+
+export interface ManifestEntry {
+  /** Stable id, e.g. "f_3k9x2a". */
+  id: string;
+  /** Session id the file belongs to (empty for `exec`). */
+  session: string;
+  /** Turn (agent) or cell number (exec) that produced it. */
+  turn: number;
+  /** File name as saved on the host (after collision renaming). */
+  name: string;
+  /** Name the code gave it inside the sandbox, relative to /mnt/data. */
+  source: string;
+  mime: string;
+  /** Absolute host path. */
+  path: string;
+  size: number;
+  sha256: string;
+  /** ISO 8601. */
+  created_at: string;
+}
