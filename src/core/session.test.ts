@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { Session, type FileSink } from './session.js';
+import type { ModelClient, ModelEvent, StreamRequest } from '../llm/types.js';
+import { ModelError } from '../llm/types.js';
+import type { CellResult, RunOptions, Sandbox, SandboxState } from '../sandbox/types.js';
+import type { ManifestEntry } from '../store/types.js';
+import type { SessionEvent } from './events.js';
+
+/** A model replaced by canned event scripts, one per call; records what it was sent. */
+function fakeModel(replies: ModelEvent[][]): ModelClient & { requests: StreamRequest[] } {
+  const requests: StreamRequest[] = [];
+  return {
+    requests,
+    async *stream(req) {
+      requests.push(structuredClone({ ...req, signal: undefined }));
+      const script = replies.shift();
+      if (!script) throw new ModelError('server', 'no more replies', 'fix the test');
+      for (const ev of script) yield ev;
+    },
+    async listModels() {
+      return [];
+    },
+  };
+}
+
+function codeReply(id: string, code: string): ModelEvent[] {
+  return [
+    { type: 'tool_call_start', index: 0, id, name: 'python' },
+    { type: 'code_delta', index: 0, id, text: code.slice(0, 3) },
+    { type: 'code_delta', index: 0, id, text: code.slice(3) },
+    { type: 'tool_call_end', index: 0, call: { id, name: 'python', arguments: JSON.stringify({ code }), code } },
+    { type: 'usage', usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15 } },
+    { type: 'finish', reason: 'tool_calls', text: '', toolCalls: [{ id, name: 'python', arguments: JSON.stringify({ code }), code }] },
+  ];
+}
+function textReply(text: string): ModelEvent[] {
+  return [
+    { type: 'text_delta', text },
+    { type: 'finish', reason: 'stop', text, toolCalls: [] },
+  ];
+}
+
+/** A scripted stand-in for the Docker sandbox (the real one is covered by test/sandbox and test/e2e). */
+class ScriptedSandbox implements Sandbox {
+  id = 'fake';
+  state: SandboxState = 'stopped';
+  ran: string[] = [];
+  constructor(private readonly behave: (code: string, opts: RunOptions) => Promise<CellResult>) {}
+  async start() {
+    this.state = 'ready';
+  }
+  async run(code: string, opts: RunOptions = {}) {
+    this.ran.push(code);
+    this.state = 'running';
+    const r = await this.behave(code, opts);
+    this.state = 'ready';
+    return r;
+  }
+  async interrupt() {}
+  async restart() {}
+  async upload() {}
+  async close() {
+    this.state = 'stopped';
+  }
+}
+
+function memoryFiles(): FileSink & { saved: ManifestEntry[] } {
+  const saved: ManifestEntry[] = [];
+  return {
+    saved,
+    outDir: '/tmp/out',
+    async save(f) {
+      const entry: ManifestEntry = { id: `f${saved.length}`, session: 's', turn: f.turn, name: f.source, source: f.source, mime: f.mime ?? 'application/octet-stream', path: `/tmp/out/${f.source}`, size: f.data.length, sha256: '', created_at: '' };
+      saved.push(entry);
+      return entry;
+    },
+    list() {
+      return saved;
+    },
+  };
+}
+
+const ok = (over: Partial<CellResult> = {}): CellResult => ({ status: 'ok', count: 1, durationMs: 3, stateLost: false, ...over });
+
+async function collect(gen: AsyncGenerator<SessionEvent>): Promise<SessionEvent[]> {
+  const out: SessionEvent[] = [];
+  for await (const e of gen) out.push(e);
+  return out;
+}
+
+function newSession(model: ModelClient, sandbox: Sandbox, extra: Partial<ConstructorParameters<typeof Session>[0]> = {}) {
+  return new Session({ client: model, sandbox, files: memoryFiles(), model: 'm', systemPrompt: 'sys', maxTurns: 5, modelOutputChars: 200, ...extra });
+}
+
+describe('Session', () => {
+  it('runs a tool call, streams its events in order and feeds the result back to the model', async () => {
+    const model = fakeModel([codeReply('c1', 'print(6*7)'), textReply('The answer is 42.')]);
+    const sandbox = new ScriptedSandbox(async (_code, opts) => {
+      opts.onEvent?.({ type: 'stdout', text: '42\n' });
+      opts.onEvent?.({ type: 'file', file: { name: 'out.csv', data: Buffer.from('a,b\n'), sha256: '' } });
+      return ok();
+    });
+    const events = await collect(newSession(model, sandbox).send('what is 6*7?'));
+    const types = events.map((e) => e.type);
+    expect(types).toEqual([
+      'turn_start', 'code_start', 'code_delta', 'code_delta', 'code_end', 'usage', 'text',
+      'sandbox_state', 'cell_start', 'sandbox_state', 'cell_output', 'file_saved', 'sandbox_state', 'cell_end',
+      'text_delta', 'text', 'done',
+    ]);
+    expect(sandbox.ran).toEqual(['print(6*7)']);
+    const toolMsg = model.requests[1]!.messages.at(-1)!;
+    expect(toolMsg).toMatchObject({ role: 'tool', tool_call_id: 'c1' });
+    expect(String(toolMsg.content)).toContain('42');
+    expect(String(toolMsg.content)).toContain('/mnt/data/out.csv');
+    const done = events.at(-1)!;
+    expect(done).toMatchObject({ type: 'done', status: 'ok', answer: 'The answer is 42.' });
+  });
+
+  it('caps what the model reads but not what the user sees', async () => {
+    const big = 'x'.repeat(10_000);
+    const model = fakeModel([codeReply('c1', 'print("x"*10000)'), textReply('done')]);
+    const sandbox = new ScriptedSandbox(async (_c, o) => {
+      o.onEvent?.({ type: 'stdout', text: big });
+      return ok();
+    });
+    const events = await collect(newSession(model, sandbox).send('go'));
+    const shown = events.filter((e) => e.type === 'cell_output').map((e) => (e as { text: string }).text).join('');
+    expect(shown.length).toBe(10_000);
+    const toolMsg = String(model.requests[1]!.messages.at(-1)!.content);
+    expect(toolMsg.length).toBeLessThan(400);
+    expect(toolMsg).toContain('omitted');
+  });
+
+  it('turns a model failure into an error event and a done with status error', async () => {
+    const model = fakeModel([]);
+    const events = await collect(newSession(model, new ScriptedSandbox(async () => ok())).send('hi'));
+    expect(events.find((e) => e.type === 'error')).toMatchObject({ kind: 'model_server', fix: 'fix the test' });
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'error' });
+  });
+
+  it('stops at max turns', async () => {
+    const model = fakeModel([codeReply('a', '1'), codeReply('b', '2'), codeReply('c', '3')]);
+    const events = await collect(newSession(model, new ScriptedSandbox(async () => ok()), { maxTurns: 2 }).send('loop'));
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'max_turns' });
+  });
+
+  it('stops when the budget is exceeded and answers every pending tool call', async () => {
+    const model = fakeModel([codeReply('a', '1')]);
+    const s = newSession(model, new ScriptedSandbox(async () => ok()), { budgetUsd: 0.0001, price: () => 0.01 });
+    const events = await collect(s.send('spend'));
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'budget' });
+    expect(s.conversation().at(-1)).toMatchObject({ role: 'tool', tool_call_id: 'a' });
+  });
+
+  it('asks for approval in confirm mode and tells the model when a cell was skipped', async () => {
+    const model = fakeModel([codeReply('c1', 'rm_everything()'), textReply('ok, skipped')]);
+    const sandbox = new ScriptedSandbox(async () => ok());
+    const asked: string[] = [];
+    const s = newSession(model, sandbox, { confirm: true, approve: async (r) => (asked.push(r.code), { action: 'skip' }) });
+    const events = await collect(s.send('do it'));
+    expect(asked).toEqual(['rm_everything()']);
+    expect(sandbox.ran).toEqual([]);
+    expect(events.find((e) => e.type === 'cell_end')).toMatchObject({ status: 'skipped' });
+    expect(String(model.requests[1]!.messages.at(-1)!.content)).toMatch(/chose not to run/);
+  });
+
+  it('undo drops the last exchange', async () => {
+    const model = fakeModel([textReply('one'), textReply('two')]);
+    const s = newSession(model, new ScriptedSandbox(async () => ok()));
+    await collect(s.send('first'));
+    await collect(s.send('second'));
+    expect(s.undo()).toBe(true);
+    expect(s.conversation().map((m) => m.content)).toEqual(['first', 'one']);
+  });
+});
