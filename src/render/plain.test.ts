@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { PlainRenderer } from './plain.js';
+import type { SessionEvent } from '../core/events.js';
+
+function setup(over: Partial<ConstructorParameters<typeof PlainRenderer>[0]> = {}) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  const r = new PlainRenderer({ stdout, stderr, stdoutIsTTY: false, stderrIsTTY: false, color: false, images: false, quiet: false, verbose: false, cellStdoutTo: 'stderr', ...over });
+  return { r, out: () => out, err: () => err };
+}
+
+const entry = { id: 'f', session: 's', turn: 1, name: 'a.csv', source: 'a.csv', mime: 'text/csv', path: '/o/a.csv', size: 2048, sha256: '', created_at: '' };
+
+describe('PlainRenderer (run)', () => {
+  it('puts only the final answer on stdout; code, commentary, output and files go to stderr', async () => {
+    const { r, out, err } = setup();
+    const events: SessionEvent[] = [
+      { type: 'turn_start', turn: 1 },
+      { type: 'text_delta', turn: 1, text: 'Let me look.' },
+      { type: 'code_start', turn: 1, callId: 'c' },
+      { type: 'code_delta', turn: 1, callId: 'c', text: 'print(1)' },
+      { type: 'code_end', turn: 1, callId: 'c', code: 'print(1)' },
+      { type: 'text', turn: 1, text: 'Let me look.' },
+      { type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: '1\n' },
+      { type: 'file_saved', turn: 1, callId: 'c', file: entry },
+      { type: 'text_delta', turn: 1, text: 'The answer is 1.' },
+      { type: 'text', turn: 1, text: 'The answer is 1.' },
+    ];
+    for (const e of events) await r.handle(e);
+    expect(out()).toBe('The answer is 1.\n');
+    expect(err()).toContain('Let me look.');
+    expect(err()).toContain('print(1)');
+    expect(err()).toContain('1\n');
+    expect(err()).toContain('saved /o/a.csv (2.0 KiB)');
+  });
+
+  it('strips terminal control sequences that came from the sandbox', async () => {
+    const { r, err } = setup();
+    await r.handle({ type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: 'ok\x1b]52;c;ZXZpbA==\x07\n' });
+    expect(err()).not.toContain('\x1b]52');
+  });
+
+  it('reports errors with their fix and counts failures', async () => {
+    const { r, err } = setup();
+    await r.handle({ type: 'error', kind: 'model_auth', message: 'the API key was refused', fix: 'set OPENAI_API_KEY' });
+    await r.handle({ type: 'cell_end', turn: 1, callId: 'c', status: 'timeout', durationMs: 1, stateLost: true, message: 'the cell ran too long', modelView: '' });
+    expect(err()).toContain('codecell: the API key was refused\n  fix: set OPENAI_API_KEY');
+    expect(err()).toContain('✗ the cell ran too long');
+    expect(r.failureCount).toBe(2);
+  });
+});
+
+describe('PlainRenderer (exec)', () => {
+  it('sends program stdout to stdout and stderr to stderr', async () => {
+    const { r, out, err } = setup({ cellStdoutTo: 'stdout' });
+    await r.handle({ type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: 'hello\n' });
+    await r.handle({ type: 'cell_output', turn: 1, callId: 'c', stream: 'stderr', text: 'warn\n' });
+    expect(out()).toBe('hello\n');
+    expect(err()).toBe('warn\n');
+  });
+});

@@ -1,0 +1,203 @@
+// The plain-text front end for `run` and `exec`: answer on stdout, code and live output on stderr.
+import { styleText } from 'node:util';
+import type { Writable } from 'node:stream';
+import type { SessionEvent } from '../core/events.js';
+import { unreachable } from '../core/events.js';
+import { sanitize } from './sanitize.js';
+
+type Style = Parameters<typeof styleText>[0];
+
+export interface PlainOptions {
+  stdout: Writable;
+  stderr: Writable;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  /** Colours on (off with NO_COLOR or when not a terminal). */
+  color: boolean;
+  /** Draw images inline (only ever on a terminal). */
+  images: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  /** `exec`: the program's stdout goes to stdout. `run`: all cell output goes to stderr. */
+  cellStdoutTo: 'stdout' | 'stderr';
+  /** Markdown to terminal text (used only when stdout is a terminal). */
+  markdown?: (text: string) => string;
+  /** PNG to terminal text (kitty / iTerm2 / half blocks). */
+  image?: (png: Buffer, width: number, height: number) => Promise<string>;
+}
+
+export class PlainRenderer {
+  private pendingText = '';
+  private codeInCall = false;
+  private atLineStart = { stdout: true, stderr: true };
+  private failures = 0;
+
+  constructor(private readonly o: PlainOptions) {}
+
+  private paint(style: Style, text: string): string {
+    return this.o.color ? styleText(style, text) : text;
+  }
+
+  private write(to: 'stdout' | 'stderr', text: string): void {
+    if (!text) return;
+    this.o[to].write(text);
+    this.atLineStart[to] = text.endsWith('\n');
+  }
+
+  /** Ends the current line on a stream so the next block starts cleanly. */
+  private newline(to: 'stdout' | 'stderr'): void {
+    if (!this.atLineStart[to]) this.write(to, '\n');
+  }
+
+  private info(text: string): void {
+    if (this.o.quiet) return;
+    this.newline('stderr');
+    this.write('stderr', text + '\n');
+  }
+
+  /** Events that ended the run with a failure so far (errors and failed cells). */
+  get failureCount(): number {
+    return this.failures;
+  }
+
+  async handle(event: SessionEvent): Promise<void> {
+    const o = this.o;
+    switch (event.type) {
+      case 'session_start':
+        if (o.verbose) this.info(this.paint('dim', `session ${event.sessionId} · ${event.model} · files → ${event.outDir}`));
+        return;
+      case 'sandbox_state':
+        if (o.verbose) this.info(this.paint('dim', `sandbox: ${event.state}`));
+        return;
+      case 'turn_start':
+        this.pendingText = '';
+        this.codeInCall = false;
+        return;
+      case 'text_delta':
+        this.pendingText += event.text;
+        return;
+      case 'reasoning_delta':
+        if (o.verbose) this.write('stderr', this.paint('dim', sanitize(event.text)));
+        return;
+      case 'text': {
+        const text = event.text.trim();
+        if (this.codeInCall) {
+          // Text that came with code is commentary, not the answer; it was flushed at code_start.
+          if (text && this.pendingText) this.info(this.paint('italic', sanitize(text)));
+        } else if (text) {
+          this.newline('stderr');
+          const out = o.stdoutIsTTY && o.markdown ? o.markdown(sanitize(text)) : sanitize(text);
+          this.write('stdout', out.endsWith('\n') ? out : out + '\n');
+        }
+        this.pendingText = '';
+        this.codeInCall = false;
+        return;
+      }
+      case 'code_start':
+        this.codeInCall = true;
+        if (this.pendingText.trim()) this.info(this.paint('italic', sanitize(this.pendingText.trim())));
+        this.pendingText = '';
+        if (!o.quiet) {
+          this.newline('stderr');
+          this.write('stderr', this.paint('dim', '── python ──────────────────') + '\n');
+        }
+        return;
+      case 'code_delta':
+        if (!o.quiet) this.write('stderr', this.paint('cyan', sanitize(event.text)));
+        return;
+      case 'code_end':
+        if (!o.quiet) {
+          this.newline('stderr');
+          this.write('stderr', this.paint('dim', '── output ──────────────────') + '\n');
+        }
+        return;
+      case 'approval_request':
+        return; // the run command asks on the terminal itself
+      case 'cell_start':
+        return;
+      case 'cell_output': {
+        const to = event.stream === 'stdout' ? o.cellStdoutTo : 'stderr';
+        if (o.quiet && o.cellStdoutTo === 'stderr') return;
+        const text = sanitize(event.text);
+        this.write(to, event.stream === 'stderr' && (to === 'stderr' ? o.stderrIsTTY : o.stdoutIsTTY) ? this.paint('yellow', text) : text);
+        return;
+      }
+      case 'cell_result':
+        if (o.quiet && o.cellStdoutTo === 'stderr') return;
+        this.newline(o.cellStdoutTo);
+        this.write(o.cellStdoutTo, sanitize(event.text) + '\n');
+        return;
+      case 'cell_image': {
+        const to = o.cellStdoutTo;
+        const tty = to === 'stdout' ? o.stdoutIsTTY : o.stderrIsTTY;
+        if (o.images && tty && o.image && !o.quiet) {
+          try {
+            const art = await o.image(event.data, event.width, event.height);
+            this.newline(to);
+            this.write(to, art.endsWith('\n') ? art : art + '\n');
+          } catch (err) {
+            this.info(this.paint('yellow', `(figure not drawn: ${(err as Error).message})`));
+          }
+        }
+        if (event.file) this.info(this.paint('green', `saved ${sanitize(event.file.path)}`) + this.paint('dim', ` (${event.width}×${event.height} PNG)`));
+        return;
+      }
+      case 'file_saved':
+        this.info(this.paint('green', `saved ${sanitize(event.file.path)}`) + this.paint('dim', ` (${humanBytes(event.file.size)})`));
+        return;
+      case 'cell_error': {
+        this.newline('stderr');
+        const tb = event.traceback.length ? event.traceback.join('\n') : `${event.ename}: ${event.evalue}`;
+        this.write('stderr', this.paint('red', sanitize(tb)) + '\n');
+        return;
+      }
+      case 'cell_end':
+        if (event.status !== 'ok' && event.status !== 'error') {
+          this.failures += event.status === 'skipped' ? 0 : 1;
+          const text = event.message ?? `cell ${event.status}`;
+          this.newline('stderr');
+          this.write('stderr', this.paint(event.status === 'skipped' ? 'dim' : 'red', `✗ ${sanitize(text)}`) + '\n');
+        } else if (o.verbose) {
+          this.info(this.paint('dim', `(${event.status} in ${(event.durationMs / 1000).toFixed(2)} s)`));
+        }
+        return;
+      case 'usage':
+        if (o.verbose) {
+          const u = event.session;
+          const cost = u.costUsd !== undefined ? ` · $${u.costUsd.toFixed(4)}` : '';
+          this.info(this.paint('dim', `tokens: ${u.promptTokens} in / ${u.completionTokens} out${cost}`));
+        }
+        return;
+      case 'notice':
+        if (event.level === 'warn' || o.verbose) this.info(this.paint(event.level === 'warn' ? 'yellow' : 'dim', `note: ${sanitize(event.text)}`));
+        return;
+      case 'error':
+        this.failures++;
+        this.newline('stderr');
+        this.write('stderr', this.paint('red', `codecell: ${sanitize(event.message)}`) + '\n');
+        if (event.fix) this.write('stderr', `  fix: ${sanitize(event.fix)}\n`);
+        return;
+      case 'done':
+        this.newline('stderr');
+        if (o.verbose) {
+          const cost = event.usage.costUsd !== undefined ? `, $${event.usage.costUsd.toFixed(4)}` : '';
+          this.info(this.paint('dim', `done (${event.status}): ${event.files.length} file(s), ${event.usage.totalTokens} tokens${cost}`));
+        }
+        return;
+      default:
+        unreachable(event);
+    }
+  }
+}
+
+export function humanBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
