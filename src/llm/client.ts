@@ -1,0 +1,233 @@
+// The model client: OpenAI-compatible streaming chat completions with the python tool, as ModelEvents.
+import OpenAI from 'openai';
+import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import { ModelError, type ModelClient, type ModelEvent, type StreamRequest, type ToolCall, type Usage } from './types.js';
+import { pythonTool } from './tool.js';
+import { ToolCallStream, type ToolCallFragment } from './tool-calls.js';
+import { mayBeUnknownModel, noApiKey, rejectsStreamOptions, stalled, streamDropped, toModelError, type ErrorContext } from './errors.js';
+
+export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+/** Per attempt, until the response starts; also the longest silence allowed inside a reply. */
+export const DEFAULT_TIMEOUT_MS = 300_000;
+export const DEFAULT_MAX_RETRIES = 3;
+/** Sent to servers that take no key (Ollama, vLLM, LM Studio): the SDK insists on one. */
+export const PLACEHOLDER_API_KEY = 'codecell-no-key';
+
+export interface ModelClientOptions {
+  /** Required for api.openai.com and OpenRouter; local servers get a placeholder when it is empty. */
+  apiKey?: string;
+  /** Defaults to the OpenAI API. */
+  baseURL?: string;
+  timeoutMs?: number;
+  /** Retries (with backoff, honouring retry-after) on 429, 5xx, timeouts and connection failures. */
+  maxRetries?: number;
+  /** For tests and proxies. */
+  fetch?: typeof fetch;
+}
+
+export type Provider = 'openai' | 'ollama' | 'vllm' | 'lmstudio' | 'openrouter' | 'other';
+
+/** Which kind of server a base URL points at, for messages and fixes (a guess from host and port). */
+export function detectProvider(baseURL: string = DEFAULT_BASE_URL): Provider {
+  let url: URL;
+  try {
+    url = new URL(baseURL);
+  } catch {
+    return 'other';
+  }
+  const host = url.hostname.toLowerCase();
+  if (host === 'api.openai.com' || host.endsWith('.openai.azure.com')) return 'openai';
+  if (host === 'openrouter.ai' || host.endsWith('.openrouter.ai')) return 'openrouter';
+  if (url.port === '11434' || host.includes('ollama')) return 'ollama';
+  if (url.port === '1234' || host.includes('lmstudio')) return 'lmstudio';
+  if (url.port === '8000' || host.includes('vllm')) return 'vllm';
+  return 'other';
+}
+
+/** Hosted APIs refuse requests without a key; local servers accept any. */
+export function needsApiKey(baseURL: string = DEFAULT_BASE_URL): boolean {
+  const provider = detectProvider(baseURL);
+  return provider === 'openai' || provider === 'openrouter';
+}
+
+/** Streams whose body carried `data: [DONE]`: the SDK swallows the sentinel, so it is watched here. */
+const sawDone = new WeakMap<Response, { done: boolean }>();
+
+function watchingFetch(inner: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await inner(input, init);
+    if (!response.body || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) return response;
+    const state = { done: false };
+    const decoder = new TextDecoder();
+    let tail = '';
+    const watch = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        if (!state.done) {
+          const text = tail + decoder.decode(chunk, { stream: true });
+          if (/(^|\n)data: ?\[DONE\]/.test(text)) state.done = true;
+          tail = text.slice(-16);
+        }
+        controller.enqueue(chunk);
+      },
+    });
+    const watched = new Response(response.body.pipeThrough(watch), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+    sawDone.set(watched, state);
+    return watched;
+  };
+}
+
+function toUsage(u: ChatCompletionChunk['usage']): Usage | undefined {
+  if (!u) return undefined;
+  const prompt = u.prompt_tokens ?? 0;
+  const completion = u.completion_tokens ?? 0;
+  return { promptTokens: prompt, completionTokens: completion, totalTokens: u.total_tokens ?? prompt + completion };
+}
+
+/** Reasoning text under the names reasoning servers use (vLLM/DeepSeek: reasoning_content; OpenRouter, Ollama: reasoning). */
+function reasoningOf(delta: object): string {
+  const d = delta as { reasoning_content?: unknown; reasoning?: unknown };
+  if (typeof d.reasoning_content === 'string') return d.reasoning_content;
+  if (typeof d.reasoning === 'string') return d.reasoning;
+  return '';
+}
+
+export function createModelClient(options: ModelClientOptions = {}): ModelClient {
+  const baseURL = (options.baseURL || DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const provider = detectProvider(baseURL);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const missingKey = !options.apiKey && needsApiKey(baseURL);
+  const sdk = new OpenAI({
+    apiKey: options.apiKey || PLACEHOLDER_API_KEY,
+    baseURL,
+    timeout: timeoutMs,
+    maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+    fetch: watchingFetch(options.fetch ?? globalThis.fetch),
+    // The SDK logs to the console, which would tear through the terminal UI.
+    logLevel: process.env.CODECELL_DEBUG ? 'debug' : 'off',
+  });
+  // Learned once per client: some local servers reject stream_options with a 400.
+  let streamOptions = true;
+
+  const context = (model: string, offeredModels?: string[]): ErrorContext => ({ baseURL, model, provider, timeoutMs, ...(offeredModels ? { offeredModels } : {}) });
+
+  async function listModels(signal?: AbortSignal): Promise<string[]> {
+    try {
+      const ids: string[] = [];
+      for await (const model of sdk.models.list({ signal, maxRetries: 0, timeout: Math.min(timeoutMs, 10_000) })) ids.push(model.id);
+      return ids;
+    } catch {
+      return [];
+    }
+  }
+
+  async function open(request: StreamRequest, signal: AbortSignal) {
+    const body = (withOptions: boolean): ChatCompletionCreateParamsStreaming => ({
+      model: request.model,
+      messages: request.messages,
+      tools: [pythonTool],
+      tool_choice: 'auto',
+      stream: true,
+      ...(withOptions ? { stream_options: { include_usage: true } } : {}),
+    });
+    try {
+      try {
+        return await sdk.chat.completions.create(body(streamOptions), { signal }).withResponse();
+      } catch (err) {
+        if (!streamOptions || !rejectsStreamOptions(err)) throw err;
+        streamOptions = false;
+        return await sdk.chat.completions.create(body(false), { signal }).withResponse();
+      }
+    } catch (err) {
+      if (signal.aborted) throw toModelError(new OpenAI.APIUserAbortError(), context(request.model));
+      const offered = mayBeUnknownModel(err) ? await listModels(signal) : undefined;
+      throw toModelError(err, context(request.model, offered));
+    }
+  }
+
+  async function* stream(request: StreamRequest): AsyncGenerator<ModelEvent> {
+    const ctx = context(request.model);
+    if (missingKey) throw noApiKey(ctx);
+    const userSignal = request.signal;
+    const aborted = (): ModelError => toModelError(new OpenAI.APIUserAbortError(), ctx);
+    if (userSignal?.aborted) throw aborted();
+
+    // Our own controller: the SDK's timeout only covers the wait for headers, so a stall inside the
+    // reply is caught by an idle timer that aborts the request.
+    const stop = new AbortController();
+    const signal = userSignal ? AbortSignal.any([userSignal, stop.signal]) : stop.signal;
+    const { data: chunks, response } = await open(request, signal);
+    const done = sawDone.get(response) ?? { done: false };
+
+    const calls = new ToolCallStream();
+    let text = '';
+    let finishReason: string | undefined;
+    let usage: Usage | undefined;
+    let idle = false;
+    let timer: NodeJS.Timeout | undefined;
+    const iterator = chunks[Symbol.asyncIterator]();
+    let ended = false;
+    try {
+      for (;;) {
+        // The timer runs only while waiting for the server, never while the consumer is busy.
+        timer = setTimeout(() => {
+          idle = true;
+          stop.abort();
+        }, timeoutMs);
+        let next: IteratorResult<ChatCompletionChunk>;
+        try {
+          next = await iterator.next();
+        } catch (err) {
+          ended = true;
+          if (userSignal?.aborted) throw aborted();
+          if (idle) throw stalled(ctx);
+          if (finishReason !== undefined) break; // Lost only the tail (usage) after a complete reply.
+          if (err instanceof OpenAI.APIError) throw toModelError(err, ctx);
+          throw streamDropped(ctx, err);
+        } finally {
+          clearTimeout(timer);
+        }
+        if (next.done) {
+          ended = true;
+          break;
+        }
+        const chunk = next.value;
+        usage = toUsage(chunk.usage) ?? usage;
+        const events: ModelEvent[] = [];
+        for (const choice of chunk.choices ?? []) {
+          if (choice.index !== undefined && choice.index !== 0) continue;
+          const delta = choice.delta ?? {};
+          const reasoning = reasoningOf(delta);
+          if (reasoning) events.push({ type: 'reasoning_delta', text: reasoning });
+          if (typeof delta.content === 'string' && delta.content) {
+            text += delta.content;
+            events.push({ type: 'text_delta', text: delta.content });
+          }
+          if (Array.isArray(delta.tool_calls)) events.push(...calls.add(delta.tool_calls as ToolCallFragment[]));
+          if (choice.finish_reason) finishReason = choice.finish_reason;
+        }
+        for (const event of events) yield event;
+      }
+    } finally {
+      clearTimeout(timer);
+      // The consumer stopped early (or we threw): end the request rather than leave it streaming.
+      if (!ended) await iterator.return?.();
+    }
+
+    // The SDK ends the iteration quietly on an abort, so ask why it ended.
+    if (userSignal?.aborted) throw aborted();
+    if (idle) throw stalled(ctx);
+    if (finishReason === undefined && !done.done) throw streamDropped(ctx);
+
+    const finished = calls.finish();
+    for (const event of finished.events) yield event;
+    if (usage) yield { type: 'usage', usage };
+    const toolCalls: ToolCall[] = finished.calls;
+    yield { type: 'finish', reason: finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop'), text, toolCalls };
+  }
+
+  return { stream, listModels };
+}
