@@ -1,23 +1,17 @@
 // The agent loop: user message → model stream → sandbox cells → results back to the model, as events.
 import { randomUUID } from 'node:crypto';
-import type { CellEvent, CellResult, Sandbox, SandboxState } from '../sandbox/types.js';
-import { SandboxError } from '../sandbox/types.js';
+import type { Sandbox, SandboxState } from '../sandbox/types.js';
 import type { ChatMessage, ModelClient, ToolCall, Usage } from '../llm/types.js';
 import { ModelError } from '../llm/types.js';
+import { errorEvent } from './error-event.js';
+import { runCell, type CellOutcome, type FileSink } from './cell-runner.js';
 import type { ManifestEntry } from '../store/types.js';
 import type { SessionEvent, UsageTotals } from './events.js';
 import { unreachable } from './events.js';
 import type { ApprovalHandler, CellRecord, ChatSession } from './session-api.js';
-import { Channel } from './channel.js';
-import { modelView, type CellSummary } from './model-view.js';
-import { OutputFile } from './output-file.js';
+import { modelView } from './model-view.js';
 
-/** Where saved files go; implemented by store/OutputStore. */
-export interface FileSink {
-  save(file: { turn: number; source: string; data: Buffer; mime?: string }): Promise<ManifestEntry>;
-  list(): ManifestEntry[];
-  readonly outDir: string;
-}
+export type { FileSink } from './cell-runner.js';
 
 /** Append-only recording; implemented by store/SessionLog. */
 export interface Recorder {
@@ -302,7 +296,33 @@ export class Session implements ChatSession {
           }
           if (decision.action === 'edit') code = decision.code;
         }
-        const outcome = yield* this.runCell(turn, call.id, code, signal, turnFiles);
+        let outcome: CellOutcome;
+        try {
+          if (this.options.sandbox.state === 'stopped' || this.options.sandbox.state === 'starting') {
+            yield { type: 'sandbox_state', state: 'starting' };
+          }
+          await this.ensureReady();
+        } catch (err) {
+          const ev = errorEvent(err);
+          yield ev;
+          this.pushMessage({ role: 'tool', tool_call_id: call.id, content: `The sandbox could not start: ${ev.message}` });
+          yield { type: 'done', status: 'error', answer, usage: turnUsage, files: turnFiles };
+          return;
+        }
+        outcome = yield* runCell({
+          sandbox: this.options.sandbox,
+          files: this.options.files,
+          turn,
+          callId: call.id,
+          code,
+          modelOutputChars: this.options.modelOutputChars,
+          savedFiles: turnFiles,
+          ...(signal ? { signal } : {}),
+          ...(this.options.cellTimeoutMs ? { timeoutMs: this.options.cellTimeoutMs } : {}),
+          ...(this.options.recorder?.outputPath ? { fullOutputPath: this.options.recorder.outputPath(call.id) } : {}),
+        });
+        this.cellLog.push({ turn, callId: call.id, code, status: outcome.status });
+        this.record('cell', { turn, callId: call.id, code, status: outcome.status, count: outcome.result?.count });
         this.pushMessage({ role: 'tool', tool_call_id: call.id, content: outcome.view });
         if (outcome.fatal) {
           for (const rest of calls.slice(calls.indexOf(call) + 1)) {
@@ -319,156 +339,6 @@ export class Session implements ChatSession {
       }
     }
   }
-
-  /** Runs one cell, yielding its events live; returns what the model should read. */
-  private async *runCell(
-    turn: number,
-    callId: string,
-    code: string,
-    signal: AbortSignal | undefined,
-    turnFiles: ManifestEntry[],
-  ): AsyncGenerator<SessionEvent, { view: string; status: string; fatal: boolean }> {
-    try {
-      if (this.options.sandbox.state === 'stopped' || this.options.sandbox.state === 'starting') {
-        yield { type: 'sandbox_state', state: 'starting' };
-      }
-      await this.ensureReady();
-    } catch (err) {
-      const ev = errorEvent(err);
-      yield ev;
-      const view = `The sandbox could not start: ${ev.type === 'error' ? ev.message : ''}`;
-      return { view, status: 'error', fatal: true };
-    }
-
-    yield { type: 'cell_start', turn, callId };
-    const channel = new Channel<SessionEvent>();
-    const summary: CellSummary = { status: 'ok', output: '', files: [], images: [] };
-    const keep = this.options.modelOutputChars * 50; // enough for head+tail; the full text goes to disk
-    const fullPath = this.options.recorder?.outputPath?.(callId);
-    const full = fullPath ? new OutputFile(fullPath) : undefined;
-    let saving: Promise<void> = Promise.resolve();
-    const saveFailures: string[] = [];
-    let figure = 0;
-
-    const save = (source: string, data: Buffer, mime?: string): Promise<ManifestEntry | undefined> =>
-      this.options.files.save({ turn, source, data, ...(mime ? { mime } : {}) }).then(
-        (entry) => {
-          turnFiles.push(entry);
-          return entry;
-        },
-        (err: unknown) => {
-          const e = errorEvent(err);
-          saveFailures.push(`${source}: ${e.type === 'error' ? e.message : String(err)}`);
-          channel.push(e);
-          return undefined;
-        },
-      );
-
-    const onEvent = (ev: CellEvent): void => {
-      switch (ev.type) {
-        case 'stdout':
-        case 'stderr':
-          full?.write(ev.text);
-          if (summary.output.length < keep) summary.output += ev.text;
-          channel.push({ type: 'cell_output', turn, callId, stream: ev.type, text: ev.text });
-          break;
-        case 'result':
-          summary.result = ev.text;
-          channel.push({ type: 'cell_result', turn, callId, text: ev.text });
-          break;
-        case 'error':
-          summary.error = { ename: ev.ename, evalue: ev.evalue, traceback: ev.traceback };
-          channel.push({ type: 'cell_error', turn, callId, ename: ev.ename, evalue: ev.evalue, traceback: ev.traceback });
-          break;
-        case 'image': {
-          const name = `figure-${turn}-${++figure}.png`;
-          saving = saving.then(async () => {
-            const entry = await save(name, ev.data, 'image/png');
-            if (entry) summary.images.push(entry.name);
-            channel.push({ type: 'cell_image', turn, callId, mime: ev.mime, data: ev.data, width: ev.width, height: ev.height, ...(entry ? { file: entry } : {}) });
-          });
-          break;
-        }
-        case 'file':
-          saving = saving.then(async () => {
-            const entry = await save(ev.file.name, ev.file.data);
-            if (entry) {
-              summary.files.push({ source: ev.file.name, name: entry.name });
-              channel.push({ type: 'file_saved', turn, callId, file: entry });
-            }
-          });
-          break;
-        case 'file_skipped':
-          channel.push({ type: 'notice', level: 'warn', text: `not saved: ${ev.name} (${ev.reason})` });
-          break;
-        case 'notice':
-          channel.push({ type: 'notice', level: 'warn', text: ev.text });
-          break;
-        default:
-          unreachable(ev);
-      }
-    };
-
-    yield { type: 'sandbox_state', state: 'running' };
-    const started = Date.now();
-    let result: CellResult | undefined;
-    let failure: unknown;
-    const running = this.options.sandbox
-      .run(code, { onEvent, ...(signal ? { signal } : {}), ...(this.options.cellTimeoutMs ? { timeoutMs: this.options.cellTimeoutMs } : {}) })
-      .then(
-        (r) => {
-          result = r;
-        },
-        (err: unknown) => {
-          failure = err;
-        },
-      )
-      .then(() => saving)
-      .finally(() => channel.close());
-
-    for await (const ev of channel) yield ev;
-    await running;
-    yield { type: 'sandbox_state', state: this.options.sandbox.state };
-
-    if (!result) {
-      const ev = errorEvent(failure);
-      yield ev;
-      const view = `The sandbox failed: ${ev.type === 'error' ? ev.message : String(failure)}`;
-      yield { type: 'cell_end', turn, callId, status: 'killed', durationMs: Date.now() - started, stateLost: true, modelView: view };
-      return { view, status: 'killed', fatal: true };
-    }
-    summary.status = result.status;
-    if (result.message) summary.message = result.message;
-    if (!summary.error && result.error) summary.error = result.error;
-    if (saveFailures.length) summary.message = [summary.message, `some files could not be saved on the host: ${saveFailures.join('; ')}`].filter(Boolean).join('; ');
-    if (full && (await full.close()) && summary.output.length > this.options.modelOutputChars) summary.fullOutputPath = fullPath;
-    const view = modelView(summary, this.options.modelOutputChars);
-    this.cellLog.push({ turn, callId, code, status: result.status });
-    this.record('cell', { turn, callId, code, status: result.status, count: result.count });
-    yield {
-      type: 'cell_end',
-      turn,
-      callId,
-      status: result.status,
-      durationMs: result.durationMs,
-      stateLost: result.stateLost,
-      ...(result.message ? { message: result.message } : {}),
-      modelView: view,
-    };
-    return { view, status: result.status, fatal: false };
-  }
-}
-
-/** Turns any failure into an error event with a fix, in the user's words. */
-export function errorEvent(err: unknown): Extract<SessionEvent, { type: 'error' }> {
-  if (err instanceof ModelError) return { type: 'error', kind: `model_${err.kind}`, message: err.message, fix: err.fix };
-  if (err instanceof SandboxError) return { type: 'error', kind: `sandbox_${err.code}`, message: err.message, fix: err.fix };
-  const e = err as NodeJS.ErrnoException | undefined;
-  if (e?.code === 'ENOSPC') return { type: 'error', kind: 'disk_full', message: `the disk is full: ${e.message}`, fix: 'Free some space or choose another output folder with --out-dir.' };
-  if (e?.code === 'EACCES' || e?.code === 'EROFS' || e?.code === 'EPERM') {
-    return { type: 'error', kind: 'not_writable', message: `cannot write: ${e.message}`, fix: 'Choose a writable output folder with --out-dir.' };
-  }
-  return { type: 'error', kind: 'internal', message: err instanceof Error ? err.message : String(err) };
 }
 
 /** Session logs keep image bytes out: the PNG is on disk and referenced by the manifest entry. */
