@@ -1,7 +1,776 @@
-# Placeholder kernel so the image can be built; the real kernel replaces this file.
+# The codecell kernel: one stateful Python process per sandbox, speaking newline-delimited JSON
+# (sandbox/PROTOCOL.md) over the container's original stdin/stdout. Python 3.11+ stdlib only.
+import ast
+import base64
+import codecs
+import fcntl
+import hashlib
+import io
 import json
+import linecache
 import os
+import signal
+import stat
 import sys
+import termios
+import threading
+import time
+import traceback
+import types
 
-print(json.dumps({"type": "ready", "version": "0", "python": "x", "pid": os.getpid() and 1}), flush=True)
-sys.exit(0)
+VERSION = "1"
+DATA_DIR = os.environ.get("CODECELL_DATA_DIR", "/mnt/data")
+CHUNK = 256 * 1024
+MAX_IN_LINE = 64 * 1024 * 1024
+MAX_WALK = 10000
+KERNEL_FILE = os.path.abspath(__file__)
+HEAVY = ("numpy", "matplotlib.pyplot", "pandas")
+
+
+def env_int(name, default):
+    try:
+        return int(os.environ.get(name, ""))
+    except ValueError:
+        return default
+
+
+MAX_FILES = env_int("CODECELL_MAX_FILES", 50)
+MAX_FILE_BYTES = env_int("CODECELL_MAX_FILE_BYTES", 100 * 1024 * 1024)
+
+
+# ---------------------------------------------------------------------------------------------
+# The protocol channel. Taken away from fd 0/1 before any user code runs, close-on-exec, so only
+# the kernel (and code that goes looking for it in /proc, which the host treats as hostile) uses it.
+# ---------------------------------------------------------------------------------------------
+PROTO_OUT = fcntl.fcntl(1, fcntl.F_DUPFD_CLOEXEC, 100)
+PROTO_IN = fcntl.fcntl(0, fcntl.F_DUPFD_CLOEXEC, 100)
+_send_lock = threading.Lock()
+
+
+def send(msg):
+    data = (json.dumps(msg, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8", "replace")
+    with _send_lock:
+        view = memoryview(data)
+        while view:
+            try:
+                n = os.write(PROTO_OUT, view)
+            except InterruptedError:
+                continue
+            except BrokenPipeError:
+                os._exit(0)
+            view = view[n:]
+
+
+def log(text):
+    try:
+        send({"type": "log", "text": str(text)[:4000]})
+    except Exception:
+        pass
+
+
+# User code gets EOF on stdin (input() raises EOFError) and so do its children (fd 0 is /dev/null).
+_null = os.open(os.devnull, os.O_RDONLY)
+os.dup2(_null, 0)
+os.close(_null)
+
+
+class ClosedInput(io.TextIOBase):
+    """sys.stdin for cells: always at end of file, so input() raises EOFError instead of hanging."""
+
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        return ""
+
+    def readline(self, size=-1):
+        return ""
+
+    def fileno(self):
+        return 0
+
+    def isatty(self):
+        return False
+
+
+def fresh_stdio():
+    sys.stdin = ClosedInput()
+    sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", buffering=0, closefd=False), encoding="utf-8",
+                                  errors="backslashreplace", line_buffering=True, write_through=True)
+    sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", buffering=0, closefd=False), encoding="utf-8",
+                                  errors="backslashreplace", line_buffering=True, write_through=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cell state shared between the main thread (runs cells) and the output reader threads.
+# ---------------------------------------------------------------------------------------------
+class Cell:
+    def __init__(self):
+        self.id = None
+        self.max_output = 0
+        self.sent = 0
+        self.truncated = False
+        self.interruptible = False
+        self.lock = threading.Condition()
+
+
+CELL = Cell()
+MAIN_THREAD = threading.main_thread().ident
+
+
+def interrupt_cell():
+    """KeyboardInterrupt in the running cell: SIGINT to its child processes and to the main thread."""
+    for pid in descendants():
+        try:
+            os.kill(pid, signal.SIGINT)
+        except OSError:
+            pass
+    if CELL.interruptible:
+        try:
+            signal.pthread_kill(MAIN_THREAD, signal.SIGINT)
+        except OSError:
+            pass
+
+
+def on_sigint(signum, frame):
+    # Only a running cell is interrupted; between cells (or inside the kernel's own bookkeeping)
+    # a stray SIGINT is ignored so the kernel never dies from it.
+    if CELL.interruptible:
+        raise KeyboardInterrupt
+
+
+class OutputReader(threading.Thread):
+    """Reads one of the fd 1/2 pipes and forwards it live as `stream` messages for the running cell."""
+
+    def __init__(self, name, fd):
+        super().__init__(name="codecell-" + name, daemon=True)
+        self.stream = name
+        self.fd = fd
+        self.busy = False
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def run(self):
+        import select
+        while True:
+            try:
+                select.select([self.fd], [], [])
+                with CELL.lock:
+                    self.busy = True
+                try:
+                    data = os.read(self.fd, 65536)
+                    if not data:
+                        return
+                    self.forward(data)
+                finally:
+                    with CELL.lock:
+                        self.busy = False
+                        CELL.lock.notify_all()
+            except Exception as exc:  # never let a reader die: output would block the cell forever
+                log(f"output reader {self.stream}: {exc!r}")
+                time.sleep(0.01)
+
+    def forward(self, data):
+        first_truncation = False
+        with CELL.lock:  # stdout and stderr readers share one per-cell byte budget
+            cid = CELL.id
+            if cid is None or CELL.truncated:
+                return  # between cells (a leftover background thread) or past the cap: drop
+            room = CELL.max_output - CELL.sent if CELL.max_output > 0 else len(data)
+            if len(data) > room:
+                CELL.truncated = first_truncation = True
+                data = data[:max(room, 0)]
+            CELL.sent += len(data)
+        text = self.decoder.decode(data)
+        if text:
+            send({"type": "stream", "id": cid, "name": self.stream, "text": text})
+        if first_truncation:
+            send({"type": "truncated", "id": cid, "bytes": CELL.max_output})
+            interrupt_cell()
+
+    def pending(self):
+        buf = bytearray(4)
+        try:
+            fcntl.ioctl(self.fd, termios.FIONREAD, buf)
+        except OSError:
+            return 0
+        return int.from_bytes(buf, sys.byteorder)
+
+
+READERS = []
+
+
+def capture_output():
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        r, w = os.pipe()
+        os.dup2(w, fd)
+        os.close(w)
+        reader = OutputReader(name, r)
+        reader.start()
+        READERS.append(reader)
+
+
+def drain_output(timeout=2.0):
+    """Wait until everything written to fd 1/2 so far has been read and sent (pipe empty, reader idle)."""
+    deadline = time.monotonic() + timeout
+    with CELL.lock:
+        while True:
+            if all(not r.busy and r.pending() == 0 for r in READERS):
+                return
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            CELL.lock.wait(min(left, 0.005))
+
+
+# ---------------------------------------------------------------------------------------------
+# Processes: everything in the container other than init and the kernel belongs to some cell.
+# ---------------------------------------------------------------------------------------------
+def all_processes():
+    """(pid, ppid) for every process visible in /proc."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                raw = f.read()
+            rest = raw[raw.rindex(b")") + 2:].split()
+            out.append((int(entry), int(rest[1])))
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
+
+
+def descendants():
+    procs = all_processes()
+    children = {}
+    for pid, ppid in procs:
+        children.setdefault(ppid, []).append(pid)
+    found, todo = [], [os.getpid()]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_leftovers():
+    """SIGKILL every process but init and the kernel: daemons and fork leftovers do not outlive a cell."""
+    me = os.getpid()
+    killed = 0
+    for _ in range(20):  # a fork loop may spawn while we scan; a few rounds catch it
+        victims = [pid for pid, _ in all_processes() if pid not in (1, me)]
+        if not victims:
+            break
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except OSError:
+                pass
+        reap_children()
+        time.sleep(0.002)
+    reap_children()
+    return killed
+
+
+def reap_children():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def oom_kills():
+    """The container's OOM-kill counter (cgroup v2 or v1), or None when it cannot be read."""
+    for path, key in (("/sys/fs/cgroup/memory.events", "oom_kill"),
+                      ("/sys/fs/cgroup/memory/memory.oom_control", "oom_kill")):
+        try:
+            with open(path) as f:
+                for line in f:
+                    parts = line.split()
+                    if len(parts) == 2 and parts[0] == key:
+                        return int(parts[1])
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# matplotlib: Agg everywhere; in the kernel, plt.show() emits figures as `display` messages.
+# ---------------------------------------------------------------------------------------------
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def prepare_mpl_config():
+    # matplotlib rescans fonts (seconds) unless its cache is present in a writable config dir.
+    cache, target = os.environ.get("CODECELL_MPL_CACHE"), os.environ.get("MPLCONFIGDIR")
+    if not cache or not target or not os.path.isdir(cache):
+        return
+    try:
+        os.makedirs(target, exist_ok=True)
+        for name in os.listdir(cache):
+            if name.startswith("fontlist-") and not os.path.exists(os.path.join(target, name)):
+                with open(os.path.join(cache, name), "rb") as src, open(os.path.join(target, name), "wb") as dst:
+                    dst.write(src.read())
+    except OSError as exc:
+        log(f"matplotlib cache: {exc!r}")
+
+
+def png_size(data):
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return 0, 0
+
+
+def emit_figures(cell_id):
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is None or cell_id is None or not plt.get_fignums():
+        return
+    drain_output(0.5)  # text printed before the figure arrives before it
+    for num in list(plt.get_fignums()):
+        fig = plt.figure(num)
+        try:
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", bbox_inches="tight")
+            data = buf.getvalue()
+            width, height = png_size(data)
+            send({"type": "display", "id": cell_id, "mime": "image/png",
+                  "data": base64.b64encode(data).decode("ascii"), "width": width, "height": height})
+        except Exception as exc:
+            send({"type": "stream", "id": cell_id, "name": "stderr", "text": f"could not render figure {num}: {exc!r}\n"})
+        finally:
+            plt.close(fig)
+
+
+def patch_pyplot(plt):
+    if getattr(plt, "_codecell_patched", False):
+        return
+
+    def show(*args, **kwargs):
+        sys.stdout.flush()
+        emit_figures(CELL.id)
+
+    plt.show = show
+    plt._codecell_patched = True
+
+
+class PyplotHook:
+    """A meta-path finder that patches matplotlib.pyplot the moment it is first imported, by anyone."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "matplotlib.pyplot":
+            return None
+        from importlib.machinery import PathFinder
+        spec = PathFinder.find_spec(name, path, target)
+        if spec is None or spec.loader is None:
+            return spec
+        loader = spec.loader
+        original = loader.exec_module
+
+        def exec_module(module):
+            original(module)
+            try:
+                patch_pyplot(module)
+            except Exception as exc:
+                log(f"pyplot patch: {exc!r}")
+
+        loader.exec_module = exec_module
+        return spec
+
+
+sys.meta_path.insert(0, PyplotHook())
+
+
+# ---------------------------------------------------------------------------------------------
+# Warming heavy imports in the background so the first real cell does not pay for them.
+# ---------------------------------------------------------------------------------------------
+WARM_LOCK = threading.Lock()
+WARM_DONE = threading.Event()
+
+
+def warm():
+    started = time.monotonic()
+    done = []
+    with WARM_LOCK:
+        try:
+            prepare_mpl_config()
+            for name in HEAVY:
+                try:
+                    __import__(name)
+                    done.append(name)
+                except Exception:
+                    pass  # not installed in this image: fine, nothing to warm
+        finally:
+            WARM_DONE.set()
+    send({"type": "warm", "modules": done, "ms": round((time.monotonic() - started) * 1000)})
+
+
+def needs_warm(tree):
+    """True when the cell imports something outside the stdlib, which may race the warming thread."""
+    if WARM_DONE.is_set():
+        return False
+    stdlib = getattr(sys, "stdlib_module_names", ())
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        if any(n.split(".")[0] not in stdlib for n in names):
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Files in /mnt/data: snapshot before a cell, send what is new or changed after it.
+# ---------------------------------------------------------------------------------------------
+def snapshot():
+    """{relative name: (kind, size, mtime_ns, ino, ctime_ns)} for everything under DATA_DIR (no links followed)."""
+    seen = {}
+    stack = [""]
+    while stack and len(seen) < MAX_WALK:
+        rel = stack.pop()
+        try:
+            entries = os.scandir(os.path.join(DATA_DIR, rel) if rel else DATA_DIR)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                name = f"{rel}/{entry.name}" if rel else entry.name
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if stat.S_ISDIR(st.st_mode):
+                    stack.append(name)
+                    continue
+                kind = "file" if stat.S_ISREG(st.st_mode) else "link" if stat.S_ISLNK(st.st_mode) else "special"
+                seen[name] = (kind, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+                if len(seen) >= MAX_WALK:
+                    break
+    return seen
+
+
+_fid = 0
+
+
+def send_changed_files(cell_id, before, max_files, max_bytes):
+    global _fid
+    after = snapshot()
+    changed = sorted(name for name, sig in after.items() if before.get(name) != sig)
+    sent = 0
+    for name in changed:
+        kind, size = after[name][0], after[name][1]
+        if kind == "link":
+            send({"type": "file_skipped", "id": cell_id, "name": name, "reason": "symbolic link (not followed)"})
+            continue
+        if kind != "file":
+            send({"type": "file_skipped", "id": cell_id, "name": name, "reason": "not a regular file"})
+            continue
+        if sent >= max_files:
+            send({"type": "file_skipped", "id": cell_id, "name": name, "reason": f"too many files (limit {max_files} per cell)"})
+            continue
+        if size > max_bytes:
+            send({"type": "file_skipped", "id": cell_id, "name": name, "reason": f"too large ({size} bytes; limit {max_bytes})"})
+            continue
+        try:
+            fd = os.open(os.path.join(DATA_DIR, name), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as exc:
+            send({"type": "file_skipped", "id": cell_id, "name": name, "reason": f"cannot open: {exc.strerror}"})
+            continue
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                send({"type": "file_skipped", "id": cell_id, "name": name, "reason": "not a regular file"})
+                continue
+            if st.st_size > max_bytes:
+                send({"type": "file_skipped", "id": cell_id, "name": name, "reason": f"too large ({st.st_size} bytes; limit {max_bytes})"})
+                continue
+            _fid += 1
+            fid, size, left = _fid, st.st_size, st.st_size
+            digest = hashlib.sha256()
+            send({"type": "file_start", "id": cell_id, "fid": fid, "name": name, "size": size})
+            while left > 0:
+                data = os.read(fd, min(CHUNK, left))
+                if not data:
+                    break  # truncated while we read: pad so the promised size holds and the hash matches
+                digest.update(data)
+                left -= len(data)
+                send({"type": "file_chunk", "fid": fid, "data": base64.b64encode(data).decode("ascii")})
+            if left > 0:
+                pad = b"\0" * left
+                digest.update(pad)
+                send({"type": "file_chunk", "fid": fid, "data": base64.b64encode(pad).decode("ascii")})
+            send({"type": "file_end", "fid": fid, "sha256": digest.hexdigest()})
+            sent += 1
+        finally:
+            os.close(fd)
+
+
+def split_name(name):
+    """Validated components of an upload name relative to DATA_DIR, or raise ValueError."""
+    if not isinstance(name, str) or not name or len(name) > 1024 or name.startswith("/"):
+        raise ValueError("name must be a relative path")
+    parts = name.split("/")
+    for part in parts:
+        if part in ("", ".", "..") or len(part.encode()) > 255 or any(ord(c) < 32 or ord(c) == 127 for c in part):
+            raise ValueError(f"invalid path component {part!r}")
+    return parts
+
+
+class Uploads:
+    """put_file chunks: the first creates the file (O_EXCL, no links followed), `last` closes it."""
+
+    def __init__(self):
+        self.open = {}
+
+    def put(self, msg):
+        name = msg.get("name")
+        try:
+            data = base64.b64decode(msg.get("data") or "", validate=True)
+            entry = self.open.get(name)
+            if entry is None:
+                entry = self.open[name] = [self.create(name), 0]
+            fd = entry[0]
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            entry[1] += len(data)
+            if msg.get("last"):
+                os.close(fd)
+                del self.open[name]
+                send({"type": "put_done", "name": name, "size": entry[1]})
+        except Exception as exc:
+            entry = self.open.pop(name, None)
+            if entry:
+                os.close(entry[0])
+            text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            if isinstance(exc, FileExistsError):
+                text = "a file with that name already exists"
+            send({"type": "put_error", "name": name, "message": text})
+
+    @staticmethod
+    def create(name):
+        parts = split_name(name)
+        dirfd = os.open(DATA_DIR, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            for part in parts[:-1]:
+                try:
+                    os.mkdir(part, 0o755, dir_fd=dirfd)
+                except FileExistsError:
+                    pass
+                nxt = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd)
+                os.close(dirfd)
+                dirfd = nxt
+            return os.open(parts[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=dirfd)
+        finally:
+            os.close(dirfd)
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a cell.
+# ---------------------------------------------------------------------------------------------
+USER_NS = {"__name__": "__main__", "__builtins__": __builtins__}
+COUNT = 0
+
+
+def strip_kernel_frames(tb):
+    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) == KERNEL_FILE:
+        tb = tb.tb_next
+    return tb
+
+
+def report_error(cell_id, exc):
+    drain_output(0.5)
+    tb = strip_kernel_frames(exc.__traceback__)
+    lines = traceback.format_exception(type(exc), exc, tb)
+    text = "".join(lines).rstrip("\n")
+    send({"type": "error", "id": cell_id, "ename": type(exc).__name__, "evalue": str(exc)[:10000],
+          "traceback": text.split("\n")[-400:]})
+
+
+def compile_cell(code, filename):
+    """Compiled (body, last expression or None); the last expression is shown like a notebook."""
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    tree = compile(code, filename, "exec", ast.PyCF_ONLY_AST | flags)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    body = compile(tree, filename, "exec", flags)
+    expr = compile(last, filename, "eval", flags) if last is not None else None
+    return tree, body, expr
+
+
+def run_code(compiled):
+    import inspect
+    result = eval(compiled, USER_NS)
+    if compiled.co_flags & inspect.CO_COROUTINE:
+        import asyncio
+        result = asyncio.new_event_loop().run_until_complete(result)
+    return result
+
+
+def execute(msg):
+    global COUNT
+    cell_id = str(msg.get("id"))
+    code = msg.get("code")
+    if not isinstance(code, str):
+        code = ""
+    max_output = int(msg.get("max_output") or 0)
+    max_files = int(msg.get("max_files") or MAX_FILES)
+    max_bytes = int(msg.get("max_file_bytes") or MAX_FILE_BYTES)
+    started = time.monotonic()
+    COUNT += 1
+    filename = f"<cell {COUNT}>"
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    before = snapshot()
+    ooms = oom_kills()
+    drain_output(0.05)  # leftovers of the previous cell's background writers are not this cell's
+    with CELL.lock:
+        CELL.id, CELL.max_output, CELL.sent, CELL.truncated = cell_id, max_output, 0, False
+    status = "ok"
+    try:
+        try:
+            tree, body, expr = compile_cell(code, filename)
+            if needs_warm(tree):
+                with WARM_LOCK:
+                    pass
+            CELL.interruptible = True
+            run_code(body)
+            if expr is not None:
+                value = run_code(expr)
+                CELL.interruptible = False
+                if value is not None:
+                    USER_NS["_"] = value
+                    drain_output(0.5)
+                    text = repr(value)
+                    if max_output and len(text) > max_output:
+                        text = text[:max_output] + "…"
+                    send({"type": "result", "id": cell_id, "text": text})
+        finally:
+            CELL.interruptible = False
+    except KeyboardInterrupt as exc:
+        status = "interrupted"
+        report_error(cell_id, exc)
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            status = "error"
+            report_error(cell_id, exc)
+    except BaseException as exc:
+        status = "error"
+        report_error(cell_id, exc)
+    # Kernel bookkeeping from here on: a late SIGINT is ignored (interruptible is False).
+    try:
+        if sys.stdout is None or sys.stdout.closed or sys.stderr is None or sys.stderr.closed or not isinstance(sys.stdin, ClosedInput):
+            fresh_stdio()
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:
+            fresh_stdio()
+        emit_figures(cell_id)
+        kill_leftovers()
+        drain_output()
+        truncated = CELL.truncated
+        with CELL.lock:
+            CELL.id = None
+        after_ooms = oom_kills()
+        if ooms is not None and after_ooms is not None and after_ooms > ooms:
+            send({"type": "oom_kill", "id": cell_id, "count": after_ooms - ooms})
+        send_changed_files(cell_id, before, max_files, max_bytes)
+    except Exception as exc:
+        truncated = CELL.truncated
+        CELL.id = None
+        log(f"after cell {COUNT}: {exc!r}")
+    reply = {"type": "reply", "id": cell_id, "status": status, "count": COUNT,
+             "ms": round((time.monotonic() - started) * 1000)}
+    if truncated:
+        reply["truncated"] = True
+    send(reply)
+
+
+# ---------------------------------------------------------------------------------------------
+# The protocol loop: a reader thread parses lines (answering ping and interrupt at once);
+# the main thread runs execute and put_file in order.
+# ---------------------------------------------------------------------------------------------
+import queue  # noqa: E402
+
+WORK = queue.Queue()
+
+
+def read_protocol():
+    stream = os.fdopen(PROTO_IN, "rb", buffering=1 << 20)
+    while True:
+        try:
+            line = stream.readline(MAX_IN_LINE)
+        except Exception as exc:
+            log(f"stdin: {exc!r}")
+            line = b""
+        if not line:
+            WORK.put(None)
+            return
+        if not line.endswith(b"\n") and len(line) >= MAX_IN_LINE:
+            log(f"dropped an input line longer than {MAX_IN_LINE} bytes")
+            while True:  # skip the rest of that line
+                more = stream.readline(MAX_IN_LINE)
+                if not more or more.endswith(b"\n"):
+                    break
+            continue
+        try:
+            msg = json.loads(line)
+            if not isinstance(msg, dict):
+                raise ValueError("not an object")
+        except ValueError as exc:
+            log(f"ignored a malformed message: {exc}")
+            continue
+        kind = msg.get("type")
+        if kind == "ping":
+            send({"type": "pong", "id": msg.get("id")})
+        elif kind == "interrupt":
+            if CELL.id is not None:
+                interrupt_cell()
+        elif kind in ("execute", "put_file"):
+            WORK.put(msg)
+        else:
+            log(f"ignored an unknown message type {kind!r}")
+
+
+def main():
+    signal.signal(signal.SIGINT, on_sigint)
+    capture_output()
+    fresh_stdio()
+    try:
+        os.chdir(DATA_DIR)
+    except OSError:
+        pass
+    threading.Thread(target=read_protocol, name="codecell-protocol", daemon=True).start()
+    send({"type": "ready", "version": VERSION, "python": sys.version.split()[0], "pid": os.getpid()})
+    if os.environ.get("CODECELL_WARM", "1") != "0":
+        threading.Thread(target=warm, name="codecell-warm", daemon=True).start()
+    else:
+        WARM_DONE.set()
+    uploads = Uploads()
+    while True:
+        msg = None
+        try:
+            msg = WORK.get()
+            if msg is None:
+                os._exit(0)  # the host went away: stdin closed
+            if msg.get("type") == "execute":
+                execute(msg)
+            else:
+                uploads.put(msg)
+        except KeyboardInterrupt:
+            continue
+        except Exception as exc:
+            log(f"kernel error: {exc!r}")
+            if isinstance(msg, dict) and msg.get("type") == "execute":
+                send({"type": "reply", "id": str(msg.get("id")), "status": "error", "count": COUNT, "ms": 0})
+
+
+if __name__ == "__main__":
+    main()
