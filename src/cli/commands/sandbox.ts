@@ -1,6 +1,63 @@
-// Placeholder registration for `codecell sandbox`; replaced by the real command.
+// `codecell sandbox build | status | prune`: manage the sandbox image and codecell's containers.
 import type { Command } from 'commander';
+import { connectEngine } from '../../sandbox/engine.js';
+import { createProgressPrinter } from '../../sandbox/build-progress.js';
+import { bundledImageRef, buildSandboxImage } from '../../sandbox/image.js';
+import { pruneSandboxes } from '../../sandbox/prune.js';
+import { formatStatus, sandboxStatus } from '../../sandbox/status.js';
+import { UsageError } from '../errors.js';
 
 export function registerSandbox(program: Command): void {
-  void program;
+  const sandbox = program.command('sandbox').description('manage the sandbox image and containers');
+
+  sandbox
+    .command('build')
+    .description('build the sandbox image (a no-op when the image for this kernel version exists)')
+    .option('--force', 'rebuild without the layer cache even when the image exists')
+    .option('--base <image>', 'base image to build FROM (default: debian:trixie-slim, else the offline debootstrap base)')
+    .action(async (opts: { force?: boolean; base?: string }) => {
+      if (opts.base !== undefined && !opts.base.trim()) throw new UsageError('--base needs an image reference', 'e.g. --base debian:trixie-slim');
+      const { docker } = await connectEngine();
+      if (process.env.CODECELL_IMAGE?.trim()) {
+        process.stderr.write(`codecell: note: CODECELL_IMAGE=${process.env.CODECELL_IMAGE} is what sandboxes run; building ${bundledImageRef()} anyway\n`);
+      }
+      const printer = createProgressPrinter(process.stderr);
+      try {
+        const image = await buildSandboxImage(docker, { force: opts.force, base: opts.base?.trim(), onProgress: printer.onProgress });
+        if (!image.built) process.stderr.write(`codecell: image ${image.ref} is already built (use --force to rebuild)\n`);
+        process.stdout.write(`${image.ref}\n`);
+      } finally {
+        printer.close();
+      }
+    });
+
+  sandbox
+    .command('status')
+    .description('show the Docker engine, the sandbox image and codecell containers')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const { docker, info } = await connectEngine();
+      const status = await sandboxStatus(docker, info);
+      if (opts.json) process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+      else process.stdout.write(formatStatus(status).join('\n') + '\n');
+    });
+
+  sandbox
+    .command('prune')
+    .description("remove codecell's orphaned and stopped containers")
+    .option('--images', 'also remove stale codecell images (with --all: every codecell image)')
+    .option('--all', 'remove every codecell container, even ones a running codecell still uses')
+    .action(async (opts: { images?: boolean; all?: boolean }) => {
+      const { docker } = await connectEngine();
+      const result = await pruneSandboxes(docker, { images: opts.images, all: opts.all });
+      const out: string[] = [];
+      out.push(`removed ${result.removedContainers.length} container(s)${result.removedContainers.length ? ': ' + result.removedContainers.join(' ') : ''}`);
+      if (result.keptContainers.length) {
+        out.push(`kept ${result.keptContainers.length} container(s) in use by running codecell processes (use --all to remove them too)`);
+      }
+      if (opts.images) out.push(`removed ${result.removedImages.length} image(s)${result.removedImages.length ? ': ' + result.removedImages.join(' ') : ''}`);
+      for (const failure of result.failures) out.push(`could not remove ${failure}`);
+      process.stdout.write(out.join('\n') + '\n');
+      if (result.failures.length) process.exitCode = 1;
+    });
 }

@@ -1,0 +1,59 @@
+// `codecell sandbox prune`: removes codecell's leftover containers and, when asked, its images.
+import type Docker from 'dockerode';
+import { imageRef, listCodecellImages } from './image.js';
+import { listSandboxContainers, type SandboxContainer } from './status.js';
+
+export interface PruneOptions {
+  /** Also remove images codecell built (stale ones; with `all`, the current one too). */
+  images?: boolean;
+  /** Remove every codecell container, including ones a running codecell process still uses. */
+  all?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface PruneResult {
+  removedContainers: string[];
+  /** Containers left alone because a live codecell process owns them. */
+  keptContainers: SandboxContainer[];
+  removedImages: string[];
+  /** What could not be removed, with the engine's reason. */
+  failures: string[];
+}
+
+/** A container is safe to remove when its owner is gone or it is no longer running. */
+function removable(container: SandboxContainer): boolean {
+  return container.orphan || container.state === 'exited' || container.state === 'dead';
+}
+
+export async function pruneSandboxes(docker: Docker, options: PruneOptions = {}): Promise<PruneResult> {
+  const result: PruneResult = { removedContainers: [], keptContainers: [], removedImages: [], failures: [] };
+  for (const container of await listSandboxContainers(docker)) {
+    if (!options.all && !removable(container)) {
+      result.keptContainers.push(container);
+      continue;
+    }
+    try {
+      await docker.getContainer(container.id).remove({ force: true, v: true });
+      result.removedContainers.push(container.id);
+    } catch (err) {
+      // Another process may have removed it between the list and now: that is what we wanted.
+      if ((err as { statusCode?: number }).statusCode === 404) continue;
+      result.failures.push(`container ${container.id}: ${(err as Error).message}`);
+    }
+  }
+  if (options.images) {
+    const current = imageRef(options.env ?? process.env);
+    for (const image of await listCodecellImages(docker)) {
+      if (!options.all && image.ref === current) continue;
+      try {
+        // force untags every tag (hash and :latest); the engine still refuses while a container uses it.
+        await docker.getImage(image.id).remove({ force: true });
+        result.removedImages.push(image.ref);
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) continue;
+        result.failures.push(`image ${image.ref}: ${(err as Error).message}`);
+      }
+    }
+  }
+  return result;
+}
