@@ -23,6 +23,7 @@ DATA_DIR = os.environ.get("CODECELL_DATA_DIR", "/mnt/data")
 CHUNK = 256 * 1024
 MAX_IN_LINE = 64 * 1024 * 1024
 MAX_WALK = 10000
+MAX_DISPLAY_BYTES = 16 * 1024 * 1024  # one display line must stay under the host's line cap
 KERNEL_FILE = os.path.abspath(__file__)
 HEAVY = ("numpy", "matplotlib.pyplot", "pandas")
 
@@ -49,16 +50,24 @@ _send_lock = threading.Lock()
 
 def send(msg):
     data = (json.dumps(msg, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8", "replace")
-    with _send_lock:
-        view = memoryview(data)
-        while view:
-            try:
-                n = os.write(PROTO_OUT, view)
-            except InterruptedError:
-                continue
-            except BrokenPipeError:
-                os._exit(0)
-            view = view[n:]
+    # plt.show() sends from inside a cell: a KeyboardInterrupt mid-write would leave half a line on
+    # the channel, so SIGINT waits (blocked, not lost) until the whole line is out.
+    on_main = threading.get_ident() == threading.main_thread().ident
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if on_main else None
+    try:
+        with _send_lock:
+            view = memoryview(data)
+            while view:
+                try:
+                    n = os.write(PROTO_OUT, view)
+                except InterruptedError:
+                    continue
+                except BrokenPipeError:
+                    os._exit(0)
+                view = view[n:]
+    finally:
+        if old_mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
 
 
 def log(text):
@@ -111,6 +120,7 @@ class Cell:
         self.sent = 0
         self.truncated = False
         self.interruptible = False
+        self.delivered = True
         self.lock = threading.Condition()
 
 
@@ -118,25 +128,67 @@ CELL = Cell()
 MAIN_THREAD = threading.main_thread().ident
 
 
-def interrupt_cell():
-    """KeyboardInterrupt in the running cell: SIGINT to its child processes and to the main thread."""
+def signal_children(sig):
     for pid in descendants():
         try:
-            os.kill(pid, signal.SIGINT)
+            os.kill(pid, sig)
         except OSError:
             pass
+
+
+def interrupt_cell(kill_children_after=None):
+    """KeyboardInterrupt in the running cell: SIGINT to its child processes and to the main thread.
+
+    Python's os.system() ignores SIGINT in the kernel while its child runs, so a signal sent then is
+    lost; a watcher re-sends it until the handler has run or the cell is over. With
+    `kill_children_after` (seconds), children that ignore SIGINT are SIGKILLed after that long.
+    """
+    cell_id = CELL.id
+    if cell_id is None:
+        return
+    CELL.delivered = False
+    signal_children(signal.SIGINT)
     if CELL.interruptible:
-        try:
-            signal.pthread_kill(MAIN_THREAD, signal.SIGINT)
-        except OSError:
-            pass
+        os.kill(os.getpid(), signal.SIGINT)
+
+    def watch():
+        started = time.monotonic()
+        while CELL.id == cell_id and not CELL.delivered:
+            time.sleep(0.05)
+            if CELL.id != cell_id or CELL.delivered:
+                return
+            if kill_children_after is not None and time.monotonic() - started > kill_children_after:
+                signal_children(signal.SIGKILL)
+            else:
+                signal_children(signal.SIGINT)
+            if CELL.interruptible:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=watch, name="codecell-interrupt", daemon=True).start()
 
 
 def on_sigint(signum, frame):
     # Only a running cell is interrupted; between cells (or inside the kernel's own bookkeeping)
-    # a stray SIGINT is ignored so the kernel never dies from it.
+    # a stray SIGINT is ignored so the kernel never dies from it. A SIGINT that came from outside
+    # (docker kill -s INT via the init) reaches only the kernel, so pass it on to the cell's children.
     if CELL.interruptible:
+        CELL.delivered = True
+        signal_children(signal.SIGINT)
         raise KeyboardInterrupt
+
+
+def interruptible_system(command):
+    """os.system without C system()'s habit of ignoring SIGINT in the caller, so a cell stuck in
+    os.system("...") can be interrupted like any other. Returns the same wait status."""
+    pid = os.posix_spawn("/bin/sh", ["sh", "-c", os.fsdecode(command)], dict(os.environ))
+    try:
+        return os.waitpid(pid, 0)[1]
+    except BaseException:
+        try:
+            os.kill(pid, signal.SIGINT)
+        except OSError:
+            pass
+        raise
 
 
 class OutputReader(threading.Thread):
@@ -185,7 +237,7 @@ class OutputReader(threading.Thread):
             send({"type": "stream", "id": cid, "name": self.stream, "text": text})
         if first_truncation:
             send({"type": "truncated", "id": cid, "bytes": CELL.max_output})
-            interrupt_cell()
+            interrupt_cell(kill_children_after=1.0)
 
     def pending(self):
         buf = bytearray(4)
@@ -338,6 +390,10 @@ def emit_figures(cell_id):
             fig.savefig(buf, format="png", bbox_inches="tight")
             data = buf.getvalue()
             width, height = png_size(data)
+            if len(data) > MAX_DISPLAY_BYTES:
+                send({"type": "stream", "id": cell_id, "name": "stderr",
+                      "text": f"figure {num} not shown: its PNG is {len(data)} bytes (limit {MAX_DISPLAY_BYTES})\n"})
+                continue
             send({"type": "display", "id": cell_id, "mime": "image/png",
                   "data": base64.b64encode(data).decode("ascii"), "width": width, "height": height})
         except Exception as exc:
@@ -397,7 +453,6 @@ def warm():
     done = []
     with WARM_LOCK:
         try:
-            prepare_mpl_config()
             for name in HEAVY:
                 try:
                     __import__(name)
@@ -578,18 +633,33 @@ USER_NS = {"__name__": "__main__", "__builtins__": __builtins__}
 COUNT = 0
 
 
-def strip_kernel_frames(tb):
-    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) == KERNEL_FILE:
-        tb = tb.tb_next
-    return tb
+def without_kernel_frames(te, seen=None):
+    """Drops the kernel's own frames (the runner, the SIGINT handler) from a TracebackException chain."""
+    seen = seen if seen is not None else set()
+    if te is None or id(te) in seen:
+        return
+    seen.add(id(te))
+    te.stack = traceback.StackSummary.from_list(
+        [f for f in te.stack if os.path.abspath(f.filename or "") != KERNEL_FILE])
+    without_kernel_frames(te.__cause__, seen)
+    without_kernel_frames(te.__context__, seen)
+    for sub in getattr(te, "exceptions", None) or ():
+        without_kernel_frames(sub, seen)
 
 
 def report_error(cell_id, exc):
     drain_output(0.5)
-    tb = strip_kernel_frames(exc.__traceback__)
-    lines = traceback.format_exception(type(exc), exc, tb)
-    text = "".join(lines).rstrip("\n")
-    send({"type": "error", "id": cell_id, "ename": type(exc).__name__, "evalue": str(exc)[:10000],
+    try:
+        te = traceback.TracebackException.from_exception(exc, capture_locals=False)
+        without_kernel_frames(te)
+        text = "".join(te.format()).rstrip("\n")
+    except Exception as fmt_exc:  # a hostile __str__ or __repr__ must not take the kernel down
+        text = f"{type(exc).__name__} (traceback unavailable: {fmt_exc!r})"
+    try:
+        evalue = str(exc)
+    except Exception:
+        evalue = "<unprintable>"
+    send({"type": "error", "id": cell_id, "ename": type(exc).__name__, "evalue": evalue[:10000],
           "traceback": text.split("\n")[-400:]})
 
 
@@ -741,6 +811,8 @@ def read_protocol():
 
 def main():
     signal.signal(signal.SIGINT, on_sigint)
+    os.system = interruptible_system
+    prepare_mpl_config()  # a millisecond; without it the first pyplot import rescans fonts for seconds
     capture_output()
     fresh_stdio()
     try:
