@@ -16,6 +16,9 @@ async function start(options: FakeOpenAIOptions): Promise<FakeOpenAI> {
 const post = (server: FakeOpenAI, body: object, init: RequestInit = {}) =>
   fetch(`${server.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [], stream: true, ...body }), ...init });
 
+// Wire JSON, asserted field by field.
+const json = (response: Response): Promise<any> => response.json();
+
 /** The SSE events of a response: the JSON payloads, and whether [DONE] ended it. */
 async function events(response: Response): Promise<{ payloads: any[]; done: boolean; raw: string }> {
   const raw = await response.text();
@@ -73,11 +76,11 @@ describe('fake OpenAI server', () => {
     const first = await post(server, {});
     expect(first.status).toBe(429);
     expect(first.headers.get('retry-after-ms')).toBe('10');
-    expect((await first.json()).error.code).toBe('rate_limit_exceeded');
+    expect((await json(first)).error.code).toBe('rate_limit_exceeded');
     const second = await post(server, {});
     expect(second.status).toBe(418);
     expect(second.headers.get('x-test')).toBe('1');
-    expect(await second.json()).toEqual({ error: { message: 'teapot' } });
+    expect(await json(second)).toEqual({ error: { message: 'teapot' } });
   });
 
   it('drops the connection mid tool call', async () => {
@@ -114,7 +117,7 @@ describe('fake OpenAI server', () => {
       expect((await post(queue, {})).status).toBe(200);
       const exhausted = await post(queue, {});
       expect(exhausted.status).toBe(400);
-      expect((await exhausted.json()).error.message).toContain('no turn left');
+      expect((await json(exhausted)).error.message).toContain('no turn left');
     } finally {
       await queue.close();
     }
@@ -123,11 +126,11 @@ describe('fake OpenAI server', () => {
   it('lists models, checks the API key when given one, and rejects stream_options when asked to', async () => {
     const server = await start({ models: ['a', 'b'], apiKey: 'sk-1', rejectStreamOptions: true, script: [[{ text: 'x' }]] });
     const models = await fetch(`${server.url}/models`, { headers: { authorization: 'Bearer sk-1' } });
-    expect((await models.json()).data.map((m: { id: string }) => m.id)).toEqual(['a', 'b']);
+    expect((await json(models)).data.map((m: { id: string }) => m.id)).toEqual(['a', 'b']);
     expect((await post(server, {})).status).toBe(401);
     const rejected = await post(server, { stream_options: { include_usage: true } }, { headers: { authorization: 'Bearer sk-1' } });
     expect(rejected.status).toBe(400);
-    expect((await rejected.json()).error.message).toContain('stream_options');
+    expect((await json(rejected)).error.message).toContain('stream_options');
     expect(server.pending()).toBe(1);
   });
 });
