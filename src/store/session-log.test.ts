@@ -1,0 +1,130 @@
+// Tests for the session log on a real file system, including a writer killed with SIGKILL mid-session.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { SessionLog, SessionLogError, newSessionId } from './session-log.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = join(mkdtempSync(join(tmpdir(), 'codecell-sessions-')), 'sessions');
+});
+afterEach(() => rmSync(resolve(dir, '..'), { recursive: true, force: true }));
+
+const meta = { model: 'gpt-4o-mini', cwd: '/home/u/project', outDir: '/home/u/project/codecell-output' };
+
+describe('SessionLog', () => {
+  it('creates a private file with a sortable id and a meta record', async () => {
+    const log = SessionLog.create(meta, { dir });
+    expect(log.id).toMatch(/^\d{8}-\d{6}-[0-9a-z]{4}$/);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(log.path).mode & 0o777).toBe(0o600);
+    log.close();
+    const records = await SessionLog.read(log.id, { dir });
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ kind: 'meta', data: { id: log.id, ...meta } });
+    expect(new Date(records[0]!.t).toISOString()).toBe(records[0]!.t);
+  });
+
+  it('writes each record as it is appended (readable before close), images by reference only', async () => {
+    const log = SessionLog.create(meta, { dir });
+    log.append('message', { role: 'user', content: 'plot sales' });
+    log.append('event', { type: 'cell_image', turn: 1, data: Buffer.alloc(50_000, 1), file: { path: '/out/fig.png' } });
+    log.append('event', { type: 'error', kind: 'model', message: 'boom' });
+    const lines = readFileSync(log.path, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[2]!.length).toBeLessThan(300);
+    const records = await SessionLog.read(log.id, { dir });
+    expect(records.map((r) => r.kind)).toEqual(['meta', 'message', 'event', 'event']);
+    expect(records[2]!.data).toEqual({ type: 'cell_image', turn: 1, data: { omittedBytes: 50_000 }, file: { path: '/out/fig.png' } });
+    // A field called `kind` in the data does not clash with the record's own kind.
+    expect(records[3]).toMatchObject({ kind: 'event', data: { kind: 'model' } });
+    log.close();
+    expect(() => log.append('event', {})).toThrow(SessionLogError);
+  });
+
+  it('keeps everything up to the last event when the writing process is SIGKILLed', async () => {
+    const script = `
+      import { SessionLog } from ${JSON.stringify(resolve('src/store/session-log.ts'))};
+      const log = SessionLog.create({ model: 'm', cwd: '/', outDir: '/o' }, { dir: ${JSON.stringify(dir)} });
+      log.append('message', { role: 'user', content: 'hello' });
+      for (let i = 0; i < 100; i++) log.append('event', { type: 'cell_output', text: 'line ' + i });
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(child.signal).toBe('SIGKILL');
+    const latest = await SessionLog.latest({ dir });
+    expect(latest).toBeDefined();
+    const records = await SessionLog.read(latest!.id, { dir });
+    expect(records).toHaveLength(102);
+    expect(records[101]!.data).toEqual({ type: 'cell_output', text: 'line 99' });
+  });
+
+  it('tolerates a torn last line and closes it off when the session is reopened', async () => {
+    const log = SessionLog.create(meta, { dir });
+    log.append('message', { role: 'user', content: 'first' });
+    log.close();
+    appendFileSync(log.path, '{"t":"2026-01-01T00:00:00.000Z","kind":"event","data":{"type":"cell_out');
+    expect((await SessionLog.read(log.id, { dir })).map((r) => r.kind)).toEqual(['meta', 'message']);
+
+    const again = await SessionLog.open(log.id, { dir });
+    again.append('message', { role: 'user', content: 'second' });
+    again.close();
+    const records = await SessionLog.read(log.id, { dir });
+    expect(records.map((r) => (r.data as { content?: string }).content)).toEqual([undefined, 'first', 'second']);
+  });
+
+  it('lists sessions newest first with title, turns and file count', async () => {
+    const a = SessionLog.create({ ...meta, model: 'model-a' }, { dir });
+    a.append('message', { role: 'user', content: '  Chart revenue\nby region for every quarter of the last five years, with a trend line please  ' });
+    a.append('message', { role: 'assistant', content: 'done' });
+    a.append('event', { type: 'file_saved', file: { name: 'chart.png' } });
+    a.append('event', { type: 'file_saved', file: { name: 'data.csv' } });
+    a.append('message', { role: 'user', content: 'thanks' });
+    a.close();
+    // A second session with a later id (ids sort by time; force the order with a later file name).
+    const b = SessionLog.create({ ...meta, model: 'model-b' }, { dir });
+    b.close();
+    const later = join(dir, `${newSessionId(new Date(Date.now() + 60_000))}.jsonl`);
+    writeFileSync(later, readFileSync(b.path));
+    rmSync(b.path);
+
+    const list = await SessionLog.list({ dir });
+    expect(list.map((s) => s.model)).toEqual(['model-b', 'model-a']);
+    const sa = list[1]!;
+    expect(sa).toMatchObject({ id: a.id, turns: 2, files: 2, cwd: meta.cwd, outDir: meta.outDir });
+    expect(sa.title).toBe('Chart revenue by region for every quarter of the last five…');
+    expect(sa.title.length).toBeLessThanOrEqual(60);
+    expect(list[0]).toMatchObject({ title: '', turns: 0, files: 0 });
+    expect((await SessionLog.latest({ dir }))!.model).toBe('model-b');
+  });
+
+  it('resolves unique prefixes and reports ambiguous or unknown ones', async () => {
+    const a = SessionLog.create(meta, { dir });
+    a.close();
+    for (const id of ['20200101-000000-aaaa', '20200101-000000-aabb']) writeFileSync(join(dir, `${id}.jsonl`), '');
+    expect(await SessionLog.resolve(a.id.slice(0, 15), { dir })).toBe(a.id);
+    expect(await SessionLog.resolve('20200101-000000-aab', { dir })).toBe('20200101-000000-aabb');
+    const ambiguous = await SessionLog.read('20200101', { dir }).catch((e: unknown) => e);
+    expect(ambiguous).toBeInstanceOf(SessionLogError);
+    expect((ambiguous as SessionLogError).code).toBe('EAMBIGUOUS');
+    expect((ambiguous as Error).message).toContain('20200101-000000-aaaa');
+    expect((ambiguous as Error).message).toContain('20200101-000000-aabb');
+    const missing = await SessionLog.read('1999', { dir }).catch((e: unknown) => e);
+    expect((missing as SessionLogError).code).toBe('ENOENT');
+  });
+
+  it('has no sessions before the first one', async () => {
+    expect(await SessionLog.list({ dir })).toEqual([]);
+    expect(await SessionLog.latest({ dir })).toBeUndefined();
+  });
+});
+
+describe('newSessionId', () => {
+  it('sorts by time', () => {
+    const ids = [new Date('2026-11-23T18:01:02Z'), new Date('2026-11-23T18:01:03Z'), new Date('2027-01-01T00:00:00Z')].map((d) => newSessionId(d));
+    expect(ids[0]).toMatch(/^20261123-180102-[0-9a-z]{4}$/);
+    expect([...ids].sort()).toEqual(ids);
+  });
+});
