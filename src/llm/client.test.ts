@@ -271,12 +271,13 @@ describe('failures', () => {
     expect(ofType(events, 'tool_call_end')).toEqual([]);
   });
 
-  it('times out when the server never answers', async () => {
-    const { client } = await setup({ script: [[{ hang: true }]] }, { timeoutMs: 300, maxRetries: 0 });
+  it('times out once (no retry storm) when the server never answers', async () => {
+    const { server, client } = await setup({ script: [[{ hang: true }]] }, { timeoutMs: 300, maxRetries: 3 });
     const started = Date.now();
     const { error } = await collect(client);
-    expectModelError(error, 'timeout');
-    expect(Date.now() - started).toBeLessThan(4000);
+    expect(expectModelError(error, 'timeout').message).toContain('did not answer within 300 ms');
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(server.requests).toHaveLength(1);
   });
 
   it('times out when the reply stalls mid tool call, with no tool_call_end', async () => {

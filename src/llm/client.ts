@@ -4,7 +4,7 @@ import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'o
 import { ModelError, type ModelClient, type ModelEvent, type StreamRequest, type ToolCall, type Usage } from './types.js';
 import { pythonTool } from './tool.js';
 import { ToolCallStream, type ToolCallFragment } from './tool-calls.js';
-import { mayBeUnknownModel, noApiKey, rejectsStreamOptions, stalled, streamDropped, toModelError, type ErrorContext } from './errors.js';
+import { mayBeUnknownModel, noAnswer, noApiKey, rejectsStreamOptions, stalled, streamDropped, toModelError, type ErrorContext } from './errors.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 /** Per attempt, until the response starts; also the longest silence allowed inside a reply. */
@@ -103,7 +103,8 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
   const sdk = new OpenAI({
     apiKey: options.apiKey || PLACEHOLDER_API_KEY,
     baseURL,
-    timeout: timeoutMs,
+    // A backstop only; the stream's own timer fires first.
+    timeout: timeoutMs + 5_000,
     maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
     fetch: watchingFetch(options.fetch ?? globalThis.fetch),
     // The SDK logs to the console, which would tear through the terminal UI.
@@ -142,7 +143,7 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
         return await sdk.chat.completions.create(body(false), { signal }).withResponse();
       }
     } catch (err) {
-      if (signal.aborted) throw toModelError(new OpenAI.APIUserAbortError(), context(request.model));
+      if (signal.aborted) throw err; // The caller knows why: its own cancel or its timer.
       const offered = mayBeUnknownModel(err) ? await listModels(signal) : undefined;
       throw toModelError(err, context(request.model, offered));
     }
@@ -155,19 +156,32 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
     const aborted = (): ModelError => toModelError(new OpenAI.APIUserAbortError(), ctx);
     if (userSignal?.aborted) throw aborted();
 
-    // Our own controller: the SDK's timeout only covers the wait for headers, so a stall inside the
-    // reply is caught by an idle timer that aborts the request.
+    // Our own timer, not the SDK's: the SDK's covers only the wait for headers and retries it (four
+    // waits of timeoutMs for a server that hangs), and says nothing of a stall inside the reply.
     const stop = new AbortController();
     const signal = userSignal ? AbortSignal.any([userSignal, stop.signal]) : stop.signal;
-    const { data: chunks, response } = await open(request, signal);
+    let idle = false;
+    let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+      idle = true;
+      stop.abort();
+    }, timeoutMs);
+    let opened: Awaited<ReturnType<typeof open>>;
+    try {
+      opened = await open(request, signal);
+    } catch (err) {
+      if (userSignal?.aborted) throw aborted();
+      if (idle) throw noAnswer(ctx);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    const { data: chunks, response } = opened;
     const done = sawDone.get(response) ?? { done: false };
 
     const calls = new ToolCallStream();
     let text = '';
     let finishReason: string | undefined;
     let usage: Usage | undefined;
-    let idle = false;
-    let timer: NodeJS.Timeout | undefined;
     const iterator = chunks[Symbol.asyncIterator]();
     let ended = false;
     try {

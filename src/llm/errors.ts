@@ -85,13 +85,7 @@ export function toModelError(err: unknown, ctx: ErrorContext): ModelError {
   if (err instanceof APIUserAbortError || (err instanceof Error && err.name === 'AbortError')) {
     return new ModelError('aborted', 'the model request was cancelled', 'Nothing to fix: it was cancelled on request.');
   }
-  if (err instanceof APIConnectionTimeoutError) {
-    return new ModelError(
-      'timeout',
-      `the model server at ${ctx.baseURL} did not answer within ${Math.round(ctx.timeoutMs / 1000)} s`,
-      'Try again, or raise the model request timeout in the config; a local model may still be loading.',
-    );
-  }
+  if (err instanceof APIConnectionTimeoutError) return noAnswer(ctx);
   if (err instanceof APIConnectionError) {
     const code = networkCode(err);
     const what = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'could not find the host of' : code === 'ECONNREFUSED' ? 'could not connect to' : 'lost the connection to';
@@ -148,11 +142,22 @@ export function noApiKey(ctx: Pick<ErrorContext, 'baseURL'>): ModelError {
   return new ModelError('no_api_key', `no API key is set for ${ctx.baseURL}`, KEY_FIX);
 }
 
+const duration = (ms: number): string => (ms < 10_000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);
+
+/** The server did not start answering within the timeout. */
+export function noAnswer(ctx: ErrorContext): ModelError {
+  return new ModelError(
+    'timeout',
+    `the model server at ${ctx.baseURL} did not answer within ${duration(ctx.timeoutMs)}`,
+    'Try again, or raise the model request timeout in the config; a local model may still be loading.',
+  );
+}
+
 /** The reply stalled: no chunk within the timeout. */
 export function stalled(ctx: ErrorContext): ModelError {
   return new ModelError(
     'timeout',
-    `the model server at ${ctx.baseURL} stopped sending for ${Math.round(ctx.timeoutMs / 1000)} s in the middle of a reply; a partial tool call was not run`,
+    `the model server at ${ctx.baseURL} stopped sending for ${duration(ctx.timeoutMs)} in the middle of a reply; a partial tool call was not run`,
     'Try again, or raise the model request timeout in the config.',
   );
 }
