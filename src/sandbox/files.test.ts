@@ -1,0 +1,67 @@
+// Unit tests for what the host accepts from the kernel: names, file assembly, PNG dimensions.
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { FileAssembler, imageProblem, nameProblem, pngSize } from './files.js';
+
+describe('nameProblem', () => {
+  it('accepts ordinary relative names', () => {
+    for (const name of ['out.csv', 'charts/fig 1.png', 'données/été.xlsx', '.hidden', 'a..b']) expect(nameProblem(name), name).toBeNull();
+  });
+
+  it('rejects escapes, absolute paths, control and bidi characters, and oversize names', () => {
+    const bad = ['', '/etc/passwd', '../x', 'a/../../x', 'a//b', './a', 'a/.', 'x\u001b]52;c;aGk=\u0007', 'a\nb', 'a\u009bb', 'evil\u202egnp.exe', 'a\\b', 'x'.repeat(256), 'a/'.repeat(20) + 'b', 'y'.repeat(1025), '\ud800'];
+    for (const name of bad) expect(nameProblem(name), JSON.stringify(name)).not.toBeNull();
+    expect(nameProblem(42)).not.toBeNull();
+  });
+});
+
+describe('FileAssembler', () => {
+  const data = Buffer.from('a,b\n1,2\n');
+  const sha = createHash('sha256').update(data).digest('hex');
+
+  it('reassembles chunks and checks the hash', () => {
+    const files = new FileAssembler(1000);
+    expect(files.start(1, 'x.csv', data.length)).toBeNull();
+    files.chunk(1, data.subarray(0, 3).toString('base64'));
+    files.chunk(1, data.subarray(3).toString('base64'));
+    expect(files.end(1, sha)).toEqual({ ok: true, file: { name: 'x.csv', data, sha256: sha } });
+  });
+
+  it('rejects a wrong hash, a short file, extra bytes, an unsafe name and an oversize file', () => {
+    const files = new FileAssembler(1000);
+    files.start(1, 'x.csv', data.length);
+    files.chunk(1, data.toString('base64'));
+    expect(files.end(1, '0'.repeat(64))).toMatchObject({ ok: false, reason: 'sha256 mismatch' });
+    files.start(2, 'y.csv', data.length + 1);
+    files.chunk(2, data.toString('base64'));
+    expect(files.end(2, sha)).toMatchObject({ ok: false });
+    files.start(3, 'z.csv', 2);
+    expect(files.chunk(3, data.toString('base64'))).toMatchObject({ ok: false });
+    expect(files.start(4, '../z', 1)).toMatchObject({ ok: false, name: '(unsafe name)' });
+    expect(files.start(5, 'big', 1001)).toMatchObject({ ok: false });
+    expect(files.end(5, sha)).toBeNull();
+  });
+});
+
+describe('PNG checks', () => {
+  function header(width: number, height: number): Buffer {
+    const b = Buffer.alloc(33);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b);
+    b.writeUInt32BE(13, 8);
+    b.write('IHDR', 12, 'latin1');
+    b.writeUInt32BE(width, 16);
+    b.writeUInt32BE(height, 20);
+    return b;
+  }
+
+  it('reads IHDR dimensions', () => {
+    expect(pngSize(header(640, 480))).toEqual({ width: 640, height: 480 });
+    expect(pngSize(Buffer.from('GIF89a'))).toBeNull();
+  });
+
+  it('refuses images over the pixel limit', () => {
+    expect(imageProblem(header(640, 480))).toBeNull();
+    expect(imageProblem(header(10_000, 5_000))).toMatch(/megapixel/);
+    expect(imageProblem(Buffer.from('nope'))).toMatch(/not a valid PNG/);
+  });
+});

@@ -1,0 +1,121 @@
+// Checks what comes out of the sandbox before the host trusts it: file names, file bytes and PNG sizes.
+import { createHash } from 'node:crypto';
+import type { CellFile } from './types.js';
+
+export const MAX_NAME_CHARS = 1024;
+export const MAX_COMPONENT_BYTES = 255;
+export const MAX_DEPTH = 16;
+/** Images larger than this are not decoded or drawn (a small PNG can inflate to gigabytes). */
+export const MAX_IMAGE_PIXELS = 40_000_000;
+
+// C0 controls, DEL, C1 controls, and bidi/zero-width format characters that make a name lie on screen.
+// eslint-disable-next-line no-control-regex
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
+
+/**
+ * Why a kernel-reported name is unsafe, or null when it is fine: it must be relative, with no empty,
+ * `.` or `..` components, no backslashes, no control or bidi characters, and within length caps.
+ */
+export function nameProblem(name: unknown): string | null {
+  if (typeof name !== 'string' || name.length === 0) return 'empty name';
+  if (name.length > MAX_NAME_CHARS) return `name longer than ${MAX_NAME_CHARS} characters`;
+  if (name.startsWith('/')) return 'absolute path';
+  if (name.includes('\\')) return 'backslash in name';
+  if (UNSAFE_CHARS.test(name)) return 'control or formatting character in name';
+  if (/[\ud800-\udfff]/.test(name.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) return 'invalid Unicode in name';
+  const parts = name.split('/');
+  if (parts.length > MAX_DEPTH) return `more than ${MAX_DEPTH} folders deep`;
+  for (const part of parts) {
+    if (part === '' || part === '.' || part === '..') return `invalid path component ${JSON.stringify(part)}`;
+    if (Buffer.byteLength(part) > MAX_COMPONENT_BYTES) return `path component longer than ${MAX_COMPONENT_BYTES} bytes`;
+  }
+  return null;
+}
+
+export function isSafeName(name: unknown): name is string {
+  return nameProblem(name) === null;
+}
+
+/** Width and height from a PNG's IHDR chunk, or null when the bytes are not a PNG. */
+export function pngSize(data: Buffer): { width: number; height: number } | null {
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  if (data.length < 24 || !data.subarray(0, 8).equals(signature) || data.toString('latin1', 12, 16) !== 'IHDR') return null;
+  const width = data.readUInt32BE(16);
+  const height = data.readUInt32BE(20);
+  if (width === 0 || height === 0) return null;
+  return { width, height };
+}
+
+/** Why a PNG must not be shown, or null when it is a PNG of acceptable size. */
+export function imageProblem(data: Buffer, maxPixels = MAX_IMAGE_PIXELS): string | null {
+  const size = pngSize(data);
+  if (!size) return 'not a valid PNG';
+  if (size.width * size.height > maxPixels) {
+    return `${size.width}×${size.height} pixels is over the ${Math.round(maxPixels / 1e6)} megapixel limit`;
+  }
+  return null;
+}
+
+interface Incoming {
+  name: string;
+  size: number;
+  received: number;
+  parts: Buffer[];
+  hash: ReturnType<typeof createHash>;
+}
+
+export type AssemblyOutcome = { ok: true; file: CellFile } | { ok: false; name: string; reason: string };
+
+/**
+ * Puts files back together from file_start / file_chunk / file_end, enforcing the promised size,
+ * the size cap and the sha256. Chunks for unknown or rejected files are ignored.
+ */
+export class FileAssembler {
+  private files = new Map<number, Incoming>();
+  private rejected = new Set<number>();
+
+  constructor(private readonly maxFileBytes: number) {}
+
+  /** Returns a rejection when the announced file is not acceptable. */
+  start(fid: number, name: string, size: number): AssemblyOutcome | null {
+    const problem = nameProblem(name);
+    if (problem || size > this.maxFileBytes || this.files.has(fid)) {
+      this.rejected.add(fid);
+      const reason = problem ?? (size > this.maxFileBytes ? `too large (${size} bytes; limit ${this.maxFileBytes})` : 'duplicate file id');
+      return { ok: false, name: problem ? '(unsafe name)' : name, reason };
+    }
+    this.files.set(fid, { name, size, received: 0, parts: [], hash: createHash('sha256') });
+    return null;
+  }
+
+  chunk(fid: number, base64: string): AssemblyOutcome | null {
+    const file = this.files.get(fid);
+    if (!file) return null;
+    const data = Buffer.from(base64, 'base64');
+    file.received += data.length;
+    if (file.received > file.size) {
+      this.files.delete(fid);
+      this.rejected.add(fid);
+      return { ok: false, name: file.name, reason: `more bytes than the announced ${file.size}` };
+    }
+    file.hash.update(data);
+    file.parts.push(data);
+    return null;
+  }
+
+  end(fid: number, sha256: string): AssemblyOutcome | null {
+    const file = this.files.get(fid);
+    this.files.delete(fid);
+    if (!file) return null;
+    if (file.received !== file.size) return { ok: false, name: file.name, reason: `got ${file.received} of ${file.size} bytes` };
+    const digest = file.hash.digest('hex');
+    if (digest !== sha256) return { ok: false, name: file.name, reason: 'sha256 mismatch' };
+    return { ok: true, file: { name: file.name, data: Buffer.concat(file.parts, file.size), sha256: digest } };
+  }
+
+  /** Drops half-received files (the cell ended or the kernel died). */
+  clear(): void {
+    this.files.clear();
+    this.rejected.clear();
+  }
+}

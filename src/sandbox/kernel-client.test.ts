@@ -1,0 +1,53 @@
+// Unit tests for kernel line framing (length cap, split chunks) and message validation.
+import { describe, expect, it } from 'vitest';
+import { LineSplitter, parseKernelLine } from './kernel-client.js';
+
+function split(pieces: (string | Buffer)[], max = 1000): { lines: string[]; overflows: number[] } {
+  const lines: string[] = [];
+  const overflows: number[] = [];
+  const splitter = new LineSplitter((l) => lines.push(l), (n) => overflows.push(n), max);
+  for (const p of pieces) splitter.push(typeof p === 'string' ? Buffer.from(p) : p);
+  return { lines, overflows };
+}
+
+describe('LineSplitter', () => {
+  it('joins lines split across chunks and splits several lines in one chunk', () => {
+    expect(split(['{"a":', '1}\n{"b"', ':2}\n{"c":3}\n']).lines).toEqual(['{"a":1}', '{"b":2}', '{"c":3}']);
+  });
+
+  it('keeps a multi-byte character split between chunks intact', () => {
+    const bytes = Buffer.from('"é€😀"\n');
+    expect(split([bytes.subarray(0, 2), bytes.subarray(2, 5), bytes.subarray(5)]).lines).toEqual(['"é€😀"']);
+  });
+
+  it('drops an overlong line whole and resumes at the next one', () => {
+    const long = 'x'.repeat(600);
+    const out = split([long, long, '\n{"ok":1}\n'], 1000);
+    expect(out.overflows).toEqual([1200]);
+    expect(out.lines).toEqual(['{"ok":1}']);
+  });
+
+  it('holds an unterminated line until its newline', () => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter((l) => lines.push(l), () => {}, 100);
+    splitter.push(Buffer.from('{"partial"'));
+    expect(lines).toEqual([]);
+    expect(splitter.pending).toBe(10);
+  });
+});
+
+describe('parseKernelLine', () => {
+  it('accepts well-formed messages', () => {
+    const parsed = parseKernelLine('{"type":"reply","id":"c1","status":"ok","count":3,"ms":4}');
+    expect(parsed).toEqual({ ok: true, message: { type: 'reply', id: 'c1', status: 'ok', count: 3, ms: 4 } });
+  });
+
+  it('rejects broken JSON, wrong shapes and unknown types without throwing', () => {
+    expect(parseKernelLine('{"type":"reply",').ok).toBe(false);
+    expect(parseKernelLine('{"type":"reply","id":"c1","status":"exploded","count":1,"ms":1}').ok).toBe(false);
+    expect(parseKernelLine('{"type":"file_end","fid":1,"sha256":"zz"}').ok).toBe(false);
+    expect(parseKernelLine('{"type":"launch_missiles"}').ok).toBe(false);
+    expect(parseKernelLine('[1,2]').ok).toBe(false);
+    expect(parseKernelLine('null').ok).toBe(false);
+  });
+});

@@ -1,0 +1,126 @@
+// The host side of the kernel protocol (sandbox/PROTOCOL.md): line framing with a length cap and zod-checked messages.
+import { z } from 'zod';
+
+/** Longest kernel line accepted: a 256 KiB file chunk or a 16 MiB figure, base64-encoded, fits with room. */
+export const MAX_LINE_BYTES = 32 * 1024 * 1024;
+
+const id = z.string().max(200);
+const text = z.string();
+const int = z.number().int().nonnegative();
+
+const messageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), version: z.string(), python: z.string(), pid: z.number() }),
+  z.object({ type: z.literal('warm'), modules: z.array(z.string()), ms: z.number() }),
+  z.object({ type: z.literal('stream'), id, name: z.enum(['stdout', 'stderr']), text }),
+  z.object({
+    type: z.literal('display'),
+    id,
+    mime: z.literal('image/png'),
+    data: z.string(),
+    width: int,
+    height: int,
+  }),
+  z.object({ type: z.literal('result'), id, text }),
+  z.object({ type: z.literal('error'), id, ename: z.string(), evalue: z.string(), traceback: z.array(z.string()) }),
+  z.object({ type: z.literal('truncated'), id, bytes: int }),
+  z.object({ type: z.literal('oom_kill'), id, count: int }),
+  z.object({ type: z.literal('file_start'), id, fid: int, name: z.string(), size: int }),
+  z.object({ type: z.literal('file_chunk'), fid: int, data: z.string() }),
+  z.object({ type: z.literal('file_end'), fid: int, sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  z.object({ type: z.literal('file_skipped'), id, name: z.string(), reason: z.string() }),
+  z.object({
+    type: z.literal('reply'),
+    id,
+    status: z.enum(['ok', 'error', 'interrupted']),
+    count: int,
+    ms: z.number(),
+    truncated: z.boolean().optional(),
+  }),
+  z.object({ type: z.literal('pong'), id: z.unknown() }),
+  z.object({ type: z.literal('put_done'), name: z.string(), size: int }),
+  z.object({ type: z.literal('put_error'), name: z.unknown(), message: z.string() }),
+  z.object({ type: z.literal('log'), text }),
+]);
+
+export type KernelMessage = z.infer<typeof messageSchema>;
+
+/** Host → kernel messages. */
+export type HostMessage =
+  | { type: 'execute'; id: string; code: string; max_output?: number; max_files?: number; max_file_bytes?: number }
+  | { type: 'interrupt' }
+  | { type: 'ping'; id: string }
+  | { type: 'put_file'; name: string; data: string; last: boolean };
+
+export type ParsedLine = { ok: true; message: KernelMessage } | { ok: false; problem: string };
+
+/** Validates one line; anything malformed or unknown is a problem to log, never an exception. */
+export function parseKernelLine(line: string): ParsedLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { ok: false, problem: `not JSON: ${preview(line)}` };
+  }
+  const parsed = messageSchema.safeParse(value);
+  if (!parsed.success) {
+    const type = (value as { type?: unknown } | null)?.type;
+    return { ok: false, problem: `invalid ${typeof type === 'string' ? preview(type) : 'untyped'} message: ${parsed.error.issues[0]?.message ?? 'bad shape'}` };
+  }
+  return { ok: true, message: parsed.data };
+}
+
+export function encodeHostMessage(message: HostMessage): string {
+  return JSON.stringify(message) + '\n';
+}
+
+/**
+ * Splits a byte stream into `\n`-terminated lines. A line longer than `maxBytes` is dropped whole
+ * (reported through onOverflow) and reading resumes at the next newline, so a hostile or runaway
+ * line costs bounded memory.
+ */
+export class LineSplitter {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private skipping = false;
+
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly onOverflow: (bytes: number) => void,
+    private readonly maxBytes = MAX_LINE_BYTES,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    while (start < chunk.length) {
+      const nl = chunk.indexOf(10, start);
+      const end = nl === -1 ? chunk.length : nl;
+      const piece = chunk.subarray(start, end);
+      if (!this.skipping) {
+        if (this.size + piece.length > this.maxBytes) {
+          this.skipping = true;
+          this.parts = [];
+        } else if (piece.length > 0) {
+          this.parts.push(piece);
+        }
+      }
+      this.size += piece.length;
+      if (nl === -1) return;
+      if (this.skipping) this.onOverflow(this.size);
+      else this.onLine(this.parts.length === 1 ? this.parts[0]!.toString('utf8') : Buffer.concat(this.parts, this.size).toString('utf8'));
+      this.parts = [];
+      this.size = 0;
+      this.skipping = false;
+      start = nl + 1;
+    }
+  }
+
+  /** Bytes of an unterminated last line, if any (the kernel died mid-line). */
+  get pending(): number {
+    return this.size;
+  }
+}
+
+function preview(text: string): string {
+  const cut = text.length > 80 ? text.slice(0, 80) + '…' : text;
+  return JSON.stringify(cut);
+}
