@@ -1,0 +1,215 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { render, cleanup } from 'ink-testing-library';
+import { stripVTControlCharacters } from 'node:util';
+import { App } from './App.js';
+import { ApprovalBridge } from './approval.js';
+import { PromptHistory } from './history.js';
+import { DisplayContext } from './settings.js';
+import { FakeSession } from './testing/fake-session.js';
+import type { ChatHost } from './commands.js';
+
+afterEach(() => cleanup());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => boolean, what: string, ms = 4000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return;
+    await sleep(20);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function mount(options: { delayMs?: number; host?: Partial<ChatHost> } = {}) {
+  const approvals = new ApprovalBridge();
+  const session = new FakeSession({ approve: approvals.handler, delayMs: options.delayMs ?? 0 });
+  let exits = 0;
+  const host: ChatHost = {
+    listSessions: async () => ['abc123  2 turns  plot sales'],
+    resume: async (id) => ({ session: new FakeSession({ id, model: 'resumed-model' }), items: [{ kind: 'user', text: 'earlier prompt' }], notice: 'resumed' }),
+    save: async (_s, format) => `/tmp/out/session.${format}`,
+    ...options.host,
+  };
+  const app = render(
+    <DisplayContext.Provider value={{ color: false, images: true }}>
+      <App session={session} host={host} approvals={approvals} history={new PromptHistory()} cwd="/" onExit={() => exits++} />
+    </DisplayContext.Provider>,
+  );
+  // All frames so far, since <Static> output scrolls out of lastFrame().
+  const screen = () => stripVTControlCharacters(app.frames.join('\n'));
+  const last = () => stripVTControlCharacters(app.lastFrame() ?? '');
+  const type = async (text: string) => {
+    for (const ch of text) {
+      app.stdin.write(ch);
+      await sleep(2);
+    }
+  };
+  const press = async (seq: string) => {
+    app.stdin.write(seq);
+    await sleep(30);
+  };
+  return { app, session, screen, last, type, press, exits: () => exits };
+}
+
+describe('App with a FakeSession', () => {
+  it('sends a prompt and shows code, output, status and the markdown answer', async () => {
+    const t = mount();
+    await sleep(50);
+    expect(t.last()).toContain('fake-model');
+    await t.type('what is 6*7');
+    await t.press('\r');
+    await until(() => t.screen().includes('The answer is 42'), 'the answer');
+    const s = t.screen();
+    expect(s).toContain('› what is 6*7');
+    expect(s).toContain('x = 6 * 7');
+    expect(s).toMatch(/✓ ran in \d+ ms/);
+    expect(s).toContain('Let me compute that.');
+    expect(t.session.calls).toContain('send:what is 6*7');
+  });
+
+  it('draws an image inline and lists the saved file', async () => {
+    const t = mount();
+    await sleep(30);
+    await t.type('plot it');
+    await t.press('\r');
+    await until(() => t.screen().includes('saved /tmp/codecell-fake-out/figure-1.png'), 'saved file');
+    // Colour is off in this test, so the image is described instead of drawn.
+    expect(t.screen()).toContain('image 60×40 → /tmp/codecell-fake-out/figure-1.png');
+  });
+
+  it('keeps newlines from Ctrl+J and Alt+Enter and sends the whole text', async () => {
+    const t = mount();
+    await sleep(30);
+    await t.type('line one');
+    await t.press('\n');
+    await t.type('line two');
+    await t.press('\x1b\r');
+    await t.type('three');
+    expect(t.last()).toContain('line one');
+    expect(t.last()).toContain('line two');
+    await t.press('\r');
+    await until(() => t.session.calls.includes('send:line one\nline two\nthree'), 'multi-line send');
+  });
+
+  it('interrupts a running cell on Ctrl-C and restarts the kernel on a second Ctrl-C only for the same cell', async () => {
+    const t = mount();
+    await sleep(30);
+    await t.type('loop forever');
+    await t.press('\r');
+    await until(() => t.last().includes('running'), 'the running spinner');
+    await t.press('\x03');
+    await until(() => t.session.calls.includes('interrupt'), 'interrupt');
+    await until(() => t.screen().includes('■ interrupted'), 'interrupted status');
+    expect(t.session.calls).not.toContain('restartKernel');
+    await until(() => t.screen().includes('The answer is 42'), 'turn end');
+    await t.type('loop again');
+    await t.press('\r');
+    await until(() => t.last().includes('running'), 'second spinner');
+    expect(t.session.calls.filter((c) => c === 'interrupt')).toHaveLength(1);
+  });
+
+  it('restarts the kernel when a second Ctrl-C hits a cell that ignored the first', async () => {
+    const t = mount();
+    await sleep(30);
+    await t.type('stubborn loop');
+    await t.press('\r');
+    await until(() => t.last().includes('running'), 'the running spinner');
+    await t.press('\x03');
+    await until(() => t.last().includes('Ctrl-C again restarts the kernel'), 'interrupting hint');
+    await t.press('\x03');
+    await until(() => t.session.calls.includes('restartKernel'), 'restart');
+    await until(() => t.screen().includes('The answer is 42'), 'turn end');
+  });
+
+  it('cancels a streaming turn on Ctrl-C', async () => {
+    const t = mount({ delayMs: 150 });
+    await sleep(30);
+    await t.type('slow');
+    await t.press('\r');
+    await until(() => t.last().includes('Let me'), 'streaming text');
+    await t.press('\x03');
+    await until(() => t.screen().includes('turn cancelled'), 'cancel notice');
+    expect(t.screen()).not.toContain('The answer is');
+  });
+
+  it('exits on a second Ctrl-C at an empty prompt, or Ctrl-D', async () => {
+    const t = mount();
+    await sleep(30);
+    await t.press('\x03');
+    expect(t.last()).toContain('press Ctrl-C again to exit');
+    expect(t.exits()).toBe(0);
+    await t.press('\x03');
+    expect(t.exits()).toBe(1);
+    const u = mount();
+    await sleep(30);
+    await u.type('x');
+    await u.press('\x04');
+    expect(u.exits()).toBe(0);
+    await u.press('\x7f');
+    await u.press('\x04');
+    expect(u.exits()).toBe(1);
+  });
+
+  it('runs slash commands: help, confirm, tokens, undo, save, sessions, resume, unknown', async () => {
+    const t = mount();
+    await sleep(30);
+    await t.type('/help');
+    await t.press('\r');
+    await until(() => t.screen().includes('/upload <path>'), 'help');
+    await t.type('/confirm on');
+    await t.press('\r');
+    await until(() => t.session.calls.includes('setConfirm:true'), 'confirm');
+    await t.type('/undo');
+    await t.press('\r');
+    await until(() => t.screen().includes('nothing to undo'), 'undo');
+    await t.type('/save ipynb');
+    await t.press('\r');
+    await until(() => t.screen().includes('saved /tmp/out/session.ipynb'), 'save');
+    await t.type('/tokens');
+    await t.press('\r');
+    await until(() => t.screen().includes('this session: 0 in · 0 out'), 'tokens');
+    await t.type('/sessions');
+    await t.press('\r');
+    await until(() => t.screen().includes('abc123  2 turns  plot sales'), 'sessions');
+    await t.type('/bogus');
+    await t.press('\r');
+    await until(() => t.screen().includes('unknown command /bogus'), 'unknown');
+    await t.type('/resume abc123');
+    await t.press('\r');
+    await until(() => t.last().includes('resumed-model'), 'resumed header');
+    expect(t.screen()).toContain('earlier prompt');
+    expect(t.session.calls).toContain('close');
+  });
+
+  it('asks before running in confirm mode: skip, edit and run', async () => {
+    const t = mount();
+    await sleep(30);
+    await t.type('/confirm on');
+    await t.press('\r');
+    await t.type('first');
+    await t.press('\r');
+    await until(() => t.last().includes('Run this cell?'), 'approval prompt');
+    await t.press('n');
+    await until(() => t.screen().includes('○ skipped'), 'skipped');
+    await t.type('second');
+    await t.press('\r');
+    await until(() => t.last().includes('Run this cell?'), 'approval prompt 2');
+    await t.press('e');
+    await until(() => t.last().includes('Enter runs it'), 'edit mode');
+    await t.press('\r');
+    await until(() => t.screen().includes('The answer is 42'), 'edited cell ran');
+  });
+
+  it('completes slash commands with Tab and walks history with the arrows', async () => {
+    const t = mount();
+    await sleep(30);
+    await t.type('/tok');
+    await t.press('\t');
+    expect(t.last()).toContain('/tokens');
+    await t.press('\r');
+    await until(() => t.screen().includes('this session'), 'tokens');
+    await t.press('\x1b[A');
+    expect(t.last()).toContain('› /tokens');
+  });
+});

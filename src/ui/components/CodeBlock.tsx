@@ -1,0 +1,17 @@
+// A Python code block with syntax highlighting and a left rule.
+import { Box, Text } from 'ink';
+import { highlightPython } from '../../render/highlight.js';
+import { useDisplay } from '../settings.js';
+
+export function CodeBlock({ code, cursor = false }: { code: string; cursor?: boolean }) {
+  const { color } = useDisplay();
+  const text = highlightPython(code.replace(/\n$/, ''), color);
+  return (
+    <Box borderStyle="single" borderLeft borderRight={false} borderTop={false} borderBottom={false} borderColor="gray" paddingLeft={1}>
+      <Text>
+        {text}
+        {cursor ? <Text inverse> </Text> : null}
+      </Text>
+    </Box>
+  );
+}

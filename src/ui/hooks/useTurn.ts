@@ -1,0 +1,91 @@
+// Runs one user turn: pulls SessionEvents from the session, batches live output to ~10 fps, draws images once.
+import { useCallback, useRef } from 'react';
+import type { SessionEvent } from '../../core/events.js';
+import type { ChatSession } from '../../core/session-api.js';
+import { renderImage } from '../../render/image.js';
+import type { ChatAction } from '../transcript.js';
+
+type OutputEvent = Extract<SessionEvent, { type: 'cell_output' }>;
+
+export interface TurnOptions {
+  dispatch: (action: ChatAction) => void;
+  images: boolean;
+  /** Current terminal size, read when an image arrives. */
+  size: () => { columns: number; rows: number };
+  /** How often buffered output reaches the screen, ms. */
+  outputFrameMs?: number;
+}
+
+export interface TurnControl {
+  run(session: ChatSession, prompt: string): Promise<void>;
+  /** Aborts the turn in progress (the session ends it with a cancelled `done`). */
+  cancel(): boolean;
+  /** Stops listening to a session being replaced or closed: later events are dropped. */
+  detach(): void;
+}
+
+export function useTurn({ dispatch, images, size, outputFrameMs = 100 }: TurnOptions): TurnControl {
+  const abort = useRef<AbortController | undefined>(undefined);
+  // A generation counter: events that arrive after detach() belong to a turn nobody is watching.
+  const generation = useRef(0);
+
+  const run = useCallback(
+    async (session: ChatSession, prompt: string) => {
+      const gen = ++generation.current;
+      const ctrl = new AbortController();
+      abort.current = ctrl;
+      let pending: OutputEvent | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const flush = (): void => {
+        if (timer) clearTimeout(timer);
+        timer = undefined;
+        if (pending && gen === generation.current) dispatch({ type: 'event', event: pending, now: Date.now() });
+        pending = undefined;
+      };
+      dispatch({ type: 'user', text: prompt });
+      try {
+        for await (const event of session.send(prompt, ctrl.signal)) {
+          if (gen !== generation.current) break;
+          if (event.type === 'cell_output') {
+            if (pending && (pending.callId !== event.callId || pending.stream !== event.stream)) flush();
+            pending = pending ? { ...pending, text: pending.text + event.text } : event;
+            timer ??= setTimeout(flush, outputFrameMs);
+            continue;
+          }
+          flush();
+          if (event.type === 'cell_image') {
+            const { columns, rows } = size();
+            const image = images ? await renderImage(event.data, { maxWidth: Math.min(100, columns - 4), maxHeight: Math.max(6, rows - 6) }) : null;
+            if (gen !== generation.current) break;
+            dispatch({ type: 'event', event, now: Date.now(), image });
+            continue;
+          }
+          dispatch({ type: 'event', event, now: Date.now() });
+        }
+      } catch (err) {
+        // send() should never throw; if it does, the user sees why and the chat carries on.
+        if (gen === generation.current) {
+          dispatch({ type: 'add', item: { kind: 'error', message: (err as Error).message ?? String(err) } });
+        }
+      } finally {
+        flush();
+        if (gen === generation.current) dispatch({ type: 'turn_finished' });
+        if (abort.current === ctrl) abort.current = undefined;
+      }
+    },
+    [dispatch, images, size, outputFrameMs],
+  );
+
+  const cancel = useCallback(() => {
+    if (!abort.current) return false;
+    abort.current.abort();
+    return true;
+  }, []);
+
+  const detach = useCallback(() => {
+    abort.current?.abort();
+    generation.current++;
+  }, []);
+
+  return { run, cancel, detach };
+}

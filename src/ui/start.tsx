@@ -1,0 +1,87 @@
+// Mounts the chat in the terminal and guarantees cleanup: Ink unmounted, raw mode off, cursor shown, session closed.
+import { render } from 'ink';
+import type { ChatSession } from '../core/session-api.js';
+import { App } from './App.js';
+import type { ApprovalBridge } from './approval.js';
+import type { ChatHost } from './commands.js';
+import type { PromptHistory } from './history.js';
+import { DisplayContext } from './settings.js';
+import type { NewItem } from './transcript.js';
+
+export interface StartChatOptions {
+  session: ChatSession;
+  host: ChatHost;
+  approvals: ApprovalBridge;
+  history: PromptHistory;
+  color: boolean;
+  images: boolean;
+  cwd?: string;
+  initialItems?: NewItem[];
+  initialNotice?: string;
+  stdin?: NodeJS.ReadStream;
+  stdout?: NodeJS.WriteStream;
+}
+
+/** Runs the chat until the user leaves; resolves after the terminal is restored and the session closed. */
+export async function startChat(options: StartChatOptions): Promise<void> {
+  const stdin = options.stdin ?? process.stdin;
+  const stdout = options.stdout ?? process.stdout;
+  let current: ChatSession = options.session;
+  let finish: () => void = () => undefined;
+  const left = new Promise<void>((resolve) => (finish = resolve));
+
+  // The session may be swapped by /resume: always close the one in use.
+  const trackingHost: ChatHost = {
+    ...options.host,
+    resume: async (id) => {
+      const r = await options.host.resume(id);
+      current = r.session;
+      return r;
+    },
+  };
+
+  const restoreTerminal = (): void => {
+    try {
+      if (stdin.isTTY) stdin.setRawMode(false);
+    } catch {
+      // stdin already closed
+    }
+    stdout.write('\x1b[?25h\x1b[?2004l');
+  };
+
+  const instance = render(
+    <DisplayContext.Provider value={{ color: options.color, images: options.images }}>
+      <App
+        session={options.session}
+        host={trackingHost}
+        approvals={options.approvals}
+        history={options.history}
+        cwd={options.cwd ?? process.cwd()}
+        initialItems={options.initialItems}
+        initialNotice={options.initialNotice}
+        onExit={() => finish()}
+      />
+    </DisplayContext.Provider>,
+    { stdin, stdout, exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
+  );
+
+  // Signals from outside (kill, a closed terminal) take the same way out as /exit.
+  const onSignal = (): void => finish();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGHUP', onSignal);
+  instance.waitUntilExit().then(() => finish(), () => finish());
+
+  try {
+    await left;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    try {
+      instance.unmount();
+    } catch {
+      // already unmounted
+    }
+    restoreTerminal();
+    await current.close().catch(() => undefined);
+  }
+}
