@@ -48,7 +48,8 @@ export function createProgressPrinter(out: NodeJS.WritableStream & { isTTY?: boo
   let drawn = false;
   let ticker: NodeJS.Timeout | undefined;
 
-  const width = (): number => Math.max(20, (out.columns ?? 80) - 1);
+  // columns is 0 or missing when the terminal size is unknown.
+  const width = (): number => Math.max(20, (out.columns || 80) - 1);
 
   const statusText = (): string => {
     const seconds = Math.floor((Date.now() - started) / 1000);

@@ -8,6 +8,8 @@ export interface PruneOptions {
   images?: boolean;
   /** Remove every codecell container, including ones a running codecell process still uses. */
   all?: boolean;
+  /** Only containers that also carry this label ("key" or "key=value"), e.g. one batch run's. */
+  label?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -27,7 +29,7 @@ function removable(container: SandboxContainer): boolean {
 
 export async function pruneSandboxes(docker: Docker, options: PruneOptions = {}): Promise<PruneResult> {
   const result: PruneResult = { removedContainers: [], keptContainers: [], removedImages: [], failures: [] };
-  for (const container of await listSandboxContainers(docker)) {
+  for (const container of await listSandboxContainers(docker, { label: options.label })) {
     if (!options.all && !removable(container)) {
       result.keptContainers.push(container);
       continue;

@@ -34,8 +34,10 @@ export interface SandboxStatus {
 }
 
 /** Every container carrying codecell's ownership label, running or not. */
-export async function listSandboxContainers(docker: Docker, now = Date.now()): Promise<SandboxContainer[]> {
-  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_APP}=codecell`] } });
+export async function listSandboxContainers(docker: Docker, options: { label?: string; now?: number } = {}): Promise<SandboxContainer[]> {
+  const now = options.now ?? Date.now();
+  const label = [`${LABEL_APP}=codecell`, ...(options.label ? [options.label] : [])];
+  const list = await docker.listContainers({ all: true, filters: { label } });
   return list.map((c) => {
     const labels = c.Labels ?? {};
     const startedLabel = Date.parse(labels[LABEL_STARTED] ?? '');

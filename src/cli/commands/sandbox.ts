@@ -47,9 +47,10 @@ export function registerSandbox(program: Command): void {
     .description("remove codecell's orphaned and stopped containers")
     .option('--images', 'also remove stale codecell images (with --all: every codecell image)')
     .option('--all', 'remove every codecell container, even ones a running codecell still uses')
-    .action(async (opts: { images?: boolean; all?: boolean }) => {
+    .option('--label <key=value>', 'only containers that also carry this label (e.g. one batch run)')
+    .action(async (opts: { images?: boolean; all?: boolean; label?: string }) => {
       const { docker } = await connectEngine();
-      const result = await pruneSandboxes(docker, { images: opts.images, all: opts.all });
+      const result = await pruneSandboxes(docker, { images: opts.images, all: opts.all, label: opts.label });
       const out: string[] = [];
       out.push(`removed ${result.removedContainers.length} container(s)${result.removedContainers.length ? ': ' + result.removedContainers.join(' ') : ''}`);
       if (result.keptContainers.length) {
