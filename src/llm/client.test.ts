@@ -271,6 +271,21 @@ describe('failures', () => {
     expect(ofType(events, 'tool_call_end')).toEqual([]);
   });
 
+  it('reports an error event sent inside the stream, with the server message', async () => {
+    const { client } = await setup({ script: [[{ text: 'partial' }, { streamError: 'upstream provider overloaded' }]] });
+    const { events, error } = await collect(client);
+    expect(expectModelError(error, 'server').message).toContain('upstream provider overloaded');
+    expect(ofType(events, 'finish')).toEqual([]);
+  });
+
+  it('does not trust raw code cut off by the token limit', async () => {
+    const { client } = await setup({ script: [[{ toolCall: { arguments: 'for i in range(10):\n    print(' } }, { finish: 'length' }]] });
+    const { events, error } = await collect(client);
+    expect(error).toBeUndefined();
+    expect(finishOf(events)).toMatchObject({ reason: 'length' });
+    expect(ofType(events, 'tool_call_end')[0]!.call.code).toBeUndefined();
+  });
+
   it('times out once (no retry storm) when the server never answers', async () => {
     const { server, client } = await setup({ script: [[{ hang: true }]] }, { timeoutMs: 300, maxRetries: 3 });
     const started = Date.now();

@@ -199,7 +199,8 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
           if (userSignal?.aborted) throw aborted();
           if (idle) throw stalled(ctx);
           if (finishReason !== undefined) break; // Lost only the tail (usage) after a complete reply.
-          if (err instanceof OpenAI.APIError) throw toModelError(err, ctx);
+          // An error event in the stream (a status-less APIError) carries the server's message.
+          if (err instanceof OpenAI.APIError && !(err instanceof OpenAI.APIConnectionError)) throw toModelError(err, ctx);
           throw streamDropped(ctx, err);
         } finally {
           clearTimeout(timer);
@@ -236,7 +237,7 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
     if (idle) throw stalled(ctx);
     if (finishReason === undefined && !done.done) throw streamDropped(ctx);
 
-    const finished = calls.finish();
+    const finished = calls.finish({ truncated: finishReason === 'length' });
     for (const event of finished.events) yield event;
     if (usage) yield { type: 'usage', usage };
     const toolCalls: ToolCall[] = finished.calls;

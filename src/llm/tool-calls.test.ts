@@ -61,6 +61,14 @@ describe('ToolCallStream', () => {
     expect(calls[0]!.code).toBeUndefined();
   });
 
+  it('adds up exactly for a large cell, where partial parses are rate-limited', () => {
+    const code = 'values = [i * 2 for i in range(100)]  # caf\u00e9 "x"\n'.repeat(400);
+    const args = JSON.stringify({ code });
+    const { events, calls } = run([...args].map((c) => [{ index: 0, id: 'big', function: { name: 'python', arguments: c } }]));
+    expect(codeOf(events)).toBe(code);
+    expect(calls[0]!.code).toBe(code);
+  });
+
   it('keeps trailing spaces that partial parsing trims until the end', () => {
     const args = JSON.stringify({ code: 'x = 1   \n   ' });
     const { events } = run([...args].map((c) => [{ index: 0, id: 's', function: { name: 'python', arguments: c } }]));

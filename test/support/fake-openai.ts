@@ -65,7 +65,9 @@ export type ControlReply =
   /** Override the finish_reason (default tool_calls when the reply has tool calls, else stop); null sends none. */
   | { finish: string | null }
   /** End the body without `data: [DONE]`. */
-  | { done: false };
+  | { done: false }
+  /** Send `data: {"error": {"message": ...}}` and end the response, as servers report failures mid-stream. */
+  | { streamError: string };
 
 export type Reply = TextReply | ReasoningReply | ToolCallReply | UsageReply | ErrorReply | ControlReply;
 /** What the server answers to one chat completions request. */
@@ -211,6 +213,10 @@ async function streamTurn(res: ServerResponse, request: ChatRequest, turn: Turn,
       finish = reply.finish;
     } else if ('done' in reply) {
       done = reply.done;
+    } else if ('streamError' in reply) {
+      res.write(`data: ${JSON.stringify({ error: { message: reply.streamError, type: 'server_error', code: null } })}\n\n`);
+      res.end();
+      return;
     } else if (isError(reply)) {
       throw new Error('fake-openai: an error reply must come first in its turn');
     }
