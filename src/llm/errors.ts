@@ -102,7 +102,7 @@ export function toModelError(err: unknown, ctx: ErrorContext): ModelError {
       return new ModelError('bad_request', `the model server at ${ctx.baseURL} has no chat completions endpoint (404: ${message})`, 'Check the base URL; it usually ends in /v1.', status);
     }
     if (status === 429) {
-      return new ModelError('rate_limit', `the model server is rate limiting requests (429: ${message}), still after retries`, 'Wait and retry, or lower concurrency (batch --concurrency).', status);
+      return new ModelError('rate_limit', `the model server is rate limiting requests (429: ${message}), still after retries`, 'Wait and retry, or lower concurrency (fewer batch tasks at once).', status);
     }
     if (status >= 500) {
       return new ModelError('server', `the model server failed (${status}: ${message}), still after retries`, 'Try again later; if it is a local server, look at its log.', status);
@@ -149,7 +149,7 @@ export function noAnswer(ctx: ErrorContext): ModelError {
   return new ModelError(
     'timeout',
     `the model server at ${ctx.baseURL} did not answer within ${duration(ctx.timeoutMs)}`,
-    'Try again, or raise the model request timeout in the config; a local model may still be loading.',
+    'Try again: a local model may still be loading, or the server is overloaded.',
   );
 }
 
@@ -158,6 +158,6 @@ export function stalled(ctx: ErrorContext): ModelError {
   return new ModelError(
     'timeout',
     `the model server at ${ctx.baseURL} stopped sending for ${duration(ctx.timeoutMs)} in the middle of a reply; a partial tool call was not run`,
-    'Try again, or raise the model request timeout in the config.',
+    'Try again; if it keeps happening, the server is overloaded or stuck: look at its log.',
   );
 }
