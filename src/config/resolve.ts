@@ -1,0 +1,109 @@
+// Effective settings: flags > environment > config file > defaults, remembering where each value came from.
+import { resolveOutDir } from '../store/paths.js';
+import { configDir } from '../store/paths.js';
+import { ConfigError, ConfigFile } from './file.js';
+import { KEYS, KEY_NAMES, type ConfigKey, type KeyInfo, type Parsed, type Settings } from './keys.js';
+
+export type ValueSource = 'flag' | 'env' | 'file' | 'default' | 'unset';
+
+export interface ValueOrigin {
+  source: ValueSource;
+  /** The environment variable or flag the value came from. */
+  name?: string;
+}
+
+export interface ResolvedConfig {
+  settings: Settings;
+  origins: Record<ConfigKey, ValueOrigin>;
+  /** Each effective value in its stored form ("1g", 120, true ...); absent when unset. */
+  stored: Partial<Record<ConfigKey, Parsed<unknown>['stored']>>;
+  configPath?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+export interface ResolveInput {
+  /** Command-line values by config key (strings as typed, or already-typed values); undefined = not given. */
+  flags?: Partial<Record<ConfigKey, unknown>>;
+  env?: Env;
+  /** The config file, or its contents; defaults to the file in configDir(env). */
+  file?: ConfigFile | Record<string, unknown>;
+  /** Folder a relative outDir is resolved against. */
+  cwd?: string;
+}
+
+/** `--max-turns` for maxTurns: the flag spelling used in messages. */
+export function flagName(key: ConfigKey): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Parses one value for a key or throws a ConfigError naming the valid range. */
+export function parseValue<K extends ConfigKey>(key: K, input: unknown, where?: string): Parsed<Settings[K]> {
+  const info = KEYS[key] as KeyInfo<K>;
+  const parsed = info.parse(input);
+  if (parsed) return parsed;
+  const from = where ? ` (${where})` : '';
+  throw new ConfigError(`${key} must be ${info.range}${from}`);
+}
+
+export function resolveConfig(input: ResolveInput = {}): ResolvedConfig {
+  const env = input.env ?? process.env;
+  const flags = input.flags ?? {};
+  let fileValues: Record<string, unknown>;
+  let configPath: string | undefined;
+  if (input.file === undefined || input.file instanceof ConfigFile) {
+    const file = input.file ?? new ConfigFile(configDir(env));
+    fileValues = file.all();
+    configPath = file.path;
+  } else {
+    fileValues = input.file;
+  }
+
+  const values: Partial<Record<ConfigKey, unknown>> = {};
+  const origins = {} as Record<ConfigKey, ValueOrigin>;
+  const stored: ResolvedConfig['stored'] = {};
+
+  for (const key of KEY_NAMES) {
+    const info = KEYS[key] as KeyInfo;
+    let parsed: Parsed<unknown> | undefined;
+    let origin: ValueOrigin = { source: 'unset' };
+
+    const flag = flags[key];
+    const envName = info.env.find((name) => env[name] !== undefined && env[name]!.trim() !== '');
+    if (flag !== undefined) {
+      origin = { source: 'flag', name: flagName(key) };
+      parsed = parseValue(key, flag, `from ${flagName(key)}`);
+    } else if (envName) {
+      origin = { source: 'env', name: envName };
+      try {
+        parsed = parseValue(key, env[envName], `from the environment variable ${envName}`);
+      } catch (err) {
+        throw new ConfigError((err as Error).message, `Fix or unset ${envName}.`);
+      }
+    } else if (fileValues[key] !== undefined) {
+      origin = { source: 'file' };
+      try {
+        parsed = parseValue(key, fileValues[key], `in the config file${configPath ? ` ${configPath}` : ''}`);
+      } catch (err) {
+        throw new ConfigError((err as Error).message, `Run \`codecell config set ${key} VALUE\` or \`codecell config unset ${key}\`.`);
+      }
+    } else if (info.default !== undefined) {
+      origin = { source: 'default' };
+      parsed = info.parse(info.default);
+    }
+    origins[key] = origin;
+    if (parsed) {
+      values[key] = parsed.value;
+      stored[key] = parsed.stored;
+    }
+  }
+
+  const settings = values as Settings;
+  settings.outDir = resolveOutDir(settings.outDir, input.cwd ?? process.cwd());
+  return { settings, origins, stored, ...(configPath ? { configPath } : {}) };
+}
+
+/** Describes an origin for `config list`: "flag --timeout", "env OPENAI_API_KEY", "file", "default". */
+export function describeOrigin(origin: ValueOrigin): string {
+  return origin.name ? `${origin.source} ${origin.name}` : origin.source;
+}
