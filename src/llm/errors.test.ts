@@ -41,6 +41,15 @@ describe('toModelError', () => {
     expect(e.fix).toMatch(/new session/);
   });
 
+  it('says when a model or server cannot call tools', () => {
+    const ollama = toModelError(status(400, 'registry.ollama.ai/library/gemma:2b does not support tools'), ctx({ model: 'gemma:2b' }));
+    expect(ollama.kind).toBe('bad_request');
+    expect(ollama.message).toContain('"gemma:2b" cannot call tools');
+    expect(ollama.fix).toContain('--model');
+    const vllm = toModelError(status(400, '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set'), ctx({ provider: 'vllm' }));
+    expect(vllm.fix).toContain('--enable-auto-tool-choice');
+  });
+
   it('finds errno codes deep in a cause chain', () => {
     const deep = new Error('a', { cause: new Error('b', { cause: Object.assign(new Error('c'), { code: 'ENOTFOUND' }) }) });
     expect(networkCode(deep)).toBe('ENOTFOUND');

@@ -107,6 +107,12 @@ export function toModelError(err: unknown, ctx: ErrorContext): ModelError {
     if (status >= 500) {
       return new ModelError('server', `the model server failed (${status}: ${message}), still after retries`, 'Try again later; if it is a local server, look at its log.', status);
     }
+    if (/enable-auto-tool-choice/i.test(message)) {
+      return new ModelError('bad_request', `the vLLM server does not accept tool calls (${message})`, 'Start vLLM with --enable-auto-tool-choice and a --tool-call-parser that fits the model.', status);
+    }
+    if (/does not support tools|tools? (is|are) not supported|not support(ed)? (for )?tool/i.test(message)) {
+      return new ModelError('bad_request', `the model "${ctx.model}" cannot call tools (${message})`, 'Choose a model with tool calling (e.g. qwen2.5-coder, llama3.1, gpt-4o-mini) with --model.', status);
+    }
     const code = (err.error as { code?: unknown } | undefined)?.code;
     if (code === 'context_length_exceeded' || /context length|maximum context|too many tokens/i.test(message)) {
       return new ModelError('bad_request', `the conversation is too long for ${ctx.model} (${message})`, 'Start a new session (or /reset in chat), or use a model with a longer context.', status);
