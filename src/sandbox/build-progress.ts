@@ -19,7 +19,8 @@ export interface PrinterOptions {
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 // Escape sequences (CSI, OSC, DCS/APC/PM/SOS, two-byte) and every other control character: build
 // output comes from inside the container and must not drive the user's terminal.
-const ESCAPES = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[PX^_][^\u001b]*(?:\u001b\\)?|[@-_])/g;
+const ESCAPES =
+  /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[PX^_][^\u001b]*(?:\u001b\\)?|[@-_])|\u009b[0-?]*[ -/]*[@-~]|[\u0090\u0098\u009d-\u009f][^\u0007\u001b\u009c]*(?:\u0007|\u009c|\u001b\\)?/g;
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** One line of build output made safe and short for a terminal. */
@@ -68,10 +69,12 @@ export function createProgressPrinter(out: NodeJS.WritableStream & { isTTY?: boo
     if (drawn) out.write('\r\u001b[2K');
     drawn = false;
   };
+  let lastDraw = 0;
   const draw = (): void => {
     clear();
     out.write(statusText());
     drawn = true;
+    lastDraw = Date.now();
   };
   // Prints a permanent line above the live one.
   const println = (line: string): void => {
@@ -112,7 +115,10 @@ export function createProgressPrinter(out: NodeJS.WritableStream & { isTTY?: boo
         return;
       case 'output':
         if (live) {
+          const first = !lastOutput;
           lastOutput = progress.text;
+          // apt prints hundreds of lines a second: draw a step's first line at once, the ticker shows the rest.
+          if (first || Date.now() - lastDraw > 100) draw();
         } else {
           out.write(`  ${plainLine(progress.text)}\n`);
         }
