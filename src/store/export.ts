@@ -1,0 +1,258 @@
+// Exports a recorded session as Markdown, a Jupyter notebook (nbformat 4, outputs and images embedded) or a Python script.
+import { readFileSync } from 'node:fs';
+import type { SessionRecord } from './session-log.js';
+import type { SessionEvent } from '../core/events.js';
+
+export type ExportFormat = 'md' | 'ipynb' | 'py';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['md', 'ipynb', 'py'];
+
+export interface ExportOptions {
+  /** Reads an image file named in the log (images are not stored inline); undefined when it is gone. */
+  readFile?: (path: string) => Buffer | undefined;
+}
+
+/** One cell's worth of output, in the order it happened. */
+type Output =
+  | { type: 'stream'; name: 'stdout' | 'stderr'; text: string }
+  | { type: 'result'; text: string }
+  | { type: 'error'; ename: string; evalue: string; traceback: string[] }
+  | { type: 'image'; path?: string; width: number; height: number }
+  | { type: 'file'; path: string; name: string };
+
+type Block =
+  | { kind: 'user'; text: string }
+  | { kind: 'assistant'; text: string }
+  | { kind: 'code'; callId: string; code: string; outputs: Output[]; status?: string; count: number }
+  | { kind: 'note'; text: string };
+
+interface Exchange {
+  blocks: Block[];
+}
+
+export interface SessionDocument {
+  id: string;
+  model: string;
+  started: string;
+  exchanges: Exchange[];
+}
+
+function defaultRead(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Turns log records into exchanges of blocks, honouring /undo (drops the last exchange) and /reset (a note). */
+export function documentFromRecords(records: SessionRecord[]): SessionDocument {
+  const doc: SessionDocument = { id: '', model: '', started: records[0]?.t ?? '', exchanges: [] };
+  const cells = new Map<string, Extract<Block, { kind: 'code' }>>();
+  let count = 0;
+  const current = (): Exchange => {
+    if (doc.exchanges.length === 0) doc.exchanges.push({ blocks: [] });
+    return doc.exchanges[doc.exchanges.length - 1]!;
+  };
+  for (const r of records) {
+    const d = (r.data ?? {}) as Record<string, unknown>;
+    switch (r.kind) {
+      case 'meta':
+        if (!doc.id && typeof d.id === 'string') doc.id = d.id;
+        if (!doc.model && typeof d.model === 'string') doc.model = d.model;
+        break;
+      case 'message':
+        if (d.role === 'user' && typeof d.content === 'string') doc.exchanges.push({ blocks: [{ kind: 'user', text: d.content }] });
+        break;
+      case 'undo':
+        doc.exchanges.pop();
+        break;
+      case 'reset':
+        doc.exchanges.push({ blocks: [{ kind: 'note', text: 'The kernel was reset here: later cells start from a fresh Python.' }] });
+        break;
+      case 'event':
+        count = onEvent(d as unknown as SessionEvent, current(), cells, count);
+        break;
+      default:
+        break;
+    }
+  }
+  return doc;
+}
+
+function onEvent(e: SessionEvent, ex: Exchange, cells: Map<string, Extract<Block, { kind: 'code' }>>, count: number): number {
+  const cell = 'callId' in e ? cells.get(e.callId) : undefined;
+  switch (e.type) {
+    case 'text':
+      if (e.text.trim()) ex.blocks.push({ kind: 'assistant', text: e.text });
+      return count;
+    case 'code_end': {
+      const block = { kind: 'code' as const, callId: e.callId, code: e.code, outputs: [], count: 0 };
+      cells.set(e.callId, block);
+      ex.blocks.push(block);
+      return count;
+    }
+    case 'cell_start':
+      if (cell) cell.count = count + 1;
+      return count + 1;
+    case 'cell_output': {
+      if (!cell) return count;
+      const last = cell.outputs[cell.outputs.length - 1];
+      if (last && last.type === 'stream' && last.name === e.stream) last.text += e.text;
+      else cell.outputs.push({ type: 'stream', name: e.stream, text: e.text });
+      return count;
+    }
+    case 'cell_result':
+      cell?.outputs.push({ type: 'result', text: e.text });
+      return count;
+    case 'cell_error':
+      cell?.outputs.push({ type: 'error', ename: e.ename, evalue: e.evalue, traceback: e.traceback });
+      return count;
+    case 'cell_image':
+      cell?.outputs.push({ type: 'image', path: e.file?.path, width: e.width, height: e.height });
+      return count;
+    case 'file_saved':
+      // An image's file is already its display output.
+      if (cell && !cell.outputs.some((o) => o.type === 'image' && o.path === e.file.path)) {
+        cell.outputs.push({ type: 'file', path: e.file.path, name: e.file.name });
+      }
+      return count;
+    case 'cell_end':
+      if (cell) cell.status = e.status;
+      return count;
+    default:
+      return count;
+  }
+}
+
+const fence = (text: string, lang = ''): string => {
+  // A fence longer than any backtick run inside, so output with ``` cannot break out.
+  const longest = Math.max(2, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
+  const f = '`'.repeat(longest + 1);
+  return `${f}${lang}\n${text.replace(/\n$/, '')}\n${f}`;
+};
+
+function toMarkdown(doc: SessionDocument): string {
+  const out: string[] = [`# codecell session ${doc.id}`, '', `Model: ${doc.model || 'unknown'} · started ${doc.started}`, ''];
+  for (const ex of doc.exchanges) {
+    for (const b of ex.blocks) {
+      switch (b.kind) {
+        case 'user':
+          out.push('## You', '', b.text, '');
+          break;
+        case 'assistant':
+          out.push(b.text, '');
+          break;
+        case 'note':
+          out.push(`> ${b.text}`, '');
+          break;
+        case 'code':
+          out.push(fence(b.code, 'python'), '');
+          for (const o of b.outputs) {
+            if (o.type === 'stream' || o.type === 'result') out.push(fence(o.text), '');
+            else if (o.type === 'error') out.push(fence([...o.traceback, `${o.ename}: ${o.evalue}`].join('\n')), '');
+            else if (o.type === 'image') out.push(o.path ? `![figure ${o.width}×${o.height}](${encodeURI(o.path)})` : `*(figure ${o.width}×${o.height})*`, '');
+            else out.push(`Saved \`${o.path}\``, '');
+          }
+          if (b.status && b.status !== 'ok') out.push(`*cell ${b.status}*`, '');
+          break;
+      }
+    }
+  }
+  return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+}
+
+/** Splits text into notebook source lines (each keeps its newline, the last one may not). */
+function lines(text: string): string[] {
+  return text.split(/(?<=\n)/).filter((l) => l.length > 0);
+}
+
+function toNotebook(doc: SessionDocument, read: (path: string) => Buffer | undefined): string {
+  let n = 0;
+  const id = (): string => `cell-${(++n).toString().padStart(4, '0')}`;
+  const cells: unknown[] = [
+    {
+      cell_type: 'markdown',
+      id: id(),
+      metadata: {},
+      source: lines(`# codecell session ${doc.id}\n\nModel: ${doc.model || 'unknown'} · started ${doc.started}\n\nThe code ran in codecell's sandbox with \`/mnt/data\` as its working folder; uploaded files are not included.`),
+    },
+  ];
+  const markdown = (text: string): void => {
+    cells.push({ cell_type: 'markdown', id: id(), metadata: {}, source: lines(text) });
+  };
+  for (const ex of doc.exchanges) {
+    for (const b of ex.blocks) {
+      if (b.kind === 'user') markdown(`**You:** ${b.text}`);
+      else if (b.kind === 'assistant') markdown(b.text);
+      else if (b.kind === 'note') markdown(`> ${b.text}`);
+      else {
+        const outputs: unknown[] = [];
+        for (const o of b.outputs) {
+          if (o.type === 'stream') outputs.push({ output_type: 'stream', name: o.name, text: lines(o.text) });
+          else if (o.type === 'result') outputs.push({ output_type: 'execute_result', execution_count: b.count || null, data: { 'text/plain': lines(o.text) }, metadata: {} });
+          else if (o.type === 'error') outputs.push({ output_type: 'error', ename: o.ename, evalue: o.evalue, traceback: o.traceback });
+          else if (o.type === 'image') {
+            const png = o.path ? read(o.path) : undefined;
+            const text = [`<Figure size ${o.width}x${o.height}>`];
+            outputs.push({
+              output_type: 'display_data',
+              data: png ? { 'image/png': png.toString('base64'), 'text/plain': text } : { 'text/plain': text },
+              metadata: {},
+            });
+          } else outputs.push({ output_type: 'stream', name: 'stdout', text: [`saved ${o.path}\n`] });
+        }
+        cells.push({
+          cell_type: 'code',
+          id: id(),
+          execution_count: b.status === 'skipped' ? null : b.count || null,
+          metadata: b.status && b.status !== 'ok' ? { codecell: { status: b.status } } : {},
+          outputs: b.status === 'skipped' ? [] : outputs,
+          source: lines(b.code.replace(/\n$/, '')),
+        });
+      }
+    }
+  }
+  const notebook = {
+    cells,
+    metadata: {
+      kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' },
+      language_info: { name: 'python', file_extension: '.py', mimetype: 'text/x-python' },
+      codecell: { session: doc.id, model: doc.model },
+    },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  return JSON.stringify(notebook, null, 1) + '\n';
+}
+
+const comment = (text: string): string =>
+  text
+    .split('\n')
+    .map((l) => (l ? `# ${l}` : '#'))
+    .join('\n');
+
+function toPython(doc: SessionDocument): string {
+  const out: string[] = [`# codecell session ${doc.id} (model: ${doc.model || 'unknown'}, started ${doc.started})`, '# Cells in the order they ran; prompts and answers are comments.', ''];
+  for (const ex of doc.exchanges) {
+    for (const b of ex.blocks) {
+      if (b.kind === 'user') out.push('# %% [markdown]', comment(`You: ${b.text}`), '');
+      else if (b.kind === 'assistant' || b.kind === 'note') out.push('# %% [markdown]', comment(b.text), '');
+      else if (b.status === 'skipped') out.push('# %% (skipped, not run)', comment(b.code.replace(/\n$/, '')), '');
+      else out.push('# %%', b.code.replace(/\n$/, ''), '');
+    }
+  }
+  return out.join('\n').trimEnd() + '\n';
+}
+
+/** Renders a session log in the given format. */
+export function exportSession(records: SessionRecord[], format: ExportFormat, options: ExportOptions = {}): string {
+  const doc = documentFromRecords(records);
+  switch (format) {
+    case 'md':
+      return toMarkdown(doc);
+    case 'ipynb':
+      return toNotebook(doc, options.readFile ?? defaultRead);
+    case 'py':
+      return toPython(doc);
+  }
+}
