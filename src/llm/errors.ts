@@ -102,10 +102,10 @@ export function toModelError(err: unknown, ctx: ErrorContext): ModelError {
       return new ModelError('bad_request', `the model server at ${ctx.baseURL} has no chat completions endpoint (404: ${message})`, 'Check the base URL; it usually ends in /v1.', status);
     }
     if (status === 429) {
-      return new ModelError('rate_limit', `the model server is rate limiting requests (429: ${message}), still after retries`, 'Wait and retry, or lower concurrency (fewer batch tasks at once).', status);
+      return new ModelError('rate_limit', `the model server is rate limiting requests (429: ${message}), even after retrying`, 'Wait and retry, or lower concurrency (fewer batch tasks at once).', status);
     }
     if (status >= 500) {
-      return new ModelError('server', `the model server failed (${status}: ${message}), still after retries`, 'Try again later; if it is a local server, look at its log.', status);
+      return new ModelError('server', `the model server failed (${status}: ${message}), even after retrying`, 'Try again later; if it is a local server, look at its log.', status);
     }
     if (/enable-auto-tool-choice/i.test(message)) {
       return new ModelError('bad_request', `the vLLM server does not accept tool calls (${message})`, 'Start vLLM with --enable-auto-tool-choice and a --tool-call-parser that fits the model.', status);
