@@ -1,0 +1,479 @@
+// The Sandbox on a local or remote Docker engine: cells run in a hardened kernel container, results never throw.
+import { randomUUID } from 'node:crypto';
+import type Docker from 'dockerode';
+import { FileAssembler, imageProblem, nameProblem, pngSize } from './files.js';
+import { startKernelContainer, type Death, type KernelContainer } from './kernel-container.js';
+import type { KernelMessage } from './kernel-client.js';
+import { formatBytes, resolveLimits } from './limits.js';
+import { reapOrphans } from './reaper.js';
+import {
+  SandboxError,
+  type CellEvent,
+  type CellResult,
+  type CellStatus,
+  type RunOptions,
+  type Sandbox,
+  type SandboxLimits,
+  type SandboxOptions,
+  type SandboxState,
+} from './types.js';
+
+/** Upload chunk size (raw bytes); base64 lines stay far below the kernel's line cap. */
+const UPLOAD_CHUNK = 256 * 1024;
+
+let reaped: Promise<number> | undefined;
+const live = new Set<DockerSandbox>();
+let exitHookInstalled = false;
+
+/** Why the host is stopping a cell. */
+type StopReason = 'timeout' | 'interrupted';
+
+interface Cell {
+  id: string;
+  started: number;
+  emit: (event: CellEvent) => void;
+  resolve: (result: CellResult) => void;
+  files: FileAssembler;
+  /** Output bytes the host has forwarded (a second cap in case user code writes to the protocol fd). */
+  bytes: number;
+  hostTruncated: boolean;
+  stopping?: StopReason;
+  timeoutMs: number;
+  error?: CellResult['error'];
+  oomNoticed: boolean;
+  timers: NodeJS.Timeout[];
+  done: boolean;
+}
+
+export class DockerSandbox implements Sandbox {
+  readonly limits: SandboxLimits;
+  /** create → kernel `ready` of the latest start, ms. */
+  lastReadyMs?: number;
+  /** Heavy modules the kernel finished pre-importing (from its `warm` message). */
+  warmed?: { modules: string[]; ms: number };
+
+  private kernel?: KernelContainer;
+  private current?: Cell;
+  private queue: Promise<unknown> = Promise.resolve();
+  private stateValue: SandboxState = 'stopped';
+  private listeners = new Set<(state: SandboxState) => void>();
+  private closed = false;
+  private starting?: Promise<void>;
+  private uploads = new Map<string, (outcome: { ok: true } | { ok: false; message: string }) => void>();
+  private readonly image: string;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly options: SandboxOptions = {},
+  ) {
+    this.limits = resolveLimits(options.limits);
+    this.image = options.image ?? 'codecell-sandbox:latest';
+  }
+
+  get id(): string {
+    return this.kernel?.id ?? '';
+  }
+
+  get state(): SandboxState {
+    return this.stateValue;
+  }
+
+  onStateChange(listener: (state: SandboxState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    if (this.closed) throw new SandboxError('this sandbox was closed', 'Create a new sandbox.', 'container_dead');
+    if (this.kernel?.alive) return;
+    this.starting ??= this.boot('starting').finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  run(code: string, options: RunOptions = {}): Promise<CellResult> {
+    const result = this.queue.then(() => this.runNow(code, options));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async interrupt(): Promise<void> {
+    const cell = this.current;
+    if (cell && !cell.done) this.stop(cell, 'interrupted');
+  }
+
+  async restart(): Promise<void> {
+    if (this.closed) throw new SandboxError('this sandbox was closed', 'Create a new sandbox.', 'container_dead');
+    await this.replaceKernel();
+  }
+
+  upload(name: string, data: Buffer): Promise<void> {
+    const result = this.queue.then(() => this.uploadNow(name, data));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    live.delete(this);
+    const kernel = this.kernel;
+    this.kernel = undefined;
+    if (this.current && !this.current.done) this.finish(this.current, { status: 'killed', stateLost: true, message: 'the sandbox was closed while the cell ran' });
+    this.setState('stopped');
+    await kernel?.remove().catch(() => undefined);
+  }
+
+  // ----- lifecycle -----
+
+  private async boot(state: 'starting' | 'restarting'): Promise<void> {
+    this.setState(state);
+    reaped ??= reapOrphans(this.docker).catch(() => 0);
+    await reaped;
+    installExitHook();
+    let holder: KernelContainer | undefined;
+    try {
+      const { kernel, readyMs } = await startKernelContainer(
+        this.docker,
+        { image: this.image, limits: this.limits, ...(this.options.runtime ? { runtime: this.options.runtime } : {}), ...(this.options.labels ? { labels: this.options.labels } : {}) },
+        {
+          onMessage: (message) => this.message(message),
+          onProblem: () => {
+            // A malformed or forged line from inside the sandbox is ignored; nothing on the host depends on it.
+          },
+          onOom: () => this.childOom(),
+          onDeath: (death) => {
+            if (holder && this.kernel === holder) void this.kernelDied(death);
+          },
+        },
+      );
+      holder = kernel;
+      this.lastReadyMs = readyMs;
+      if (this.closed) {
+        await kernel.remove();
+        return;
+      }
+      this.kernel = kernel;
+      live.add(this);
+      if (!kernel.alive) {
+        // died between ready and now: the next run starts another
+        this.kernel = undefined;
+        this.setState('stopped');
+        return;
+      }
+      this.setState('ready');
+    } catch (err) {
+      this.setState('stopped');
+      throw err;
+    }
+  }
+
+  private async replaceKernel(): Promise<void> {
+    const old = this.kernel;
+    this.kernel = undefined;
+    this.warmed = undefined;
+    this.setState('restarting');
+    await old?.remove().catch(() => undefined);
+    await this.boot('restarting');
+  }
+
+  private setState(state: SandboxState): void {
+    if (this.stateValue === state) return;
+    this.stateValue = state;
+    for (const listener of this.listeners) {
+      try {
+        listener(state);
+      } catch {
+        // a listener's bug must not stop the sandbox
+      }
+    }
+  }
+
+  // ----- cells -----
+
+  private async runNow(code: string, options: RunOptions): Promise<CellResult> {
+    if (this.closed) throw new SandboxError('this sandbox was closed', 'Create a new sandbox.', 'container_dead');
+    if (!this.kernel?.alive) await this.start();
+    const kernel = this.kernel;
+    if (!kernel) throw new SandboxError('the sandbox is not running', 'Retry; if it keeps failing, check `codecell sandbox status`.', 'container_dead');
+    const timeoutMs = options.timeoutMs ?? this.limits.timeoutMs;
+    return new Promise<CellResult>((resolve) => {
+      const cell: Cell = {
+        id: randomUUID(),
+        started: performance.now(),
+        emit: (event) => {
+          try {
+            options.onEvent?.(event);
+          } catch {
+            // the caller's handler failing must not break the cell
+          }
+        },
+        resolve,
+        files: new FileAssembler(this.limits.maxFileBytes),
+        bytes: 0,
+        hostTruncated: false,
+        timeoutMs,
+        oomNoticed: false,
+        timers: [],
+        done: false,
+      };
+      this.current = cell;
+      this.setState('running');
+      if (options.signal?.aborted) {
+        this.finish(cell, { status: 'interrupted', stateLost: false, message: 'the cell was cancelled before it started' });
+        return;
+      }
+      const onAbort = (): void => this.stop(cell, 'interrupted');
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const cleanupAbort = (): void => options.signal?.removeEventListener('abort', onAbort);
+      const originalResolve = cell.resolve;
+      cell.resolve = (result) => {
+        cleanupAbort();
+        originalResolve(result);
+      };
+      if (timeoutMs > 0) cell.timers.push(setTimeout(() => this.stop(cell, 'timeout'), timeoutMs));
+      kernel
+        .send({
+          type: 'execute',
+          id: cell.id,
+          code,
+          max_output: this.limits.maxOutputBytes,
+          max_files: this.limits.maxFiles,
+          max_file_bytes: this.limits.maxFileBytes,
+        })
+        .catch(() => {
+          // the death handler resolves the cell
+        });
+    });
+  }
+
+  /** Interrupt, then kill and restart when the cell does not stop within the grace period. */
+  private stop(cell: Cell, reason: StopReason): void {
+    if (cell.done || cell.stopping) return;
+    cell.stopping = reason;
+    const kernel = this.kernel;
+    void kernel?.send({ type: 'interrupt' }).catch(() => undefined);
+    cell.timers.push(
+      setTimeout(() => {
+        if (cell.done) return;
+        const message =
+          reason === 'timeout'
+            ? `the cell ran longer than ${seconds(cell.timeoutMs)} and was stopped; the kernel was restarted, so variables were lost`
+            : `the cell did not stop within ${seconds(this.limits.interruptGraceMs)} of the interrupt; the kernel was restarted, so variables were lost`;
+        void this.killAndFinish(cell, { status: reason, stateLost: true, message });
+      }, this.limits.interruptGraceMs),
+    );
+  }
+
+  private async killAndFinish(cell: Cell, result: Omit<CellResult, 'count' | 'durationMs'>): Promise<void> {
+    let finalResult = result;
+    try {
+      await this.replaceKernel();
+    } catch (err) {
+      const why = err instanceof SandboxError ? `${err.message}. ${err.fix}` : String(err);
+      finalResult = { ...result, message: `${result.message ?? ''}; restarting the kernel failed: ${why}` };
+    }
+    this.finish(cell, finalResult);
+  }
+
+  private finish(cell: Cell, result: Omit<CellResult, 'count' | 'durationMs'> & { count?: number }): void {
+    if (cell.done) return;
+    cell.done = true;
+    for (const timer of cell.timers) clearTimeout(timer);
+    cell.files.clear();
+    if (this.current === cell) this.current = undefined;
+    if (this.kernel?.alive && this.stateValue === 'running') this.setState('ready');
+    const full: CellResult = {
+      count: result.count ?? 0,
+      durationMs: Math.round(performance.now() - cell.started),
+      ...result,
+      ...(cell.error && !result.error ? { error: cell.error } : {}),
+    };
+    cell.resolve(full);
+  }
+
+  private message(message: KernelMessage): void {
+    switch (message.type) {
+      case 'warm':
+        this.warmed = { modules: message.modules, ms: message.ms };
+        return;
+      case 'put_done':
+        this.uploads.get(message.name)?.({ ok: true });
+        return;
+      case 'put_error':
+        if (typeof message.name === 'string') this.uploads.get(message.name)?.({ ok: false, message: message.message });
+        return;
+      case 'ready':
+      case 'pong':
+      case 'log':
+        return;
+      default:
+        break;
+    }
+    const cell = this.current;
+    if (!cell || cell.done) return;
+    if ('id' in message && message.id !== cell.id) return;
+    switch (message.type) {
+      case 'stream': {
+        if (cell.hostTruncated) return;
+        const size = Buffer.byteLength(message.text);
+        // The kernel enforces max_output itself; this cap catches lines forged through the protocol fd.
+        if (cell.bytes + size > this.limits.maxOutputBytes + 64 * 1024) {
+          cell.hostTruncated = true;
+          cell.emit({ type: 'notice', text: `output passed the ${formatBytes(this.limits.maxOutputBytes)} limit; the rest was dropped and the cell was interrupted` });
+          this.stop(cell, 'interrupted');
+          return;
+        }
+        cell.bytes += size;
+        cell.emit({ type: message.name, text: message.text });
+        return;
+      }
+      case 'display': {
+        const data = Buffer.from(message.data, 'base64');
+        const problem = imageProblem(data);
+        if (problem) {
+          cell.emit({ type: 'notice', text: `a figure was not shown: ${problem}` });
+          return;
+        }
+        const size = pngSize(data) ?? { width: message.width, height: message.height };
+        cell.emit({ type: 'image', mime: 'image/png', data, width: size.width, height: size.height });
+        return;
+      }
+      case 'result':
+        cell.emit({ type: 'result', text: message.text });
+        return;
+      case 'error':
+        cell.error = { ename: message.ename, evalue: message.evalue, traceback: message.traceback };
+        cell.emit({ type: 'error', ...cell.error });
+        return;
+      case 'truncated':
+        cell.hostTruncated = true;
+        cell.emit({ type: 'notice', text: `output passed the ${formatBytes(message.bytes)} limit; the rest was dropped and the cell was interrupted` });
+        return;
+      case 'oom_kill':
+        this.childOom();
+        return;
+      case 'file_start': {
+        const rejected = cell.files.start(message.fid, message.name, message.size);
+        if (rejected && !rejected.ok) cell.emit({ type: 'file_skipped', name: rejected.name, reason: rejected.reason });
+        return;
+      }
+      case 'file_chunk': {
+        const rejected = cell.files.chunk(message.fid, message.data);
+        if (rejected && !rejected.ok) cell.emit({ type: 'file_skipped', name: rejected.name, reason: rejected.reason });
+        return;
+      }
+      case 'file_end': {
+        const outcome = cell.files.end(message.fid, message.sha256);
+        if (outcome?.ok) cell.emit({ type: 'file', file: outcome.file });
+        else if (outcome) cell.emit({ type: 'file_skipped', name: outcome.name, reason: outcome.reason });
+        return;
+      }
+      case 'file_skipped':
+        cell.emit({ type: 'file_skipped', name: nameProblem(message.name) ? '(unsafe name)' : message.name, reason: message.reason.slice(0, 200) });
+        return;
+      case 'reply':
+        this.finish(cell, this.replyResult(cell, message));
+        return;
+      default: {
+        const unexpected: never = message;
+        void unexpected;
+      }
+    }
+  }
+
+  private replyResult(cell: Cell, reply: Extract<KernelMessage, { type: 'reply' }>): Omit<CellResult, 'durationMs'> {
+    let status: CellStatus = reply.status;
+    let message: string | undefined;
+    if (reply.truncated || cell.hostTruncated) {
+      status = 'output_limit';
+      message = `the cell printed more than ${formatBytes(this.limits.maxOutputBytes)} of output; the rest was dropped and the cell was interrupted (variables were kept)`;
+    } else if (cell.stopping === 'timeout') {
+      status = 'timeout';
+      message = `the cell ran longer than ${seconds(cell.timeoutMs)} and was interrupted; variables were kept`;
+    } else if (cell.stopping === 'interrupted' && status !== 'ok') {
+      status = 'interrupted';
+      message = 'the cell was interrupted; variables were kept';
+    }
+    return { status, count: reply.count, stateLost: false, ...(message ? { message } : {}), ...(cell.error ? { error: cell.error } : {}) };
+  }
+
+  private childOom(): void {
+    const cell = this.current;
+    if (!cell || cell.done || cell.oomNoticed) return;
+    cell.oomNoticed = true;
+    cell.emit({ type: 'notice', text: `a process in the sandbox ran out of memory (${formatBytes(this.limits.memoryBytes)} limit)` });
+  }
+
+  private async kernelDied(death: Death): Promise<void> {
+    this.kernel = undefined;
+    this.warmed = undefined;
+    for (const settle of this.uploads.values()) settle({ ok: false, message: 'the sandbox stopped during the upload' });
+    const cell = this.current;
+    if (!cell || cell.done) {
+      this.setState('stopped');
+      return;
+    }
+    if (death.engineGone) {
+      this.setState('stopped');
+      this.finish(cell, { status: 'killed', stateLost: true, message: 'lost the connection to the Docker engine while the cell ran; start Docker again and retry' });
+      return;
+    }
+    if (death.oom) {
+      await this.killAndFinish(cell, {
+        status: 'oom',
+        stateLost: true,
+        message: `the sandbox ran out of memory (${formatBytes(this.limits.memoryBytes)} limit); the kernel was restarted and variables were lost`,
+      });
+      return;
+    }
+    if (cell.stopping) return; // the grace timer restarts it and reports
+    this.setState('stopped');
+    const code = death.exitCode !== undefined ? ` (exit code ${death.exitCode})` : '';
+    this.finish(cell, { status: 'killed', stateLost: true, message: `the sandbox stopped while the cell ran${code}; it will restart on the next cell and variables were lost` });
+  }
+
+  // ----- uploads -----
+
+  private async uploadNow(name: string, data: Buffer): Promise<void> {
+    const problem = nameProblem(name);
+    if (problem) throw new SandboxError(`cannot upload ${JSON.stringify(name)}: ${problem}`, 'Use a plain relative file name such as data.csv.', 'upload_failed');
+    if (this.closed) throw new SandboxError('this sandbox was closed', 'Create a new sandbox.', 'container_dead');
+    if (!this.kernel?.alive) await this.start();
+    const kernel = this.kernel;
+    if (!kernel) throw new SandboxError('the sandbox is not running', 'Retry.', 'container_dead');
+    if (this.uploads.has(name)) throw new SandboxError(`an upload of ${name} is already running`, 'Wait for it to finish.', 'upload_failed');
+    const outcome = new Promise<{ ok: true } | { ok: false; message: string }>((resolve) => this.uploads.set(name, resolve));
+    try {
+      for (let offset = 0; offset < data.length || offset === 0; offset += UPLOAD_CHUNK) {
+        const last = offset + UPLOAD_CHUNK >= data.length;
+        await kernel.send({ type: 'put_file', name, data: data.subarray(offset, offset + UPLOAD_CHUNK).toString('base64'), last });
+        if (last) break;
+      }
+    } catch {
+      this.uploads.get(name)?.({ ok: false, message: 'the sandbox stopped during the upload' });
+    }
+    const result = await outcome;
+    this.uploads.delete(name);
+    if (!result.ok) {
+      throw new SandboxError(`could not upload ${name} into the sandbox: ${result.message}`, 'Pick another name, or check the free space in /mnt/data (the disk limit).', 'upload_failed');
+    }
+  }
+
+  /** Process exit: drop every connection synchronously so each kernel sees EOF and its container stops. */
+  static dropAllConnections(): void {
+    for (const sandbox of live) sandbox.kernel?.dropConnection();
+  }
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Only synchronous work is possible here; close() is the real cleanup, the reaper the last resort.
+  process.once('exit', () => DockerSandbox.dropAllConnections());
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,283 @@
+// One running kernel container: created hardened, attached before start, its protocol lines and death reported.
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type Docker from 'dockerode';
+import { DockerDemux, type DemuxChunk } from './demux.js';
+import { noEngineError } from './engine.js';
+import { LineSplitter, encodeHostMessage, parseKernelLine, type HostMessage, type KernelMessage } from './kernel-client.js';
+import { LABEL_KERNEL, ownerLabels } from './labels.js';
+import { hostConfig } from './limits.js';
+import { SandboxError, type SandboxLimits } from './types.js';
+
+/** How long a fresh container may take to say `ready` before start() gives up. */
+export const READY_TIMEOUT_MS = 30_000;
+const STDERR_TAIL = 4096;
+
+export interface ContainerSpec {
+  image: string;
+  limits: SandboxLimits;
+  runtime?: string;
+  labels?: Record<string, string>;
+}
+
+export interface Death {
+  /** The kernel was killed by the kernel OOM killer (container event or State.OOMKilled). */
+  oom: boolean;
+  exitCode?: number;
+  /** Set when the engine itself could not be reached while finding out what happened. */
+  engineGone?: boolean;
+  /** What the container printed outside the protocol (a Python crash before the kernel started). */
+  stderr: string;
+}
+
+export interface ContainerHandlers {
+  onMessage: (message: KernelMessage) => void;
+  /** A line that failed validation or was too long: logged, never fatal. */
+  onProblem: (text: string) => void;
+  /** A process inside the container was OOM-killed (container event). */
+  onOom: () => void;
+  /** The container or its stream is gone; called once. */
+  onDeath: (death: Death) => void;
+}
+
+/** Runs `create → attach → start → ready` and hands back a live container, or throws SandboxError. */
+export async function startKernelContainer(
+  docker: Docker,
+  spec: ContainerSpec,
+  handlers: ContainerHandlers,
+): Promise<{ kernel: KernelContainer; ready: Extract<KernelMessage, { type: 'ready' }>; readyMs: number }> {
+  const started = performance.now();
+  let container: Docker.Container;
+  try {
+    container = await docker.createContainer({
+      Image: spec.image,
+      name: `codecell-${randomUUID().slice(0, 12)}`,
+      User: '1000:1000',
+      WorkingDir: '/mnt/data',
+      Env: [
+        `CODECELL_MAX_FILES=${spec.limits.maxFiles}`,
+        `CODECELL_MAX_FILE_BYTES=${spec.limits.maxFileBytes}`,
+      ],
+      Labels: ownerLabels({ [LABEL_KERNEL]: spec.image, ...(spec.labels ?? {}) }),
+      OpenStdin: true,
+      // The container's stdin closes when our attach connection does, so the kernel sees EOF and exits
+      // when this process dies without cleaning up (the reaper then removes the stopped container).
+      StdinOnce: true,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      NetworkDisabled: !spec.limits.network,
+      HostConfig: hostConfig(spec.limits, spec.runtime ? { runtime: spec.runtime } : {}),
+    });
+  } catch (err) {
+    throw createError(err, spec);
+  }
+  const kernel = new KernelContainer(docker, container, handlers);
+  try {
+    await kernel.connect();
+    const ready = kernel.waitForReady(READY_TIMEOUT_MS);
+    await container.start();
+    const message = await ready;
+    return { kernel, ready: message, readyMs: performance.now() - started };
+  } catch (err) {
+    await kernel.remove();
+    if (err instanceof SandboxError) throw err;
+    if (isConnectionError(err)) throw noEngineError(err);
+    throw new SandboxError(`could not start the sandbox container: ${engineMessage(err)}`, 'Check `codecell sandbox status`; rebuild the image with `codecell sandbox build --force` if it is damaged.', 'engine_error');
+  }
+}
+
+export class KernelContainer {
+  readonly id: string;
+  private stream?: Duplex;
+  private events?: NodeJS.ReadableStream;
+  private stderrTail = '';
+  private dead = false;
+  private oomSeen = false;
+  private readyWaiter?: (message: KernelMessage | Error) => void;
+
+  constructor(
+    private readonly docker: Docker,
+    readonly container: Docker.Container,
+    private readonly handlers: ContainerHandlers,
+  ) {
+    this.id = container.id;
+  }
+
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  /** Attaches stdin/stdout/stderr and subscribes to the container's oom/die events, before start. */
+  async connect(): Promise<void> {
+    const [stream, events] = await Promise.all([
+      this.container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }) as Promise<unknown>,
+      this.docker.getEvents({ filters: JSON.stringify({ type: ['container'], container: [this.id], event: ['oom', 'die'] }) }),
+    ]);
+    this.stream = stream as Duplex;
+    this.events = events;
+    const splitter = new LineSplitter(
+      (line) => this.line(line),
+      (bytes) => this.handlers.onProblem(`dropped a kernel line of ${bytes} bytes (over the line limit)`),
+    );
+    const demux = new DockerDemux();
+    demux.on('data', (chunk: DemuxChunk) => {
+      if (chunk.stream === 'stdout') splitter.push(chunk.data);
+      else this.stderrTail = (this.stderrTail + chunk.data.toString('utf8')).slice(-STDERR_TAIL);
+    });
+    demux.on('error', (err: Error) => void this.die(`stream error: ${err.message}`));
+    this.stream.on('error', (err: Error) => void this.die(`stream error: ${err.message}`));
+    this.stream.on('close', () => void this.die('stream closed'));
+    this.stream.on('end', () => void this.die('stream ended'));
+    this.stream.pipe(demux);
+    const eventLines = new LineSplitter(
+      (line) => {
+        let event: { status?: string; Action?: string };
+        try {
+          event = JSON.parse(line) as typeof event;
+        } catch {
+          return;
+        }
+        const action = event.Action ?? event.status;
+        if (action === 'oom') {
+          this.oomSeen = true;
+          this.handlers.onOom();
+        } else if (action === 'die') {
+          void this.die('container exited');
+        }
+      },
+      () => {},
+      1024 * 1024,
+    );
+    events.on('data', (chunk: Buffer) => eventLines.push(chunk));
+    events.on('error', () => {});
+  }
+
+  waitForReady(timeoutMs: number): Promise<Extract<KernelMessage, { type: 'ready' }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.readyWaiter = undefined;
+        reject(new SandboxError(
+          `the sandbox kernel did not start within ${Math.round(timeoutMs / 1000)} s${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`,
+          'Check that the Docker engine is not overloaded (`docker ps`), then retry; rebuild the image with `codecell sandbox build --force` if it keeps happening.',
+          'container_dead',
+        ));
+      }, timeoutMs);
+      this.readyWaiter = (message) => {
+        clearTimeout(timer);
+        this.readyWaiter = undefined;
+        if (message instanceof Error) reject(message);
+        else if (message.type === 'ready') resolve(message);
+      };
+    });
+  }
+
+  /** Writes one protocol message to the kernel's stdin, waiting when the pipe is full. */
+  async send(message: HostMessage): Promise<void> {
+    const stream = this.stream;
+    if (!stream || this.dead || stream.destroyed) throw new Error('the kernel is not running');
+    if (!stream.write(encodeHostMessage(message))) {
+      await new Promise<void>((resolve, reject) => {
+        const done = (err?: Error): void => {
+          stream.off('drain', ok);
+          stream.off('close', closed);
+          if (err) reject(err);
+          else resolve();
+        };
+        const ok = (): void => done();
+        const closed = (): void => done(new Error('the kernel stream closed'));
+        stream.once('drain', ok);
+        stream.once('close', closed);
+      });
+    }
+  }
+
+  /** SIGINT to the kernel via the init (the path for a kernel too busy to read its stdin). */
+  async signalInterrupt(): Promise<void> {
+    try {
+      await this.container.kill({ signal: 'SIGINT' });
+    } catch {
+      // already stopped: the death handler reports it
+    }
+  }
+
+  /** Force-removes the container and drops the streams; safe to call more than once. */
+  async remove(): Promise<void> {
+    this.dead = true;
+    this.readyWaiter?.(new Error('the container was removed'));
+    this.stream?.destroy();
+    (this.events as { destroy?: () => void } | undefined)?.destroy?.();
+    try {
+      await this.container.remove({ force: true, v: true });
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== 404 && code !== 409) throw err;
+    }
+  }
+
+  /** Destroys the socket synchronously (process exit): stdin closes, the kernel exits, the reaper removes it. */
+  dropConnection(): void {
+    this.stream?.destroy();
+    (this.events as { destroy?: () => void } | undefined)?.destroy?.();
+  }
+
+  private line(line: string): void {
+    const parsed = parseKernelLine(line);
+    if (!parsed.ok) {
+      this.handlers.onProblem(parsed.problem);
+      return;
+    }
+    if (parsed.message.type === 'ready' && this.readyWaiter) {
+      this.readyWaiter(parsed.message);
+      return;
+    }
+    this.handlers.onMessage(parsed.message);
+  }
+
+  private async die(reason: string): Promise<void> {
+    if (this.dead) return;
+    this.dead = true;
+    this.stream?.destroy();
+    (this.events as { destroy?: () => void } | undefined)?.destroy?.();
+    const death: Death = { oom: this.oomSeen, stderr: this.stderrTail.trim() };
+    try {
+      // The oom event can trail the stream's end; the container's own record settles it.
+      const info = await this.container.inspect();
+      death.oom ||= Boolean(info.State?.OOMKilled);
+      if (typeof info.State?.ExitCode === 'number' && !info.State.Running) death.exitCode = info.State.ExitCode;
+    } catch (err) {
+      if (isConnectionError(err)) death.engineGone = true;
+    }
+    const failure = new SandboxError(
+      `the sandbox container stopped before the kernel was ready (${reason})${death.stderr ? `: ${death.stderr}` : ''}`,
+      'Rebuild the image with `codecell sandbox build --force`, then retry.',
+      'container_dead',
+    );
+    this.readyWaiter?.(failure);
+    this.handlers.onDeath(death);
+  }
+}
+
+export function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT';
+}
+
+export function engineMessage(err: unknown): string {
+  const e = err as { json?: { message?: string }; message?: string };
+  return e?.json?.message ?? e?.message ?? String(err);
+}
+
+function createError(err: unknown, spec: ContainerSpec): SandboxError {
+  if (isConnectionError(err)) return noEngineError(err);
+  const status = (err as { statusCode?: number }).statusCode;
+  if (status === 404) {
+    return new SandboxError(`the sandbox image ${spec.image} is not on the Docker engine`, 'Build it with `codecell sandbox build`.', 'no_image');
+  }
+  const text = engineMessage(err);
+  if (spec.runtime && /runtime/i.test(text)) {
+    return new SandboxError(`the engine refused the ${spec.runtime} runtime: ${text}`, `Install and register ${spec.runtime} with the engine, or drop the runtime setting.`, 'engine_error');
+  }
+  return new SandboxError(`the engine refused to create the sandbox container: ${text}`, 'Check `codecell sandbox status` and the engine logs.', 'engine_error');
+}
