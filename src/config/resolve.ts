@@ -18,6 +18,8 @@ export interface ResolvedConfig {
   /** Each effective value in its stored form ("1g", 120, true ...); absent when unset. */
   stored: Partial<Record<ConfigKey, Parsed<unknown>['stored']>>;
   configPath?: string;
+  /** Lenient mode only: keys whose value was invalid (the default was used instead). */
+  problems: Partial<Record<ConfigKey, ConfigError>>;
 }
 
 type Env = Record<string, string | undefined>;
@@ -30,6 +32,8 @@ export interface ResolveInput {
   file?: ConfigFile | Record<string, unknown>;
   /** Folder a relative outDir is resolved against. */
   cwd?: string;
+  /** Record invalid values in `problems` and fall back to the default instead of throwing (`config list`). */
+  lenient?: boolean;
 }
 
 /** `--max-turns` for maxTurns: the flag spelling used in messages. */
@@ -44,6 +48,15 @@ export function parseValue<K extends ConfigKey>(key: K, input: unknown, where?: 
   if (parsed) return parsed;
   const from = where ? ` (${where})` : '';
   throw new ConfigError(`${key} must be ${info.range}${from}`);
+}
+
+function withFix<T>(fn: () => T, fix: string): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(err.message, fix);
+    throw err;
+  }
 }
 
 export function resolveConfig(input: ResolveInput = {}): ResolvedConfig {
@@ -62,6 +75,7 @@ export function resolveConfig(input: ResolveInput = {}): ResolvedConfig {
   const values: Partial<Record<ConfigKey, unknown>> = {};
   const origins = {} as Record<ConfigKey, ValueOrigin>;
   const stored: ResolvedConfig['stored'] = {};
+  const problems: ResolvedConfig['problems'] = {};
 
   for (const key of KEY_NAMES) {
     const info = KEYS[key] as KeyInfo;
@@ -70,26 +84,26 @@ export function resolveConfig(input: ResolveInput = {}): ResolvedConfig {
 
     const flag = flags[key];
     const envName = info.env.find((name) => env[name] !== undefined && env[name]!.trim() !== '');
-    if (flag !== undefined) {
-      origin = { source: 'flag', name: flagName(key) };
-      parsed = parseValue(key, flag, `from ${flagName(key)}`);
-    } else if (envName) {
-      origin = { source: 'env', name: envName };
-      try {
-        parsed = parseValue(key, env[envName], `from the environment variable ${envName}`);
-      } catch (err) {
-        throw new ConfigError((err as Error).message, `Fix or unset ${envName}.`);
+    try {
+      if (flag !== undefined) {
+        origin = { source: 'flag', name: flagName(key) };
+        parsed = parseValue(key, flag, `from ${flagName(key)}`);
+      } else if (envName) {
+        origin = { source: 'env', name: envName };
+        parsed = withFix(() => parseValue(key, env[envName], `from the environment variable ${envName}`), `Fix or unset ${envName}.`);
+      } else if (fileValues[key] !== undefined) {
+        origin = { source: 'file' };
+        const where = `in the config file${configPath ? ` ${configPath}` : ''}`;
+        parsed = withFix(() => parseValue(key, fileValues[key], where), `Run \`codecell config set ${key} VALUE\` or \`codecell config unset ${key}\`.`);
+      } else if (info.default !== undefined) {
+        origin = { source: 'default' };
+        parsed = info.parse(info.default);
       }
-    } else if (fileValues[key] !== undefined) {
-      origin = { source: 'file' };
-      try {
-        parsed = parseValue(key, fileValues[key], `in the config file${configPath ? ` ${configPath}` : ''}`);
-      } catch (err) {
-        throw new ConfigError((err as Error).message, `Run \`codecell config set ${key} VALUE\` or \`codecell config unset ${key}\`.`);
-      }
-    } else if (info.default !== undefined) {
-      origin = { source: 'default' };
-      parsed = info.parse(info.default);
+    } catch (err) {
+      if (!input.lenient || !(err instanceof ConfigError)) throw err;
+      problems[key] = err;
+      origin = info.default !== undefined ? { source: 'default' } : { source: 'unset' };
+      parsed = info.default !== undefined ? info.parse(info.default) : undefined;
     }
     origins[key] = origin;
     if (parsed) {
@@ -100,7 +114,7 @@ export function resolveConfig(input: ResolveInput = {}): ResolvedConfig {
 
   const settings = values as Settings;
   settings.outDir = resolveOutDir(settings.outDir, input.cwd ?? process.cwd());
-  return { settings, origins, stored, ...(configPath ? { configPath } : {}) };
+  return { settings, origins, stored, problems, ...(configPath ? { configPath } : {}) };
 }
 
 /** Describes an origin for `config list`: "flag --timeout", "env OPENAI_API_KEY", "file", "default". */
