@@ -1,6 +1,96 @@
-// Placeholder registration for `codecell exec`; replaced by the real command.
+// `codecell exec <file.py | ->`: run Python in a fresh sandbox as one cell, no model involved.
+import fs from 'node:fs/promises';
 import type { Command } from 'commander';
+import { runCell } from '../../core/cell-runner.js';
+import { PlainRenderer } from '../../render/plain.js';
+import { JsonWriter } from '../../render/json-writer.js';
+import { OutputStore } from '../../store/output-store.js';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, UsageError, reportFatal } from '../errors.js';
+import { createSandbox, prepareEngine } from '../sandbox-setup.js';
+import { handleInterrupts } from '../interrupts.js';
+import { plainTerminal } from '../terminal.js';
+import { addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
+
+interface ExecFlags extends CommonFlags {
+  json?: boolean;
+  images?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
 
 export function registerExec(program: Command): void {
-  void program;
+  const cmd = program
+    .command('exec')
+    .description('run a Python file (or - for stdin) in a fresh sandbox, without a model')
+    .argument('<file>', 'Python file to run, or - to read the code from stdin')
+    .option('--json', 'print one JSON event per line instead of plain output')
+    .option('--no-images', 'do not draw figures in the terminal (they are still saved)')
+    .option('-q, --quiet', 'print only the program output')
+    .option('-v, --verbose', 'also print sandbox state and timings');
+  addSandboxFlags(cmd);
+  cmd.action(async (file: string, flags: ExecFlags) => {
+    process.exitCode = await execCommand(file, flags, cmd);
+  });
+}
+
+async function readCode(file: string): Promise<string> {
+  if (file === '-') {
+    if (process.stdin.isTTY) throw new UsageError('`codecell exec -` reads code from stdin, but stdin is a terminal', 'Pipe code in, e.g. `echo "print(1)" | codecell exec -`, or pass a file name.');
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`no such file: ${file}`, 'Check the path, or use - to read code from stdin.');
+    if (code === 'EISDIR') throw new UsageError(`${file} is a folder, not a Python file`, 'Pass a .py file, or - to read code from stdin.');
+    throw err;
+  }
+}
+
+export async function execCommand(file: string, flags: ExecFlags, cmd?: Command): Promise<number> {
+  let sandbox: ReturnType<typeof createSandbox> | undefined;
+  let interrupts: ReturnType<typeof handleInterrupts> | undefined;
+  try {
+    const code = await readCode(file);
+    const settings = loadSettings(flags, cmd);
+    const engine = await prepareEngine({ quiet: flags.json === true, ...(settings.sandbox.image ? { image: settings.sandbox.image } : {}) });
+    sandbox = createSandbox(engine, settings.sandbox);
+    const box = sandbox;
+    interrupts = handleInterrupts(() => box.close());
+    await sandbox.start();
+    const files = new OutputStore(settings.outDir, { session: '' });
+    const json = flags.json ? new JsonWriter(process.stdout) : undefined;
+    const plain = json ? undefined : new PlainRenderer(plainTerminal(flags, 'stdout'));
+    const run = runCell({
+      sandbox,
+      files,
+      turn: 1,
+      callId: 'exec-1',
+      code,
+      signal: interrupts.signal,
+      modelOutputChars: settings.modelOutputChars,
+      ...(settings.sandbox.limits.timeoutMs ? { timeoutMs: settings.sandbox.limits.timeoutMs } : {}),
+    });
+    let step = await run.next();
+    while (!step.done) {
+      if (json) json.write(step.value);
+      else await plain!.handle(step.value);
+      step = await run.next();
+    }
+    const outcome = step.value;
+    if (json) {
+      json.writeRaw({ stream_type: 'done', status: outcome.status === 'ok' ? 'ok' : 'error', answer: '', usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, files: files.list() });
+    }
+    if (outcome.status === 'ok') return EXIT_OK;
+    if (outcome.status === 'interrupted' || interrupts.interrupted) return EXIT_INTERRUPTED;
+    return EXIT_FAILURE;
+  } catch (err) {
+    return reportFatal(err);
+  } finally {
+    interrupts?.dispose();
+    await sandbox?.close().catch(() => undefined);
+  }
 }
