@@ -171,6 +171,13 @@ describe('OutputStore.save', () => {
     expect(err.fix).toContain('--out-dir');
   });
 
+  it('says so when the output folder is a file', async () => {
+    await fsp.writeFile(out, 'not a folder');
+    const err = await expectStoreError(new OutputStore(out, { session: 's' }).save({ turn: 1, source: 'a.txt', data: Buffer.from('x') }), 'ENOTDIR');
+    expect(err.message).toContain('is not a folder');
+    expect(err.fix).toContain('--out-dir');
+  });
+
   it('removes the temp file when the final step fails', async () => {
     const broken = Object.assign(new Error('EIO: i/o error, link'), { code: 'EIO' });
     const store = new OutputStore(out, { session: 's', fs: { link: async () => Promise.reject(broken) } });

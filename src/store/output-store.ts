@@ -169,7 +169,12 @@ export class OutputStore {
   /** Creates the output folder on first use (0755), then each subfolder, refusing symbolic links. */
   private async folderFor(subdirs: string[]): Promise<string> {
     if (!this.outDirReady) {
-      await this.fs.mkdir(this.outDir, { recursive: true, mode: 0o755 });
+      try {
+        await this.fs.mkdir(this.outDir, { recursive: true, mode: 0o755 });
+      } catch (err) {
+        if (isCode(err, 'EEXIST', 'ENOTDIR')) throw new StoreError(`the output folder ${this.outDir} is not a folder (a file has its name)`, 'ENOTDIR', OUT_DIR_FIX);
+        throw err;
+      }
       this.outDirReady = true;
     }
     let dir = this.outDir;
