@@ -1,6 +1,160 @@
-// Placeholder registration for `codecell chat`; replaced by the real command.
+// `codecell` / `codecell chat`: the interactive chat (the default command), with --resume.
 import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChatSession, ApprovalHandler } from '../../core/session-api.js';
+import type { Settings } from '../../config/keys.js';
+import { resolveConfig } from '../../config/resolve.js';
+import { SessionLog, SessionLogError } from '../../store/session-log.js';
+import { exportSession, type ExportFormat } from '../../store/export.js';
+import { historyPath } from '../../store/paths.js';
+import { ApprovalBridge } from '../../ui/approval.js';
+import type { ChatHost } from '../../ui/commands.js';
+import { PromptHistory } from '../../ui/history.js';
+import { replayTranscript } from '../../ui/replay.js';
+import type { NewItem } from '../../ui/transcript.js';
+import { EXIT_USAGE, UsageError } from '../errors.js';
+import { colorEnabled } from '../terminal.js';
+import { sessionLine } from './sessions.js';
+
+interface ChatFlags {
+  model?: string;
+  baseUrl?: string;
+  outDir?: string;
+  timeout?: string;
+  maxTurns?: string;
+  budget?: string;
+  confirm?: boolean;
+  images?: boolean;
+  resume?: string | boolean;
+}
+
+export const NOT_A_TERMINAL = 'codecell: the chat needs a terminal; for scripts use `codecell run`\n';
+
+/** Opens a chat session. CODECELL_FAKE_SESSION=1 gives the scripted one (UI development only). */
+async function openChatSession(settings: Settings, approve: ApprovalHandler, resumeId?: string): Promise<ChatSession> {
+  if (process.env.CODECELL_FAKE_SESSION === '1') {
+    const { FakeSession } = await import('../../ui/testing/fake-session.js');
+    return new FakeSession({ approve, delayMs: 40, model: settings.model, outDir: settings.outDir, id: resumeId });
+  }
+  throw new UsageError('the chat cannot open a session yet: the Session is still being wired in', 'Use `codecell run` for now.');
+}
+
+/** Transcript items for a recorded session; empty when it cannot be read. */
+async function transcriptOf(id: string): Promise<NewItem[]> {
+  try {
+    return replayTranscript(await SessionLog.read(id));
+  } catch {
+    return [];
+  }
+}
+
+/** Writes the export next to the session's outputs without overwriting anything. */
+function saveExport(dir: string, id: string, format: ExportFormat, text: string): string {
+  for (let n = 0; ; n++) {
+    const path = join(dir, `session-${id}${n ? `-${n}` : ''}.${format}`);
+    try {
+      writeFileSync(path, text, { flag: 'wx', mode: 0o644 });
+      return path;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000) throw err;
+    }
+  }
+}
+
+async function runChat(flags: ChatFlags): Promise<number> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    process.stderr.write(NOT_A_TERMINAL);
+    return EXIT_USAGE;
+  }
+  const { settings } = resolveConfig({
+    flags: {
+      model: flags.model,
+      baseUrl: flags.baseUrl,
+      outDir: flags.outDir,
+      timeout: flags.timeout,
+      maxTurns: flags.maxTurns,
+      budget: flags.budget,
+      // Commander fills in defaults for --confirm/--no-images; only an explicit flag may override config.
+      confirm: flags.confirm === true ? true : undefined,
+      images: flags.images === false ? false : undefined,
+    },
+    env: process.env,
+    cwd: process.cwd(),
+  });
+  const color = colorEnabled(process.stdout);
+  // Ink, cli-highlight and marked-terminal all colour through chalk, which reads FORCE_COLOR when loaded.
+  if (!color) process.env.FORCE_COLOR = '0';
+
+  let resumeId: string | undefined;
+  if (flags.resume !== undefined && flags.resume !== false) {
+    try {
+      resumeId = typeof flags.resume === 'string' ? await SessionLog.resolve(flags.resume) : (await SessionLog.latest())?.id;
+    } catch (err) {
+      if (err instanceof SessionLogError) throw new UsageError(err.message, err.fix);
+      throw err;
+    }
+    if (!resumeId) throw new UsageError('there is no recorded session to resume', 'Start one with `codecell`.');
+  }
+
+  const approvals = new ApprovalBridge();
+  const open = (id?: string) => openChatSession(settings, approvals.handler, id);
+  const session = await open(resumeId);
+  let initialItems: NewItem[] | undefined;
+  let initialNotice: string | undefined;
+  if (resumeId) {
+    initialItems = await transcriptOf(resumeId);
+    initialNotice = `resumed session ${resumeId}: the conversation is back; the kernel is new, so earlier variables are gone (ask the model to re-run what you need)`;
+  }
+
+  const host: ChatHost = {
+    listSessions: async () => (await SessionLog.list()).slice(0, 20).map(sessionLine),
+    resume: async (idOrPrefix) => {
+      let id: string;
+      try {
+        id = await SessionLog.resolve(idOrPrefix);
+      } catch (err) {
+        if (err instanceof SessionLogError) throw new UsageError(err.message, err.fix);
+        throw err;
+      }
+      const next = await open(id);
+      return {
+        session: next,
+        items: await transcriptOf(id),
+        notice: `resumed session ${id}: the kernel is new, so earlier variables are gone`,
+      };
+    },
+    save: async (s, format) => saveExport(s.outDir, s.id, format, exportSession(await SessionLog.read(s.id), format)),
+  };
+
+  const { startChat } = await import('../../ui/start.js');
+  await startChat({
+    session,
+    host,
+    approvals,
+    history: PromptHistory.load(historyPath()),
+    color,
+    images: settings.images && color,
+    initialItems,
+    initialNotice,
+  });
+  return 0;
+}
 
 export function registerChat(program: Command): void {
-  void program;
+  program
+    .command('chat', { isDefault: true })
+    .description('interactive chat (the default command): `codecell` opens it')
+    .option('-m, --model <name>', 'model to use')
+    .option('--base-url <url>', 'OpenAI-compatible server URL')
+    .option('-o, --out-dir <dir>', 'folder for saved files')
+    .option('--timeout <seconds>', 'per-cell time limit')
+    .option('--max-turns <n>', 'model calls per prompt')
+    .option('--budget <usd>', 'stop when the session costs more than this')
+    .option('--confirm', 'ask before running each cell')
+    .option('--no-images', 'do not draw images inline')
+    .option('--resume [id]', 'bring back a recorded session (the latest without an id)')
+    .action(async (flags: ChatFlags) => {
+      process.exitCode = await runChat(flags);
+    });
 }
