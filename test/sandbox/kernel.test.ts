@@ -1,0 +1,157 @@
+// Integration: the kernel in the real sandbox image — state, streams, display, errors, files, uploads, interrupts.
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineOrSkip } from '../support/engine.js';
+import type { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
+import { pngSize } from '../../src/sandbox/files.js';
+import type { CellEvent } from '../../src/sandbox/types.js';
+import { makeSandbox, ourContainers, runCollect } from './sandbox-image.js';
+
+const docker = await engineOrSkip();
+
+describe.skipIf(!docker)('kernel behaviour', () => {
+  let sandbox: DockerSandbox;
+  beforeAll(async () => {
+    sandbox = await makeSandbox(docker!, { maxOutputBytes: 64 * 1024 });
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    expect(await ourContainers(docker!)).toEqual([]);
+  });
+
+  it('keeps state across cells and shows the last expression', async () => {
+    const first = await runCollect(sandbox, 'x = 20\ndef double(v):\n    return v * 2');
+    expect(first.status).toBe('ok');
+    expect(first.events.filter((e) => e.type === 'result')).toEqual([]);
+    const second = await runCollect(sandbox, 'double(x) + 2');
+    expect(second.events).toContainEqual({ type: 'result', text: '42' });
+    expect(second.count).toBe(first.count + 1);
+    const none = await runCollect(sandbox, 'print("side effect")');
+    expect(none.events.some((e) => e.type === 'result')).toBe(false);
+  });
+
+  it('streams stdout and stderr in order, live, including C-level and subprocess output', async () => {
+    const started = performance.now();
+    let firstAt = 0;
+    const out = await runCollect(
+      sandbox,
+      'import os, sys, time, subprocess\nprint("a", flush=True)\ntime.sleep(0.8)\nprint("b", file=sys.stderr)\nos.system("echo c; echo d >&2")\nsubprocess.run(["sh", "-c", "echo e"])\nos.write(1, b"f\\n")\nprint("g")',
+      { onEvent: (e) => { if (!firstAt && e.type === 'stdout') firstAt = performance.now(); } },
+    );
+    const ended = performance.now();
+    expect(out.status).toBe('ok');
+    expect(out.stdout).toBe('a\nc\ne\nf\ng\n');
+    expect(out.stderr).toBe('b\nd\n');
+    expect(ended - firstAt).toBeGreaterThan(600); // "a" arrived while the cell was still sleeping
+    expect(firstAt - started).toBeLessThan(ended - started - 600);
+    const order = out.events.filter((e) => e.type === 'stdout' || e.type === 'stderr').map((e) => (e as { text: string }).text).join('').replace(/\s/g, '');
+    expect(order).toBe('abcdefg');
+  });
+
+  it('returns structured tracebacks without kernel frames, showing the cell source', async () => {
+    const out = await runCollect(sandbox, 'def f():\n    return 1 / 0\n\nf()');
+    expect(out.status).toBe('error');
+    expect(out.error).toMatchObject({ ename: 'ZeroDivisionError', evalue: 'division by zero' });
+    const tb = out.error!.traceback.join('\n');
+    expect(tb).toContain('return 1 / 0');
+    expect(tb).toContain('<cell');
+    expect(tb).not.toContain('kernel.py');
+    const syntax = await runCollect(sandbox, 'def broken(:\n    pass');
+    expect(syntax.error?.ename).toBe('SyntaxError');
+    expect(syntax.error!.traceback.join('\n')).not.toContain('kernel.py');
+  });
+
+  it('gives input() an EOF instead of the protocol', async () => {
+    const out = await runCollect(sandbox, 'input("name? ")');
+    expect(out.error?.ename).toBe('EOFError');
+    const after = await runCollect(sandbox, 'x');
+    expect(after.events).toContainEqual({ type: 'result', text: '20' });
+  });
+
+  it('sends plt.show() figures as images and savefig files as files', async () => {
+    const out = await runCollect(
+      sandbox,
+      'import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.show()\nfig = plt.figure()\nplt.bar(["a", "b"], [3, 4])\nfig.savefig("bars.png")\n# left open: flushed at the end of the cell',
+    );
+    expect(out.status).toBe('ok');
+    const images = out.events.filter((e): e is Extract<CellEvent, { type: 'image' }> => e.type === 'image');
+    expect(images).toHaveLength(2);
+    for (const image of images) {
+      expect(pngSize(image.data)).toEqual({ width: image.width, height: image.height });
+      expect(image.width).toBeGreaterThan(100);
+    }
+    const files = out.events.filter((e): e is Extract<CellEvent, { type: 'file' }> => e.type === 'file');
+    expect(files.map((f) => f.file.name)).toEqual(['bars.png']);
+    expect(pngSize(files[0]!.file.data)).not.toBeNull();
+  });
+
+  it('copies out pandas CSV and Excel files with a correct sha256', async () => {
+    const out = await runCollect(
+      sandbox,
+      'import pandas as pd\ndf = pd.DataFrame({"region": ["n", "s"], "revenue": [10, 20]})\ndf.to_csv("sales.csv", index=False)\ndf.to_excel("reports/sales.xlsx", index=False) if __import__("os").makedirs("reports", exist_ok=True) is None else None',
+    );
+    expect(out.status).toBe('ok');
+    const files = new Map(out.events.flatMap((e) => (e.type === 'file' ? [[e.file.name, e.file] as const] : [])));
+    expect([...files.keys()].sort()).toEqual(['reports/sales.xlsx', 'sales.csv']);
+    expect(files.get('sales.csv')!.data.toString()).toBe('region,revenue\nn,10\ns,20\n');
+    for (const file of files.values()) expect(file.sha256).toBe(createHash('sha256').update(file.data).digest('hex'));
+    expect(files.get('reports/sales.xlsx')!.data.subarray(0, 2).toString()).toBe('PK');
+    const unchanged = await runCollect(sandbox, 'len(df)');
+    expect(unchanged.events.some((e) => e.type === 'file')).toBe(false);
+  });
+
+  it('never follows symlinks out of /mnt/data', async () => {
+    const out = await runCollect(sandbox, 'import os\nos.symlink("/etc/passwd", "passwd-link")\nos.mkfifo("pipe")');
+    expect(out.events.some((e) => e.type === 'file')).toBe(false);
+    const skipped = out.events.filter((e) => e.type === 'file_skipped');
+    expect(skipped).toContainEqual({ type: 'file_skipped', name: 'passwd-link', reason: 'symbolic link (not followed)' });
+    expect(skipped.map((e) => (e as { name: string }).name)).toContain('pipe');
+  });
+
+  it('uploads files without echoing them back, and refuses unsafe or clashing names', async () => {
+    await sandbox.upload('in/data.csv', Buffer.from('a,b\n1,2\n'));
+    const big = Buffer.alloc(700 * 1024, 7);
+    await sandbox.upload('big.bin', big);
+    const out = await runCollect(sandbox, 'import hashlib\nprint(open("in/data.csv").read().count("\\n"), hashlib.sha256(open("big.bin","rb").read()).hexdigest())');
+    expect(out.stdout.trim()).toBe(`2 ${createHash('sha256').update(big).digest('hex')}`);
+    expect(out.events.some((e) => e.type === 'file')).toBe(false);
+    await expect(sandbox.upload('../escape.txt', Buffer.from('x'))).rejects.toMatchObject({ code: 'upload_failed' });
+    await expect(sandbox.upload('/etc/x', Buffer.from('x'))).rejects.toMatchObject({ code: 'upload_failed' });
+    await expect(sandbox.upload('in/data.csv', Buffer.from('x'))).rejects.toThrow(/already exists/);
+  });
+
+  it('stops a cell at the output cap and keeps state', async () => {
+    const out = await runCollect(sandbox, 'kept = "yes"\nwhile True:\n    print("x" * 1000)');
+    expect(out.status).toBe('output_limit');
+    expect(out.stateLost).toBe(false);
+    expect(out.stdout.length).toBeLessThanOrEqual(64 * 1024);
+    expect(out.stdout.length).toBeGreaterThan(32 * 1024);
+    const shell = await runCollect(sandbox, 'import os\nos.system("yes")');
+    expect(shell.status).toBe('output_limit');
+    const after = await runCollect(sandbox, 'kept');
+    expect(after.events).toContainEqual({ type: 'result', text: "'yes'" });
+  });
+
+  it('interrupts a running cell (interrupt() and an abort signal) and keeps state', async () => {
+    const running = runCollect(sandbox, 'y = 7\nimport time\ntime.sleep(30)');
+    await new Promise((r) => setTimeout(r, 400));
+    await sandbox.interrupt();
+    const out = await running;
+    expect(out.status).toBe('interrupted');
+    expect(out.stateLost).toBe(false);
+    expect(out.error?.ename).toBe('KeyboardInterrupt');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 400);
+    const aborted = await runCollect(sandbox, 'import os\nos.system("sleep 30")', { signal: controller.signal });
+    expect(aborted.status).toBe('interrupted');
+    expect(aborted.durationMs).toBeLessThan(5000);
+    const after = await runCollect(sandbox, 'y');
+    expect(after.events).toContainEqual({ type: 'result', text: '7' });
+  });
+
+  it('cleans up processes a cell left behind before the next cell', async () => {
+    await runCollect(sandbox, 'import subprocess\np = subprocess.Popen(["sleep", "300"])');
+    const out = await runCollect(sandbox, 'import os\nsorted(int(p) for p in os.listdir("/proc") if p.isdigit() and p not in ("1", str(os.getpid())))');
+    expect(out.events).toContainEqual({ type: 'result', text: '[]' });
+  });
+});
