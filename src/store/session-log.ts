@@ -68,6 +68,11 @@ function replacer(this: unknown, key: string, value: unknown): unknown {
   return value;
 }
 
+/** A `done` event ends a turn: the moment to make the log durable against a power loss too. */
+function isTurnEnd(kind: string, data: unknown): boolean {
+  return kind === 'event' && typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'done';
+}
+
 function ensureDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
@@ -183,7 +188,7 @@ export class SessionLog {
 
   /**
    * Appends one record immediately (the OS has it once this returns, so a crash of codecell loses
-   * nothing). `sync: true` also fsyncs, for turn boundaries; meta and message records always sync.
+   * nothing). `sync: true` also fsyncs; meta and message records and `done` events always do (turn boundaries).
    */
   append(kind: string, data?: unknown, options: { sync?: boolean } = {}): void {
     if (this.fd === undefined) throw new SessionLogError(`session log ${this.id} is closed`, 'ECLOSED');
@@ -191,7 +196,7 @@ export class SessionLog {
     const line = JSON.stringify(record, replacer) + '\n';
     try {
       writeSync(this.fd, line);
-      if (options.sync || kind === 'meta' || kind === 'message') fsyncSync(this.fd);
+      if (options.sync || kind === 'meta' || kind === 'message' || isTurnEnd(kind, data)) fsyncSync(this.fd);
     } catch (err) {
       throw explain(err, this.path);
     }
