@@ -263,7 +263,8 @@ export async function listCodecellImages(docker: Docker): Promise<ImageSummary[]
   const images = await docker.listImages({ filters: { label: [LABEL_IMAGE] } });
   return images
     .map((image) => ({
-      ref: image.RepoTags?.find((tag) => tag !== '<none>:<none>') ?? image.Id,
+      // A forced rebuild leaves the old image untagged; name it by its short id.
+      ref: image.RepoTags?.find((tag) => tag !== '<none>:<none>') ?? `<untagged ${image.Id.replace(/^sha256:/, '').slice(0, 12)}>`,
       id: image.Id,
       size: image.Size,
       created: new Date(image.Created * 1000).toISOString(),
