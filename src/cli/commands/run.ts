@@ -1,6 +1,119 @@
-// Placeholder registration for `codecell run`; replaced by the real command.
+// `codecell run [prompt...]`: one shot. The answer goes to stdout; code, output and files to stderr.
 import type { Command } from 'commander';
+import { openSession } from '../../core/open-session.js';
+import { checkModelSettings } from '../../core/open-session.js';
+import { fileUploads, stdinUpload } from '../../core/uploads.js';
+import type { Upload } from '../../core/open-session.js';
+import type { SessionEvent } from '../../core/events.js';
+import { PlainRenderer } from '../../render/plain.js';
+import { JsonWriter } from '../../render/json-writer.js';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, reportFatal } from '../errors.js';
+import { prepareEngine } from '../sandbox-setup.js';
+import { handleInterrupts } from '../interrupts.js';
+import { plainTerminal } from '../terminal.js';
+import { addModelFlags, addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
+import { askOnTerminal } from '../tty-approval.js';
+
+interface RunFlags extends CommonFlags {
+  file?: string[];
+  stdinName?: string;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function registerRun(program: Command): void {
-  void program;
+  const cmd = program
+    .command('run')
+    .description('answer one prompt (from the arguments, or piped stdin), save the files, exit with a status')
+    .argument('[prompt...]', 'the question; with no argument, stdin is the prompt')
+    .option('-f, --file <path>', 'upload a file to /mnt/data (repeatable)', collect)
+    .option('--stdin-name <name>', 'file name for piped data in /mnt/data (default stdin.<sniffed type>)')
+    .option('--json', 'print one JSON event per line (see README: JSON events)')
+    .option('--no-images', 'do not draw figures in the terminal (they are still saved)')
+    .option('-q, --quiet', 'print only the answer (and errors)')
+    .option('-v, --verbose', 'also print usage, timings and sandbox state');
+  addModelFlags(cmd);
+  addSandboxFlags(cmd);
+  cmd.action(async (words: string[], flags: RunFlags) => {
+    process.exitCode = await runCommand(words, flags, cmd);
+  });
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The prompt and any piped data, following the rule: no prompt argument → stdin is the prompt. */
+async function promptAndData(words: string[], flags: RunFlags): Promise<{ prompt: string; stdinData?: Upload }> {
+  let prompt = words.join(' ').trim();
+  const piped = !process.stdin.isTTY;
+  if (!prompt) {
+    if (!piped) throw new UsageError('no prompt given', 'Pass a question, e.g. `codecell run "summarise data.csv" -f data.csv`, or pipe one in.');
+    prompt = (await readStdin()).toString('utf8').trim();
+    if (!prompt) throw new UsageError('stdin was empty, so there is no prompt', 'Pass the question as an argument or pipe it in.');
+    return { prompt };
+  }
+  if (piped) {
+    const data = await readStdin();
+    if (data.length > 0) return { prompt, stdinData: stdinUpload(data, flags.stdinName) };
+  }
+  return { prompt };
+}
+
+export async function runCommand(words: string[], flags: RunFlags, cmd?: Command): Promise<number> {
+  let close: (() => Promise<void>) | undefined;
+  let interrupts: ReturnType<typeof handleInterrupts> | undefined;
+  try {
+    const loaded = loadSettings(flags, cmd);
+    const { settings } = loaded;
+    checkModelSettings(settings);
+    const { prompt, stdinData } = await promptAndData(words, flags);
+    let uploads: Upload[];
+    try {
+      uploads = await fileUploads(flags.file ?? []);
+    } catch (err) {
+      throw new UsageError((err as Error).message, 'Check the --file paths.');
+    }
+    if (stdinData) uploads.push(stdinData);
+
+    const engine = await prepareEngine({ quiet: flags.json === true || flags.quiet === true, ...(settings.image ? { image: settings.image } : {}) });
+    const approve = settings.confirm ? askOnTerminal() : undefined;
+    const opened = await openSession({ settings, engine, uploads, ...(approve ? { approve } : {}) });
+    const { session } = opened;
+    close = async () => {
+      await session.close();
+      opened.log?.close();
+    };
+    interrupts = handleInterrupts(close);
+
+    let finalPrompt = prompt;
+    if (stdinData) finalPrompt += `\n\n(The data piped to codecell is saved as /mnt/data/${stdinData.name}.)`;
+
+    const json = flags.json ? new JsonWriter(process.stdout) : undefined;
+    const plain = json ? undefined : new PlainRenderer(plainTerminal(flags, 'stderr'));
+    const emit = async (event: SessionEvent): Promise<void> => {
+      if (json) json.write(event);
+      else await plain!.handle(event);
+    };
+    await emit({ type: 'session_start', sessionId: session.id, model: session.model, outDir: session.outDir });
+    let status = 'error';
+    for await (const event of session.send(finalPrompt, interrupts.signal)) {
+      await emit(event);
+      if (event.type === 'done') status = event.status;
+    }
+    if (status === 'ok') return EXIT_OK;
+    if (status === 'cancelled' || interrupts.interrupted) return EXIT_INTERRUPTED;
+    return EXIT_FAILURE;
+  } catch (err) {
+    const code = reportFatal(err);
+    return code === EXIT_USAGE ? EXIT_USAGE : code;
+  } finally {
+    interrupts?.dispose();
+    await close?.().catch(() => undefined);
+  }
 }
