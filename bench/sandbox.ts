@@ -1,0 +1,199 @@
+// Sandbox benchmark: ready time, warm round trips (codecell vs docker exec vs jupyter_client), first PNG, throughput.
+import { connectEngine } from '../src/sandbox/engine.js';
+import { ensureBenchImage, ensureImage } from '../src/sandbox/image.js';
+import { DockerSandbox } from '../src/sandbox/docker-sandbox.js';
+import type Docker from 'dockerode';
+import { fmtMs, percentile, printTable, type Row } from './stats.js';
+
+const N_READY = Number(process.env.BENCH_READY ?? 10);
+const N_WARM = Number(process.env.BENCH_WARM ?? 300);
+const N_EXEC = Number(process.env.BENCH_EXEC ?? 20);
+const N_PNG = Number(process.env.BENCH_PNG ?? 5);
+const THROUGHPUT_MB = Number(process.env.BENCH_MB ?? 50);
+
+async function readyTimes(docker: Docker, image: string): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < N_READY; i++) {
+    const sb = new DockerSandbox(docker, { image });
+    const t0 = performance.now();
+    await sb.start();
+    times.push(performance.now() - t0);
+    await sb.close();
+  }
+  return times;
+}
+
+async function warmRoundTrips(sb: DockerSandbox, n: number): Promise<number[]> {
+  for (let i = 0; i < 20; i++) await sb.run('print(1)');
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const r = await sb.run('print(1)');
+    times.push(performance.now() - t0);
+    if (r.status !== 'ok') throw new Error(`print(1) failed: ${r.status}`);
+  }
+  return times;
+}
+
+/** (b) A new `python3 -c` process per cell through `docker exec`, on the same container. */
+async function dockerExecRoundTrips(docker: Docker, containerId: string, n: number): Promise<number[]> {
+  const container = docker.getContainer(containerId);
+  const times: number[] = [];
+  for (let i = 0; i < n + 2; i++) {
+    const t0 = performance.now();
+    const exec = await container.exec({ Cmd: ['python3', '-c', 'print(1)'], AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    await new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+      stream.resume();
+    });
+    if (i >= 2) times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+/** (c) jupyter_client driving ipykernel inside the same kind of container (timed inside, so no attach transport is counted for it). */
+const JUPYTER_CODE = (n: number) => `
+import os, time, statistics, json
+os.environ.setdefault('JUPYTER_RUNTIME_DIR', '/tmp/jupyter-runtime')
+from jupyter_client.manager import start_new_kernel
+km, kc = start_new_kernel(kernel_name='python3')
+def once():
+    t0 = time.perf_counter()
+    msg_id = kc.execute('print(1)')
+    while True:
+        msg = kc.get_iopub_msg(timeout=10)
+        if msg['parent_header'].get('msg_id') == msg_id and msg['msg_type'] == 'status' and msg['content']['execution_state'] == 'idle':
+            break
+    return (time.perf_counter() - t0) * 1000
+for _ in range(20): once()
+times = [once() for _ in range(${n})]
+kc.stop_channels(); km.shutdown_kernel(now=True)
+print('JUPYTER' + json.dumps(times))
+`;
+
+async function jupyterRoundTrips(docker: Docker, n: number): Promise<number[] | string> {
+  let image: string;
+  try {
+    image = await ensureBenchImage(docker);
+  } catch (err) {
+    return `bench image unavailable: ${(err as Error).message}`;
+  }
+  const sb = new DockerSandbox(docker, { image, limits: { timeoutMs: 300_000 } });
+  try {
+    await sb.start();
+    let out = '';
+    const r = await sb.run(JUPYTER_CODE(n), { onEvent: (e) => { if (e.type === 'stdout' || e.type === 'stderr') out += e.text; } });
+    const line = out.split('\n').find((l) => l.startsWith('JUPYTER'));
+    if (r.status !== 'ok' || !line) return `jupyter run failed: ${r.status} ${out.slice(-300)}`;
+    return JSON.parse(line.slice('JUPYTER'.length)) as number[];
+  } finally {
+    await sb.close();
+  }
+}
+
+async function firstPng(docker: Docker, image: string): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < N_PNG; i++) {
+    const sb = new DockerSandbox(docker, { image });
+    const t0 = performance.now();
+    await sb.start();
+    let at = 0;
+    await sb.run('import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.show()', {
+      onEvent: (e) => {
+        if (e.type === 'image' && !at) at = performance.now();
+      },
+    });
+    if (!at) throw new Error('no figure arrived');
+    times.push(at - t0);
+    await sb.close();
+  }
+  return times;
+}
+
+async function throughput(docker: Docker, image: string): Promise<{ mbps: number; bytes: number; peakRssMb: number; baseRssMb: number }> {
+  const bytes = THROUGHPUT_MB * 1024 * 1024;
+  const sb = new DockerSandbox(docker, { image, limits: { maxOutputBytes: bytes * 2, timeoutMs: 300_000 } });
+  await sb.start();
+  await sb.run('print(1)');
+  global.gc?.();
+  const baseRss = process.memoryUsage().rss;
+  let peak = baseRss;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  let received = 0;
+  const t0 = performance.now();
+  const r = await sb.run(`import sys\nline = 'x' * 1023 + '\\n'\nw = sys.stdout.write\nfor _ in range(${bytes / 1024}): w(line)\nsys.stdout.flush()`, {
+    onEvent: (e) => {
+      if (e.type === 'stdout') received += e.text.length;
+    },
+  });
+  const ms = performance.now() - t0;
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  await sb.close();
+  if (r.status !== 'ok') throw new Error(`throughput cell ended ${r.status}: ${r.message ?? ''}`);
+  return { mbps: received / 1024 / 1024 / (ms / 1000), bytes: received, peakRssMb: peak / 1024 / 1024, baseRssMb: baseRss / 1024 / 1024 };
+}
+
+export async function benchSandbox(): Promise<string> {
+  const { docker, info } = await connectEngine();
+  const { ref: image } = await ensureImage(docker);
+  console.log(`engine ${info.version} at ${info.endpoint}; image ${image}`);
+
+  const ready = await readyTimes(docker, image);
+  const sb = new DockerSandbox(docker, { image });
+  await sb.start();
+  const warm = await warmRoundTrips(sb, N_WARM);
+  const execTimes = await dockerExecRoundTrips(docker, sb.id, N_EXEC);
+  await sb.close();
+  const jupyter = await jupyterRoundTrips(docker, N_WARM);
+  const png = await firstPng(docker, image);
+  const tp = await throughput(docker, image);
+
+  const p50 = (v: number[]) => fmtMs(percentile(v, 50));
+  const p95 = (v: number[]) => fmtMs(percentile(v, 95));
+  const w50 = percentile(warm, 50);
+  const rows: Row[] = [
+    { measure: 'sandbox ready (create → kernel ready)', p50: p50(ready), p95: p95(ready), n: String(N_READY), note: 'target ≤ 400 ms' },
+    { measure: 'warm print(1): codecell kernel', p50: p50(warm), p95: p95(warm), n: String(N_WARM), note: 'target ≤ 5 ms, host ↔ container over attach' },
+    {
+      measure: 'warm print(1): docker exec python3 -c',
+      p50: p50(execTimes),
+      p95: p95(execTimes),
+      n: String(N_EXEC),
+      note: `codecell is ${(percentile(execTimes, 50) / w50).toFixed(0)}× faster (target ≥ 10×)`,
+    },
+    typeof jupyter === 'string'
+      ? { measure: 'warm print(1): jupyter_client + ipykernel', p50: '—', p95: '—', n: '0', note: jupyter }
+      : {
+          measure: 'warm print(1): jupyter_client + ipykernel',
+          p50: p50(jupyter),
+          p95: p95(jupyter),
+          n: String(jupyter.length),
+          note: `timed inside the container (no attach hop); codecell ${w50 <= percentile(jupyter, 50) ? 'is not slower' : 'is slower'} (${(percentile(jupyter, 50) / w50).toFixed(1)}×)`,
+        },
+    { measure: 'first matplotlib PNG on the host, cold start', p50: p50(png), p95: p95(png), n: String(N_PNG), note: 'create → start → plot → PNG event; target ≤ 1.5 s' },
+    {
+      measure: `stdout throughput, ${THROUGHPUT_MB} MB printed`,
+      p50: `${tp.mbps.toFixed(0)} MB/s`,
+      p95: '',
+      n: '1',
+      note: `host RSS ${tp.baseRssMb.toFixed(0)} → peak ${tp.peakRssMb.toFixed(0)} MB; target ≥ 50 MB/s`,
+    },
+  ];
+  return printTable('Sandbox', rows);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  benchSandbox().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
