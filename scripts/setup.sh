@@ -2,6 +2,8 @@
 # Sets up codecell on a fresh machine: Node >= 22, a running Docker engine, npm dependencies, the
 # build, and the sandbox image (built offline from Debian's mirror when no registry answers).
 # Safe to run again: every step is skipped when already done.
+# With arguments, runs them afterwards with Node 22 and `codecell` on PATH:
+#   scripts/setup.sh codecell run "..."      scripts/setup.sh npm test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,4 +57,9 @@ npm run --silent build >&2
 
 # 4. The sandbox image (a no-op when the image for this kernel version exists).
 node bin/codecell.js sandbox build >&2
-say "ready: node bin/codecell.js --help"
+
+export PATH="$PWD/bin:$PATH"
+if [ $# -gt 0 ]; then
+  exec "$@"
+fi
+say "ready: bin/codecell --help  (Node 22 is in ~/.node22 when the system one is older)"
