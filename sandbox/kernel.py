@@ -380,7 +380,8 @@ def png_size(data):
 
 def emit_figures(cell_id):
     plt = sys.modules.get("matplotlib.pyplot")
-    if plt is None or cell_id is None or not plt.get_fignums():
+    # Only a fully imported (patched) pyplot: the warming thread may be halfway through importing it.
+    if plt is None or cell_id is None or not getattr(plt, "_codecell_patched", False) or not plt.get_fignums():
         return
     drain_output(0.5)  # text printed before the figure arrives before it
     for num in list(plt.get_fignums()):
@@ -733,8 +734,9 @@ def execute(msg):
     except BaseException as exc:
         status = "error"
         report_error(cell_id, exc)
-    # Kernel bookkeeping from here on: a late SIGINT is ignored (interruptible is False).
-    try:
+    # Kernel bookkeeping from here on: a late SIGINT is ignored (interruptible is False). Each step
+    # runs even when an earlier one failed, so leftovers are always killed and output always drained.
+    def restore_stdio():
         if sys.stdout is None or sys.stdout.closed or sys.stderr is None or sys.stderr.closed or not isinstance(sys.stdin, ClosedInput):
             fresh_stdio()
         try:
@@ -742,20 +744,25 @@ def execute(msg):
             sys.stderr.flush()
         except Exception:
             fresh_stdio()
-        emit_figures(cell_id)
-        kill_leftovers()
-        drain_output()
-        truncated = CELL.truncated
-        with CELL.lock:
-            CELL.id = None
+
+    def report_oom():
         after_ooms = oom_kills()
         if ooms is not None and after_ooms is not None and after_ooms > ooms:
             send({"type": "oom_kill", "id": cell_id, "count": after_ooms - ooms})
-        send_changed_files(cell_id, before, max_files, max_bytes)
-    except Exception as exc:
-        truncated = CELL.truncated
-        CELL.id = None
-        log(f"after cell {COUNT}: {exc!r}")
+
+    def end_output():
+        drain_output()
+        with CELL.lock:
+            CELL.id = None
+
+    for step in (restore_stdio, lambda: emit_figures(cell_id), kill_leftovers, end_output, report_oom,
+                 lambda: send_changed_files(cell_id, before, max_files, max_bytes)):
+        try:
+            step()
+        except Exception as exc:
+            log(f"after cell {COUNT}: {exc!r}")
+    CELL.id = None
+    truncated = CELL.truncated
     reply = {"type": "reply", "id": cell_id, "status": status, "count": COUNT,
              "ms": round((time.monotonic() - started) * 1000)}
     if truncated:

@@ -144,7 +144,10 @@ export class DockerSandbox implements Sandbox {
           },
           onOom: () => this.childOom(),
           onDeath: (death) => {
-            if (holder && this.kernel === holder) void this.kernelDied(death);
+            if (!holder) return;
+            // A dead container stays on the engine until removed; its record was read already.
+            void holder.remove().catch(() => undefined);
+            if (this.kernel === holder) void this.kernelDied(death);
           },
         },
       );

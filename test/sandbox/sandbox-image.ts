@@ -1,8 +1,8 @@
 // Test support for sandbox integration tests: the real sandbox image (built from sandbox/Dockerfile when missing) and small limits.
+import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { ensureImage } from '../../src/sandbox/image.js';
 import { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
-import { LABEL_PID } from '../../src/sandbox/labels.js';
 import type { CellEvent, CellResult, RunOptions, SandboxLimits } from '../../src/sandbox/types.js';
 
 const MiB = 1024 * 1024;
@@ -17,6 +17,10 @@ export const TEST_LIMITS: Partial<SandboxLimits> = {
   interruptGraceMs: 2_000,
 };
 
+/** Marks the containers of this test file (files may share a process, so the pid label is not enough). */
+const TEST_LABEL = 'dev.codecell.test';
+const fileTag = randomUUID();
+
 let image: Promise<string> | undefined;
 
 export function sandboxImage(docker: Docker): Promise<string> {
@@ -25,7 +29,7 @@ export function sandboxImage(docker: Docker): Promise<string> {
 }
 
 export async function makeSandbox(docker: Docker, limits: Partial<SandboxLimits> = {}): Promise<DockerSandbox> {
-  const sandbox = new DockerSandbox(docker, { image: await sandboxImage(docker), limits: { ...TEST_LIMITS, ...limits } });
+  const sandbox = new DockerSandbox(docker, { image: await sandboxImage(docker), limits: { ...TEST_LIMITS, ...limits }, labels: { [TEST_LABEL]: fileTag } });
   await sandbox.start();
   return sandbox;
 }
@@ -47,8 +51,8 @@ export async function runCollect(sandbox: DockerSandbox, code: string, options: 
   return { ...result, events, stdout: text('stdout'), stderr: text('stderr') };
 }
 
-/** Containers this test process created that still exist. */
+/** Containers this test file's sandboxes created that still exist. */
 export async function ourContainers(docker: Docker): Promise<string[]> {
-  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_PID}=${process.pid}`] } });
+  const list = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${fileTag}`] } });
   return list.map((c) => c.Id);
 }
