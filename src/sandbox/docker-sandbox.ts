@@ -1,6 +1,7 @@
 // The Sandbox on a local or remote Docker engine: cells run in a hardened kernel container, results never throw.
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
+import { imageRef } from './image.js';
 import { FileAssembler, imageProblem, nameProblem, pngSize } from './files.js';
 import { startKernelContainer, type Death, type KernelContainer } from './kernel-container.js';
 import type { KernelMessage } from './kernel-client.js';
@@ -67,7 +68,7 @@ export class DockerSandbox implements Sandbox {
     private readonly options: SandboxOptions = {},
   ) {
     this.limits = resolveLimits(options.limits);
-    this.image = options.image ?? 'codecell-sandbox:latest';
+    this.image = options.image ?? imageRef();
   }
 
   get id(): string {
