@@ -1,0 +1,136 @@
+// Shared set-up for the `codecell run` end-to-end tests: the built CLI, a fake model server, a private home, leak checks.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { BIN, ROOT, tempHome, type CliResult } from '../support/cli.js';
+import type { FakeOpenAI } from '../support/fake-openai.js';
+import { sandboxImage } from '../sandbox/sandbox-image.js';
+import { LABEL_APP, LABEL_PID } from '../../src/sandbox/labels.js';
+import type { ManifestEntry } from '../../src/store/types.js';
+
+export interface Home {
+  dir: string;
+  /** --out-dir for the run. */
+  outDir: string;
+  env: Record<string, string>;
+  cleanup: () => void;
+}
+
+export function makeHome(): Home {
+  const home = tempHome();
+  return { ...home, outDir: path.join(home.dir, 'out') };
+}
+
+export interface RunOptions {
+  input?: string | Buffer;
+  env?: Record<string, string | undefined>;
+  /** Leave out `--model fake-model` (to test the default model or pass another). */
+  noModel?: boolean;
+  timeoutMs?: number;
+}
+
+/**
+ * Pinned once per file so a colleague editing sandbox/ mid-run cannot trigger a rebuild inside a test;
+ * the image is the one `ensureImage` builds from this tree.
+ */
+let image: string | undefined;
+export async function pinImage(docker: Docker): Promise<void> {
+  image = await sandboxImage(docker);
+}
+
+/** Pids of every CLI child started by this test file, to find the containers they left (see leftoverContainers). */
+export const childPids = new Set<number>();
+
+/**
+ * runCli from test/support/cli.ts, but keeping the child's pid: the sandbox container carries its
+ * owner's pid as a label, which is the only exact way to tell our containers from colleagues'.
+ */
+export function runChild(args: string[], env: Record<string, string | undefined>, input: string | Buffer | undefined, timeoutMs: number): Promise<CliResult> {
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('build first: npm run build');
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'CODECELL_MODEL', 'CODECELL_API_KEY', 'CODECELL_BASE_URL', 'CODECELL_PRICES', 'DOCKER_HOST']) delete childEnv[k];
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete childEnv[k];
+    else childEnv[k] = v;
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    if (child.pid) childPids.add(child.pid);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`codecell ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  });
+}
+
+/** `codecell run <args> --out-dir <home>/out --model fake-model` against the fake server. */
+export function codecellRun(server: Pick<FakeOpenAI, 'url'>, home: Home, args: string[], options: RunOptions = {}): Promise<CliResult> {
+  const env = {
+    ...home.env,
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: server.url,
+    ...(image ? { CODECELL_IMAGE: image } : {}),
+    ...options.env,
+  };
+  return runChild(['run', ...args, '--out-dir', home.outDir, ...(options.noModel ? [] : ['--model', 'fake-model'])], env, options.input, options.timeoutMs ?? 90_000);
+}
+
+/** Rows of <outDir>/manifest.jsonl (none when it does not exist). */
+export function manifest(outDir: string): ManifestEntry[] {
+  const file = path.join(outDir, 'manifest.jsonl');
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as ManifestEntry);
+}
+
+export const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** Files (not folders) in the output folder, manifest excluded. */
+export function savedFiles(outDir: string): string[] {
+  if (!fs.existsSync(outDir)) return [];
+  return fs.readdirSync(outDir).filter((n) => n !== 'manifest.jsonl' && fs.statSync(path.join(outDir, n)).isFile());
+}
+
+/** codecell containers (in any state) owned by a CLI child this file started: after the child exited, none may remain. */
+export async function leftoverContainers(docker: Docker): Promise<string[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_APP}=codecell`] } });
+  return list
+    .filter((c) => childPids.has(Number(c.Labels?.[LABEL_PID])))
+    .map((c) => `${c.Id.slice(0, 12)} ${c.State} pid ${c.Labels?.[LABEL_PID]}`);
+}
+
+/** The content of the tool messages in a request, in order. */
+export function toolMessages(request: { messages: unknown[] } | undefined): string[] {
+  return (request?.messages ?? [])
+    .filter((m): m is { role: 'tool'; content: string } => (m as { role?: string }).role === 'tool')
+    .map((m) => String(m.content));
+}
+
+/** A free TCP port nobody listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
