@@ -1,0 +1,97 @@
+// A pool of pre-started sandboxes on one engine, so a batch task does not wait for a cold container start.
+import type { Sandbox } from './types.js';
+
+export interface PoolOptions {
+  /** Makes a new (not yet started) sandbox; each one is started by the pool. */
+  create: () => Sandbox;
+  /** How many started sandboxes to keep waiting; 0 turns the pool into plain cold starts. */
+  size: number;
+}
+
+export interface Acquired {
+  sandbox: Sandbox;
+  /** How long acquire() waited, ms. */
+  waitMs: number;
+  /** True when a sandbox was ready (or already starting) in the pool. */
+  warm: boolean;
+}
+
+/**
+ * Keeps up to `size` sandboxes starting or started. acquire() hands out the oldest (most likely ready)
+ * and starts a replacement in the background, but never more than the callers said they still need
+ * (`expect`), so the end of a batch does not leave idle containers behind. Every sandbox it hands out
+ * belongs to the caller, who closes it.
+ */
+export class SandboxPool {
+  private readonly waiting: Promise<Sandbox>[] = [];
+  private wanted = Number.POSITIVE_INFINITY;
+  private closed = false;
+
+  constructor(private readonly options: PoolOptions) {}
+
+  /** Tells the pool how many more acquire() calls may come; it will not warm more than that. */
+  expect(remaining: number): void {
+    this.wanted = Math.max(0, remaining);
+    this.trim();
+    this.fill();
+  }
+
+  /** Starts filling the pool now (before the first acquire). */
+  warm(): void {
+    this.fill();
+  }
+
+  get idle(): number {
+    return this.waiting.length;
+  }
+
+  /** A started sandbox. Rejects with the start failure (engine gone, image missing). */
+  async acquire(): Promise<Acquired> {
+    if (this.closed) throw new Error('the sandbox pool is closed');
+    const t0 = performance.now();
+    this.wanted = Math.max(0, this.wanted - 1);
+    const next = this.waiting.shift();
+    this.fill();
+    if (next) {
+      const sandbox = await next;
+      return { sandbox, waitMs: performance.now() - t0, warm: true };
+    }
+    const sandbox = await this.start();
+    return { sandbox, waitMs: performance.now() - t0, warm: false };
+  }
+
+  /** Removes every sandbox still in the pool (handed-out ones are the caller's to close). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const left = this.waiting.splice(0);
+    await Promise.all(left.map((p) => p.then((s) => s.close()).catch(() => undefined)));
+  }
+
+  private start(): Promise<Sandbox> {
+    const sandbox = this.options.create();
+    return sandbox.start().then(
+      () => sandbox,
+      async (err: unknown) => {
+        await sandbox.close().catch(() => undefined);
+        throw err;
+      },
+    );
+  }
+
+  private fill(): void {
+    if (this.closed) return;
+    while (this.waiting.length < Math.min(this.options.size, this.wanted)) {
+      const starting = this.start();
+      starting.catch(() => undefined); // reported to whoever acquires it
+      this.waiting.push(starting);
+    }
+  }
+
+  /** Closes warm sandboxes nobody will ask for any more. */
+  private trim(): void {
+    while (this.waiting.length > Math.min(this.options.size, this.wanted)) {
+      const extra = this.waiting.pop();
+      void extra?.then((s) => s.close()).catch(() => undefined);
+    }
+  }
+}
