@@ -14,6 +14,7 @@ import type { TaskResult, TaskStatus } from './results.js';
 import type Docker from 'dockerode';
 
 export const EVENTS_NAME = 'events.jsonl';
+/** Put on every container a batch starts (value: the --out folder's name), to tell them apart in `docker ps`. */
 export const LABEL_BATCH = 'dev.codecell.batch';
 
 /** The task never got a working sandbox on this engine: the scheduler retries it on another. */
@@ -136,7 +137,6 @@ export async function runTask(run: TaskRun): Promise<TaskResult> {
       settings,
       engine: { docker: engine.docker, image: engine.image },
       uploads,
-      labels: { [LABEL_BATCH]: task.id },
       record: false,
       client: timedClient(run.client, (ms) => (modelMs += ms)),
       sandbox,
