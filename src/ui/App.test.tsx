@@ -213,3 +213,12 @@ describe('App with a FakeSession', () => {
     expect(t.last()).toContain('› /tokens');
   });
 });
+
+describe('App input chunks', () => {
+  it('submits text and Enter that arrive in one chunk', async () => {
+    const t = mount();
+    await sleep(30);
+    await t.press('typed fast\r');
+    await until(() => t.session.calls.includes('send:typed fast'), 'the send');
+  });
+});

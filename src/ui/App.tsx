@@ -74,6 +74,16 @@ export function App(props: ChatAppProps) {
 
   useEffect(() => approvals.attach((p) => setApproval(p)), [approvals]);
 
+  // The sandbox starts in the background before the first turn; its state only arrives as events during one.
+  const shownState = view.header.sandbox;
+  useEffect(() => {
+    const t = setInterval(() => {
+      const state = sessionRef.current.sandboxState;
+      if (state !== shownState) dispatch({ type: 'header', header: { sandbox: state } });
+    }, 500);
+    return () => clearInterval(t);
+  }, [shownState]);
+
   const phase = phaseOf(view);
   useEffect(() => {
     if (phase !== 'running') setInterrupting(false);
@@ -212,6 +222,12 @@ export function App(props: ChatAppProps) {
         setDraft(ed.emptyDraft);
         return;
       }
+    }
+    // Fast typing can arrive as one chunk with Enter at its end ("hello\r"): type it, then submit.
+    if (input.length > 1 && input.endsWith('\r') && !approval) {
+      const typed = ed.insert(draft, input.slice(0, -1));
+      setDraft(typed);
+      return submit(typed.text);
     }
     if (key.return && key.meta) return setDraft(ed.insert(draft, '\n'));
     if (key.return) return submit(draft.text);

@@ -40,6 +40,11 @@ export async function startChat(options: StartChatOptions): Promise<void> {
     },
   };
 
+  // A closed terminal (SIGHUP) makes writes fail with EIO; that must not stop the cleanup below.
+  const ignore = (): void => undefined;
+  stdout.on('error', ignore);
+  stdin.on('error', ignore);
+
   const restoreTerminal = (): void => {
     try {
       if (stdin.isTTY) stdin.setRawMode(false);
@@ -76,12 +81,14 @@ export async function startChat(options: StartChatOptions): Promise<void> {
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
+    // Containers first: the terminal may already be gone, the engine is not.
+    const closing = current.close().catch(() => undefined);
     try {
       instance.unmount();
     } catch {
       // already unmounted
     }
     restoreTerminal();
-    await current.close().catch(() => undefined);
+    await closing;
   }
 }

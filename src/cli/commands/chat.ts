@@ -15,6 +15,9 @@ import { replayTranscript } from '../../ui/replay.js';
 import type { NewItem } from '../../ui/transcript.js';
 import { EXIT_USAGE, UsageError } from '../errors.js';
 import { colorEnabled } from '../terminal.js';
+import { prepareEngine, type Engine } from '../sandbox-setup.js';
+import { openSession } from '../../core/open-session.js';
+import { LoggedSession } from '../chat-session.js';
 import { sessionLine } from './sessions.js';
 
 interface ChatFlags {
@@ -31,13 +34,24 @@ interface ChatFlags {
 
 export const NOT_A_TERMINAL = 'codecell: the chat needs a terminal; for scripts use `codecell run`\n';
 
-/** Opens a chat session. CODECELL_FAKE_SESSION=1 gives the scripted one (UI development only). */
-async function openChatSession(settings: Settings, approve: ApprovalHandler, resumeId?: string): Promise<ChatSession> {
-  if (process.env.CODECELL_FAKE_SESSION === '1') {
-    const { FakeSession } = await import('../../ui/testing/fake-session.js');
-    return new FakeSession({ approve, delayMs: 40, model: settings.model, outDir: settings.outDir, id: resumeId });
-  }
-  throw new UsageError('the chat cannot open a session yet: the Session is still being wired in', 'Use `codecell run` for now.');
+/** Opens chat sessions; the engine and image are prepared once, on the first. */
+function sessionOpener(settings: Settings, approve: ApprovalHandler) {
+  let engine: Promise<Engine> | undefined;
+  return async (resumeId?: string): Promise<{ session: ChatSession; resumedCells: number }> => {
+    if (process.env.CODECELL_FAKE_SESSION === '1') {
+      // The scripted session, for working on the screen without a model or Docker.
+      const { FakeSession } = await import('../../ui/testing/fake-session.js');
+      return { session: new FakeSession({ approve, delayMs: 40, model: settings.model, outDir: settings.outDir, id: resumeId }), resumedCells: 0 };
+    }
+    engine ??= prepareEngine({ ...(settings.image ? { image: settings.image } : {}) });
+    const opened = await openSession({ settings, engine: await engine, approve, ...(resumeId ? { resumeId } : {}), cwd: process.cwd() });
+    return { session: new LoggedSession(opened.session, opened.log), resumedCells: opened.resumedCells.length };
+  };
+}
+
+function resumeNotice(id: string, cells: number): string {
+  const rerun = cells ? ` ${cells} cell${cells === 1 ? '' : 's'} ran in it; ask the model to run them again if you need their variables.` : '';
+  return `resumed session ${id}: the conversation is back, the kernel is new.${rerun}`;
 }
 
 /** Transcript items for a recorded session; empty when it cannot be read. */
@@ -98,13 +112,13 @@ async function runChat(flags: ChatFlags): Promise<number> {
   }
 
   const approvals = new ApprovalBridge();
-  const open = (id?: string) => openChatSession(settings, approvals.handler, id);
-  const session = await open(resumeId);
+  const open = sessionOpener(settings, approvals.handler);
+  const { session, resumedCells } = await open(resumeId);
   let initialItems: NewItem[] | undefined;
   let initialNotice: string | undefined;
   if (resumeId) {
     initialItems = await transcriptOf(resumeId);
-    initialNotice = `resumed session ${resumeId}: the conversation is back; the kernel is new, so earlier variables are gone (ask the model to re-run what you need)`;
+    initialNotice = resumeNotice(resumeId, resumedCells);
   }
 
   const host: ChatHost = {
@@ -118,11 +132,7 @@ async function runChat(flags: ChatFlags): Promise<number> {
         throw err;
       }
       const next = await open(id);
-      return {
-        session: next,
-        items: await transcriptOf(id),
-        notice: `resumed session ${id}: the kernel is new, so earlier variables are gone`,
-      };
+      return { session: next.session, items: await transcriptOf(id), notice: resumeNotice(id, next.resumedCells) };
     },
     save: async (s, format) => saveExport(s.outDir, s.id, format, exportSession(await SessionLog.read(s.id), format)),
   };

@@ -1,0 +1,168 @@
+// End to end: the built binary in a real pseudo-terminal (tmux), the scripted OpenAI server over HTTP, the real sandbox.
+import { afterAll, beforeAll, afterEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { engineOrSkip } from '../support/engine.js';
+import { startFakeOpenAI, type ChatRequest, type FakeOpenAI, type Turn } from '../support/fake-openai.js';
+import { hasTmux, Terminal } from '../support/tmux.js';
+import { LABEL_APP } from '../../src/sandbox/labels.js';
+
+const bin = resolve('bin/codecell.js');
+const docker = await engineOrSkip();
+// The chat opens real sessions once core/open-session.ts exists; until then this file has nothing to drive.
+const wired = existsSync(resolve('src/core/open-session.ts'));
+if (docker && !wired) console.warn('\n!!! SKIPPING the chat end-to-end tests: src/core/open-session.ts has not landed yet\n');
+
+/** Code the scripted model writes for each prompt keyword. */
+const CODE: Record<string, string> = {
+  save: "x = 41\nprint('hello from the sandbox')\nopen('/mnt/data/result.txt', 'w').write('42')\n",
+  loop: 'while True:\n    pass\n',
+  check: 'print(x + 1)\n',
+};
+
+function lastUser(request: ChatRequest): string {
+  const users = request.messages.filter((m) => m.role === 'user');
+  const content = users[users.length - 1]?.content;
+  return typeof content === 'string' ? content : '';
+}
+
+/** Answers from the conversation: a tool call for a new prompt, a short text after a tool result. */
+function script(request: ChatRequest): Turn {
+  const last = request.messages[request.messages.length - 1];
+  if (last?.role === 'tool') return [{ text: 'All done.' }, { usage: { prompt: 50, completion: 5 } }];
+  const prompt = lastUser(request);
+  const key = Object.keys(CODE).find((k) => prompt.includes(k));
+  if (!key) return [{ text: `You said: ${prompt}` }];
+  return [{ text: 'Running it now.' }, { toolCall: { code: CODE[key] }, chunk: 4 }, { usage: { prompt: 100, completion: 20 } }];
+}
+
+describe.skipIf(!docker || !wired || !hasTmux())('chat end to end (real sandbox, scripted model, pseudo-terminal)', () => {
+  let server: FakeOpenAI;
+  let home: string;
+  let work: string;
+  let before: Set<string>;
+  const open: Terminal[] = [];
+
+  const codecellContainers = async (): Promise<string[]> =>
+    (await docker!.listContainers({ all: true, filters: { label: [`${LABEL_APP}=codecell`] } })).map((c) => c.Id);
+
+  beforeAll(async () => {
+    server = await startFakeOpenAI({ script: (req) => script(req) });
+    home = mkdtempSync(join(tmpdir(), 'cc-chat-home-'));
+    work = mkdtempSync(join(tmpdir(), 'cc-chat-work-'));
+    before = new Set(await codecellContainers());
+  });
+  afterEach(() => open.splice(0).forEach((t) => t.close()));
+  afterAll(async () => {
+    await server?.close();
+    // Every container these chats created must be gone: the chat removes its own on every exit path.
+    const deadline = Date.now() + 15_000;
+    let left: string[] = [];
+    do {
+      left = (await codecellContainers()).filter((id) => !before.has(id));
+      if (left.length === 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    } while (Date.now() < deadline);
+    for (const id of left) await docker!.getContainer(id).remove({ force: true }).catch(() => undefined);
+    expect(left, 'containers left behind by the chat').toEqual([]);
+  });
+
+  function chat(args = ''): Terminal {
+    const t = Terminal.start(`node ${bin} ${args}`, {
+      cwd: work,
+      columns: 100,
+      rows: 30,
+      env: {
+        CODECELL_HOME: home,
+        CODECELL_CONFIG_DIR: join(home, 'config'),
+        OPENAI_BASE_URL: server.url,
+        OPENAI_API_KEY: 'test-key',
+        OPENAI_MODEL: 'fake-model',
+        CODECELL_FAKE_SESSION: undefined,
+      },
+    });
+    open.push(t);
+    return t;
+  }
+
+  it('streams code, output and a saved-file line; Ctrl-C interrupts a loop and the kernel keeps x; exits cleanly', async () => {
+    const t = chat();
+    await t.waitFor(/sandbox (ready|starting)/, 60_000, 'the header');
+    t.type('please save a result');
+    t.keys('Enter');
+    await t.waitFor('hello from the sandbox', 90_000, 'cell output');
+    await t.waitFor(/saved .*result\.txt/, 30_000, 'the saved-file line');
+    await t.waitFor('All done.', 30_000, 'the answer');
+    expect(t.all()).toContain("open('/mnt/data/result.txt', 'w').write('42')");
+    expect(readdirSync(join(work, 'codecell-output'))).toContain('result.txt');
+
+    t.type('now loop forever');
+    t.keys('Enter');
+    await t.waitFor('Ctrl-C interrupts', 60_000, 'the running spinner');
+    await new Promise((r) => setTimeout(r, 500));
+    t.keys('C-c');
+    await t.waitFor('■ interrupted', 30_000, 'the interrupted status');
+    await t.waitFor(/All done\.[\s\S]*All done\./, 30_000, 'the second answer');
+
+    t.type('check x');
+    t.keys('Enter');
+    await t.waitFor(/^\s+42$/m, 60_000, 'x + 1 printed from the kept state');
+
+    t.keys('C-d');
+    expect(await t.waitForExit(30_000)).toBe(0);
+  });
+
+  it('/undo drops the last exchange, /reset starts a new kernel and conversation', async () => {
+    const t = chat();
+    await t.waitFor(/sandbox (ready|starting)/, 60_000);
+    t.type('remember the word banana');
+    t.keys('Enter');
+    await t.waitFor('You said: remember the word banana', 30_000);
+    t.type('/undo');
+    t.keys('Enter');
+    await t.waitFor('dropped the last exchange', 10_000);
+    t.type('hello again');
+    t.keys('Enter');
+    await t.waitFor('You said: hello again', 30_000);
+    const req = server.requests[server.requests.length - 1]!;
+    expect(JSON.stringify(req.messages)).not.toContain('banana');
+
+    t.type('please save a result');
+    t.keys('Enter');
+    await t.waitFor('hello from the sandbox', 90_000);
+    await t.waitFor(/All done\./, 30_000);
+    t.type('/reset');
+    t.keys('Enter');
+    await t.waitFor('ready: new kernel, empty conversation', 60_000);
+    t.type('check x');
+    t.keys('Enter');
+    await t.waitFor("NameError: name 'x' is not defined", 60_000, 'the fresh kernel');
+    const after = server.requests[server.requests.length - 1]!;
+    expect(JSON.stringify(after.messages)).not.toContain('please save a result');
+    t.keys('C-d');
+    expect(await t.waitForExit(30_000)).toBe(0);
+  });
+
+  it('--resume brings back the last conversation', async () => {
+    const first = chat();
+    await first.waitFor(/sandbox (ready|starting)/, 60_000);
+    first.type('my favourite colour is teal');
+    first.keys('Enter');
+    await first.waitFor('You said: my favourite colour is teal', 30_000);
+    first.keys('C-d');
+    expect(await first.waitForExit(30_000)).toBe(0);
+    first.close();
+
+    const again = chat('--resume');
+    await again.waitFor('resumed session', 60_000);
+    expect(again.all()).toContain('my favourite colour is teal');
+    again.type('what was it');
+    again.keys('Enter');
+    await again.waitFor('You said: what was it', 30_000);
+    const req = server.requests[server.requests.length - 1]!;
+    expect(JSON.stringify(req.messages)).toContain('my favourite colour is teal');
+    again.keys('C-d');
+    expect(await again.waitForExit(30_000)).toBe(0);
+  });
+});
