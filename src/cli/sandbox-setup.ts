@@ -2,7 +2,7 @@
 import type Docker from 'dockerode';
 import { connectEngine } from '../sandbox/engine.js';
 import { ensureImage } from '../sandbox/image.js';
-import { createProgressPrinter } from '../sandbox/build-progress.js';
+import { createProgressPrinter } from '../render/build-progress.js';
 import { DockerSandbox } from '../sandbox/docker-sandbox.js';
 import type { SandboxLimits, SandboxOptions } from '../sandbox/types.js';
 

@@ -1,6 +1,7 @@
 // Prints image build progress to a terminal (one live status line under the step lines) or as plain lines.
 import { unreachable } from '../core/events.js';
-import type { BuildProgress, ProgressListener } from './build-stream.js';
+import type { BuildProgress, ProgressListener } from '../sandbox/build-stream.js';
+import { stripAll } from './sanitize.js';
 
 export interface ProgressPrinter {
   onProgress: ProgressListener;
@@ -17,15 +18,10 @@ export interface PrinterOptions {
 }
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-// Escape sequences (CSI, OSC, DCS/APC/PM/SOS, two-byte) and every other control character: build
-// output comes from inside the container and must not drive the user's terminal.
-const ESCAPES =
-  /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[PX^_][^\u001b]*(?:\u001b\\)?|[@-_])|\u009b[0-?]*[ -/]*[@-~]|[\u0090\u0098\u009d-\u009f][^\u0007\u001b\u009c]*(?:\u0007|\u009c|\u001b\\)?/g;
-const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
 /** One line of build output made safe and short for a terminal. */
 export function plainLine(text: string, width = Infinity): string {
-  const clean = text.replace(ESCAPES, '').replace(CONTROLS, '').replace(/\t/g, ' ').trimEnd();
+  // Build output comes from inside the container: it must not drive the user's terminal.
+  const clean = stripAll(text).replace(/[\t\n]/g, ' ').trimEnd();
   const chars = [...clean];
   if (chars.length <= width) return clean;
   return chars.slice(0, Math.max(0, width - 1)).join('') + '…';

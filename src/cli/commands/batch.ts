@@ -11,7 +11,7 @@ import { sandboxOptionsFrom } from '../../config/sandbox-options.js';
 import type { Settings } from '../../config/keys.js';
 import { createDocker } from '../../sandbox/engine.js';
 import { defaultEngineUrl, dockerFor, parseEngineSpec, pingEngine, type EngineSpec } from '../../sandbox/engines.js';
-import { createProgressPrinter } from '../../sandbox/build-progress.js';
+import { createProgressPrinter } from '../../render/build-progress.js';
 import { DockerSandbox } from '../../sandbox/docker-sandbox.js';
 import { SandboxPool } from '../../sandbox/pool.js';
 import { reapOrphans } from '../../sandbox/reaper.js';

@@ -1,7 +1,7 @@
 // `codecell sandbox build | status | prune`: manage the sandbox image and codecell's containers.
 import type { Command } from 'commander';
 import { connectEngine } from '../../sandbox/engine.js';
-import { createProgressPrinter } from '../../sandbox/build-progress.js';
+import { createProgressPrinter } from '../../render/build-progress.js';
 import { bundledImageRef, buildSandboxImage } from '../../sandbox/image.js';
 import { pruneSandboxes } from '../../sandbox/prune.js';
 import { formatStatus, sandboxStatus } from '../../sandbox/status.js';
