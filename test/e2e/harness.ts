@@ -1,5 +1,5 @@
 // Shared set-up for the `codecell run` end-to-end tests: the built CLI, a fake model server, a private home, leak checks.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,6 +29,10 @@ export interface RunOptions {
   /** Leave out `--model fake-model` (to test the default model or pass another). */
   noModel?: boolean;
   timeoutMs?: number;
+  /** Start the child in its own session, so it has no controlling terminal (like cron or CI). */
+  detached?: boolean;
+  /** Called with the running child (to send signals, watch its output). */
+  onSpawn?: (child: ChildProcessWithoutNullStreams) => void;
 }
 
 /**
@@ -47,7 +51,7 @@ export const childPids = new Set<number>();
  * runCli from test/support/cli.ts, but keeping the child's pid: the sandbox container carries its
  * owner's pid as a label, which is the only exact way to tell our containers from colleagues'.
  */
-export function runChild(args: string[], env: Record<string, string | undefined>, input: string | Buffer | undefined, timeoutMs: number): Promise<CliResult> {
+export function runChild(args: string[], env: Record<string, string | undefined>, options: RunOptions = {}): Promise<CliResult> {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('build first: npm run build');
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const k of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'CODECELL_MODEL', 'CODECELL_API_KEY', 'CODECELL_BASE_URL', 'CODECELL_PRICES', 'DOCKER_HOST']) delete childEnv[k];
@@ -56,8 +60,9 @@ export function runChild(args: string[], env: Record<string, string | undefined>
     else childEnv[k] = v;
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'], detached: options.detached === true });
     if (child.pid) childPids.add(child.pid);
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -65,14 +70,14 @@ export function runChild(args: string[], env: Record<string, string | undefined>
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`codecell ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
+    }, options.timeoutMs ?? 90_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
     child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
+    child.stdin.end(options.input);
   });
 }
 
@@ -85,7 +90,7 @@ export function codecellRun(server: Pick<FakeOpenAI, 'url'>, home: Home, args: s
     ...(image ? { CODECELL_IMAGE: image } : {}),
     ...options.env,
   };
-  return runChild(['run', ...args, '--out-dir', home.outDir, ...(options.noModel ? [] : ['--model', 'fake-model'])], env, options.input, options.timeoutMs ?? 90_000);
+  return runChild(['run', ...args, '--out-dir', home.outDir, ...(options.noModel ? [] : ['--model', 'fake-model'])], env, options);
 }
 
 /** Rows of <outDir>/manifest.jsonl (none when it does not exist). */

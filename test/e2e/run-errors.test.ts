@@ -5,7 +5,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
 import { jsonLines } from '../support/cli.js';
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions, type Turn } from '../support/fake-openai.js';
-import type { JsonLine } from '../../src/render/json-events.js';
+import { jsonLine, type JsonLine } from '../../src/render/json-events.js';
 import { closedPort, codecellRun, leftoverContainers, makeHome, manifest, pinImage, savedFiles, type Home } from './harness.js';
 
 const docker = await engineOrSkip();
@@ -37,6 +37,33 @@ describe('codecell run: failures that need no sandbox', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/codecell: (no prompt given|stdin was empty)/);
     expect(r.stderr).toContain('fix:');
+  });
+
+  it('--confirm without a terminal to ask on: exit 2 at once, not a silent exit 0', async () => {
+    const r = await codecellRun({ url: 'http://127.0.0.1:9/v1' }, home, ['hello', '--confirm'], { detached: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('codecell: --confirm needs a terminal to ask on');
+    expect(r.stderr).toContain('fix: Run without --confirm');
+  });
+
+  it('a missing --file is bad usage naming the path: exit 2', async () => {
+    const missing = path.join(home.dir, 'nope.csv');
+    const r = await codecellRun({ url: 'http://127.0.0.1:9/v1' }, home, ['hello', '--file', missing]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`codecell: --file ${missing}: no such file`);
+  });
+
+  it('with --json, a failure before the session starts is also one schema-valid error line on stdout', async () => {
+    const r = await codecellRun({ url: 'http://127.0.0.1:9/v1' }, home, ['hello', '--json'], { env: { DOCKER_HOST: 'tcp://127.0.0.1:9' } });
+    expect(r.code).toBe(1);
+    const lines = jsonLines(r.stdout);
+    expect(lines).toHaveLength(1);
+    expect(jsonLine.parse(lines[0])).toMatchObject({ stream_type: 'error', kind: 'sandbox_no_engine', fix: expect.stringContaining('Start Docker') });
+    expect(r.stderr).toContain('cannot reach a Docker engine'); // still readable for a person watching
+
+    const usage = await codecellRun({ url: '' }, home, ['hello', '--json'], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined }, noModel: true });
+    expect(usage.code).toBe(2);
+    expect(jsonLines(usage.stdout).map((l) => jsonLine.parse(l))).toEqual([expect.objectContaining({ stream_type: 'error', kind: 'model_no_api_key' })]);
   });
 
   it('Docker unavailable: exit 1 and says how to start Docker', async () => {
@@ -180,5 +207,65 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
     expect(lines.at(-1)).toMatchObject({ stream_type: 'done', status: 'budget' });
     expect(lines.some((l) => l.stream_type === 'cell_start')).toBe(false);
     expect(s.requests).toHaveLength(1);
+  });
+
+  describe('signals', () => {
+    /** Runs codecell and sends `signal` once its stderr shows `marker`. */
+    const runAndSignal = (s: FakeOpenAI, args: string[], marker: RegExp, signal: NodeJS.Signals) =>
+      codecellRun(s, home, args, {
+        onSpawn: (child) => {
+          let seen = '';
+          let sent = false;
+          child.stderr.on('data', (d: Buffer) => {
+            seen += d.toString();
+            if (!sent && marker.test(seen)) {
+              sent = true;
+              child.kill(signal);
+            }
+          });
+        },
+      });
+
+    it('Ctrl-C during a cell: the cell is interrupted, exit 130, the sandbox removed', async () => {
+      const code = "import time\nprint('sleeping', flush=True)\ntime.sleep(60)\nprint('woke')";
+      const s = await serve({ script: [[{ toolCall: { code } }], [{ text: 'should not be asked' }]] });
+      const started = Date.now();
+      const r = await runAndSignal(s, ['nap'], /^sleeping$/m, 'SIGINT');
+      expect(r.code, r.stderr).toBe(130);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(r.stderr).toContain('KeyboardInterrupt');
+      expect(r.stderr).not.toMatch(/^woke$/m);
+      expect(r.stderr).toContain('the cell was interrupted; variables were kept');
+      // One Ctrl-C interrupts; only a second one gives up (it used to arrive twice: see ownSignals in run.ts).
+      expect(r.stderr).not.toContain('stopping and removing the sandbox');
+      expect(s.requests).toHaveLength(1); // a cancelled turn does not go back to the model
+      expect(r.stdout).toBe('');
+    });
+
+    it('Ctrl-C while the model has not answered: exit 130', async () => {
+      const s = await serve({ script: [[{ hang: true }]] });
+      const r = await codecellRun(s, home, ['hello', '-v'], {
+        onSpawn: (child) => {
+          // -v prints the session line before the model call; the request itself is seen by the server.
+          const timer = setInterval(() => {
+            if (s.requests.length > 0) {
+              clearInterval(timer);
+              child.kill('SIGINT');
+            }
+          }, 20);
+          child.on('close', () => clearInterval(timer));
+        },
+      });
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).not.toContain('stopping and removing the sandbox');
+      expect(r.stdout).toBe('');
+    });
+
+    it('SIGTERM during a cell: exit 143 and the sandbox removed', async () => {
+      const code = "import time\nprint('sleeping', flush=True)\ntime.sleep(60)";
+      const s = await serve({ script: [[{ toolCall: { code } }]] });
+      const r = await runAndSignal(s, ['nap'], /^sleeping$/m, 'SIGTERM');
+      expect(r.code, r.stderr).toBe(143);
+    });
   });
 });

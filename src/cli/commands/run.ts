@@ -1,10 +1,13 @@
 // `codecell run [prompt...]`: one shot. The answer goes to stdout; code, output and files to stderr.
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { openSession } from '../../core/open-session.js';
 import { checkModelSettings } from '../../core/open-session.js';
 import { fileUploads, stdinUpload } from '../../core/uploads.js';
 import type { Upload } from '../../core/open-session.js';
 import type { SessionEvent } from '../../core/events.js';
+import type { ApprovalHandler } from '../../core/session-api.js';
+import { errorEvent } from '../../core/error-event.js';
 import { PlainRenderer } from '../../render/plain.js';
 import { JsonWriter } from '../../render/json-writer.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, reportFatal } from '../errors.js';
@@ -38,6 +41,9 @@ export function registerRun(program: Command): void {
   addModelFlags(cmd);
   addSandboxFlags(cmd);
   cmd.action(async (words: string[], flags: RunFlags) => {
+    // If the event loop ever drains while a promise is pending (nothing left to wake it), Node exits
+    // without resolving runCommand; that must not look like success.
+    process.exitCode = EXIT_FAILURE;
     process.exitCode = await runCommand(words, flags, cmd);
   });
 }
@@ -65,6 +71,32 @@ async function promptAndData(words: string[], flags: RunFlags): Promise<{ prompt
   return { prompt };
 }
 
+/** --confirm asks on the controlling terminal; without one (cron, CI, setsid) it could never get an answer. */
+function terminalApproval(): ApprovalHandler {
+  try {
+    fs.closeSync(fs.openSync('/dev/tty', 'r'));
+  } catch {
+    throw new UsageError('--confirm needs a terminal to ask on, and this process has none', 'Run without --confirm, or from a terminal.');
+  }
+  return askOnTerminal();
+}
+
+/**
+ * conf's file writer (atomically → when-exit) hooks SIGINT/SIGTERM/SIGHUP at import time and re-sends
+ * each signal to this process, so one Ctrl-C arrived twice: the cell was not interrupted, the sandbox
+ * was torn down as if Ctrl-C had been pressed again. From here on `run` decides what a signal does.
+ */
+function ownSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
+}
+
+/** With --json, a failure before the session starts is also a JSON line, so a consumer of stdout sees why. */
+function jsonErrorLine(err: unknown): Record<string, unknown> {
+  if (err instanceof UsageError) return { stream_type: 'error', kind: 'usage', message: err.message, ...(err.fix ? { fix: err.fix } : {}) };
+  const { kind, message, fix } = errorEvent(err);
+  return { stream_type: 'error', kind, message, ...(fix ? { fix } : {}) };
+}
+
 export async function runCommand(words: string[], flags: RunFlags, cmd?: Command): Promise<number> {
   let close: (() => Promise<void>) | undefined;
   let interrupts: ReturnType<typeof handleInterrupts> | undefined;
@@ -81,14 +113,15 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     }
     if (stdinData) uploads.push(stdinData);
 
+    const approve = settings.confirm ? terminalApproval() : undefined;
     const engine = await prepareEngine({ quiet: flags.json === true || flags.quiet === true, ...(settings.image ? { image: settings.image } : {}) });
-    const approve = settings.confirm ? askOnTerminal() : undefined;
     const opened = await openSession({ settings, engine, uploads, ...(approve ? { approve } : {}) });
     const { session } = opened;
     close = async () => {
       await session.close();
       opened.log?.close();
     };
+    ownSignals();
     interrupts = handleInterrupts(close);
 
     let finalPrompt = prompt;
@@ -110,6 +143,7 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     if (status === 'cancelled' || interrupts.interrupted) return EXIT_INTERRUPTED;
     return EXIT_FAILURE;
   } catch (err) {
+    if (flags.json) process.stdout.write(JSON.stringify(jsonErrorLine(err)) + '\n');
     const code = reportFatal(err);
     return code === EXIT_USAGE ? EXIT_USAGE : code;
   } finally {
