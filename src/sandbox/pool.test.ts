@@ -1,0 +1,73 @@
+// The warm pool against the real engine: started sandboxes, background refill, no leftovers.
+import { afterAll, describe, expect, it } from 'vitest';
+import { engineOrSkip } from '../../test/support/engine.js';
+import { TEST_LIMITS, ourContainers, sandboxImage } from '../../test/sandbox/sandbox-image.js';
+import { DockerSandbox } from './docker-sandbox.js';
+import { dockerFor } from './engines.js';
+import { SandboxPool } from './pool.js';
+
+const docker = await engineOrSkip();
+
+describe.skipIf(!docker)('SandboxPool (real engine)', () => {
+  const pools: SandboxPool[] = [];
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.close()));
+  });
+
+  it('hands out started sandboxes, refills in the background, and close() removes the idle ones', async () => {
+    const image = await sandboxImage(docker!);
+    const pool = new SandboxPool({ create: () => new DockerSandbox(docker!, { image, limits: TEST_LIMITS }), size: 2 });
+    pools.push(pool);
+    pool.warm();
+    expect(pool.idle).toBe(2);
+    const first = await pool.acquire();
+    expect(first.warm).toBe(true);
+    expect(first.sandbox.state).toBe('ready');
+    expect(pool.idle).toBe(2); // refilled at once
+    // The second was starting while the first was handed out: by now it waits less than a cold start.
+    await new Promise((r) => setTimeout(r, 1500));
+    const second = await pool.acquire();
+    expect(second.sandbox.state).toBe('ready');
+    expect(second.waitMs).toBeLessThan(200);
+    const result = await first.sandbox.run('x = 5\nprint(x)');
+    expect(result.status).toBe('ok');
+    const other = await second.sandbox.run('print(x)');
+    expect(other.status).toBe('error'); // separate kernels
+    await first.sandbox.close();
+    await second.sandbox.close();
+    await pool.close();
+    expect(await ourContainers(docker!)).toEqual([]);
+  });
+
+  it('warms no more than the callers still need', async () => {
+    const image = await sandboxImage(docker!);
+    const pool = new SandboxPool({ create: () => new DockerSandbox(docker!, { image, limits: TEST_LIMITS }), size: 3 });
+    pools.push(pool);
+    pool.expect(1);
+    expect(pool.idle).toBe(1);
+    const only = await pool.acquire();
+    expect(pool.idle).toBe(0);
+    await only.sandbox.close();
+    await pool.close();
+    expect(await ourContainers(docker!)).toEqual([]);
+  });
+
+  it('with size 0 every acquire is a cold start', async () => {
+    const image = await sandboxImage(docker!);
+    const pool = new SandboxPool({ create: () => new DockerSandbox(docker!, { image, limits: TEST_LIMITS }), size: 0 });
+    pools.push(pool);
+    const got = await pool.acquire();
+    expect(got.warm).toBe(false);
+    expect(got.sandbox.state).toBe('ready');
+    expect(pool.idle).toBe(0);
+    await got.sandbox.close();
+  });
+
+  it('rejects acquire with the engine error when the engine is not there', async () => {
+    const dead = dockerFor('tcp://127.0.0.1:1');
+    const pool = new SandboxPool({ create: () => new DockerSandbox(dead, { image: 'codecell-sandbox:latest', limits: TEST_LIMITS }), size: 1 });
+    pools.push(pool);
+    await expect(pool.acquire()).rejects.toThrow(/ECONNREFUSED|cannot reach/);
+    await pool.close();
+  });
+});
