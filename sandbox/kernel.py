@@ -46,10 +46,38 @@ MAX_FILE_BYTES = env_int("CODECELL_MAX_FILE_BYTES", 100 * 1024 * 1024)
 PROTO_OUT = fcntl.fcntl(1, fcntl.F_DUPFD_CLOEXEC, 100)
 PROTO_IN = fcntl.fcntl(0, fcntl.F_DUPFD_CLOEXEC, 100)
 _send_lock = threading.Lock()
+# Every line starts with the host's per-container token (from the `hello` line, read before any user
+# code runs), so lines forged by other processes through /proc/1/fd/1 or the like are rejected.
+_PREFIX = ""
+# A process forked from the kernel (os.fork, multiprocessing) inherits the channel; it must never speak.
+_FORKED = False
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+def _mark_forked():
+    global _FORKED
+    _FORKED = True
+
+
+os.register_at_fork(after_in_child=_mark_forked)
+
+
+def not_dumpable():
+    """PR_SET_DUMPABLE 0: other processes of the same user (every cell's subprocesses) can no longer
+    open /proc/<kernel>/fd, mem or environ, nor ptrace the kernel, so they cannot reach the channel."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE
+            log(f"prctl(PR_SET_DUMPABLE): errno {ctypes.get_errno()}")
+    except Exception as exc:
+        log(f"prctl(PR_SET_DUMPABLE): {exc!r}")
 
 
 def send(msg):
-    data = (json.dumps(msg, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8", "replace")
+    if _FORKED:
+        return
+    data = (_PREFIX + _dumps(msg) + "\n").encode("utf-8", "replace")
     # plt.show() sends from inside a cell: a KeyboardInterrupt mid-write would leave half a line on
     # the channel, so SIGINT waits (blocked, not lost) until the whole line is out.
     on_main = threading.get_ident() == threading.main_thread().ident
@@ -310,16 +338,17 @@ def kill_leftovers():
     """SIGKILL every process but init and the kernel: daemons and fork leftovers do not outlive a cell."""
     me = os.getpid()
     killed = 0
-    for _ in range(20):  # a fork loop may spawn while we scan; a few rounds catch it
+    for _ in range(50):
         victims = [pid for pid, _ in all_processes() if pid not in (1, me)]
         if not victims:
             break
-        for pid in victims:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-            except OSError:
-                pass
+        # kill(-1) signals every process we may signal but init and ourselves in one pass under the
+        # kernel's task list lock, so a fork bomb cannot outrun it the way a pid-by-pid loop can be.
+        try:
+            os.kill(-1, signal.SIGKILL)
+            killed += len(victims)
+        except OSError:
+            pass
         reap_children()
         time.sleep(0.002)
     reap_children()
@@ -378,6 +407,17 @@ def png_size(data):
     return 0, 0
 
 
+MAX_FIGURE_PIXELS = 40_000_000  # the host's image limit; Agg needs 4 bytes per pixel to draw one
+
+
+def figure_pixels(fig):
+    import matplotlib
+    dpi = matplotlib.rcParams.get("savefig.dpi", "figure")
+    dpi = fig.dpi if dpi == "figure" else float(dpi)
+    width, height = fig.get_size_inches()
+    return int(width * dpi), int(height * dpi)
+
+
 def emit_figures(cell_id):
     plt = sys.modules.get("matplotlib.pyplot")
     # Only a fully imported (patched) pyplot: the warming thread may be halfway through importing it.
@@ -387,6 +427,12 @@ def emit_figures(cell_id):
     for num in list(plt.get_fignums()):
         fig = plt.figure(num)
         try:
+            width, height = figure_pixels(fig)
+            if width * height > MAX_FIGURE_PIXELS:
+                send({"type": "stream", "id": cell_id, "name": "stderr",
+                      "text": f"figure {num} not shown: {width}×{height} pixels is over the "
+                              f"{MAX_FIGURE_PIXELS // 1_000_000} megapixel limit (make it smaller or lower its dpi)\n"})
+                continue
             buf = io.BytesIO()
             fig.savefig(buf, format="png", bbox_inches="tight")
             data = buf.getvalue()
@@ -734,6 +780,10 @@ def execute(msg):
     except BaseException as exc:
         status = "error"
         report_error(cell_id, exc)
+    if _FORKED:
+        # A child forked by the cell (os.fork without exec) finished the cell's code: it is not the
+        # kernel and must not run the bookkeeping or send a reply for the cell.
+        os._exit(0 if status == "ok" else 1)
     # Kernel bookkeeping from here on: a late SIGINT is ignored (interruptible is False). Each step
     # runs even when an earlier one failed, so leftovers are always killed and output always drained.
     def restore_stdio():
@@ -779,8 +829,22 @@ import queue  # noqa: E402
 WORK = queue.Queue()
 
 
-def read_protocol():
-    stream = os.fdopen(PROTO_IN, "rb", buffering=1 << 20)
+def read_hello(stream):
+    """The host's first line, `{"type":"hello","token":...}`, read before any user code exists."""
+    global _PREFIX
+    line = stream.readline(4096)
+    try:
+        msg = json.loads(line)
+        token = msg["token"]
+        if msg.get("type") != "hello" or not isinstance(token, str) or not 16 <= len(token) <= 128 or not token.isalnum():
+            raise ValueError("bad hello")
+    except (ValueError, KeyError, TypeError):
+        os.write(2, b"codecell kernel: the first input line must be a hello with a token\n")
+        os._exit(2)
+    _PREFIX = token
+
+
+def read_protocol(stream):
     while True:
         try:
             line = stream.readline(MAX_IN_LINE)
@@ -817,6 +881,9 @@ def read_protocol():
 
 
 def main():
+    stream = os.fdopen(PROTO_IN, "rb", buffering=1 << 20)
+    read_hello(stream)
+    not_dumpable()
     signal.signal(signal.SIGINT, on_sigint)
     os.system = interruptible_system
     prepare_mpl_config()  # a millisecond; without it the first pyplot import rescans fonts for seconds
@@ -826,7 +893,7 @@ def main():
         os.chdir(DATA_DIR)
     except OSError:
         pass
-    threading.Thread(target=read_protocol, name="codecell-protocol", daemon=True).start()
+    threading.Thread(target=read_protocol, args=(stream,), name="codecell-protocol", daemon=True).start()
     send({"type": "ready", "version": VERSION, "python": sys.version.split()[0], "pid": os.getpid()})
     if os.environ.get("CODECELL_WARM", "1") != "0":
         threading.Thread(target=warm, name="codecell-warm", daemon=True).start()

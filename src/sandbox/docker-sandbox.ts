@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { imageRef } from './image.js';
-import { FileAssembler, imageProblem, nameProblem, pngSize } from './files.js';
+import { FileAssembler, imageProblem, nameProblem, pngSize, safeName } from './files.js';
 import { startKernelContainer, type Death, type KernelContainer } from './kernel-container.js';
 import type { KernelMessage } from './kernel-client.js';
 import { formatBytes, resolveLimits } from './limits.js';
@@ -214,7 +214,7 @@ export class DockerSandbox implements Sandbox {
           }
         },
         resolve,
-        files: new FileAssembler(this.limits.maxFileBytes),
+        files: new FileAssembler(this.limits.maxFileBytes, this.limits.maxFiles),
         bytes: 0,
         hostTruncated: false,
         timeoutMs,
@@ -375,7 +375,7 @@ export class DockerSandbox implements Sandbox {
         return;
       }
       case 'file_skipped':
-        cell.emit({ type: 'file_skipped', name: nameProblem(message.name) ? '(unsafe name)' : message.name, reason: message.reason.slice(0, 200) });
+        cell.emit({ type: 'file_skipped', name: safeName(message.name) ?? '(unsafe name)', reason: message.reason.slice(0, 200) });
         return;
       case 'reply':
         this.finish(cell, this.replyResult(cell, message));

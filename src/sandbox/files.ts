@@ -11,6 +11,8 @@ export const MAX_IMAGE_PIXELS = 40_000_000;
 // C0 controls, DEL, C1 controls, and bidi/zero-width format characters that make a name lie on screen.
 // eslint-disable-next-line no-control-regex
 const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
+// eslint-disable-next-line no-control-regex
+const UNSAFE_CHARS_ALL = new RegExp(UNSAFE_CHARS.source, 'g');
 
 /**
  * Why a kernel-reported name is unsafe, or null when it is fine: it must be relative, with no empty,
@@ -30,6 +32,20 @@ export function nameProblem(name: unknown): string | null {
     if (Buffer.byteLength(part) > MAX_COMPONENT_BYTES) return `path component longer than ${MAX_COMPONENT_BYTES} bytes`;
   }
   return null;
+}
+
+/**
+ * A kernel-reported name made safe to show and save: control, bidi and zero-width characters,
+ * backslashes and broken UTF-16 become `_`. Null when the structure itself is unsafe (absolute,
+ * `..`, empty components, too long or deep), which a real file in /mnt/data cannot produce.
+ */
+export function safeName(name: unknown): string | null {
+  if (typeof name !== 'string') return null;
+  const cleaned = name
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '_')
+    .replace(UNSAFE_CHARS_ALL, '_')
+    .replace(/\\/g, '_');
+  return nameProblem(cleaned) === null ? cleaned : null;
 }
 
 export function isSafeName(name: unknown): name is string {
@@ -68,23 +84,35 @@ export type AssemblyOutcome = { ok: true; file: CellFile } | { ok: false; name: 
 
 /**
  * Puts files back together from file_start / file_chunk / file_end, enforcing the promised size,
- * the size cap and the sha256. Chunks for unknown or rejected files are ignored.
+ * the size cap, the per-cell file count and the sha256. Chunks for unknown or rejected files are
+ * ignored. The kernel sends one file at a time, so only one may be in progress: forged lines that
+ * open many files at once cannot make the host buffer more than one file's worth of bytes.
  */
 export class FileAssembler {
   private files = new Map<number, Incoming>();
   private rejected = new Set<number>();
+  private started = 0;
 
-  constructor(private readonly maxFileBytes: number) {}
+  constructor(
+    private readonly maxFileBytes: number,
+    private readonly maxFiles = Number.POSITIVE_INFINITY,
+  ) {}
 
   /** Returns a rejection when the announced file is not acceptable. */
   start(fid: number, name: string, size: number): AssemblyOutcome | null {
-    const problem = nameProblem(name);
-    if (problem || size > this.maxFileBytes || this.files.has(fid)) {
+    const safe = safeName(name);
+    const problem = safe === null ? (nameProblem(name) ?? 'unsafe name') : null;
+    let reason: string | null = problem;
+    if (!reason && size > this.maxFileBytes) reason = `too large (${size} bytes; limit ${this.maxFileBytes})`;
+    if (!reason && (this.files.has(fid) || this.rejected.has(fid))) reason = 'duplicate file id';
+    if (!reason && this.files.size > 0) reason = 'another file was still arriving (only one at a time)';
+    if (!reason && this.started >= this.maxFiles) reason = `too many files (limit ${this.maxFiles} per cell)`;
+    if (reason) {
       this.rejected.add(fid);
-      const reason = problem ?? (size > this.maxFileBytes ? `too large (${size} bytes; limit ${this.maxFileBytes})` : 'duplicate file id');
-      return { ok: false, name: problem ? '(unsafe name)' : name, reason };
+      return { ok: false, name: safe ?? '(unsafe name)', reason };
     }
-    this.files.set(fid, { name, size, received: 0, parts: [], hash: createHash('sha256') });
+    this.started++;
+    this.files.set(fid, { name: safe!, size, received: 0, parts: [], hash: createHash('sha256') });
     return null;
   }
 

@@ -46,6 +46,7 @@ export type KernelMessage = z.infer<typeof messageSchema>;
 
 /** Host → kernel messages. */
 export type HostMessage =
+  | { type: 'hello'; token: string }
   | { type: 'execute'; id: string; code: string; max_output?: number; max_files?: number; max_file_bytes?: number }
   | { type: 'interrupt' }
   | { type: 'ping'; id: string }

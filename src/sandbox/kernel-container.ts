@@ -1,5 +1,5 @@
 // One running kernel container: created hardened, attached before start, its protocol lines and death reported.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { DockerDemux, type DemuxChunk } from './demux.js';
@@ -73,11 +73,13 @@ export async function startKernelContainer(
   } catch (err) {
     throw createError(err, spec);
   }
-  const kernel = new KernelContainer(docker, container, handlers);
+  const kernel = new KernelContainer(docker, container, handlers, randomBytes(16).toString('hex'));
   try {
     await kernel.connect();
     const ready = kernel.waitForReady(READY_TIMEOUT_MS);
     await container.start();
+    // The kernel reads this first, before any user code runs; its lines then start with the token.
+    await kernel.send({ type: 'hello', token: kernel.token });
     const message = await ready;
     return { kernel, ready: message, readyMs: performance.now() - started };
   } catch (err) {
@@ -101,6 +103,8 @@ export class KernelContainer {
     private readonly docker: Docker,
     readonly container: Docker.Container,
     private readonly handlers: ContainerHandlers,
+    /** Prefix of every genuine kernel line; processes in the sandbox other than the kernel do not know it. */
+    readonly token: string = randomBytes(16).toString('hex'),
   ) {
     this.id = container.id;
   }
@@ -222,7 +226,18 @@ export class KernelContainer {
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
   }
 
-  private line(line: string): void {
+  private line(raw: string): void {
+    let line = raw;
+    if (line.startsWith(this.token)) {
+      line = line.slice(this.token.length);
+    } else {
+      // Not the kernel's (written to /proc/1/fd/1 by user code), or the kernel's line glued to forged
+      // bytes without a newline: only what follows the last token can be the kernel's.
+      const at = line.lastIndexOf(this.token);
+      this.handlers.onProblem(at < 0 ? `ignored a line without the kernel's token: ${JSON.stringify(line.slice(0, 80))}` : 'dropped forged bytes before a kernel line');
+      if (at < 0) return;
+      line = line.slice(at + this.token.length);
+    }
     const parsed = parseKernelLine(line);
     if (!parsed.ok) {
       this.handlers.onProblem(parsed.problem);

@@ -68,14 +68,18 @@ export function hostConfig(limits: SandboxLimits, options: HostConfigOptions = {
   const hostNproc = options.hostNproc ?? hostProcessLimit();
   const nproc = Math.min(Math.max(limits.pids * 4, 1024), hostNproc ?? 65_536);
   const disk = Math.max(1 * MiB, Math.floor(limits.diskBytes));
+  // tmpfs pages are charged to the container's memory: a full /tmp or /dev/shm must fail with ENOSPC,
+  // not OOM-kill the kernel, so neither may take more than a quarter of the memory limit.
+  const quarter = Math.max(16 * MiB, Math.floor(limits.memoryBytes / 4));
+  const tmp = Math.min(TMP_BYTES, quarter);
   const config: Docker.HostConfig = {
     NetworkMode: limits.network ? 'bridge' : 'none',
     ReadonlyRootfs: true,
     Tmpfs: {
       '/mnt/data': `rw,size=${disk},uid=1000,gid=1000,mode=0755`,
-      '/tmp': `rw,size=${TMP_BYTES},uid=1000,gid=1000,mode=1777`,
+      '/tmp': `rw,size=${tmp},uid=1000,gid=1000,mode=1777`,
     },
-    ShmSize: SHM_BYTES,
+    ShmSize: Math.min(SHM_BYTES, quarter),
     CapDrop: ['ALL'],
     SecurityOpt: ['no-new-privileges'],
     Init: true,
