@@ -21,6 +21,17 @@ describe('reduceView', () => {
     expect(v.items).toEqual([{ kind: 'assistant', id: 1, text: 'Hello **there**' }]);
   });
 
+  it('puts text streamed before a tool call above its code, without repeating it', () => {
+    const v = run([
+      { type: 'turn_start', turn: 1 },
+      { type: 'text_delta', turn: 1, text: 'Plotting.' },
+      { type: 'code_start', turn: 1, callId: 'c1' },
+      { type: 'code_end', turn: 1, callId: 'c1', code: 'x = 1' },
+      { type: 'text', turn: 1, text: 'Plotting.' },
+    ]);
+    expect(v.items.map((i) => (i.kind === 'assistant' ? i.text : i.kind))).toEqual(['Plotting.', 'code']);
+  });
+
   it('keeps code live until revealed, and commits it before anything that follows', () => {
     let v = run([
       { type: 'code_start', turn: 1, callId: 'c1' },

@@ -56,6 +56,8 @@ export interface ChatView {
   busy: boolean;
   live: {
     text: string;
+    /** Text of this model call already put in the transcript (before its code), so `text` does not repeat it. */
+    shownText?: string;
     reasoningChars: number;
     code?: { callId: string; text: string; done: boolean };
     cell?: LiveCell;
@@ -185,11 +187,18 @@ function onEvent(view: ChatView, action: Extract<ChatAction, { type: 'event' }>,
     case 'reasoning_delta':
       return { ...view, live: { ...view.live, reasoningChars: view.live.reasoningChars + event.text.length } };
     case 'text': {
-      const v = commitCode({ ...view, live: { ...view.live, text: '', reasoningChars: 0 } });
-      return event.text.trim() ? add(v, { kind: 'assistant', text: sanitize(event.text) }) : v;
+      const shown = view.live.shownText ?? '';
+      const v = commitCode({ ...view, live: { ...view.live, text: '', shownText: undefined, reasoningChars: 0 } });
+      const rest = event.text.startsWith(shown) ? event.text.slice(shown.length) : shown ? '' : event.text;
+      return rest.trim() ? add(v, { kind: 'assistant', text: sanitize(rest.trim()) }) : v;
     }
     case 'code_start': {
-      const v = commitCode(view);
+      // Text streamed before a tool call belongs above its code.
+      let v = commitCode(view);
+      if (v.live.text.trim()) {
+        v = add(v, { kind: 'assistant', text: sanitize(v.live.text.trim()) });
+        v = { ...v, live: { ...v.live, shownText: (v.live.shownText ?? '') + v.live.text, text: '' } };
+      }
       return { ...v, busy: true, live: { ...v.live, code: { callId: event.callId, text: '', done: false } } };
     }
     case 'code_delta': {

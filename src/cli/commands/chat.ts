@@ -137,6 +137,8 @@ async function runChat(flags: ChatFlags): Promise<number> {
     save: async (s, format) => saveExport(s.outDir, s.id, format, exportSession(await SessionLog.read(s.id), format)),
   };
 
+  // React's development build costs several times more per frame; it is chosen when react is first loaded.
+  process.env.NODE_ENV ??= 'production';
   const { startChat } = await import('../../ui/start.js');
   await startChat({
     session,

@@ -8,10 +8,14 @@ export function CodeBlock({ code, cursor = false }: { code: string; cursor?: boo
   const text = highlightPython(code.replace(/\n$/, ''), color);
   return (
     <Box borderStyle="single" borderLeft borderRight={false} borderTop={false} borderBottom={false} borderColor="gray" paddingLeft={1}>
-      <Text>
-        {text}
-        {cursor ? <Text inverse> </Text> : null}
-      </Text>
+      <Box flexDirection="column">
+        {text.split('\n').map((line, i, all) => (
+          <Text key={i}>
+            {line}
+            {cursor && i === all.length - 1 ? <Text inverse> </Text> : null}
+          </Text>
+        ))}
+      </Box>
     </Box>
   );
 }

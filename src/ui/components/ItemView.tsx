@@ -2,12 +2,14 @@
 import { Box, Text } from 'ink';
 import type { Item } from '../transcript.js';
 import { unreachable } from '../../core/events.js';
+import { sanitize } from '../../render/sanitize.js';
 import { renderMarkdown } from '../../render/markdown.js';
 import { useDisplay } from '../settings.js';
 import { formatDuration, formatSize, statusWords } from '../format.js';
 import { CodeBlock } from './CodeBlock.js';
 import { OutputBlock } from './OutputBlock.js';
 import { ImageBlock } from './ImageBlock.js';
+import { Lines } from './Lines.js';
 
 export function ItemView({ item, width, sessionId }: { item: Item; width: number; sessionId: string }) {
   const { color } = useDisplay();
@@ -22,7 +24,7 @@ export function ItemView({ item, width, sessionId }: { item: Item; width: number
     case 'assistant':
       return (
         <Box marginTop={1}>
-          <Text>{renderMarkdown(item.text, { width: Math.max(20, width - 1), color })}</Text>
+          <Lines text={renderMarkdown(item.text, { width: Math.max(20, width - 1), color })} />
         </Box>
       );
     case 'code':
@@ -58,7 +60,7 @@ export function ItemView({ item, width, sessionId }: { item: Item; width: number
         <Box paddingLeft={2}>
           <Text>
             <Text color="green">saved </Text>
-            <Text>{item.file.path}</Text>
+            <Text>{sanitize(item.file.path)}</Text>
             <Text dimColor> ({formatSize(item.file.size)})</Text>
           </Text>
         </Box>
@@ -66,7 +68,7 @@ export function ItemView({ item, width, sessionId }: { item: Item; width: number
     case 'traceback':
       return (
         <Box flexDirection="column" paddingLeft={2}>
-          {item.traceback.length > 0 ? <Text color="red">{item.traceback.join('\n')}</Text> : null}
+          {item.traceback.length > 0 ? <Lines text={item.traceback.join('\n')} color="red" /> : null}
           {item.traceback.join('\n').includes(item.ename) ? null : (
             <Text color="red" bold>
               {item.ename}
@@ -89,7 +91,7 @@ export function ItemView({ item, width, sessionId }: { item: Item; width: number
     case 'info':
       return (
         <Box marginTop={1} flexDirection="column">
-          <Text>{item.lines.join('\n')}</Text>
+          <Lines text={item.lines.join('\n')} />
         </Box>
       );
     default:

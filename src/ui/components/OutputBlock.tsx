@@ -1,10 +1,11 @@
 // Captured cell output lines, dimmed, under a left rule.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Lines } from './Lines.js';
 
 export function OutputBlock({ lines, stream = 'stdout' }: { lines: string[]; stream?: 'stdout' | 'stderr' }) {
   return (
     <Box paddingLeft={2}>
-      <Text color={stream === 'stderr' ? 'yellow' : undefined}>{lines.join('\n')}</Text>
+      <Lines text={lines.join('\n')} color={stream === 'stderr' ? 'yellow' : undefined} />
     </Box>
   );
 }
