@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import mimeTypes from 'mime-types';
 import { sniffMime } from '../store/mime.js';
+import { nameProblem } from '../sandbox/files.js';
 import type { Upload } from './open-session.js';
 
 const PREVIEW_LINES = 6;
@@ -54,7 +55,10 @@ export function previewOf(data: Buffer): string | undefined {
   return text.split(/\r?\n/).slice(0, PREVIEW_LINES).join('\n').slice(0, PREVIEW_CHARS);
 }
 
+/** Throws (marked `usage`) for a --stdin-name the sandbox would refuse, before any container or model call. */
 export function stdinUpload(data: Buffer, name?: string): Upload {
+  const problem = name === undefined ? null : nameProblem(name);
+  if (problem) throw Object.assign(new Error(`--stdin-name ${JSON.stringify(name)}: ${problem}`), { usage: true });
   const finalName = name ?? `stdin.${sniffExtension(data)}`;
   const preview = previewOf(data);
   return { name: finalName, data, ...(preview !== undefined ? { preview } : {}) };

@@ -53,6 +53,13 @@ describe('codecell run: failures that need no sandbox', () => {
     expect(r.stderr).toContain(`codecell: --file ${missing}: no such file`);
   });
 
+  it('a --stdin-name the sandbox would refuse is bad usage before anything starts: exit 2', async () => {
+    const r = await codecellRun({ url: 'http://127.0.0.1:9/v1' }, home, ['hello', '--stdin-name', '../evil.csv'], { input: 'a,b\n1,2\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('codecell: --stdin-name "../evil.csv": invalid path component ".."');
+    expect(r.stderr).toContain('fix: Use a plain relative file name');
+  });
+
   it('with --json, a failure before the session starts is also one schema-valid error line on stdout', async () => {
     const r = await codecellRun({ url: 'http://127.0.0.1:9/v1' }, home, ['hello', '--json'], { env: { DOCKER_HOST: 'tcp://127.0.0.1:9' } });
     expect(r.code).toBe(1);

@@ -66,7 +66,12 @@ async function promptAndData(words: string[], flags: RunFlags): Promise<{ prompt
   }
   if (piped) {
     const data = await readStdin();
-    if (data.length > 0) return { prompt, stdinData: stdinUpload(data, flags.stdinName) };
+    if (data.length === 0) return { prompt };
+    try {
+      return { prompt, stdinData: stdinUpload(data, flags.stdinName) };
+    } catch (err) {
+      throw new UsageError((err as Error).message, 'Use a plain relative file name such as sales.csv.');
+    }
   }
   return { prompt };
 }
