@@ -192,7 +192,13 @@ def interrupt_cell(kill_children_after=None):
             if CELL.interruptible:
                 os.kill(os.getpid(), signal.SIGINT)
 
-    threading.Thread(target=watch, name="codecell-interrupt", daemon=True).start()
+    try:
+        threading.Thread(target=watch, name="codecell-interrupt", daemon=True).start()
+    except RuntimeError:
+        # No thread to spare (a fork or thread bomb used every pid): no re-sending, so free pids now
+        # when asked to; otherwise the host's grace period ends it.
+        if kill_children_after is not None:
+            signal_children(signal.SIGKILL)
 
 
 def on_sigint(signum, frame):
@@ -869,15 +875,18 @@ def read_protocol(stream):
             log(f"ignored a malformed message: {exc}")
             continue
         kind = msg.get("type")
-        if kind == "ping":
-            send({"type": "pong", "id": msg.get("id")})
-        elif kind == "interrupt":
-            if CELL.id is not None:
-                interrupt_cell()
-        elif kind in ("execute", "put_file"):
-            WORK.put(msg)
-        else:
-            log(f"ignored an unknown message type {kind!r}")
+        try:
+            if kind == "ping":
+                send({"type": "pong", "id": msg.get("id")})
+            elif kind == "interrupt":
+                if CELL.id is not None:
+                    interrupt_cell()
+            elif kind in ("execute", "put_file"):
+                WORK.put(msg)
+            else:
+                log(f"ignored an unknown message type {kind!r}")
+        except Exception as exc:  # this thread must never die: the kernel would stop hearing the host
+            log(f"handling {kind!r}: {exc!r}")
 
 
 def main():
