@@ -179,6 +179,8 @@ export class PlainRenderer {
         return;
       case 'done':
         this.newline('stderr');
+        // Otherwise a run whose model said nothing prints nothing at all, which looks like a hang or a bug.
+        if (event.status === 'ok' && !event.answer.trim()) this.info(this.paint('yellow', 'note: the model ended without an answer'));
         if (o.verbose) {
           const cost = event.usage.costUsd !== undefined ? `, $${event.usage.costUsd.toFixed(4)}` : '';
           this.info(this.paint('dim', `done (${event.status}): ${event.files.length} file(s), ${event.usage.totalTokens} tokens${cost}`));

@@ -6,7 +6,7 @@ import { engineOrSkip } from '../support/engine.js';
 import { jsonLines } from '../support/cli.js';
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions, type Turn } from '../support/fake-openai.js';
 import { jsonLine, type JsonLine } from '../../src/render/json-events.js';
-import { closedPort, codecellRun, leftoverContainers, makeHome, manifest, pinImage, savedFiles, type Home } from './harness.js';
+import { closedPort, codecellRun, leftoverContainers, makeHome, manifest, pinImage, savedFiles, toolMessages, type Home } from './harness.js';
 
 const docker = await engineOrSkip();
 
@@ -58,6 +58,14 @@ describe('codecell run: failures that need no sandbox', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('codecell: --stdin-name "../evil.csv": invalid path component ".."');
     expect(r.stderr).toContain('fix: Use a plain relative file name');
+  });
+
+  it('an --out-dir that is a file is bad usage before anything starts: exit 2', async () => {
+    fs.writeFileSync(home.outDir, 'not a folder');
+    const r = await codecellRun({ url: 'http://127.0.0.1:9/v1' }, home, ['hello']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`codecell: the output folder ${home.outDir} is a file, not a folder`);
+    expect(r.stderr).toContain('fix: Choose a folder with --out-dir');
   });
 
   it('with --json, a failure before the session starts is also one schema-valid error line on stdout', async () => {
@@ -214,6 +222,26 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
     expect(lines.at(-1)).toMatchObject({ stream_type: 'done', status: 'budget' });
     expect(lines.some((l) => l.stream_type === 'cell_start')).toBe(false);
     expect(s.requests).toHaveLength(1);
+  });
+
+  it('a file that cannot be saved fails the run (exit 1) but still prints the answer', async () => {
+    fs.writeFileSync(path.join(home.dir, 'blocker'), 'a file where a folder should be');
+    home.outDir = path.join(home.dir, 'blocker', 'out'); // ENOTDIR on the first save, not before
+    const code = "open('/mnt/data/r.csv', 'w').write('a\\n1\\n')\nprint('wrote')";
+    const s = await serve({ script: [[{ toolCall: { code } }], [{ text: 'Saved r.csv.' }]] });
+    const r = await codecellRun(s, home, ['save a csv']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('Saved r.csv.\n');
+    expect(r.stderr).toMatch(/^codecell: .*blocker\/out/m);
+    expect(toolMessages(s.requests[1])[0]).toContain('some files could not be saved on the host: r.csv');
+  });
+
+  it('a model that ends without an answer gets a note on stderr', async () => {
+    const s = await serve({ script: [[{ text: '' }]] });
+    const r = await codecellRun(s, home, ['hello']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('note: the model ended without an answer');
   });
 
   describe('signals', () => {

@@ -76,6 +76,17 @@ async function promptAndData(words: string[], flags: RunFlags): Promise<{ prompt
   return { prompt };
 }
 
+/** An output folder that is a file would fail every save after the model was paid for: say so first. */
+function checkOutDir(outDir: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(outDir);
+  } catch {
+    return; // created on the first save; other problems are reported there with their own fix
+  }
+  if (!stat.isDirectory()) throw new UsageError(`the output folder ${outDir} is a file, not a folder`, 'Choose a folder with --out-dir (or `codecell config set outDir <dir>`).');
+}
+
 /** --confirm asks on the controlling terminal; without one (cron, CI, setsid) it could never get an answer. */
 function terminalApproval(): ApprovalHandler {
   try {
@@ -109,6 +120,7 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     const loaded = loadSettings(flags, cmd);
     const { settings } = loaded;
     checkModelSettings(settings);
+    checkOutDir(settings.outDir);
     const { prompt, stdinData } = await promptAndData(words, flags);
     let uploads: Upload[];
     try {
@@ -140,11 +152,15 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     };
     await emit({ type: 'session_start', sessionId: session.id, model: session.model, outDir: session.outDir });
     let status = 'error';
+    // An error that did not end the turn (a file that could not be saved) still fails the run:
+    // scripts that use the output folder after `codecell run ... &&` must not be told all went well.
+    let errors = 0;
     for await (const event of session.send(finalPrompt, interrupts.signal)) {
       await emit(event);
       if (event.type === 'done') status = event.status;
+      if (event.type === 'error') errors++;
     }
-    if (status === 'ok') return EXIT_OK;
+    if (status === 'ok') return errors > 0 ? EXIT_FAILURE : EXIT_OK;
     if (status === 'cancelled' || interrupts.interrupted) return EXIT_INTERRUPTED;
     return EXIT_FAILURE;
   } catch (err) {
