@@ -21,6 +21,8 @@ export interface ProgressSnapshot {
   /** Milliseconds until every task is done at the current rate; undefined before the first finishes. */
   etaMs?: number;
   elapsedMs: number;
+  /** The clock reading the snapshot was taken at (running tasks' ages are measured against it). */
+  now: number;
   spentUsd: number;
   notes: string[];
 }
@@ -29,7 +31,7 @@ type Listener = () => void;
 
 /** Collects scheduler events; views read snapshot() when told something changed. */
 export class BatchProgress {
-  private readonly started = Date.now();
+  private readonly started: number;
   private readonly running = new Map<string, RunningTask>();
   private readonly listeners = new Set<Listener>();
   private readonly notes: string[] = [];
@@ -41,7 +43,9 @@ export class BatchProgress {
     private readonly total: number,
     private readonly skipped = 0,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.started = now();
+  }
 
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
@@ -79,7 +83,8 @@ export class BatchProgress {
   }
 
   snapshot(): ProgressSnapshot {
-    const elapsedMs = Math.max(1, this.now() - this.started);
+    const now = this.now();
+    const elapsedMs = Math.max(1, now - this.started);
     const ratePerMin = (this.done / elapsedMs) * 60_000;
     const left = this.total - this.skipped - this.done;
     return {
@@ -91,6 +96,7 @@ export class BatchProgress {
       ratePerMin,
       ...(this.done > 0 ? { etaMs: (left / this.done) * elapsedMs } : {}),
       elapsedMs,
+      now,
       spentUsd: this.spent,
       notes: [...this.notes],
     };

@@ -64,7 +64,7 @@ export function BatchView({ progress, finished, columns, maxRunning }: BatchView
       </Text>
       {snap.running.slice(0, maxRunning).map((task) => (
         <Text key={task.id} dimColor wrap="truncate-end">
-          {`  ${task.id}  ${formatDuration(Date.now() - task.startedAt)}${task.attempt > 1 ? ` (attempt ${task.attempt})` : ''}  ${oneLine(task.lastLine || 'starting…', width)}`}
+          {`  ${task.id}  ${formatDuration(snap.now - task.startedAt)}${task.attempt > 1 ? ` (attempt ${task.attempt})` : ''}  ${oneLine(task.lastLine || 'starting…', width)}`}
         </Text>
       ))}
       {snap.running.length > maxRunning ? <Text dimColor>{`  … ${snap.running.length - maxRunning} more running`}</Text> : null}
