@@ -215,6 +215,17 @@ describe('App with a FakeSession', () => {
 });
 
 describe('App input chunks', () => {
+  it('queues a prompt typed while a turn runs and sends it when the turn ends', async () => {
+    const t = mount({ delayMs: 60 });
+    await sleep(30);
+    await t.press('first\r');
+    await until(() => t.last().includes('Let me'), 'streaming');
+    await t.press('second\r');
+    expect(t.last()).toContain('queued: second');
+    await until(() => t.session.calls.includes('send:second'), 'the queued send', 8000);
+    expect(t.session.calls.filter((c) => c.startsWith('send:'))).toEqual(['send:first', 'send:second']);
+  });
+
   it('submits text and Enter that arrive in one chunk', async () => {
     const t = mount();
     await sleep(30);

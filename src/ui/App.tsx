@@ -64,6 +64,7 @@ export function App(props: ChatAppProps) {
   const [editingApproval, setEditingApproval] = useState(false);
   const [commandRunning, setCommandRunning] = useState(false);
   const [interrupting, setInterrupting] = useState(false);
+  const [queued, setQueued] = useState<string | undefined>();
   const interruptState = useRef<InterruptState>({});
   const exited = useRef(false);
 
@@ -112,7 +113,10 @@ export function App(props: ChatAppProps) {
     (text: string) => {
       if (!text.trim()) return;
       if (phase !== 'idle' || commandRunning) {
-        setStatus({ text: 'still working: wait for it to finish, or press Ctrl-C', tone: 'warn' });
+        // Typed ahead: send it as soon as the current turn ends (Ctrl-C at the prompt drops it).
+        setQueued(text);
+        setDraft(ed.emptyDraft);
+        setStatus({ text: `queued: ${text.split('\n')[0]}`, tone: 'dim' });
         return;
       }
       history.add(text);
@@ -160,6 +164,12 @@ export function App(props: ChatAppProps) {
     [phase, commandRunning, history, host, cwd, say, write, exit, turn],
   );
 
+  useEffect(() => {
+    if (queued === undefined || phase !== 'idle' || commandRunning || approval) return;
+    setQueued(undefined);
+    submit(queued);
+  }, [queued, phase, commandRunning, approval, submit]);
+
   const keyPhase: KeyPhase = approval ? 'approval' : commandRunning ? 'streaming' : phase;
 
   const handleCtrlC = (): void => {
@@ -168,6 +178,7 @@ export function App(props: ChatAppProps) {
     const s = sessionRef.current;
     switch (r.action) {
       case 'cancel_turn':
+        setQueued(undefined);
         if (approval) resolveApproval({ action: 'skip' });
         if (turn.cancel()) setStatus({ text: 'cancelling…', tone: 'warn' });
         return;
