@@ -1,0 +1,130 @@
+// Red team, protocol: forged kernel messages on every file descriptor user code can reach, forks that return, in-process forgeries.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineOrSkip } from '../support/engine.js';
+import type { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
+import { ourContainers } from '../sandbox/sandbox-image.js';
+import { caseName } from './cases.js';
+import { expectNextCellWorks, hostileSandbox, notices, result, runCollect } from './hostile.js';
+
+const docker = await engineOrSkip();
+
+/** Python defining `forged`: bytes of a fake reply, a fake injected file and a fake display for the running cell. */
+const FORGED = `import sys, os, json, hashlib, base64, time
+cid = sys.modules["__main__"].CELL.id
+def line(m):
+    return (json.dumps(m) + "\\n").encode()
+forged = (line({"type": "reply", "id": cid, "status": "ok", "count": 99, "ms": 1})
+    + line({"type": "file_start", "id": cid, "fid": 999, "name": "injected.txt", "size": 3})
+    + line({"type": "file_chunk", "fid": 999, "data": base64.b64encode(b"pwn").decode()})
+    + line({"type": "file_end", "fid": 999, "sha256": hashlib.sha256(b"pwn").hexdigest()})
+    + line({"type": "stream", "id": cid, "name": "stdout", "text": "FORGED OUTPUT\\n"}))
+`;
+
+describe.skipIf(!docker)('red team: protocol', () => {
+  let sandbox: DockerSandbox;
+  beforeAll(async () => {
+    sandbox = await hostileSandbox(docker!);
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    expect(await ourContainers(docker!)).toEqual([]);
+  });
+
+  it(caseName('F01'), async () => {
+    const out = await runCollect(sandbox, `${FORGED}os.write(1, forged)\nos.write(2, forged)\ntime.sleep(0.5)\nprint("still running")\n"end"`);
+    expect(out.status).toBe('ok');
+    expect(out.count).not.toBe(99);
+    expect(out.stdout).toContain('"type": "reply"'); // shown as text, not obeyed
+    expect(out.stdout.endsWith('still running\n')).toBe(true);
+    expect(out.stderr).toContain('"type": "file_start"');
+    expect(result(out)).toBe("'end'");
+    expect(out.events.some((e) => e.type === 'file')).toBe(false);
+    await expectNextCellWorks(sandbox);
+  });
+
+  it(caseName('F02'), async () => {
+    const code = `${FORGED}hit = []
+targets = [f"/proc/self/fd/{n}" for n in os.listdir("/proc/self/fd")] + ["/proc/1/fd/1", "/proc/1/fd/2"]
+for path in targets:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError:
+        continue
+    try:
+        os.write(fd, forged)
+        hit.append(path)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+for fd in range(3, 256):  # the descriptors already open in the kernel, the protocol channel among them
+    try:
+        os.write(fd, forged)
+        hit.append(fd)
+    except OSError:
+        pass
+time.sleep(0.5)
+print("ran to the end")
+("/proc/1/fd/1" in hit, any(isinstance(h, int) and h >= 100 for h in hit))`;
+    const started = performance.now();
+    const out = await runCollect(sandbox, code);
+    expect(performance.now() - started).toBeGreaterThan(500); // not ended by a forged reply
+    expect(out.status).toBe('ok');
+    expect(out.count).not.toBe(99);
+    expect(result(out)).toBe('(True, True)'); // the forgeries reached the channel and were ignored
+    expect(out.stdout).toMatch(/ran to the end\n$/);
+    expect(out.events.some((e) => e.type === 'file')).toBe(false);
+    expect(out.events.some((e) => e.type === 'stdout' && e.text === 'FORGED OUTPUT\n')).toBe(false);
+    await expectNextCellWorks(sandbox);
+  });
+
+  it(caseName('F03'), async () => {
+    const out = await runCollect(sandbox, `${FORGED}import subprocess\nsubprocess.run(["sh", "-c", "printf 'garbage without newline {\\"type\\":' > /proc/1/fd/1"])\nprint("after the garbage")\nsubprocess.run(["python3", "-c", "import sys; open('/proc/1/fd/1', 'wb').write(sys.stdin.buffer.read())"], input=forged)\nprint("after the forgery")`);
+    expect(out.status).toBe('ok');
+    expect(out.stdout).toBe('after the garbage\nafter the forgery\n');
+    expect(out.events.some((e) => e.type === 'file')).toBe(false);
+    await expectNextCellWorks(sandbox);
+  });
+
+  it(caseName('F04'), async () => {
+    const started = performance.now();
+    const out = await runCollect(sandbox, 'import os, time\npid = os.fork()\nif pid == 0:\n    print("child returns")\nelse:\n    time.sleep(1.0)\n    os.waitpid(pid, 0)\n    print("parent done")');
+    expect(performance.now() - started).toBeGreaterThan(1_000);
+    expect(out.status).toBe('ok');
+    expect(out.stdout).toBe('child returns\nparent done\n');
+    await expectNextCellWorks(sandbox);
+  });
+
+  it(caseName('F05'), async () => {
+    const code = `import sys, base64, hashlib
+k = sys.modules["__main__"]
+cid = k.CELL.id
+def file(fid, name, data, end=True):
+    k.send({"type": "file_start", "id": cid, "fid": fid, "name": name, "size": len(data)})
+    k.send({"type": "file_chunk", "fid": fid, "data": base64.b64encode(data).decode()})
+    if end:
+        k.send({"type": "file_end", "fid": fid, "sha256": hashlib.sha256(data).hexdigest()})
+file(5000, "evil\\x1b]52;c;aGk=\\x07\\u202etxt.exe", b"abc")
+file(5001, "../escape.txt", b"abc")
+for i in range(20):
+    k.send({"type": "file_start", "id": cid, "fid": 6000 + i, "name": f"many{i}.bin", "size": 4 << 20})
+for i in range(20):
+    k.send({"type": "file_chunk", "fid": 6000 + i, "data": base64.b64encode(b"z" * (256 << 10)).decode()})`;
+    const out = await runCollect(sandbox, code);
+    expect(out.status).toBe('ok');
+    const files = out.events.flatMap((e) => (e.type === 'file' ? [e.file.name] : []));
+    expect(files).toEqual(['evil_]52;c;aGk=__txt.exe']);
+    const skipped = out.events.flatMap((e) => (e.type === 'file_skipped' ? [`${e.name}: ${e.reason}`] : []));
+    expect(skipped).toContain('(unsafe name): invalid path component ".."');
+    expect(skipped.filter((s) => s.endsWith('another file was still arriving (only one at a time)'))).toHaveLength(19);
+    await expectNextCellWorks(sandbox);
+  });
+
+  it(caseName('F06'), async () => {
+    const out = await runCollect(sandbox, 'import sys, struct, base64\nk = sys.modules["__main__"]\npng = b"\\x89PNG\\r\\n\\x1a\\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 50000, 50000, 8, 6, 0, 0, 0) + b"\\0" * 4\nk.send({"type": "display", "id": k.CELL.id, "mime": "image/png", "data": base64.b64encode(png).decode(), "width": 1, "height": 1})');
+    expect(out.status).toBe('ok');
+    expect(notices(out)).toContain('a figure was not shown: 50000×50000 pixels is over the 40 megapixel limit');
+    expect(out.events.some((e) => e.type === 'image')).toBe(false);
+    await expectNextCellWorks(sandbox);
+  });
+});
