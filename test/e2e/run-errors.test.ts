@@ -296,6 +296,17 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
       expect(r.stdout).toBe('');
     });
 
+    it('the leak check itself sees the sandbox of a CLI killed with SIGKILL (so it can fail)', async () => {
+      const code = "import time\nprint('sleeping', flush=True)\ntime.sleep(60)";
+      const s = await serve({ script: [[{ toolCall: { code } }]] });
+      const r = await runAndSignal(s, ['nap'], /^sleeping$/m, 'SIGKILL');
+      expect(r.signal).toBe('SIGKILL');
+      const left = await leftoverContainers(docker!);
+      expect(left).toHaveLength(1);
+      // Clean up what the killed CLI could not (the next codecell start would reap it as an orphan).
+      for (const line of left) await docker!.getContainer(line.split(' ')[0]!).remove({ force: true });
+    });
+
     it('SIGTERM during a cell: exit 143 and the sandbox removed', async () => {
       const code = "import time\nprint('sleeping', flush=True)\ntime.sleep(60)";
       const s = await serve({ script: [[{ toolCall: { code } }]] });

@@ -258,6 +258,37 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
     });
   });
 
+  it('--quiet prints only the answer; --verbose adds the session, usage and timings', async () => {
+    const code = "open('/mnt/data/q.txt', 'w').write('q')\nprint('noise')";
+    const s = await serve({ script: [[{ text: 'Working.' }, { toolCall: { code } }], [{ text: 'Quiet answer.' }]] });
+    const quiet = await codecellRun(s, home, ['go', '--quiet']);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stdout).toBe('Quiet answer.\n');
+    expect(quiet.stderr).toBe('');
+    expect(fs.existsSync(path.join(home.outDir, 'q.txt'))).toBe(true); // quiet, not idle
+
+    s.push([{ toolCall: { code: 'print(1)' } }, { usage: { prompt: 50, completion: 5 } }], [{ text: 'Loud answer.' }, { usage: { prompt: 70, completion: 3 } }]);
+    const loud = await codecellRun(s, home, ['go', '-v']);
+    expect(loud.code, loud.stderr).toBe(0);
+    expect(loud.stdout).toBe('Loud answer.\n');
+    expect(loud.stderr).toMatch(/^session \S+ · fake-model · files → /m);
+    expect(loud.stderr).toContain('tokens: 120 in / 8 out');
+    expect(loud.stderr).toMatch(/^\(ok in \d+\.\d\d s\)$/m);
+    expect(loud.stderr).toContain('done (ok): 0 file(s), 128 tokens');
+  });
+
+  it('--timeout interrupts a long cell, keeps state, and the model is told', async () => {
+    const slow = "import time\nz = 5\ntime.sleep(30)";
+    const s = await serve({ script: [[{ toolCall: { code: slow } }], [{ toolCall: { code: 'print(z * 2)' } }], [{ text: 'Timed out, then 10.' }]] });
+    const started = Date.now();
+    const r = await codecellRun(s, home, ['go', '--timeout', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(r.stderr).toContain('the cell ran longer than 1 s and was interrupted; variables were kept');
+    expect(toolMessages(s.requests[1])[0]).toMatch(/longer than 1 s/);
+    expect(toolMessages(s.requests[2])[1]).toBe('10\n');
+  });
+
   it('keeps files already saved when a later model call fails', async () => {
     const code = "import pandas as pd\npd.DataFrame({'a': [1, 2], 'b': [3, 4]}).to_csv('/mnt/data/result.csv', index=False)\nprint('written')";
     const fail = [{ status: 500 }];
