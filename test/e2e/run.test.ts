@@ -126,7 +126,8 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
   });
 
   it('--json writes only schema-valid JSON lines: code chunks, output, the figure as base64, usage, done', async () => {
-    const s = await serve({ script: [[{ toolCall: { code: 'x = 21' }, chunk: 3 }], [{ toolCall: { code: FIGURE_CODE }, chunk: 5 }], [{ text: 'Done: 42.' }]] });
+    const first = "x = 21\nopen('/mnt/data/n.csv', 'w').write('n\\n21\\n')";
+    const s = await serve({ script: [[{ toolCall: { code: first }, chunk: 3 }], [{ toolCall: { code: FIGURE_CODE }, chunk: 5 }], [{ text: 'Done: 42.' }]] });
     const r = await codecellRun(s, home, ['chart it', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const lines = jsonLines(r.stdout).map((l, i) => {
@@ -142,19 +143,26 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
     const callIds = [...new Set(hot.map((l) => l.call_id))];
     expect(callIds).toHaveLength(2);
     const codeOf = (id: string | undefined): string => hot.filter((l) => l.call_id === id).map((l) => l.chunk.content as string).join('');
-    expect(codeOf(callIds[0])).toBe('x = 21');
+    expect(codeOf(callIds[0])).toBe(first);
     expect(codeOf(callIds[1])).toBe(FIGURE_CODE);
     expect(hot.filter((l) => l.call_id === callIds[1]).length).toBeGreaterThan(3); // streamed, not sent at the end
 
     const output = chunks('hot_code_output').filter((l) => l.call_id === callIds[1]).map((l) => l.chunk.content as string).join('');
     expect(output).toBe('42\n');
 
-    const files = chunks('code_interpreter_stream');
-    expect(files).toHaveLength(1);
-    const file = files[0]!.chunk.content as { base64: string; path: string; sha256: string; size: number; mime_type: string; filename: string };
-    const bytes = Buffer.from(file.base64, 'base64');
-    expect(bytes.equals(fs.readFileSync(file.path))).toBe(true);
-    expect(file).toMatchObject({ mime_type: 'image/png', size: bytes.length, sha256: sha256(bytes), filename: path.basename(file.path) });
+    type FileContent = { base64: string; path: string; sha256: string; size: number; mime_type: string; filename: string };
+    const files = chunks('code_interpreter_stream').map((l) => ({ callId: l.call_id, content: l.chunk.content as FileContent }));
+    expect(files.map((f) => [f.callId, f.content.mime_type])).toEqual([
+      [callIds[0], 'text/csv'],
+      [callIds[1], 'image/png'],
+    ]);
+    for (const { content } of files) {
+      const bytes = Buffer.from(content.base64, 'base64');
+      expect(bytes.equals(fs.readFileSync(content.path))).toBe(true);
+      expect(content).toMatchObject({ size: bytes.length, sha256: sha256(bytes), filename: path.basename(content.path) });
+    }
+    expect(Buffer.from(files[0]!.content.base64, 'base64').toString()).toBe('n\n21\n');
+    const file = files[1]!.content;
 
     const usage = lines.filter((l) => l.stream_type === 'usage');
     expect(usage).toHaveLength(3); // one per model call: the server sends usage because we asked for it
@@ -164,7 +172,8 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
     if (last.stream_type !== 'done') return;
     expect(last.status).toBe('ok');
     expect(last.answer).toBe('Done: 42.');
-    expect(last.files.map((f) => f.path)).toEqual([file.path]);
+    expect(last.files.map((f) => f.path)).toEqual(files.map((f) => f.content.path));
+    expect(manifest(home.outDir).map((m) => m.path)).toEqual([files[0]!.content.path, file.path]);
     const lastUsage = usage.at(-1)!;
     if (lastUsage.stream_type === 'usage') expect(last.usage).toEqual(lastUsage.usage);
   });
