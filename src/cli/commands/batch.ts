@@ -25,7 +25,7 @@ import { finishedLine, summary } from '../../batch/summary.js';
 import { TaskFileError, parseTasks, type Task } from '../../batch/tasks.js';
 import { sanitize } from '../../render/sanitize.js';
 import { EXIT_INTERRUPTED, EXIT_OK, UsageError, reportFatal } from '../errors.js';
-import { handleInterrupts } from '../interrupts.js';
+import { handleStopSignals, type StopHandle } from '../../batch/stop-signals.js';
 import { addModelFlags, addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
 
 /** Exit status when the batch ran but at least one task did not end ok (or was not run). */
@@ -150,7 +150,7 @@ function stamp(date = new Date()): string {
 export async function batchCommand(input: string, flags: BatchFlags, cmd?: Command): Promise<number> {
   const pools: SandboxPool[] = [];
   let results: ResultsFile | undefined;
-  let interrupts: ReturnType<typeof handleInterrupts> | undefined;
+  let interrupts: StopHandle | undefined;
   let view: { stop(): Promise<void> } | undefined;
   const warn = (text: string): void => void process.stderr.write(`codecell: ${sanitize(text)}\n`);
   try {
@@ -211,6 +211,13 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     results = ResultsFile.open(outDir);
     const progress = new BatchProgress(tasks.length, skipped);
     const finished: TaskResult[] = [];
+    interrupts = handleStopSignals(
+      async () => {
+        await view?.stop();
+        await Promise.all(pools.map((p) => p.close()));
+      },
+      () => warn('stopping: no new tasks start; running tasks are cancelled (Ctrl-C again to quit now)'),
+    );
     const tty = process.stdout.isTTY === true && !flags.plain;
     if (tty) {
       const { startBatchView } = await import('../../ui/batch/start.js');
@@ -219,13 +226,6 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
       process.stdout.write(`skipping ${skipped} task(s) already ok in ${path.join(outDir, RESULTS_NAME)}\n`);
     }
 
-    interrupts = handleInterrupts(
-      async () => {
-        await view?.stop();
-        await Promise.all(pools.map((p) => p.close()));
-      },
-      () => warn('stopping: no new tasks start; running tasks are cancelled (Ctrl-C again to quit now)'),
-    );
     const started = performance.now();
     const outcome = await schedule<LiveEngine>({
       tasks: todo,
