@@ -31,7 +31,7 @@ describe.skipIf(!docker)('red team: resources', () => {
   }, 60_000);
 
   it(caseName('R02'), async () => {
-    const out = await runCollect(sandbox, 'import os\nos.system("bomb() { bomb | bomb & }; bomb; sleep 100")', { timeoutMs: 4_000 });
+    const out = await runCollect(sandbox, 'import os, time\nos.system("bomb() { bomb | bomb & }; bomb")\ntime.sleep(100)', { timeoutMs: 4_000 });
     expect(out.status).toBe('timeout');
     // Interrupted in time (state kept), or killed and restarted when cleaning up outlasted the grace period.
     if (out.stateLost) expect(out.message).toMatch(/kernel was restarted, so variables were lost/);
