@@ -51,3 +51,16 @@ describe('parseKernelLine', () => {
     expect(parseKernelLine('null').ok).toBe(false);
   });
 });
+
+describe('parseKernelLine stream fast path', () => {
+  it('accepts exactly what the schema accepts for stream messages', () => {
+    expect(parseKernelLine('{"type":"stream","id":"c1","name":"stdout","text":"hi\\n","extra":1}')).toEqual({ ok: true, message: { type: 'stream', id: 'c1', name: 'stdout', text: 'hi\n' } });
+    for (const bad of [
+      '{"type":"stream","id":"c1","name":"stdin","text":"x"}',
+      '{"type":"stream","id":1,"name":"stdout","text":"x"}',
+      `{"type":"stream","id":"${'i'.repeat(201)}","name":"stdout","text":"x"}`,
+      '{"type":"stream","id":"c1","name":"stdout","text":null}',
+      '{"type":"stream","id":"c1","name":"stdout"}',
+    ]) expect(parseKernelLine(bad).ok, bad).toBe(false);
+  });
+});

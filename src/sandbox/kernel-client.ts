@@ -62,12 +62,27 @@ export function parseKernelLine(line: string): ParsedLine {
   } catch {
     return { ok: false, problem: `not JSON: ${preview(line)}` };
   }
+  const stream = streamMessage(value);
+  if (stream) return { ok: true, message: stream };
   const parsed = messageSchema.safeParse(value);
   if (!parsed.success) {
     const type = (value as { type?: unknown } | null)?.type;
     return { ok: false, problem: `invalid ${typeof type === 'string' ? preview(type) : 'untyped'} message: ${parsed.error.issues[0]?.message ?? 'bad shape'}` };
   }
   return { ok: true, message: parsed.data };
+}
+
+/**
+ * Fast path for `stream`, nearly all of the traffic when a cell prints a lot: the same checks as the
+ * schema (id a string of at most 200 characters, name stdout/stderr, text a string), by hand, and a
+ * fresh object with only those fields, as zod would return. Anything else goes through the schema.
+ */
+function streamMessage(value: unknown): Extract<KernelMessage, { type: 'stream' }> | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const m = value as Record<string, unknown>;
+  if (m.type !== 'stream' || typeof m.id !== 'string' || m.id.length > 200 || typeof m.text !== 'string') return null;
+  if (m.name !== 'stdout' && m.name !== 'stderr') return null;
+  return { type: 'stream', id: m.id, name: m.name, text: m.text };
 }
 
 export function encodeHostMessage(message: HostMessage): string {
