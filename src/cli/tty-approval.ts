@@ -1,18 +1,31 @@
 // Confirm mode for `run`: shows the code on stderr and asks run / skip on the controlling terminal.
 import fs from 'node:fs';
 import readline from 'node:readline/promises';
+import tty from 'node:tty';
 import type { ApprovalHandler } from '../core/session-api.js';
 import { UsageError } from './errors.js';
 
-export function askOnTerminal(): ApprovalHandler {
-  let input: fs.ReadStream;
+/**
+ * Opens the terminal for one question. A tty.ReadStream, not fs.createReadStream: the latter reads the
+ * terminal with blocking reads in the thread pool, and a read still waiting for a key kept the process
+ * alive after the run had finished (it hung until a key was pressed).
+ */
+function openTerminal(): tty.ReadStream {
+  let fd: number;
   try {
-    input = fs.createReadStream('/dev/tty');
+    fd = fs.openSync('/dev/tty', 'r');
   } catch {
-    throw new UsageError('--confirm needs a terminal to ask on', 'Run without --confirm, or from a terminal.');
+    throw new UsageError('--confirm needs a terminal to ask on, and this process has none', 'Run without --confirm, or from a terminal.');
   }
+  const input = new tty.ReadStream(fd);
   input.on('error', () => undefined);
+  return input;
+}
+
+export function askOnTerminal(): ApprovalHandler {
+  openTerminal().destroy(); // fail now, before any container starts, when there is no terminal
   return async ({ code }) => {
+    const input = openTerminal();
     const rl = readline.createInterface({ input, output: process.stderr, terminal: false });
     try {
       for (;;) {
@@ -24,6 +37,7 @@ export function askOnTerminal(): ApprovalHandler {
       return { action: 'skip' };
     } finally {
       rl.close();
+      input.destroy();
     }
   };
 }

@@ -44,6 +44,12 @@ export async function pinImage(docker: Docker): Promise<void> {
   image = await sandboxImage(docker);
 }
 
+/** The image pinned by pinImage (call that in beforeAll first). */
+export function pinnedImage(): string {
+  if (!image) throw new Error('pinImage() first');
+  return image;
+}
+
 /** Pids of every CLI child started by this test file, to find the containers they left (see leftoverContainers). */
 export const childPids = new Set<number>();
 
@@ -110,6 +116,20 @@ export const sha256 = (data: Buffer): string => createHash('sha256').update(data
 export function savedFiles(outDir: string): string[] {
   if (!fs.existsSync(outDir)) return [];
   return fs.readdirSync(outDir).filter((n) => n !== 'manifest.jsonl' && fs.statSync(path.join(outDir, n)).isFile());
+}
+
+/** Waits (up to `ms`) until none of the tracked CLI processes is alive; a process may still be cleaning up after a signal. */
+export async function childrenGone(ms = 10_000): Promise<void> {
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const end = Date.now() + ms;
+  while ([...childPids].some(alive) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** codecell containers (in any state) owned by a CLI child this file started: after the child exited, none may remain. */

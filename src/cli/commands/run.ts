@@ -6,7 +6,6 @@ import { checkModelSettings } from '../../core/open-session.js';
 import { fileUploads, stdinUpload } from '../../core/uploads.js';
 import type { Upload } from '../../core/open-session.js';
 import type { SessionEvent } from '../../core/events.js';
-import type { ApprovalHandler } from '../../core/session-api.js';
 import { errorEvent } from '../../core/error-event.js';
 import { PlainRenderer } from '../../render/plain.js';
 import { JsonWriter } from '../../render/json-writer.js';
@@ -87,16 +86,6 @@ function checkOutDir(outDir: string): void {
   if (!stat.isDirectory()) throw new UsageError(`the output folder ${outDir} is a file, not a folder`, 'Choose a folder with --out-dir (or `codecell config set outDir <dir>`).');
 }
 
-/** --confirm asks on the controlling terminal; without one (cron, CI, setsid) it could never get an answer. */
-function terminalApproval(): ApprovalHandler {
-  try {
-    fs.closeSync(fs.openSync('/dev/tty', 'r'));
-  } catch {
-    throw new UsageError('--confirm needs a terminal to ask on, and this process has none', 'Run without --confirm, or from a terminal.');
-  }
-  return askOnTerminal();
-}
-
 /**
  * conf's file writer (atomically → when-exit) hooks SIGINT/SIGTERM/SIGHUP at import time and re-sends
  * each signal to this process, so one Ctrl-C arrived twice: the cell was not interrupted, the sandbox
@@ -130,7 +119,7 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     }
     if (stdinData) uploads.push(stdinData);
 
-    const approve = settings.confirm ? terminalApproval() : undefined;
+    const approve = settings.confirm ? askOnTerminal() : undefined;
     const engine = await prepareEngine({ quiet: flags.json === true || flags.quiet === true, ...(settings.image ? { image: settings.image } : {}) });
     const opened = await openSession({ settings, engine, uploads, ...(approve ? { approve } : {}) });
     const { session } = opened;
