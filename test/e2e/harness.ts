@@ -60,7 +60,7 @@ export const childPids = new Set<number>();
 export function runChild(args: string[], env: Record<string, string | undefined>, options: RunOptions = {}): Promise<CliResult> {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('build first: npm run build');
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'CODECELL_MODEL', 'CODECELL_API_KEY', 'CODECELL_BASE_URL', 'CODECELL_PRICES', 'DOCKER_HOST']) delete childEnv[k];
+  for (const k of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'CODECELL_MODEL', 'CODECELL_API_KEY', 'CODECELL_BASE_URL', 'CODECELL_PRICES', 'CODECELL_IMAGE']) delete childEnv[k];
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete childEnv[k];
     else childEnv[k] = v;
