@@ -20,6 +20,9 @@ export interface StartChatOptions {
   initialNotice?: string;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
+  /** Benchmarks: force Ink's interactive mode on fake streams, and get each frame's render time. */
+  interactive?: boolean;
+  onRender?: (renderMs: number) => void;
 }
 
 /** Runs the chat until the user leaves; resolves after the terminal is restored and the session closed. */
@@ -67,7 +70,15 @@ export async function startChat(options: StartChatOptions): Promise<void> {
         onExit={() => finish()}
       />
     </DisplayContext.Provider>,
-    { stdin, stdout, exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
+    {
+      stdin,
+      stdout,
+      exitOnCtrlC: false,
+      patchConsole: true,
+      maxFps: 30,
+      ...(options.interactive !== undefined ? { interactive: options.interactive } : {}),
+      ...(options.onRender ? { onRender: (m: { renderTime: number }) => options.onRender!(m.renderTime) } : {}),
+    },
   );
 
   // Signals from outside (kill, a closed terminal) take the same way out as /exit.

@@ -15,9 +15,7 @@ import { replayTranscript } from '../../ui/replay.js';
 import type { NewItem } from '../../ui/transcript.js';
 import { EXIT_USAGE, UsageError } from '../errors.js';
 import { colorEnabled } from '../terminal.js';
-import { prepareEngine, type Engine } from '../sandbox-setup.js';
-import { openSession } from '../../core/open-session.js';
-import { LoggedSession } from '../chat-session.js';
+import type { Engine } from '../sandbox-setup.js';
 import { sessionLine } from './sessions.js';
 
 interface ChatFlags {
@@ -43,6 +41,12 @@ function sessionOpener(settings: Settings, approve: ApprovalHandler) {
       const { FakeSession } = await import('../../ui/testing/fake-session.js');
       return { session: new FakeSession({ approve, delayMs: 40, model: settings.model, outDir: settings.outDir, id: resumeId }), resumedCells: 0 };
     }
+    // Loaded here, not at the top: every other command (even --version) would pay for Docker and the model SDK.
+    const [{ prepareEngine }, { openSession }, { LoggedSession }] = await Promise.all([
+      import('../sandbox-setup.js'),
+      import('../../core/open-session.js'),
+      import('../chat-session.js'),
+    ]);
     engine ??= prepareEngine({ ...(settings.image ? { image: settings.image } : {}) });
     const opened = await openSession({ settings, engine: await engine, approve, ...(resumeId ? { resumeId } : {}), cwd: process.cwd() });
     return { session: new LoggedSession(opened.session, opened.log), resumedCells: opened.resumedCells.length };

@@ -4,7 +4,6 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SessionLog, SessionLogError, type SessionSummary } from '../../store/session-log.js';
 import { EXPORT_FORMATS, exportSession, type ExportFormat } from '../../store/export.js';
-import { renderMarkdown } from '../../render/markdown.js';
 import { sanitize } from '../../render/sanitize.js';
 import { UsageError } from '../errors.js';
 import { colorEnabled } from '../terminal.js';
@@ -48,6 +47,7 @@ export function registerSessions(program: Command): void {
     .action(async (id: string) => {
       const records = await withLog(() => SessionLog.read(id));
       const md = exportSession(records, 'md');
+      const { renderMarkdown } = await import('../../render/markdown.js');
       const out = process.stdout.isTTY ? renderMarkdown(md, { width: Math.min(process.stdout.columns || 100, 120), color: colorEnabled(process.stdout) }) : md;
       process.stdout.write(sanitize(out).replace(/\n?$/, '\n'));
     });

@@ -1,0 +1,187 @@
+// Chat benchmark: launch to ready prompt (real binary in tmux), frame cost and RSS with a 500-item transcript, typing-effect latency.
+import { PassThrough } from 'node:stream';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startFakeOpenAI } from '../test/support/fake-openai.js';
+import { hasTmux, Terminal } from '../test/support/tmux.js';
+import { FakeSession } from '../src/ui/testing/fake-session.js';
+import { ApprovalBridge } from '../src/ui/approval.js';
+import { PromptHistory } from '../src/ui/history.js';
+import type { ChatHost } from '../src/ui/commands.js';
+import type { NewItem } from '../src/ui/transcript.js';
+import type { SessionEvent } from '../src/core/events.js';
+import { fmtMs, percentile, printTable, type Row } from './stats.js';
+
+process.env.NODE_ENV ??= 'production';
+const { startChat } = await import('../src/ui/start.js');
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Fake terminal streams Ink accepts as a TTY. */
+function fakeTerminal(columns = 100, rows = 30) {
+  const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => stdin, ref: () => stdin, unref: () => stdin }) as unknown as NodeJS.ReadStream & PassThrough;
+  const writes: Array<{ at: number; text: string }> = [];
+  const stdout = Object.assign(new PassThrough(), { isTTY: true, columns, rows }) as unknown as NodeJS.WriteStream & PassThrough;
+  const write = stdout.write.bind(stdout);
+  (stdout as unknown as { write: (chunk: unknown, ...rest: unknown[]) => boolean }).write = (chunk: unknown, ...rest: unknown[]) => {
+    writes.push({ at: performance.now(), text: String(chunk) });
+    return (write as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest);
+  };
+  stdout.resume();
+  return { stdin, stdout, writes };
+}
+
+const host: ChatHost = {
+  listSessions: async () => [],
+  resume: async () => {
+    throw new Error('not in the benchmark');
+  },
+  save: async () => '',
+};
+
+function transcript(n: number): NewItem[] {
+  const items: NewItem[] = [];
+  for (let i = 0; items.length < n; i++) {
+    items.push({ kind: 'user', text: `question ${i}: plot the data and summarise it` });
+    items.push({ kind: 'code', code: `import pandas as pd\ndf = pd.read_csv('/mnt/data/f${i}.csv')\nprint(df.describe())\n` });
+    items.push({ kind: 'output', lines: Array.from({ length: 8 }, (_, k) => `row ${k}   ${(k * 1.5).toFixed(2)}   ${(k * 7) % 13}`) });
+    items.push({ kind: 'cell_end', status: 'ok', durationMs: 120, stateLost: false, hiddenLines: 0 });
+    items.push({ kind: 'assistant', text: `The mean is **${i}.5**; see \`f${i}.csv\`.\n\n- one\n- two` });
+  }
+  return items.slice(0, n);
+}
+
+async function frameCost(): Promise<Row[]> {
+  const rssBefore = process.memoryUsage().rss;
+  const term = fakeTerminal();
+  const renders: number[] = [];
+  const session = new FakeSession({});
+  const done = startChat({
+    session, host, approvals: new ApprovalBridge(), history: new PromptHistory(), color: true, images: true,
+    initialItems: transcript(500), stdin: term.stdin, stdout: term.stdout, interactive: true, onRender: (ms) => renders.push(ms),
+  });
+  await sleep(1500);
+  const mountRender = renders.slice();
+  renders.length = 0;
+  const keyToFrame: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const before = term.writes.length;
+    const t0 = performance.now();
+    term.stdin.write('x');
+    while (term.writes.length === before && performance.now() - t0 < 1000) await sleep(1);
+    keyToFrame.push((term.writes[before]?.at ?? performance.now()) - t0);
+    await sleep(40);
+  }
+  const rss = process.memoryUsage().rss;
+  term.stdin.write('\x03');
+  term.stdin.write('\x03');
+  await done;
+  return [
+    { measure: 'first frame with a 500-item transcript (render time)', p50: fmtMs(mountRender[0] ?? NaN), p95: '', n: '1' },
+    { measure: 'frame render time while typing, 500 items in <Static>', p50: fmtMs(percentile(renders, 50)), p95: fmtMs(percentile(renders, 95)), n: String(renders.length) },
+    { measure: 'keypress → frame written to the terminal', p50: fmtMs(percentile(keyToFrame, 50)), p95: fmtMs(percentile(keyToFrame, 95)), n: String(keyToFrame.length) },
+    { measure: 'RSS with the 500-item transcript mounted (growth)', p50: `${(rss / 1048576).toFixed(0)} MB (+${((rss - rssBefore) / 1048576).toFixed(0)} MB)`, p95: '', n: '1' },
+  ];
+}
+
+/** Emits code in deltas with markers, recording when each delta was handed to the UI. */
+class DeltaSession extends FakeSession {
+  readonly sentAt = new Map<string, number>();
+  constructor(private readonly pattern: 'steady' | 'burst') {
+    super({});
+  }
+  override async *send(): AsyncGenerator<SessionEvent> {
+    yield { type: 'turn_start', turn: 1 };
+    yield { type: 'code_start', turn: 1, callId: 'c' };
+    let code = '';
+    for (let i = 0; i < 40; i++) {
+      const line = `v${String(i).padStart(3, '0')}q = ${i}\n`;
+      code += line;
+      this.sentAt.set(`v${String(i).padStart(3, '0')}q`, performance.now());
+      yield { type: 'code_delta', turn: 1, callId: 'c', text: line };
+      // steady: a model writing ~40 lines/s; burst: everything at once (local servers)
+      if (this.pattern === 'steady') await sleep(25);
+    }
+    yield { type: 'code_end', turn: 1, callId: 'c', code };
+    await sleep(1500);
+    yield { type: 'done', status: 'ok', answer: '', usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, files: [] };
+  }
+}
+
+async function typingLatency(pattern: 'steady' | 'burst'): Promise<Row> {
+  const term = fakeTerminal(100, 60);
+  const session = new DeltaSession(pattern);
+  const done = startChat({ session, host, approvals: new ApprovalBridge(), history: new PromptHistory(), color: false, images: false, stdin: term.stdin, stdout: term.stdout, interactive: true });
+  await sleep(300);
+  term.stdin.write('go\r');
+  await sleep(3500);
+  const lat: number[] = [];
+  for (const [marker, at] of session.sentAt) {
+    const seen = term.writes.find((w) => w.at >= at && w.text.includes(marker));
+    lat.push(seen ? seen.at - at : NaN);
+  }
+  term.stdin.write('\x03');
+  term.stdin.write('\x03');
+  await done;
+  const ok = lat.filter(Number.isFinite);
+  return { measure: `typing effect: code delta → on screen (${pattern === 'steady' ? '40 lines at 40 lines/s' : '40 lines in one burst'})`, p50: fmtMs(percentile(ok, 50)), p95: fmtMs(percentile(ok, 95)), n: `${ok.length}/${lat.length}` };
+}
+
+async function launchToPrompt(): Promise<Row[]> {
+  if (!hasTmux()) return [{ measure: 'launch → ready prompt', p50: 'skipped: no tmux', p95: '', n: '0' }];
+  const server = await startFakeOpenAI({ script: () => [{ text: 'ok' }] });
+  const home = mkdtempSync(join(tmpdir(), 'cc-bench-ui-'));
+  const prompt: number[] = [];
+  const ready: number[] = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      const t = Terminal.start(`node ${resolve('bin/codecell.js')}`, {
+        cwd: home,
+        env: { CODECELL_HOME: home, CODECELL_CONFIG_DIR: join(home, 'config'), OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'x', OPENAI_MODEL: 'fake-model' },
+      });
+      try {
+        let sawPrompt = false;
+        while (performance.now() - t0 < 60_000) {
+          const screen = t.screen();
+          if (!sawPrompt && screen.includes('codecell · fake-model')) {
+            prompt.push(performance.now() - t0);
+            sawPrompt = true;
+          }
+          if (screen.includes('sandbox ready')) {
+            ready.push(performance.now() - t0);
+            break;
+          }
+          await sleep(10);
+        }
+        t.keys('C-d');
+        await t.waitForExit(30_000).catch(() => undefined);
+      } finally {
+        t.close();
+      }
+    }
+  } finally {
+    await server.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+  return [
+    { measure: 'launch → prompt on screen (real binary in tmux)', p50: fmtMs(percentile(prompt, 50)), p95: fmtMs(percentile(prompt, 95)), n: String(prompt.length) },
+    { measure: 'launch → header says "sandbox ready" (container started)', p50: fmtMs(percentile(ready, 50)), p95: fmtMs(percentile(ready, 95)), n: String(ready.length) },
+  ];
+}
+
+export async function benchUi(): Promise<string> {
+  const rows: Row[] = [...(await launchToPrompt()), ...(await frameCost()), await typingLatency('steady'), await typingLatency('burst')];
+  return printTable('Interactive chat', rows);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  benchUi().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
