@@ -5,6 +5,7 @@ import base64
 import codecs
 import fcntl
 import hashlib
+import hmac
 import io
 import json
 import linecache
@@ -46,9 +47,12 @@ MAX_FILE_BYTES = env_int("CODECELL_MAX_FILE_BYTES", 100 * 1024 * 1024)
 PROTO_OUT = fcntl.fcntl(1, fcntl.F_DUPFD_CLOEXEC, 100)
 PROTO_IN = fcntl.fcntl(0, fcntl.F_DUPFD_CLOEXEC, 100)
 _send_lock = threading.Lock()
-# Every line starts with the host's per-container token (from the `hello` line, read before any user
-# code runs), so lines forged by other processes through /proc/1/fd/1 or the like are rejected.
-_PREFIX = ""
+# Every line is signed with the host's per-container key (the `hello` line, read before any user code
+# runs) and numbered: `\x1e<json>\x1f<seq>.<hmac>\n`. The container's stdout can be opened by any
+# process in the sandbox (/proc/1/fd/1 of the init), for writing and for reading, so a plain token
+# would leak; a MAC over each numbered line cannot be forged or replayed by one who only sees lines.
+_KEY = b""
+_SEQ = 0
 # A process forked from the kernel (os.fork, multiprocessing) inherits the channel; it must never speak.
 _FORKED = False
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
@@ -77,14 +81,18 @@ def not_dumpable():
 def send(msg):
     if _FORKED:
         return
-    data = (_PREFIX + _dumps(msg) + "\n").encode("utf-8", "replace")
+    body = _dumps(msg).encode("utf-8", "replace")
     # plt.show() sends from inside a cell: a KeyboardInterrupt mid-write would leave half a line on
     # the channel, so SIGINT waits (blocked, not lost) until the whole line is out.
     on_main = threading.get_ident() == threading.main_thread().ident
     old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if on_main else None
     try:
         with _send_lock:
-            view = memoryview(data)
+            global _SEQ
+            _SEQ += 1
+            head = b"%d." % _SEQ
+            tag = hmac.digest(_KEY, head + body, "sha256")[:16].hex().encode()
+            view = memoryview(b"\x1e" + body + b"\x1f" + head + tag + b"\n")
             while view:
                 try:
                     n = os.write(PROTO_OUT, view)
@@ -851,7 +859,7 @@ WORK = queue.Queue()
 
 def read_hello(stream):
     """The host's first line, `{"type":"hello","token":...}`, read before any user code exists."""
-    global _PREFIX
+    global _KEY
     line = stream.readline(4096)
     try:
         msg = json.loads(line)
@@ -861,7 +869,7 @@ def read_hello(stream):
     except (ValueError, KeyError, TypeError):
         os.write(2, b"codecell kernel: the first input line must be a hello with a token\n")
         os._exit(2)
-    _PREFIX = token
+    _KEY = token.encode()
 
 
 def read_protocol(stream):

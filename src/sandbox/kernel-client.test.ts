@@ -1,6 +1,6 @@
 // Unit tests for kernel line framing (length cap, split chunks) and message validation.
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, parseKernelLine } from './kernel-client.js';
+import { KernelLineAuth, LineSplitter, parseKernelLine } from './kernel-client.js';
 
 function split(pieces: (string | Buffer)[], max = 1000): { lines: string[]; overflows: number[] } {
   const lines: string[] = [];
@@ -62,5 +62,27 @@ describe('parseKernelLine stream fast path', () => {
       '{"type":"stream","id":"c1","name":"stdout","text":null}',
       '{"type":"stream","id":"c1","name":"stdout"}',
     ]) expect(parseKernelLine(bad).ok, bad).toBe(false);
+  });
+});
+
+describe('KernelLineAuth', () => {
+  const key = 'k'.repeat(32);
+  const json = '{"type":"log","text":"hi"}';
+
+  it('accepts signed lines in order, also after forged bytes glued in front', () => {
+    const auth = new KernelLineAuth(key);
+    expect(auth.open(KernelLineAuth.sign(key, 1, json))).toEqual({ ok: true, json });
+    expect(auth.open('garbage \x1e{"type":' + KernelLineAuth.sign(key, 3, json))).toEqual({ ok: true, json });
+  });
+
+  it('rejects unsigned, wrongly signed, altered and replayed lines', () => {
+    const auth = new KernelLineAuth(key);
+    const first = KernelLineAuth.sign(key, 1, json);
+    expect(auth.open(json).ok).toBe(false);
+    expect(auth.open(KernelLineAuth.sign('x'.repeat(32), 1, json)).ok).toBe(false);
+    expect(auth.open(first.replace('hi', 'ho')).ok).toBe(false);
+    expect(auth.open(first).ok).toBe(true);
+    expect(auth.open(first)).toEqual({ ok: false, problem: 'replayed line 1' });
+    expect(auth.open(KernelLineAuth.sign(key, 1, '{"type":"log","text":"other"}')).ok).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 // The host side of the kernel protocol (sandbox/PROTOCOL.md): line framing with a length cap and zod-checked messages.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
 /** Longest kernel line accepted: a 256 KiB file chunk or a 16 MiB figure, base64-encoded, fits with room. */
@@ -87,6 +88,44 @@ function streamMessage(value: unknown): Extract<KernelMessage, { type: 'stream' 
 
 export function encodeHostMessage(message: HostMessage): string {
   return JSON.stringify(message) + '\n';
+}
+
+/**
+ * Checks the kernel's signature on each line: `\x1e<json>\x1f<seq>.<tag>` where tag is the first 16
+ * bytes (hex) of HMAC-SHA256(key, "<seq>." + json) and seq only ever grows. The key is sent to the
+ * kernel before user code runs and never written back, so a process that reads or writes the
+ * container's stdout can neither forge a line nor replay one. Forged bytes glued in front of a kernel
+ * line are cut off at the last `\x1e` (JSON escapes control characters, so none occurs inside).
+ */
+export class KernelLineAuth {
+  private lastSeq = 0;
+  private readonly key: Buffer;
+
+  constructor(key: string) {
+    this.key = Buffer.from(key);
+  }
+
+  /** The JSON of a genuine line, or a problem to log. */
+  open(raw: string): { ok: true; json: string } | { ok: false; problem: string } {
+    const start = raw.lastIndexOf('\x1e');
+    const sep = raw.lastIndexOf('\x1f');
+    if (start < 0 || sep < start) return { ok: false, problem: `unsigned line: ${preview(raw)}` };
+    const trailer = /^(\d{1,15})\.([0-9a-f]{32})$/.exec(raw.slice(sep + 1));
+    if (!trailer) return { ok: false, problem: 'malformed signature' };
+    const seq = Number(trailer[1]);
+    if (seq <= this.lastSeq) return { ok: false, problem: `replayed line ${seq}` };
+    const json = raw.slice(start + 1, sep);
+    const expected = createHmac('sha256', this.key).update(`${trailer[1]}.`).update(json).digest().subarray(0, 16);
+    if (!timingSafeEqual(expected, Buffer.from(trailer[2]!, 'hex'))) return { ok: false, problem: 'bad signature' };
+    this.lastSeq = seq;
+    return { ok: true, json };
+  }
+
+  /** Signs a line the way the kernel does (tests). */
+  static sign(key: string, seq: number, json: string): string {
+    const tag = createHmac('sha256', Buffer.from(key)).update(`${seq}.`).update(json).digest().subarray(0, 16).toString('hex');
+    return `\x1e${json}\x1f${seq}.${tag}`;
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { DockerDemux, type DemuxChunk } from './demux.js';
 import { noEngineError } from './engine.js';
-import { LineSplitter, encodeHostMessage, parseKernelLine, type HostMessage, type KernelMessage } from './kernel-client.js';
+import { KernelLineAuth, LineSplitter, encodeHostMessage, parseKernelLine, type HostMessage, type KernelMessage } from './kernel-client.js';
 import { LABEL_KERNEL, ownerLabels } from './labels.js';
 import { hostConfig } from './limits.js';
 import { SandboxError, type SandboxLimits } from './types.js';
@@ -98,15 +98,17 @@ export class KernelContainer {
   private dead = false;
   private oomSeen = false;
   private readyWaiter?: (message: KernelMessage | Error) => void;
+  private readonly auth: KernelLineAuth;
 
   constructor(
     private readonly docker: Docker,
     readonly container: Docker.Container,
     private readonly handlers: ContainerHandlers,
-    /** Prefix of every genuine kernel line; processes in the sandbox other than the kernel do not know it. */
+    /** The key that signs every genuine kernel line; it never leaves the kernel process again. */
     readonly token: string = randomBytes(16).toString('hex'),
   ) {
     this.id = container.id;
+    this.auth = new KernelLineAuth(token);
   }
 
   get alive(): boolean {
@@ -227,18 +229,13 @@ export class KernelContainer {
   }
 
   private line(raw: string): void {
-    let line = raw;
-    if (line.startsWith(this.token)) {
-      line = line.slice(this.token.length);
-    } else {
-      // Not the kernel's (written to /proc/1/fd/1 by user code), or the kernel's line glued to forged
-      // bytes without a newline: only what follows the last token can be the kernel's.
-      const at = line.lastIndexOf(this.token);
-      this.handlers.onProblem(at < 0 ? `ignored a line without the kernel's token: ${JSON.stringify(line.slice(0, 80))}` : 'dropped forged bytes before a kernel line');
-      if (at < 0) return;
-      line = line.slice(at + this.token.length);
+    // Lines written to /proc/1/fd/1 by user code carry no valid signature and are dropped here.
+    const opened = this.auth.open(raw);
+    if (!opened.ok) {
+      this.handlers.onProblem(opened.problem);
+      return;
     }
-    const parsed = parseKernelLine(line);
+    const parsed = parseKernelLine(opened.json);
     if (!parsed.ok) {
       this.handlers.onProblem(parsed.problem);
       return;

@@ -86,6 +86,43 @@ print("ran to the end")
     await expectNextCellWorks(sandbox);
   });
 
+  it(caseName('F07'), async () => {
+    const spy = `
+import os, re, sys, json, time
+fd = os.open("/proc/1/fd/1", os.O_RDONLY | os.O_NONBLOCK)
+got = b""
+end = time.time() + 1.0
+while time.time() < end:
+    try:
+        got += os.read(fd, 65536)
+    except BlockingIOError:
+        time.sleep(0.005)
+w = os.open("/proc/1/fd/1", os.O_WRONLY)
+lines = [l for l in got.split(b"\\n") if l]
+for l in lines:
+    os.write(w, l + b"\\n")  # replay every genuine line seen
+    if b"\\x1f" in l:  # and reuse its signature on a forged reply
+        trailer = l[l.rindex(b"\\x1f"):]
+        os.write(w, b"\\x1e" + json.dumps({"type": "reply", "id": sys.argv[1], "status": "ok", "count": 99, "ms": 1}).encode() + trailer + b"\\n")
+print("spy saw", len(lines), "lines", file=sys.stderr, flush=True)
+`;
+    const out = await runCollect(sandbox, `import subprocess, sys, time
+spy = subprocess.Popen(["python3", "-c", ${JSON.stringify(spy)}, sys.modules["__main__"].CELL.id])
+for i in range(100):
+    print("tick", i, flush=True)
+    time.sleep(0.02)
+spy.wait()
+time.sleep(0.3)
+print("finished normally")`);
+    expect(out.status).toBe('ok');
+    expect(out.count).not.toBe(99);
+    expect(out.stdout.endsWith('finished normally\n')).toBe(true);
+    const ticks = out.stdout.split('\n').filter((l) => l.startsWith('tick'));
+    expect(new Set(ticks).size).toBe(ticks.length); // nothing replayed
+    expect(out.stderr).toMatch(/spy saw [1-9]\d* lines/); // it really read the kernel's lines
+    await expectNextCellWorks(sandbox);
+  });
+
   it(caseName('F04'), async () => {
     const started = performance.now();
     const out = await runCollect(sandbox, 'import os, time\npid = os.fork()\nif pid == 0:\n    print("child returns")\nelse:\n    time.sleep(1.0)\n    os.waitpid(pid, 0)\n    print("parent done")');
