@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { imageRef } from './image.js';
-import { FileAssembler, imageProblem, nameProblem, pngSize, safeName } from './files.js';
+import { FileAssembler, imageProblem, nameProblem, pngSize, safeName, safeText } from './files.js';
 import { startKernelContainer, type Death, type KernelContainer } from './kernel-container.js';
 import type { KernelMessage } from './kernel-client.js';
 import { formatBytes, resolveLimits } from './limits.js';
@@ -375,7 +375,7 @@ export class DockerSandbox implements Sandbox {
         return;
       }
       case 'file_skipped':
-        cell.emit({ type: 'file_skipped', name: safeName(message.name) ?? '(unsafe name)', reason: message.reason.slice(0, 200) });
+        cell.emit({ type: 'file_skipped', name: safeName(message.name) ?? '(unsafe name)', reason: safeText(message.reason) });
         return;
       case 'reply':
         this.finish(cell, this.replyResult(cell, message));

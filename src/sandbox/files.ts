@@ -48,6 +48,11 @@ export function safeName(name: unknown): string | null {
   return nameProblem(cleaned) === null ? cleaned : null;
 }
 
+/** Short text from the kernel (a skip reason) with control and formatting characters replaced. */
+export function safeText(text: string, max = 200): string {
+  return text.slice(0, max).replace(UNSAFE_CHARS_ALL, '_');
+}
+
 export function isSafeName(name: unknown): name is string {
   return nameProblem(name) === null;
 }
