@@ -1,7 +1,7 @@
 // Unit tests for what the host accepts from the kernel: names, file assembly, PNG dimensions.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FileAssembler, imageProblem, nameProblem, pngSize } from './files.js';
+import { FileAssembler, imageProblem, nameProblem, pngSize, safeName } from './files.js';
 
 describe('nameProblem', () => {
   it('accepts ordinary relative names', () => {
@@ -63,5 +63,29 @@ describe('PNG checks', () => {
     expect(imageProblem(header(640, 480))).toBeNull();
     expect(imageProblem(header(10_000, 5_000))).toMatch(/megapixel/);
     expect(imageProblem(Buffer.from('nope'))).toMatch(/not a valid PNG/);
+  });
+});
+
+describe('safeName', () => {
+  it('replaces control, bidi and broken characters and refuses unsafe structure', () => {
+    expect(safeName('esc\u001b[31mred.txt')).toBe('esc_[31mred.txt');
+    expect(safeName('bidi\u202etxt.exe')).toBe('bidi_txt.exe');
+    expect(safeName('a\\b\ud800.csv')).toBe('a_b_.csv');
+    expect(safeName('plain/ok.csv')).toBe('plain/ok.csv');
+    for (const bad of ['../x', '/etc/passwd', 'a//b', 'x'.repeat(256), 42]) expect(safeName(bad), String(bad)).toBeNull();
+  });
+});
+
+describe('FileAssembler limits', () => {
+  it('holds one file at a time and at most maxFiles per cell', () => {
+    const files = new FileAssembler(1000, 2);
+    expect(files.start(1, 'a', 1)).toBeNull();
+    expect(files.start(2, 'b', 1)).toMatchObject({ ok: false, reason: 'another file was still arriving (only one at a time)' });
+    files.chunk(1, Buffer.from('x').toString('base64'));
+    expect(files.end(1, createHash('sha256').update('x').digest('hex'))).toMatchObject({ ok: true });
+    expect(files.start(3, 'c', 0)).toBeNull();
+    files.end(3, createHash('sha256').digest('hex'));
+    expect(files.start(4, 'd', 0)).toMatchObject({ ok: false, reason: 'too many files (limit 2 per cell)' });
+    expect(files.start(5, 'e\u0007.txt', 0)).toMatchObject({ ok: false });
   });
 });
