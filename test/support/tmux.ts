@@ -71,9 +71,27 @@ export class Terminal {
     return this.tmux(['capture-pane', '-p', '-t', this.session, ...(history ? ['-S', String(-history)] : [])]);
   }
 
+  /** The visible screen with its colours and attributes as SGR escapes (capture-pane -e). */
+  styledScreen(): string {
+    return this.tmux(['capture-pane', '-p', '-e', '-t', this.session]);
+  }
+
   /** Everything on screen and in scrollback. */
   all(): string {
     return this.screen(10_000);
+  }
+
+  /** Process ids of what runs in the pane (the shell's children), e.g. to find the containers they own. */
+  programPids(): number[] {
+    if (this.closed) return [];
+    let pane: number;
+    try {
+      pane = Number(this.tmux(['display-message', '-p', '-t', this.session, '#{pane_pid}']).trim());
+    } catch {
+      return [];
+    }
+    const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pane)], { encoding: 'utf8' });
+    return r.stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
   }
 
   resize(columns: number, rows: number): void {

@@ -76,6 +76,20 @@ describe.skipIf(!hasTmux())('chat in a pseudo-terminal (scripted session)', () =
     for (const line of t.screen().split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
   });
 
+  it('draws no colour with NO_COLOR, and colour without it', async () => {
+    const plain = chat({ env: { NO_COLOR: '1' } });
+    await plain.waitFor('sandbox ready', 15_000);
+    plain.type('plot it');
+    plain.keys('Enter');
+    await plain.waitFor('The answer is 42', 15_000);
+    // Colour SGRs are 3x/4x/9x/10x and 38;5 / 48;5; bold, dim and inverse are still allowed.
+    expect(plain.styledScreen()).not.toMatch(/\x1b\[[0-9;]*(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])m/);
+    expect(plain.all()).toContain('[image 60×40');
+    const coloured = chat();
+    await coloured.waitFor('sandbox ready', 15_000);
+    expect(coloured.styledScreen()).toMatch(/\x1b\[[0-9;]*3[0-9]m/);
+  });
+
   it('refuses to start without a terminal on stdin', async () => {
     const t = Terminal.start(`echo hi | node ${bin}`, { env: { CODECELL_FAKE_SESSION: '1' } });
     open.push(t);

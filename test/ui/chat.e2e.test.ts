@@ -1,12 +1,13 @@
 // End to end: the built binary in a real pseudo-terminal (tmux), the scripted OpenAI server over HTTP, the real sandbox.
 import { afterAll, beforeAll, afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { engineOrSkip } from '../support/engine.js';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI, type Turn } from '../support/fake-openai.js';
 import { hasTmux, Terminal } from '../support/tmux.js';
-import { LABEL_APP } from '../../src/sandbox/labels.js';
+import { LABEL_APP, LABEL_PID } from '../../src/sandbox/labels.js';
 
 const bin = resolve('bin/codecell.js');
 const docker = await engineOrSkip();
@@ -52,30 +53,36 @@ describe.skipIf(!docker || !wired || !hasTmux())('chat end to end (real sandbox,
   let server: FakeOpenAI;
   let home: string;
   let work: string;
-  let before: Set<string>;
   const open: Terminal[] = [];
+  /** Pids of the chat processes this file started: their containers carry them as a label. */
+  const chatPids = new Set<string>();
 
-  const codecellContainers = async (): Promise<string[]> =>
-    (await docker!.listContainers({ all: true, filters: { label: [`${LABEL_APP}=codecell`] } })).map((c) => c.Id);
+  const chatContainers = async (): Promise<string[]> =>
+    (await docker!.listContainers({ all: true, filters: { label: [`${LABEL_APP}=codecell`] } }))
+      .filter((c) => chatPids.has(c.Labels[LABEL_PID] ?? ''))
+      .map((c) => c.Id);
 
   beforeAll(async () => {
     server = await startFakeOpenAI({ script: (req) => script(req) });
     home = mkdtempSync(join(tmpdir(), 'cc-chat-home-'));
     work = mkdtempSync(join(tmpdir(), 'cc-chat-work-'));
-    before = new Set(await codecellContainers());
   });
-  afterEach(() => open.splice(0).forEach((t) => t.close()));
+  afterEach(() => {
+    for (const t of open) for (const pid of t.programPids()) chatPids.add(String(pid));
+    open.splice(0).forEach((t) => t.close());
+  });
   afterAll(async () => {
     await server?.close();
     // Every container these chats created must be gone: the chat removes its own on every exit path.
     const deadline = Date.now() + 15_000;
     let left: string[] = [];
     do {
-      left = (await codecellContainers()).filter((id) => !before.has(id));
+      left = await chatContainers();
       if (left.length === 0) break;
       await new Promise((r) => setTimeout(r, 500));
     } while (Date.now() < deadline);
     for (const id of left) await docker!.getContainer(id).remove({ force: true }).catch(() => undefined);
+    expect(chatPids.size, 'no chat process was seen, so the container check would prove nothing').toBeGreaterThan(0);
     expect(left, 'containers left behind by the chat').toEqual([]);
   });
 
@@ -94,6 +101,8 @@ describe.skipIf(!docker || !wired || !hasTmux())('chat end to end (real sandbox,
       },
     });
     open.push(t);
+    // Remember the chat's pid while it runs (the pane is gone after close).
+    setTimeout(() => t.programPids().forEach((pid) => chatPids.add(String(pid))), 300);
     return t;
   }
 
@@ -171,5 +180,43 @@ describe.skipIf(!docker || !wired || !hasTmux())('chat end to end (real sandbox,
     const req = server.requests[server.requests.length - 1]!;
     expect(JSON.stringify(req.messages)).toContain('my favourite colour is teal');
     expect(await exitWithCtrlD(again)).toBe(0);
+  });
+
+  it('--confirm asks before each cell: n skips it, y runs it', async () => {
+    const t = chat('--confirm');
+    await t.waitFor(/sandbox (ready|starting)/, 60_000);
+    t.type('please save a result');
+    t.keys('Enter');
+    await t.waitFor('Run this cell?', 30_000, 'the approval prompt');
+    t.type('n');
+    await t.waitFor('○ skipped', 30_000);
+    await t.waitFor('All done.', 30_000);
+    t.type('check x');
+    t.keys('Enter');
+    await t.waitFor(/Run this cell\?[\s\S]*$/, 30_000);
+    await new Promise((r) => setTimeout(r, 200));
+    t.type('y');
+    await t.waitFor("NameError: name 'x' is not defined", 60_000, 'the cell ran (and x was never set)');
+    expect(await exitWithCtrlD(t)).toBe(0);
+  });
+
+  it('`codecell sessions list` and `export --format ipynb` read what the chats recorded', async () => {
+    const env = { ...process.env, CODECELL_HOME: home, CODECELL_CONFIG_DIR: join(home, 'config'), NO_COLOR: '1' };
+    const list = execFileSync('node', [bin, 'sessions', 'list'], { env, encoding: 'utf8' });
+    // Newest first: the oldest such session is the first test's, whose cell ran (the --confirm one skipped it).
+    const line = list.split('\n').filter((l) => l.includes('please save a result')).pop();
+    expect(line, list).toBeDefined();
+    const id = line!.split(/\s+/)[0]!;
+    const out = join(work, `${id}.ipynb`);
+    execFileSync('node', [bin, 'sessions', 'export', id.slice(0, 15), '--format', 'ipynb', '-o', out], { env, encoding: 'utf8' });
+    const nb = JSON.parse(readFileSync(out, 'utf8'));
+    const code = nb.cells.filter((c: { cell_type: string }) => c.cell_type === 'code');
+    expect(code[0].source.join('')).toContain("open('/mnt/data/result.txt', 'w')");
+    expect(JSON.stringify(code[0].outputs)).toContain('hello from the sandbox');
+    const again = spawnSync('node', [bin, 'sessions', 'export', id, '--format', 'ipynb', '-o', out], { env, encoding: 'utf8' });
+    expect(again.status).toBe(2);
+    expect(again.stderr).toContain('already exists');
+    const show = execFileSync('node', [bin, 'sessions', 'show', id], { env, encoding: 'utf8' });
+    expect(show).toContain('hello from the sandbox');
   });
 });

@@ -12,7 +12,7 @@ export function Header({ header }: { header: ChatHeader }) {
         <Text dimColor> · </Text>
         <Text>{header.model}</Text>
         <Text dimColor> · sandbox </Text>
-        <Text color={stateColor[header.sandbox]}>{header.sandbox}</Text>
+        <Text color={stateColor[header.sandbox]}>{header.sandbox === 'stopped' ? 'stopped (starts with the next cell)' : header.sandbox}</Text>
         <Text dimColor> · out </Text>
         <Text>{header.outDir}</Text>
       </Text>
