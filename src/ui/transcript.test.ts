@@ -54,9 +54,10 @@ describe('reduceView', () => {
     let v = run([{ type: 'turn_start', turn: 1 }, { type: 'cell_start', turn: 1, callId: 'c' }]);
     v = run([{ type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: 'a\nb\nc\nd\ne\nf' }], v);
     expect(v.live.cell?.tail).toEqual(['d', 'e']);
-    v = run([{ type: 'cell_end', turn: 1, callId: 'c', status: 'ok', durationMs: 5, stateLost: false, modelView: '' }], v);
+    const modelView = 'a\n… [120 characters (3 lines) omitted; full output saved at /data/s1/outputs/c.txt] …\nf';
+    v = run([{ type: 'cell_end', turn: 1, callId: 'c', status: 'ok', durationMs: 5, stateLost: false, modelView }], v);
     expect(v.items[0]).toEqual({ kind: 'output', id: 1, lines: ['a', 'b', 'c'] });
-    expect(v.items[1]).toMatchObject({ kind: 'cell_end', hiddenLines: 3, status: 'ok' });
+    expect(v.items[1]).toMatchObject({ kind: 'cell_end', hiddenLines: 3, status: 'ok', fullOutputPath: '/data/s1/outputs/c.txt' });
   });
 
   it('keeps output order around images and files, and handles progress-bar carriage returns', () => {

@@ -12,7 +12,7 @@ export type Item =
   | { kind: 'assistant'; id: number; text: string }
   | { kind: 'code'; id: number; code: string }
   | { kind: 'output'; id: number; lines: string[] }
-  | { kind: 'cell_end'; id: number; status: string; durationMs: number; stateLost: boolean; message?: string; hiddenLines: number }
+  | { kind: 'cell_end'; id: number; status: string; durationMs: number; stateLost: boolean; message?: string; hiddenLines: number; fullOutputPath?: string }
   | { kind: 'image'; id: number; render: ImageRender | null; width: number; height: number; path?: string }
   | { kind: 'file'; id: number; file: ManifestEntry }
   | { kind: 'traceback'; id: number; ename: string; evalue: string; traceback: string[] }
@@ -158,7 +158,14 @@ function endCell(view: ChatView, e: Extract<SessionEvent, { type: 'cell_end' }>,
     stateLost: e.stateLost,
     message: e.message === undefined ? undefined : sanitize(e.message),
     hiddenLines: hidden,
+    fullOutputPath: hidden > 0 ? fullOutputPathOf(e.modelView) : undefined,
   });
+}
+
+/** The session writes long output to a file and names it in what the model is told (core/model-view.ts). */
+function fullOutputPathOf(modelView: string): string | undefined {
+  const m = /full output saved at (.+?)\] …/.exec(modelView);
+  return m ? sanitize(m[1]!) : undefined;
 }
 
 const doneNotice: Record<'max_turns' | 'budget' | 'cancelled', string> = {

@@ -41,7 +41,7 @@ export function ItemView({ item, width, sessionId }: { item: Item; width: number
         <Box flexDirection="column" paddingLeft={2}>
           {item.hiddenLines > 0 ? (
             <Text dimColor>
-              … {item.hiddenLines} more line{item.hiddenLines === 1 ? '' : 's'} (full output: codecell sessions show {sessionId})
+              … {item.hiddenLines} more line{item.hiddenLines === 1 ? '' : 's'} (full output: {item.fullOutputPath ?? `codecell sessions show ${sessionId}`})
             </Text>
           ) : null}
           <Text>
