@@ -233,3 +233,15 @@ describe('App input chunks', () => {
     await until(() => t.session.calls.includes('send:typed fast'), 'the send');
   });
 });
+
+describe('App long drafts', () => {
+  it('shows a window of a long paste around the cursor', async () => {
+    const t = mount();
+    await sleep(30);
+    t.app.stdin.write('\x1b[200~' + Array.from({ length: 40 }, (_, i) => `line ${i}`).join('\n') + '\x1b[201~');
+    await until(() => t.last().includes('line 39'), 'the pasted end');
+    expect(t.last()).toMatch(/… \d+ more lines above/);
+    expect(t.last()).not.toContain('line 0\n');
+    expect(t.last()).toMatch(/› line \d+\n  line \d+/);
+  });
+});

@@ -286,7 +286,7 @@ export function App(props: ChatAppProps) {
   });
 
   // The live area must stay shorter than the terminal, or Ink repaints the whole screen every frame.
-  const budget = Math.max(4, rows - 6 - Math.min(draft.text.split('\n').length, 6));
+  const budget = Math.max(4, rows - 8 - Math.min(draft.text.split('\n').length, Math.max(3, Math.floor(rows / 3))));
   const cell = view.live.cell;
   const cellRows = cell ? opts.tailLines + 1 : 0;
   const width = Math.max(20, columns);
@@ -324,7 +324,7 @@ export function App(props: ChatAppProps) {
         <Header header={view.header} />
       </Box>
       {approval ? <ApprovalPrompt editing={editingApproval} /> : null}
-      {!approval || editingApproval ? <Prompt draft={draft} active={phase === 'idle' || editingApproval} label={editingApproval ? '✎ ' : '› '} /> : null}
+      {!approval || editingApproval ? <Prompt draft={draft} active={phase === 'idle' || editingApproval} label={editingApproval ? '✎ ' : '› '} maxLines={Math.max(3, Math.floor(rows / 3))} /> : null}
       <StatusLine text={status.text} tone={status.tone} />
     </Box>
   );

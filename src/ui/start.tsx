@@ -85,6 +85,14 @@ export async function startChat(options: StartChatOptions): Promise<void> {
   const onSignal = (): void => finish();
   process.once('SIGTERM', onSignal);
   process.once('SIGHUP', onSignal);
+  // A bug must not leave the terminal raw and the container running: clean up, then report it.
+  let crash: unknown;
+  const onCrash = (err: unknown): void => {
+    crash ??= err;
+    finish();
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
   instance.waitUntilExit().then(() => finish(), () => finish());
 
   try {
@@ -92,6 +100,8 @@ export async function startChat(options: StartChatOptions): Promise<void> {
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
     // Containers first: the terminal may already be gone, the engine is not.
     const closing = current.close().catch(() => undefined);
     try {
@@ -102,4 +112,5 @@ export async function startChat(options: StartChatOptions): Promise<void> {
     restoreTerminal();
     await closing;
   }
+  if (crash !== undefined) throw crash;
 }
