@@ -132,12 +132,21 @@ export async function childrenGone(ms = 10_000): Promise<void> {
   while ([...childPids].some(alive) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
 }
 
-/** codecell containers (in any state) owned by a CLI child this file started: after the child exited, none may remain. */
-export async function leftoverContainers(docker: Docker): Promise<string[]> {
-  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_APP}=codecell`] } });
-  return list
-    .filter((c) => childPids.has(Number(c.Labels?.[LABEL_PID])))
-    .map((c) => `${c.Id.slice(0, 12)} ${c.State} pid ${c.Labels?.[LABEL_PID]}`);
+/**
+ * codecell containers (in any state) owned by a CLI child this file started: after the child exited,
+ * none may remain. Waits up to `waitMs` for removals the engine is still carrying out (on a loaded
+ * machine a force-remove the CLI asked for can finish a moment after the CLI exited).
+ */
+export async function leftoverContainers(docker: Docker, waitMs = 10_000): Promise<string[]> {
+  const end = Date.now() + waitMs;
+  for (;;) {
+    const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_APP}=codecell`] } });
+    const ours = list
+      .filter((c) => childPids.has(Number(c.Labels?.[LABEL_PID])))
+      .map((c) => `${c.Id.slice(0, 12)} ${c.State} pid ${c.Labels?.[LABEL_PID]}`);
+    if (ours.length === 0 || Date.now() >= end) return ours;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** The content of the tool messages in a request, in order. */

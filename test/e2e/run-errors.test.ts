@@ -6,7 +6,7 @@ import { engineOrSkip } from '../support/engine.js';
 import { jsonLines } from '../support/cli.js';
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions, type Turn } from '../support/fake-openai.js';
 import { jsonLine, type JsonLine } from '../../src/render/json-events.js';
-import { closedPort, codecellRun, leftoverContainers, makeHome, manifest, pinImage, savedFiles, toolMessages, type Home } from './harness.js';
+import { childPids, closedPort, codecellRun, leftoverContainers, makeHome, manifest, pinImage, pinnedImage, runChild, savedFiles, toolMessages, type Home } from './harness.js';
 
 const docker = await engineOrSkip();
 
@@ -296,15 +296,22 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
       expect(r.stdout).toBe('');
     });
 
-    it('the leak check itself sees the sandbox of a CLI killed with SIGKILL (so it can fail)', async () => {
-      const code = "import time\nprint('sleeping', flush=True)\ntime.sleep(60)";
-      const s = await serve({ script: [[{ toolCall: { code } }]] });
-      const r = await runAndSignal(s, ['nap'], /^sleeping$/m, 'SIGKILL');
-      expect(r.signal).toBe('SIGKILL');
-      const left = await leftoverContainers(docker!);
-      expect(left).toHaveLength(1);
-      // Clean up what the killed CLI could not (the next codecell start would reap it as an orphan).
-      for (const line of left) await docker!.getContainer(line.split(' ')[0]!).remove({ force: true });
+    it('the leak check itself can fail: it sees a container owned by a CLI child that has exited', async () => {
+      // A real leak (SIGKILL the CLI mid-cell) races with colleagues' codecell runs, which reap orphans
+      // at start-up; a container labelled for another host is left alone by every reaper.
+      const version = await runChild(['--version'], home.env);
+      expect(version.code).toBe(0);
+      const deadPid = [...childPids].at(-1)!;
+      const container = await docker!.createContainer({
+        Image: pinnedImage(),
+        Cmd: ['true'],
+        Labels: { 'dev.codecell.app': 'codecell', 'dev.codecell.host': 'e2e-leak-check.invalid', 'dev.codecell.pid': String(deadPid) },
+      });
+      try {
+        expect(await leftoverContainers(docker!, 0)).toEqual([expect.stringMatching(new RegExp(`^${container.id.slice(0, 12)} created pid ${deadPid}$`))]);
+      } finally {
+        await container.remove({ force: true });
+      }
     });
 
     it('SIGTERM during a cell: exit 143 and the sandbox removed', async () => {
