@@ -1,6 +1,6 @@
 // End to end: the built binary in a real pseudo-terminal (tmux), the scripted OpenAI server over HTTP, the real sandbox.
 import { afterAll, beforeAll, afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +20,7 @@ const CODE: Record<string, string> = {
   save: "x = 41\nprint('hello from the sandbox')\nopen('/mnt/data/result.txt', 'w').write('42')\n",
   loop: 'while True:\n    pass\n',
   check: 'print(x + 1)\n',
+  chart: "import pandas as pd\nimport matplotlib.pyplot as plt\ndf = pd.read_csv('/mnt/data/data.csv')\nprint(df.y.sum())\nplt.plot(df.x, df.y)\nplt.show()\n",
 };
 
 function lastUser(request: ChatRequest): string {
@@ -180,6 +181,22 @@ describe.skipIf(!docker || !wired || !hasTmux())('chat end to end (real sandbox,
     const req = server.requests[server.requests.length - 1]!;
     expect(JSON.stringify(req.messages)).toContain('my favourite colour is teal');
     expect(await exitWithCtrlD(again)).toBe(0);
+  });
+
+  it('/upload puts a file in /mnt/data and a chart from it is drawn inline', async () => {
+    writeFileSync(join(work, 'data.csv'), 'x,y\n1,10\n2,20\n3,12\n');
+    const t = chat();
+    await t.waitFor(/sandbox (ready|starting)/, 60_000);
+    t.type('/upload data.csv');
+    t.keys('Enter');
+    await t.waitFor('uploaded data.csv → /mnt/data/data.csv', 60_000);
+    t.type('chart the upload');
+    t.keys('Enter');
+    await t.waitFor(/^\s+42$/m, 90_000, 'the sum printed from the uploaded file');
+    const screen = await t.waitFor(/image \d+×\d+ → .*\.png/, 60_000, 'the inline image');
+    expect(screen).toContain('▄');
+    await t.waitFor('All done.', 30_000);
+    expect(await exitWithCtrlD(t)).toBe(0);
   });
 
   it('--confirm asks before each cell: n skips it, y runs it', async () => {
