@@ -14,6 +14,14 @@ export function hasTmux(): boolean {
   return spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
 }
 
+/** Like the Docker gate: without tmux, skip loudly locally, fail under CI=true. */
+export function tmuxOrSkip(): boolean {
+  if (hasTmux()) return true;
+  if (process.env.CI === 'true') throw new Error('CI=true but tmux is not installed: the pseudo-terminal tests need it (apt-get install tmux)');
+  console.warn('\n!!! SKIPPING pseudo-terminal tests: tmux is not installed\n');
+  return false;
+}
+
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { hasTmux, Terminal } from '../support/tmux.js';
+import { Terminal, tmuxOrSkip } from '../support/tmux.js';
 
 const bin = resolve('bin/codecell.js');
 const open: Terminal[] = [];
@@ -21,7 +21,7 @@ function chat(options: { columns?: number; rows?: number; env?: Record<string, s
   return t;
 }
 
-describe.skipIf(!hasTmux())('chat in a pseudo-terminal (scripted session)', () => {
+describe.skipIf(!tmuxOrSkip())('chat in a pseudo-terminal (scripted session)', () => {
   it('runs a prompt, draws code, output and saved file, then exits on Ctrl-D with the terminal restored', async () => {
     const t = chat();
     await t.waitFor('sandbox ready', 15_000, 'the header');

@@ -1,19 +1,17 @@
 // End to end: the built binary in a real pseudo-terminal (tmux), the scripted OpenAI server over HTTP, the real sandbox.
 import { afterAll, beforeAll, afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { engineOrSkip } from '../support/engine.js';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI, type Turn } from '../support/fake-openai.js';
-import { hasTmux, Terminal } from '../support/tmux.js';
+import { Terminal, tmuxOrSkip } from '../support/tmux.js';
 import { LABEL_APP, LABEL_PID } from '../../src/sandbox/labels.js';
 
 const bin = resolve('bin/codecell.js');
 const docker = await engineOrSkip();
-// The chat opens real sessions once core/open-session.ts exists; until then this file has nothing to drive.
-const wired = existsSync(resolve('src/core/open-session.ts'));
-if (docker && !wired) console.warn('\n!!! SKIPPING the chat end-to-end tests: src/core/open-session.ts has not landed yet\n');
+const tmux = tmuxOrSkip();
 
 /** Code the scripted model writes for each prompt keyword. */
 const CODE: Record<string, string> = {
@@ -50,7 +48,7 @@ async function exitWithCtrlD(t: Terminal): Promise<number> {
   return t.waitForExit(30_000);
 }
 
-describe.skipIf(!docker || !wired || !hasTmux())('chat end to end (real sandbox, scripted model, pseudo-terminal)', () => {
+describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model, pseudo-terminal)', () => {
   let server: FakeOpenAI;
   let home: string;
   let work: string;
