@@ -21,6 +21,9 @@ export function formatError(err: unknown): { message: string; fix?: string; code
   if (err instanceof SandboxError) return { message: err.message, fix: err.fix, code: EXIT_FAILURE };
   // A missing API key is a setup problem the user fixes before running again, like bad usage.
   if (err instanceof ModelError) return { message: err.message, fix: err.fix, code: err.kind === 'no_api_key' ? EXIT_USAGE : EXIT_FAILURE };
+  // Store and session-log errors carry their own fix.
+  const withFix = err as { message?: unknown; fix?: unknown } | undefined;
+  if (err instanceof Error && typeof withFix?.fix === 'string') return { message: err.message, fix: withFix.fix, code: EXIT_FAILURE };
   const e = err as NodeJS.ErrnoException;
   if (e && (e.code === 'ENOSPC' || e.code === 'EDQUOT')) {
     return { message: `the disk is full (${e.message})`, fix: 'Free some space or choose another output folder with --out-dir.', code: EXIT_FAILURE };

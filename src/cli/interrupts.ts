@@ -33,6 +33,9 @@ export function handleInterrupts(cleanup: () => Promise<void>, onFirst?: () => v
     }
   };
   const onSigterm = (): void => exit(143);
+  // Libraries may hook these signals and re-raise them (conf → atomically → when-exit does), which
+  // would turn one Ctrl-C into two. While codecell handles them itself, its handlers are the only ones.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
   const onSighup = (): void => exit(129);
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);

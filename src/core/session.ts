@@ -278,10 +278,17 @@ export class Session implements ChatSession {
           this.pushMessage({ role: 'tool', tool_call_id: call.id, content: 'Not run: the user cancelled the turn.' });
           continue;
         }
-        if (call.name !== 'python' || call.code === undefined) {
+        if (call.name !== 'python') {
           const msg = `Unknown tool "${call.name}". The only tool is \`python\` with a \`code\` string argument.`;
           this.pushMessage({ role: 'tool', tool_call_id: call.id, content: msg });
           yield { type: 'notice', level: 'warn', text: `the model called an unknown tool "${call.name}"; told it to use python` };
+          continue;
+        }
+        if (call.code === undefined) {
+          // Broken JSON is never guessed at: running a guess could run half a program.
+          const msg = 'Not run: the arguments were not valid JSON. Call `python` with {"code": "<the Python source as a JSON string>"}.';
+          this.pushMessage({ role: 'tool', tool_call_id: call.id, content: msg });
+          yield { type: 'notice', level: 'warn', text: 'the model sent python code that was not valid JSON; it was not run and the model was asked to resend it' };
           continue;
         }
         let code = call.code;

@@ -106,14 +106,16 @@ export class PlainRenderer {
         if (!o.quiet) this.write('stderr', this.paint('cyan', sanitize(event.text)));
         return;
       case 'code_end':
-        if (!o.quiet) {
-          this.newline('stderr');
-          this.write('stderr', this.paint('dim', '── output ──────────────────') + '\n');
-        }
+        if (!o.quiet) this.newline('stderr');
         return;
       case 'approval_request':
         return; // the run command asks on the terminal itself
       case 'cell_start':
+        // The header goes here, not at code_end: usage lines and the confirm question come in between.
+        if (!o.quiet && o.cellStdoutTo === 'stderr') {
+          this.newline('stderr');
+          this.write('stderr', this.paint('dim', '── output ──────────────────') + '\n');
+        }
         return;
       case 'cell_output': {
         const to = event.stream === 'stdout' ? o.cellStdoutTo : 'stderr';

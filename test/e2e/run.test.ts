@@ -227,10 +227,7 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
       expect(tools.map((t) => t.content)).toEqual(['first 1\n', 'second 2\n']);
     });
 
-    // Known bug in core/session.ts: a python call whose arguments are not valid JSON is answered as
-    // 'Unknown tool "python"', which misleads the model (and the user's note says the same). Remove
-    // `.fails` when the session names the real problem.
-    it.fails('python arguments that are not valid JSON are reported as such, not as an unknown tool', async () => {
+    it('python arguments that are not valid JSON are reported as such, not as an unknown tool', async () => {
       const s = await serve({ script: [[{ toolCall: { arguments: '{"code": "print(1+1)' } }], [{ text: 'ok' }]] });
       const r = await codecellRun(s, home, ['go']);
       expect(r.code, r.stderr).toBe(0);

@@ -91,10 +91,6 @@ function checkOutDir(outDir: string): void {
  * each signal to this process, so one Ctrl-C arrived twice: the cell was not interrupted, the sandbox
  * was torn down as if Ctrl-C had been pressed again. From here on `run` decides what a signal does.
  */
-function ownSignals(): void {
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
-}
-
 /** With --json, a failure before the session starts is also a JSON line, so a consumer of stdout sees why. */
 function jsonErrorLine(err: unknown): Record<string, unknown> {
   if (err instanceof UsageError) return { stream_type: 'error', kind: 'usage', message: err.message, ...(err.fix ? { fix: err.fix } : {}) };
@@ -127,7 +123,6 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
       await session.close();
       opened.log?.close();
     };
-    ownSignals();
     interrupts = handleInterrupts(close);
 
     let finalPrompt = prompt;
