@@ -38,6 +38,7 @@ const host: ChatHost = {
     throw new Error('not in the benchmark');
   },
   save: async () => '',
+  rerun: async () => [],
 };
 
 function transcript(n: number): NewItem[] {

@@ -29,6 +29,7 @@ function mount(options: { delayMs?: number; host?: Partial<ChatHost> } = {}) {
     listSessions: async () => ['abc123  2 turns  plot sales'],
     resume: async (id) => ({ session: new FakeSession({ id, model: 'resumed-model' }), items: [{ kind: 'user', text: 'earlier prompt' }], notice: 'resumed' }),
     save: async (_s, format) => `/tmp/out/session.${format}`,
+    rerun: async () => ['re-ran 2 cells in 0.1 s: 2 ok'],
     ...options.host,
   };
   const app = render(

@@ -14,6 +14,8 @@ export interface ChatHost {
   listSessions(): Promise<string[]>;
   /** Opens a saved session in a fresh sandbox; returns it with the transcript to show. */
   resume(id: string): Promise<{ session: ChatSession; items: NewItem[]; notice?: string }>;
+  /** Runs a resumed session's cells again in the sandbox (no model); returns summary lines. */
+  rerun(session: ChatSession): Promise<string[]>;
   /** Writes the current session as md, ipynb or py into its output folder; returns the path. */
   save(session: ChatSession, format: 'md' | 'ipynb' | 'py'): Promise<string>;
 }
@@ -80,6 +82,10 @@ export async function runSlash(command: SlashCommand, ctx: CommandContext): Prom
         ctx.say([`saved ${path}`]);
         return;
       }
+      case 'rerun':
+        ctx.say(['re-running the resumed session\'s cells…']);
+        ctx.say(await ctx.host.rerun(s));
+        return;
       case 'sessions': {
         const lines = await ctx.host.listSessions();
         ctx.say(lines.length ? [...lines, '', 'bring one back with /resume <id>'] : ['no saved sessions yet']);

@@ -100,13 +100,14 @@ describe('slash commands', () => {
     expect(parseSlash('/model gpt-4o-mini')).toEqual({ ok: true, command: { name: 'model', model: 'gpt-4o-mini' } });
     expect(parseSlash('/resume')).toMatchObject({ ok: false });
     expect(parseSlash('/nope')).toEqual({ ok: false, message: 'unknown command /nope; type /help for the list' });
-    expect(helpLines().length).toBe(13);
+    expect(helpLines().length).toBe(14);
   });
 });
 
 describe('completion', () => {
   it('completes slash commands', () => {
-    expect(complete('/re', 3, '/')).toEqual({ start: 0, replacement: '/res', candidates: ['/reset', '/resume'] });
+    expect(complete('/res', 4, '/')).toEqual({ start: 0, replacement: '/res', candidates: ['/reset', '/resume'] });
+    expect(complete('/re', 3, '/')?.candidates).toEqual(['/reset', '/resume', '/rerun']);
     expect(complete('/up', 3, '/')).toEqual({ start: 0, replacement: '/upload ', candidates: ['/upload'] });
     expect(complete('/zz', 3, '/')).toBeNull();
   });

@@ -18,12 +18,13 @@ export const SLASH_COMMANDS: readonly SlashSpec[] = [
   { name: 'save', args: '[md|ipynb|py]', help: 'export this session into the output folder' },
   { name: 'sessions', help: 'list saved sessions' },
   { name: 'resume', args: '<id>', help: 'bring back a saved session' },
+  { name: 'rerun', help: "run a resumed session's cells again to get its variables back" },
   { name: 'clear', help: 'clear the screen' },
   { name: 'exit', help: 'quit (also Ctrl-D)' },
 ];
 
 export type SlashCommand =
-  | { name: 'help' | 'reset' | 'undo' | 'files' | 'tokens' | 'sessions' | 'clear' | 'exit' }
+  | { name: 'help' | 'reset' | 'undo' | 'files' | 'tokens' | 'sessions' | 'rerun' | 'clear' | 'exit' }
   | { name: 'upload'; path: string }
   | { name: 'model'; model: string }
   | { name: 'confirm'; on: boolean }
@@ -58,6 +59,7 @@ export function parseSlash(input: string): SlashParse {
     case 'files':
     case 'tokens':
     case 'sessions':
+    case 'rerun':
     case 'clear':
     case 'exit':
       return { ok: true, command: { name } };

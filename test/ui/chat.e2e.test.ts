@@ -161,23 +161,34 @@ describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model
     expect(await exitWithCtrlD(t)).toBe(0);
   });
 
-  it('--resume brings back the last conversation', async () => {
+  it('--resume brings back the last conversation, and /rerun its variables', async () => {
     const first = chat();
     await first.waitFor(/sandbox (ready|starting)/, 60_000);
     first.type('my favourite colour is teal');
     first.keys('Enter');
     await first.waitFor('You said: my favourite colour is teal', 30_000);
+    first.type('please save a result');
+    first.keys('Enter');
+    await first.waitFor('hello from the sandbox', 90_000);
+    await first.waitFor('All done.', 30_000);
     expect(await exitWithCtrlD(first)).toBe(0);
     first.close();
 
     const again = chat('--resume');
     await again.waitFor('resumed session', 60_000);
     expect(again.all()).toContain('my favourite colour is teal');
+    expect(again.all().replace(/\s+/g, ' ')).toContain('1 cell ran in it: type /rerun');
     again.type('what was it');
     again.keys('Enter');
     await again.waitFor('You said: what was it', 30_000);
     const req = server.requests[server.requests.length - 1]!;
     expect(JSON.stringify(req.messages)).toContain('my favourite colour is teal');
+    again.type('/rerun');
+    again.keys('Enter');
+    await again.waitFor(/re-ran 1 cell in [\d.]+ s: 1 ok/, 90_000);
+    again.type('check x');
+    again.keys('Enter');
+    await again.waitFor(/^\s+42$/m, 60_000, 'x restored by /rerun');
     expect(await exitWithCtrlD(again)).toBe(0);
   });
 

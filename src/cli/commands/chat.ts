@@ -16,6 +16,7 @@ import type { NewItem } from '../../ui/transcript.js';
 import { EXIT_USAGE, UsageError } from '../errors.js';
 import { colorEnabled } from '../terminal.js';
 import type { Engine } from '../sandbox-setup.js';
+import { LoggedSession } from '../chat-session.js';
 import { sessionLine } from './sessions.js';
 
 interface ChatFlags {
@@ -42,19 +43,25 @@ function sessionOpener(settings: Settings, approve: ApprovalHandler) {
       return { session: new FakeSession({ approve, delayMs: 40, model: settings.model, outDir: settings.outDir, id: resumeId }), resumedCells: 0 };
     }
     // Loaded here, not at the top: every other command (even --version) would pay for Docker and the model SDK.
-    const [{ prepareEngine }, { openSession }, { LoggedSession }] = await Promise.all([
+    const [{ prepareEngine }, { openSession }, { DockerSandbox }, { sandboxOptionsFrom }] = await Promise.all([
       import('../sandbox-setup.js'),
       import('../../core/open-session.js'),
-      import('../chat-session.js'),
+      import('../../sandbox/docker-sandbox.js'),
+      import('../../config/sandbox-options.js'),
     ]);
     engine ??= prepareEngine({ ...(settings.image ? { image: settings.image } : {}) });
-    const opened = await openSession({ settings, engine: await engine, approve, ...(resumeId ? { resumeId } : {}), cwd: process.cwd() });
-    return { session: new LoggedSession(opened.session, opened.log), resumedCells: opened.resumedCells.length };
+    const { docker, image } = await engine;
+    // Built here, as openSession would, so /rerun can run the resumed cells in it without the model.
+    const options = sandboxOptionsFrom(settings);
+    const sandbox = new DockerSandbox(docker, { ...options, image: options.image ?? image });
+    const opened = await openSession({ settings, engine: { docker, image }, approve, sandbox, ...(resumeId ? { resumeId } : {}), cwd: process.cwd() });
+    const session = new LoggedSession(opened.session, opened.log, { sandbox, cells: opened.resumedCells });
+    return { session, resumedCells: opened.resumedCells.length };
   };
 }
 
 function resumeNotice(id: string, cells: number): string {
-  const rerun = cells ? ` ${cells} cell${cells === 1 ? '' : 's'} ran in it; ask the model to run them again if you need their variables.` : '';
+  const rerun = cells ? ` ${cells} cell${cells === 1 ? '' : 's'} ran in it: type /rerun to run them again and get their variables back.` : '';
   return `resumed session ${id}: the conversation is back, the kernel is new.${rerun}`;
 }
 
@@ -138,6 +145,7 @@ async function runChat(flags: ChatFlags): Promise<number> {
       const next = await open(id);
       return { session: next.session, items: await transcriptOf(id), notice: resumeNotice(id, next.resumedCells) };
     },
+    rerun: async (s) => (s instanceof LoggedSession ? s.rerun() : ['nothing to re-run in this session']),
     save: async (s, format) => saveExport(s.outDir, s.id, format, exportSession(await SessionLog.read(s.id), format)),
   };
 
