@@ -86,3 +86,16 @@ describe('KernelLineAuth', () => {
     expect(auth.open(KernelLineAuth.sign(key, 1, '{"type":"log","text":"other"}')).ok).toBe(false);
   });
 });
+
+describe('LineSplitter with a restart byte', () => {
+  it('drops garbage of any length before the last record separator of a line', () => {
+    const lines: string[] = [];
+    const overflows: number[] = [];
+    const splitter = new LineSplitter((l) => lines.push(l), (n) => overflows.push(n), 100, 0x1e);
+    splitter.push(Buffer.from('x'.repeat(500)));
+    splitter.push(Buffer.from('y'.repeat(50) + '\x1eok'));
+    splitter.push(Buffer.from('\n\x1efake\x1ereal\n'));
+    expect(lines).toEqual(['\x1eok', '\x1ereal']);
+    expect(overflows).toEqual([]);
+  });
+});

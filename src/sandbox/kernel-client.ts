@@ -138,10 +138,16 @@ export class LineSplitter {
   private size = 0;
   private skipping = false;
 
+  /**
+   * With `restartAt` (the kernel's record separator 0x1e), a line restarts at the last such byte:
+   * what came before it in the same line is forged garbage, however long, and is dropped without
+   * costing the kernel line that follows it.
+   */
   constructor(
     private readonly onLine: (line: string) => void,
     private readonly onOverflow: (bytes: number) => void,
     private readonly maxBytes = MAX_LINE_BYTES,
+    private readonly restartAt?: number,
   ) {}
 
   push(chunk: Buffer): void {
@@ -149,7 +155,16 @@ export class LineSplitter {
     while (start < chunk.length) {
       const nl = chunk.indexOf(10, start);
       const end = nl === -1 ? chunk.length : nl;
-      const piece = chunk.subarray(start, end);
+      let piece = chunk.subarray(start, end);
+      if (this.restartAt !== undefined) {
+        const restart = piece.lastIndexOf(this.restartAt);
+        if (restart >= 0) {
+          piece = piece.subarray(restart);
+          this.parts = [];
+          this.size = 0;
+          this.skipping = false;
+        }
+      }
       if (!this.skipping) {
         if (this.size + piece.length > this.maxBytes) {
           this.skipping = true;

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { DockerDemux, type DemuxChunk } from './demux.js';
 import { noEngineError } from './engine.js';
-import { KernelLineAuth, LineSplitter, encodeHostMessage, parseKernelLine, type HostMessage, type KernelMessage } from './kernel-client.js';
+import { KernelLineAuth, LineSplitter, MAX_LINE_BYTES, encodeHostMessage, parseKernelLine, type HostMessage, type KernelMessage } from './kernel-client.js';
 import { LABEL_KERNEL, ownerLabels } from './labels.js';
 import { hostConfig } from './limits.js';
 import { SandboxError, type SandboxLimits } from './types.js';
@@ -126,6 +126,8 @@ export class KernelContainer {
     const splitter = new LineSplitter(
       (line) => this.line(line),
       (bytes) => this.handlers.onProblem(`dropped a kernel line of ${bytes} bytes (over the line limit)`),
+      MAX_LINE_BYTES,
+      0x1e, // every kernel line starts with a record separator (see KernelLineAuth)
     );
     const demux = new DockerDemux();
     demux.on('data', (chunk: DemuxChunk) => {

@@ -60,6 +60,7 @@ const cases = [
   { id: 'F05', category: 'protocol', file: 'protocol.test.ts', payload: "in-process code calls the kernel's own send(): 20 file_start at once, an ESC-laden name, a `..` name", expected: 'host buffers one file at a time, renames control characters, rejects `..`' },
   { id: 'F06', category: 'protocol', file: 'protocol.test.ts', payload: 'in-process code sends a crafted PNG whose header claims 50000×50000 as a display', expected: 'refused with a notice, never decoded' },
   { id: 'F07', category: 'protocol', file: 'protocol.test.ts', payload: "a subprocess reads the kernel's own lines from /proc/1/fd/1, then replays them and forges a reply with the tag it saw", expected: 'replays and forgeries fail the per-line HMAC and sequence check: the cell runs to its end; stolen lines are lost, never duplicated' },
+  { id: 'F08', category: 'protocol', file: 'protocol.test.ts', payload: 'a subprocess writes 48 MB of garbage with no newline to /proc/1/fd/1, longer than the 32 MiB line cap', expected: 'the host drops it in bounded memory and the kernel line glued after it still arrives; the cell ends normally' },
   // ----- files -----
   { id: 'D01', category: 'files', file: 'files.test.ts', payload: 'symlinks in /mnt/data to /etc/passwd and to a folder outside', expected: 'skipped as links, never read or followed' },
   { id: 'D02', category: 'files', file: 'files.test.ts', payload: 'hard link /etc/passwd into /mnt/data', expected: 'refused by the OS (EXDEV/EPERM); nothing copied' },

@@ -125,6 +125,19 @@ print("finished normally")`);
     await expectNextCellWorks(sandbox);
   });
 
+  it(caseName('F08'), async () => {
+    global.gc?.();
+    const rss = process.memoryUsage().rss;
+    let peak = rss;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+    const out = await runCollect(sandbox, 'import subprocess\nsubprocess.run(["python3", "-c", "import os\\nfd = os.open(\'/proc/1/fd/1\', os.O_WRONLY)\\nfor _ in range(48):\\n    os.write(fd, b\'g\' * (1 << 20))"])\nprint("after the garbage")', { timeoutMs: 30_000 });
+    clearInterval(sampler);
+    expect(out.status).toBe('ok');
+    expect(out.stdout).toBe('after the garbage\n');
+    expect(peak - rss).toBeLessThan(150 * 1024 * 1024);
+    await expectNextCellWorks(sandbox);
+  }, 60_000);
+
   it(caseName('F04'), async () => {
     const started = performance.now();
     const out = await runCollect(sandbox, 'import os, time\npid = os.fork()\nif pid == 0:\n    print("child returns")\nelse:\n    time.sleep(1.0)\n    os.waitpid(pid, 0)\n    print("parent done")');
