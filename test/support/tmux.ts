@@ -139,6 +139,8 @@ export class Terminal {
     if (this.closed) return;
     this.closed = true;
     spawnSync('tmux', ['-L', this.socket, 'kill-server']);
-    spawnSync('rm', ['-f', this.statusFile]);
+    // tmux leaves its socket file behind; one per test adds up.
+    const socketDir = `${process.env.TMUX_TMPDIR ?? '/tmp'}/tmux-${process.getuid?.() ?? 0}`;
+    spawnSync('rm', ['-f', this.statusFile, `${socketDir}/${this.socket}`]);
   }
 }
