@@ -32,7 +32,7 @@ export function addSandboxFlags(cmd: Command): Command {
     .option('--memory <size>', 'sandbox memory limit, e.g. 512m, 2g (default 1g)')
     .option('--cpus <n>', 'sandbox CPU limit in cores (default 1)')
     .option('--pids <n>', 'max processes in the sandbox (default 256)')
-    .option('--disk <size>', 'size of /mnt/data in the sandbox (default 1g)')
+    .option('--disk <size>', 'size of /mnt/data in the sandbox (default 512m)')
     .option('--network', 'give the sandbox network access (off by default)')
     .option('--image <ref>', 'sandbox image to run instead of the bundled one')
     .option('--runtime <name>', 'OCI runtime, e.g. runsc for gVisor')
