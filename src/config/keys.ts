@@ -13,6 +13,8 @@ export interface Settings {
   /** Seconds per cell. */
   timeout: number;
   maxTurns: number;
+  /** Seconds to wait for the model server to start answering, and the longest silence inside a reply. */
+  requestTimeout: number;
   /** Bytes. */
   memory: number;
   cpus: number;
@@ -153,6 +155,14 @@ export const KEYS: { [P in ConfigKey]: KeyInfo<P> } = {
     range: 'an integer from 1 to 100',
     env: ['CODECELL_MAX_TURNS'],
     parse: integer(1, 100),
+  },
+  requestTimeout: {
+    key: 'requestTimeout',
+    description: 'Seconds to wait for the model server to answer, and the longest pause allowed inside a reply.',
+    default: 300,
+    range: 'an integer from 1 to 3600 seconds',
+    env: ['CODECELL_REQUEST_TIMEOUT'],
+    parse: integer(1, 3600),
   },
   memory: {
     key: 'memory',

@@ -84,7 +84,11 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenedSe
   if (!options.client) checkModelSettings(settings);
   const client =
     options.client ??
-    createModelClient({ ...(settings.apiKey ? { apiKey: settings.apiKey } : {}), ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}) });
+    createModelClient({
+      ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+      ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
+      timeoutMs: settings.requestTimeout * 1000,
+    });
 
   let history: ChatMessage[] = [];
   let resumedCells: string[] = [];
