@@ -308,11 +308,21 @@ export class Session implements ChatSession {
           if (this.options.sandbox.state === 'stopped' || this.options.sandbox.state === 'starting') {
             yield { type: 'sandbox_state', state: 'starting' };
           }
-          await this.ensureReady();
+          // A start can take long (a slow or stuck engine); Ctrl-C must not wait for it.
+          await untilAborted(this.ensureReady(), signal);
         } catch (err) {
+          const rest = calls.slice(calls.indexOf(call) + 1);
+          if (signal?.aborted) {
+            for (const c of [call, ...rest]) this.pushMessage({ role: 'tool', tool_call_id: c.id, content: 'Not run: the user cancelled the turn.' });
+            yield { type: 'notice', level: 'info', text: 'turn cancelled' };
+            yield { type: 'done', status: 'cancelled', answer, usage: turnUsage, files: turnFiles };
+            return;
+          }
           const ev = errorEvent(err);
           yield ev;
           this.pushMessage({ role: 'tool', tool_call_id: call.id, content: `The sandbox could not start: ${ev.message}` });
+          // Every tool call needs an answer, or the next request of this conversation is refused.
+          for (const c of rest) this.pushMessage({ role: 'tool', tool_call_id: c.id, content: 'Not run: the sandbox could not start.' });
           yield { type: 'done', status: 'error', answer, usage: turnUsage, files: turnFiles };
           return;
         }
@@ -346,6 +356,29 @@ export class Session implements ChatSession {
       }
     }
   }
+}
+
+/** Resolves with `work`, or rejects as soon as `signal` aborts (the work itself goes on; its failure is ignored). */
+function untilAborted(work: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return work;
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  }
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /** Session logs keep image bytes out: the PNG is on disk and referenced by the manifest entry. */

@@ -1,0 +1,175 @@
+// Fault: Ctrl-C (SIGINT) in every phase of `codecell run`: sandbox starting, text streaming, code streaming, cell running, twice, saving.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { engineOrSkip } from '../support/engine.js';
+import { startFakeOpenAI, type FakeOpenAI, type Turn } from '../support/fake-openai.js';
+import { codecellRun, leftoverContainers, makeHome, manifest, pinImage, type Home } from '../e2e/harness.js';
+import { LABEL_APP, LABEL_PID } from '../../src/sandbox/labels.js';
+import { expectManifestTrue, expectSaved, onOutput, sessionLog, sigint, sleep, when } from './checks.js';
+
+const docker = await engineOrSkip();
+
+const SAVE: Turn = [{ toolCall: { code: "open('/mnt/data/kept.txt', 'w').write('saved before Ctrl-C\\n')\nprint('kept')" } }];
+const KEPT = { 'kept.txt': 'saved before Ctrl-C\n' };
+/** Code whose first statement leaves a trace, so running any part of it would show. */
+const TRACE = "open('/mnt/data/half.txt', 'w').write('ran')\nprint('HALF RAN')\n";
+
+describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
+  let server: FakeOpenAI | undefined;
+  let home: Home;
+  beforeAll(async () => {
+    await pinImage(docker!);
+  });
+  beforeEach(() => {
+    home = makeHome();
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+    home.cleanup();
+    expect(await leftoverContainers(docker!), 'containers left behind').toEqual([]);
+  });
+
+  /** The log parses, has the saved file's event, and ends the turn as cancelled. */
+  const expectLogCancelled = (): { type: string; [k: string]: unknown }[] => {
+    const { events } = sessionLog(home);
+    expect(events.some((e) => e.type === 'file_saved')).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'cancelled' });
+    return events;
+  };
+
+  it('while the sandbox is starting: the turn is cancelled at once (not when the start finishes), exit 130, the code never ran', async () => {
+    let child: ChildProcessWithoutNullStreams | undefined;
+    const paused: string[] = [];
+    // Freeze the container as it starts, so the kernel cannot say `ready` until the test lets it.
+    server = await startFakeOpenAI({
+      script: async () => {
+        for (let i = 0; i < 500 && paused.length === 0; i++) {
+          const mine = await docker!.listContainers({ filters: { label: [`${LABEL_APP}=codecell`, `${LABEL_PID}=${child!.pid}`] } });
+          for (const c of mine) {
+            await docker!.getContainer(c.Id).pause();
+            paused.push(c.Id);
+          }
+          if (paused.length === 0) await sleep(10);
+        }
+        return [{ toolCall: { code: TRACE } }];
+      },
+    });
+    let signalled = 0;
+    let cancelled = 0;
+    try {
+      const r = await codecellRun(server, home, ['hello', '-v'], {
+        onSpawn: (c) => {
+          child = c;
+          onOutput(c, /sandbox: starting/, () => {
+            signalled = Date.now();
+            sigint(c);
+          });
+          // Once the turn is cancelled, let the start finish: codecell must then remove the container, not run the code.
+          onOutput(c, /note: turn cancelled/, () => {
+            cancelled = Date.now();
+            for (const id of paused) void docker!.getContainer(id).unpause().catch(() => undefined);
+          });
+        },
+      });
+      expect(paused, 'the container was paused while starting').toHaveLength(1);
+      expect(signalled, 'Ctrl-C was sent while the sandbox was starting').toBeGreaterThan(0);
+      expect(r.code, r.stderr).toBe(130);
+      expect(cancelled, 'the turn was cancelled').toBeGreaterThan(0);
+      expect(cancelled - signalled, 'the turn is cancelled at once, not after the 30 s start timeout').toBeLessThan(5_000);
+      expect(r.stderr).not.toMatch(/^HALF RAN$/m);
+      expect(fs.existsSync(path.join(home.outDir, 'half.txt'))).toBe(false);
+      const { events } = sessionLog(home);
+      expect(events.some((e) => e.type === 'cell_start')).toBe(false);
+      expect(events.at(-1)).toMatchObject({ type: 'done', status: 'cancelled' });
+    } finally {
+      // Never leave a frozen container behind, whatever happened.
+      for (const id of paused) await docker!.getContainer(id).remove({ force: true }).catch(() => undefined);
+    }
+  });
+
+  it('while the model streams text: exit 130, the saved file and the log whole', async () => {
+    server = await startFakeOpenAI({ script: [SAVE, [{ text: 'word '.repeat(400), chunk: 5, delayMs: 20 }]] });
+    const r = await codecellRun(server, home, ['save, then talk'], {
+      // Ten seconds of text: Ctrl-C once the second request is being answered.
+      onSpawn: (c) => when(c, () => server!.requests.length === 2, () => setTimeout(() => sigint(c), 300)),
+    });
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).not.toContain('stopping and removing the sandbox');
+    expectSaved(home.outDir, KEPT);
+    expectLogCancelled();
+  });
+
+  it('while the model streams code: exit 130 and the partial code is NOT run', async () => {
+    const code = TRACE + '# more to come\n'.repeat(40);
+    server = await startFakeOpenAI({ script: [SAVE, [{ toolCall: { code }, chunk: 4, delayMs: 20 }], [{ text: 'never asked' }]] });
+    const r = await codecellRun(server, home, ['save, then code'], {
+      // The code header and the first statement are on the screen: the call is mid-stream.
+      onSpawn: (c) => onOutput(c, /HALF RAN/, () => sigint(c)),
+    });
+    expect(r.code, r.stderr).toBe(130);
+    expect(fs.existsSync(path.join(home.outDir, 'half.txt'))).toBe(false);
+    expect(r.stderr).not.toMatch(/^HALF RAN$/m); // the source line is `print('HALF RAN')`, never its output
+    expect(server.requests).toHaveLength(2);
+    expectSaved(home.outDir, KEPT);
+    const events = expectLogCancelled();
+    const last = events.findLastIndex((e) => e.type === 'code_start');
+    expect(events.slice(last).some((e) => e.type === 'cell_start')).toBe(false);
+  });
+
+  it('while the cell runs: KeyboardInterrupt, exit 130, the saved file and the log whole', async () => {
+    const nap = "import time\nprint('sleeping', flush=True)\ntime.sleep(60)\nprint('woke')";
+    server = await startFakeOpenAI({ script: [SAVE, [{ toolCall: { code: nap } }], [{ text: 'never asked' }]] });
+    const r = await codecellRun(server, home, ['save, then nap'], { onSpawn: (c) => onOutput(c, /^sleeping$/m, () => sigint(c)) });
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain('KeyboardInterrupt');
+    expect(r.stderr).not.toMatch(/^woke$/m);
+    expectSaved(home.outDir, KEPT);
+    const events = expectLogCancelled();
+    expect(events.filter((e) => e.type === 'cell_end').map((e) => e.status)).toEqual(['ok', 'interrupted']);
+  });
+
+  it('twice (the cell ignores the first): the sandbox is removed, exit 130, the log whole up to the last event', async () => {
+    // SIG_IGN keeps the cell running through the first Ctrl-C (codecell's grace period is 3 s).
+    const stubborn = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint('stubborn', flush=True)\ntime.sleep(60)";
+    server = await startFakeOpenAI({ script: [SAVE, [{ toolCall: { code: stubborn } }]] });
+    const started = Date.now();
+    const r = await codecellRun(server, home, ['save, then refuse'], {
+      onSpawn: (c) =>
+        onOutput(c, /^stubborn$/m, () => {
+          sigint(c);
+          setTimeout(() => sigint(c), 500);
+        }),
+    });
+    expect(r.code, r.stderr).toBe(130);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(r.stderr).toContain('codecell: stopping and removing the sandbox');
+    expectSaved(home.outDir, KEPT);
+    // No `done`: codecell gave up mid-turn. Every line parses, and the last thing seen is there.
+    const { events } = sessionLog(home);
+    expect(events.some((e) => e.type === 'file_saved')).toBe(true);
+    expect(events.some((e) => e.type === 'cell_output' && String(e.text).includes('stubborn'))).toBe(true);
+  });
+
+  it('while files are being saved: exit 130, every saved file complete with its manifest row, no temp file left', async () => {
+    // 30 files of 2 MiB: Ctrl-C when the first one is reported saved.
+    const many = "import os\nfor i in range(30):\n    open(f'/mnt/data/part-{i:02}.bin', 'wb').write(os.urandom(2 * 1024 * 1024))\nprint('written', flush=True)";
+    server = await startFakeOpenAI({ script: [SAVE, [{ toolCall: { code: many } }], [{ text: 'never asked' }]] });
+    const r = await codecellRun(server, home, ['save many'], {
+      onSpawn: (c) => onOutput(c, /saved .*part-00\.bin/, () => sigint(c)),
+      timeoutMs: 120_000,
+    });
+    expect(r.code, r.stderr).toBe(130);
+    expectSaved(home.outDir, KEPT);
+    expectManifestTrue(home.outDir);
+    const names = fs.readdirSync(home.outDir);
+    expect(names.filter((n) => n.startsWith('.codecell-')), 'temp files left').toEqual([]);
+    const listed = new Set(manifest(home.outDir).map((m) => m.name));
+    expect(names.filter((n) => n !== 'manifest.jsonl' && !listed.has(n)), 'files without a manifest row').toEqual([]);
+    expect(listed.has('part-00.bin')).toBe(true);
+    const { events } = sessionLog(home);
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'cancelled' });
+  }, 120_000);
+});
