@@ -172,4 +172,26 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
     const { events } = sessionLog(home);
     expect(events.at(-1)).toMatchObject({ type: 'done', status: 'cancelled' });
   }, 120_000);
+
+  it('twice while files are being saved: exit 130, no half-written file under its final name, the manifest true', async () => {
+    const many = "import os\nfor i in range(30):\n    open(f'/mnt/data/part-{i:02}.bin', 'wb').write(os.urandom(2 * 1024 * 1024))\nprint('written', flush=True)";
+    server = await startFakeOpenAI({ script: [SAVE, [{ toolCall: { code: many } }], [{ text: 'never asked' }]] });
+    const r = await codecellRun(server, home, ['save many'], {
+      onSpawn: (c) =>
+        onOutput(c, /saved .*part-00\.bin/, () => {
+          sigint(c);
+          sigint(c);
+        }),
+      timeoutMs: 120_000,
+    });
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain('codecell: stopping and removing the sandbox');
+    expectSaved(home.outDir, KEPT);
+    expectManifestTrue(home.outDir);
+    const names = fs.readdirSync(home.outDir);
+    const listed = new Set(manifest(home.outDir).map((m) => m.name));
+    // A file cut off mid-write may only exist under a temp name, never as part-NN.bin.
+    expect(names.filter((n) => !n.startsWith('.codecell-') && n !== 'manifest.jsonl' && !listed.has(n)), 'files without a manifest row').toEqual([]);
+    sessionLog(home); // every line parses
+  }, 120_000);
 });
