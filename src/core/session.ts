@@ -68,6 +68,9 @@ export class Session implements ChatSession {
   private cellLog: CellRecord[] = [];
   private ready: Promise<void> | undefined;
   private closed = false;
+  /** Why recording stopped (a full or read-only data folder); the user is told once. */
+  private recordFailure?: string;
+  private recordFailureShown = false;
 
   constructor(private readonly options: SessionOptions) {
     this.id = options.recorder?.id ?? randomUUID();
@@ -158,8 +161,12 @@ export class Session implements ChatSession {
   private record(kind: string, data: unknown): void {
     try {
       this.options.recorder?.append(kind, data);
-    } catch {
-      // Recording must never break the conversation; the store reports disk problems on its own.
+    } catch (err) {
+      // Recording must never break the conversation, but the user must learn the record is incomplete.
+      if (!this.recordFailure) {
+        const e = errorEvent(err);
+        this.recordFailure = `${e.message}; the rest of this session is not recorded${e.fix ? `. ${e.fix}` : ''}`;
+      }
     }
   }
 
@@ -180,6 +187,10 @@ export class Session implements ChatSession {
     for await (const event of this.loop(prompt, signal)) {
       this.record('event', stripBinary(event));
       yield event;
+      if (this.recordFailure && !this.recordFailureShown) {
+        this.recordFailureShown = true;
+        yield { type: 'notice', level: 'warn', text: this.recordFailure };
+      }
     }
   }
 

@@ -1,5 +1,5 @@
 // Append-only JSONL recording of a session, written as events happen so a crash loses nothing already seen.
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, mkdirSync, chmodSync, openSync, readSync, writeSync, promises as fsp } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, chmodSync, openSync, readSync, writeSync, promises as fsp } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { sessionsDir } from './paths.js';
@@ -193,11 +193,22 @@ export class SessionLog {
   append(kind: string, data?: unknown, options: { sync?: boolean } = {}): void {
     if (this.fd === undefined) throw new SessionLogError(`session log ${this.id} is closed`, 'ECLOSED');
     const record: SessionRecord = { t: new Date().toISOString(), kind, data: data ?? null };
-    const line = JSON.stringify(record, replacer) + '\n';
+    const line = Buffer.from(JSON.stringify(record, replacer) + '\n');
+    let before: number | undefined;
     try {
-      writeSync(this.fd, line);
+      before = fstatSync(this.fd).size;
+      // A full disk can take part of a line (a short write) before it refuses the rest.
+      for (let written = 0; written < line.length; ) written += writeSync(this.fd, line, written);
       if (options.sync || kind === 'meta' || kind === 'message' || isTurnEnd(kind, data)) fsyncSync(this.fd);
     } catch (err) {
+      // Take a cut-off line back, so the file still ends with a whole record and a later one is not glued to it.
+      if (before !== undefined) {
+        try {
+          if (fstatSync(this.fd).size > before) ftruncateSync(this.fd, before);
+        } catch {
+          // nothing more can be done; readers skip a torn last line
+        }
+      }
       throw explain(err, this.path);
     }
   }

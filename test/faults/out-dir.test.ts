@@ -1,4 +1,4 @@
-// Faults of the output folder mid-run: it turns read-only, or it is full. A clear error, no half-written file, nothing earlier lost.
+// Faults of the disks codecell writes mid-run: the output folder turns read-only or fills up, the data folder (session logs) fills up.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -97,5 +97,25 @@ describe.skipIf(!docker || cannotMount !== undefined)('fault: the output folder 
     expect(r.stderr).toMatch(/fix: The disk is full: free some space/);
     expect(toolMessages(server.requests[2]).at(-1)).toContain('some files could not be saved on the host: big.bin');
     expectAftermath(r, 'no space left');
+  });
+
+  it('the data folder (session logs) fills up: a warning with a fix, the log ends with whole records, the run still answers', async () => {
+    const data = home.env.CODECELL_HOME!;
+    fs.mkdirSync(data, { recursive: true });
+    expect(mount('-t', 'tmpfs', '-o', 'size=24k', 'tmpfs', data).ok).toBe(true);
+    try {
+      // Each output line is recorded: about 40 KiB of events for a 24 KiB disk.
+      const loud = "for i in range(800):\n    print('line', i, 'x' * 40, flush=True)";
+      server = await startFakeOpenAI({ script: [SAVE, [{ toolCall: { code: loud } }], [{ text: 'All printed.' }]] });
+      const r = await codecellRun(server, home, ['print a lot']);
+      expect(r.code, r.stderr).toBe(0); // the answer and the files are fine; only the record is short
+      expect(r.stdout).toBe('All printed.\n');
+      expect(r.stderr).toMatch(/note: cannot write the session log .*no space left on device.*the rest of this session is not recorded\. The disk is full: free some space/i);
+      expectSaved(home.outDir, KEPT);
+      const { events } = sessionLog(home); // every line parses and the file ends with a whole line
+      expect(events.some((e) => e.type === 'file_saved')).toBe(true);
+    } finally {
+      spawnSync('umount', ['-l', data]);
+    }
   });
 });
