@@ -8,7 +8,7 @@ import { runCli, tempHome } from '../support/cli.js';
 import { sandboxImage } from '../sandbox/sandbox-image.js';
 import { findImage } from '../../src/sandbox/image.js';
 import type { TaskResult } from '../../src/batch/results.js';
-import { startSecondEngine, type SecondEngine } from './second-engine.js';
+import { startSecondEngine, type SecondEngine } from '../support/second-engine.js';
 
 const docker = await engineOrSkip();
 let second: SecondEngine | undefined;
