@@ -88,6 +88,7 @@ export class OutputStore {
   /** Saves run one at a time so limits, collision names and manifest order stay consistent. */
   private queue: Promise<unknown> = Promise.resolve();
   private outDirReady = false;
+  private stopped = false;
 
   constructor(
     readonly outDir: string,
@@ -107,6 +108,15 @@ export class OutputStore {
     return run;
   }
 
+  /**
+   * Lets the save in progress finish (file and manifest row) and refuses the ones still waiting: codecell
+   * is exiting (a second Ctrl-C), and a file published without its manifest row would look unaccounted for.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.queue;
+  }
+
   /** The files this store saved, in order. */
   list(): ManifestEntry[] {
     return [...this.entries];
@@ -114,6 +124,7 @@ export class OutputStore {
 
   private async saveNow(input: SaveInput): Promise<ManifestEntry> {
     const what = JSON.stringify(input.source);
+    if (this.stopped) throw new StoreError(`not saving ${what}: codecell is stopping`, 'ECANCELED');
     let parts: string[];
     try {
       parts = safeParts(input.source);

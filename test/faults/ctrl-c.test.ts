@@ -59,7 +59,8 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
         }
       });
       server = await startFakeOpenAI({
-        script: async () => {
+        script: async (_request, call) => {
+          if (call > 0) return [{ text: 'this attempt lost the race' }];
           await Promise.race([pausedOnce, sleep(20_000)]);
           return [{ toolCall: { code: TRACE } }];
         },
@@ -78,6 +79,10 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
             onOutput(c, /note: turn cancelled/, () => {
               cancelled = Date.now();
               for (const id of paused) void docker!.getContainer(id).unpause().catch(() => undefined);
+            });
+            // The kernel was ready before the pause and the cell started: thaw it so this attempt ends, and retry.
+            onOutput(c, /sandbox: running/, () => {
+              if (!signalled) for (const id of paused) void docker!.getContainer(id).unpause().catch(() => undefined);
             });
           },
         });

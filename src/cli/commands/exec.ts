@@ -59,9 +59,13 @@ export async function execCommand(file: string, flags: ExecFlags, cmd?: Command)
     const engine = await prepareEngine({ quiet: flags.json === true, ...(settings.sandbox.image ? { image: settings.sandbox.image } : {}) });
     sandbox = createSandbox(engine, settings.sandbox);
     const box = sandbox;
-    interrupts = handleInterrupts(() => box.close());
-    await sandbox.start();
     const files = new OutputStore(settings.outDir, { session: '' });
+    // A save in progress finishes with its manifest row before a second Ctrl-C exits.
+    interrupts = handleInterrupts(async () => {
+      await files.stop().catch(() => undefined);
+      await box.close();
+    });
+    await sandbox.start();
     const json = flags.json ? new JsonWriter(process.stdout) : undefined;
     const plain = json ? undefined : new PlainRenderer(plainTerminal(flags, 'stdout'));
     const run = runCell({

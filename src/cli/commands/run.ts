@@ -120,6 +120,8 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     const opened = await openSession({ settings, engine, uploads, ...(approve ? { approve } : {}) });
     const { session } = opened;
     close = async () => {
+      // A save in progress finishes with its manifest row before the process exits (second Ctrl-C, SIGTERM).
+      await opened.outputs.stop().catch(() => undefined);
       await session.close();
       opened.log?.close();
     };
