@@ -252,3 +252,17 @@ describe.skipIf(!mounted)('on a real tiny tmpfs', () => {
     }
   });
 });
+
+describe('OutputStore.stop', () => {
+  it('finishes the save in progress with its manifest row and refuses the waiting ones', async () => {
+    const store = new OutputStore(out, { session: 's1' });
+    const first = store.save({ turn: 1, source: 'a.bin', data: Buffer.alloc(4 * 1024 * 1024, 1) });
+    const second = store.save({ turn: 1, source: 'b.bin', data: Buffer.from('b') });
+    await new Promise((resolve) => setImmediate(resolve)); // the first save has started, the second waits
+    await store.stop();
+    expect((await first).name).toBe('a.bin');
+    await expectStoreError(second, 'ECANCELED');
+    expect(tree(out)).toEqual(['a.bin', MANIFEST_NAME]);
+    expect((await readManifest(out)).map((r) => r.name)).toEqual(['a.bin']);
+  });
+});
