@@ -1,5 +1,6 @@
 // Fault: Ctrl-C (SIGINT) in every phase of `codecell run`: sandbox starting, text streaming, code streaming, cell running, twice, saving.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +16,39 @@ const SAVE: Turn = [{ toolCall: { code: "open('/mnt/data/kept.txt', 'w').write('
 const KEPT = { 'kept.txt': 'saved before Ctrl-C\n' };
 /** Code whose first statement leaves a trace, so running any part of it would show. */
 const TRACE = "open('/mnt/data/half.txt', 'w').write('ran')\nprint('HALF RAN')\n";
+
+describe('fault: Ctrl-C before the session exists', () => {
+  it('while connecting to the engine: codecell ends at once by SIGINT (status 130 in a shell), with nothing to clean up', async () => {
+    // An engine that accepts the connection and never answers: codecell is still in its start-up checks.
+    let onConnection: () => void = () => undefined;
+    const silent = net.createServer(() => onConnection());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const home = makeHome();
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      let sent = 0;
+      const r = await codecellRun({ url: 'http://127.0.0.1:9/v1' }, home, ['hello'], {
+        env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` },
+        onSpawn: (c) => {
+          onConnection = () => {
+            if (sent) return;
+            sent = Date.now();
+            sigint(c);
+          };
+        },
+      });
+      expect(sent, 'Ctrl-C was sent while codecell waited for the engine').toBeGreaterThan(0);
+      // Nothing was started yet, so the default action is right: the shell sees 128 + SIGINT.
+      expect(r.signal === 'SIGINT' || r.code === 130, `code ${r.code} signal ${r.signal}`).toBe(true);
+      expect(Date.now() - sent, 'at once, not after the 5 s engine timeout').toBeLessThan(3_000);
+      expect(r.stdout).toBe('');
+      expect(fs.existsSync(path.join(home.env.CODECELL_HOME!, 'sessions'))).toBe(false);
+    } finally {
+      silent.close();
+      home.cleanup();
+    }
+  });
+});
 
 describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
   let server: FakeOpenAI | undefined;
