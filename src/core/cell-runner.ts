@@ -135,7 +135,8 @@ export async function* runCell(run: CellRun): AsyncGenerator<SessionEvent, CellO
     const ev = errorEvent(failure);
     yield ev;
     const view = `The sandbox failed: ${ev.message}`;
-    yield { type: 'cell_end', turn, callId, status: 'killed', durationMs: Date.now() - started, stateLost: true, message: ev.message, modelView: view };
+    // No message here: the error event just said it, with its fix.
+    yield { type: 'cell_end', turn, callId, status: 'killed', durationMs: Date.now() - started, stateLost: true, modelView: view };
     return { view, status: 'killed', fatal: true };
   }
   summary.status = result.status;

@@ -155,7 +155,7 @@ export function noAnswer(ctx: ErrorContext): ModelError {
   return new ModelError(
     'timeout',
     `the model server at ${ctx.baseURL} did not answer within ${duration(ctx.timeoutMs)}`,
-    'Try again: a local model may still be loading, or the server is overloaded.',
+    'Try again: a local model may still be loading, or the server is overloaded. For slow models raise the wait: `codecell config set requestTimeout 900` (or CODECELL_REQUEST_TIMEOUT).',
   );
 }
 
@@ -164,6 +164,6 @@ export function stalled(ctx: ErrorContext): ModelError {
   return new ModelError(
     'timeout',
     `the model server at ${ctx.baseURL} stopped sending for ${duration(ctx.timeoutMs)} in the middle of a reply; a partial tool call was not run`,
-    'Try again; if it keeps happening, the server is overloaded or stuck: look at its log.',
+    'Try again; if it keeps happening, the server is overloaded or stuck: look at its log, or allow longer pauses with `codecell config set requestTimeout 900`.',
   );
 }

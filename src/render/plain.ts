@@ -156,6 +156,7 @@ export class PlainRenderer {
       case 'cell_end':
         if (event.status !== 'ok' && event.status !== 'error') {
           this.failures += event.status === 'skipped' ? 0 : 1;
+          if (!event.message && event.status === 'killed') return; // the error event said why
           const text = event.message ?? `cell ${event.status}`;
           this.newline('stderr');
           this.write('stderr', this.paint(event.status === 'skipped' ? 'dim' : 'red', `✗ ${sanitize(text)}`) + '\n');

@@ -34,6 +34,8 @@ interface Cell {
   started: number;
   emit: (event: CellEvent) => void;
   resolve: (result: CellResult) => void;
+  /** Infrastructure failure (the engine is gone): the run rejects, per the Sandbox contract. */
+  reject: (error: SandboxError) => void;
   files: FileAssembler;
   /** Output bytes the host has forwarded (a second cap in case user code writes to the protocol fd). */
   bytes: number;
@@ -202,7 +204,7 @@ export class DockerSandbox implements Sandbox {
     const kernel = this.kernel;
     if (!kernel) throw new SandboxError('the sandbox is not running', 'Retry; if it keeps failing, check `codecell sandbox status`.', 'container_dead');
     const timeoutMs = options.timeoutMs ?? this.limits.timeoutMs;
-    return new Promise<CellResult>((resolve) => {
+    return new Promise<CellResult>((resolve, reject) => {
       const cell: Cell = {
         id: randomUUID(),
         started: performance.now(),
@@ -214,6 +216,7 @@ export class DockerSandbox implements Sandbox {
           }
         },
         resolve,
+        reject,
         files: new FileAssembler(this.limits.maxFileBytes, this.limits.maxFiles),
         bytes: 0,
         hostTruncated: false,
@@ -235,6 +238,11 @@ export class DockerSandbox implements Sandbox {
       cell.resolve = (result) => {
         cleanupAbort();
         originalResolve(result);
+      };
+      const originalReject = cell.reject;
+      cell.reject = (error) => {
+        cleanupAbort();
+        originalReject(error);
       };
       if (timeoutMs > 0) cell.timers.push(setTimeout(() => this.stop(cell, 'timeout'), timeoutMs));
       kernel
@@ -279,6 +287,15 @@ export class DockerSandbox implements Sandbox {
       finalResult = { ...result, message: `${result.message ?? ''}; restarting the kernel failed: ${why}` };
     }
     this.finish(cell, finalResult);
+  }
+
+  private fail(cell: Cell, error: SandboxError): void {
+    if (cell.done) return;
+    cell.done = true;
+    for (const timer of cell.timers) clearTimeout(timer);
+    cell.files.clear();
+    if (this.current === cell) this.current = undefined;
+    cell.reject(error);
   }
 
   private finish(cell: Cell, result: Omit<CellResult, 'count' | 'durationMs'> & { count?: number }): void {
@@ -421,7 +438,14 @@ export class DockerSandbox implements Sandbox {
     }
     if (death.engineGone) {
       this.setState('stopped');
-      this.finish(cell, { status: 'killed', stateLost: true, message: 'lost the connection to the Docker engine while the cell ran; start Docker again and retry' });
+      this.fail(
+        cell,
+        new SandboxError(
+          'lost the connection to the Docker engine while the cell ran; the sandbox and its variables are gone',
+          'Start Docker again (or check DOCKER_HOST), then retry; files saved so far are kept.',
+          'no_engine',
+        ),
+      );
       return;
     }
     if (death.oom) {

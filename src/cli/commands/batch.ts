@@ -207,7 +207,11 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     }
     if (engines.length === 0) throw new SandboxError('no engine has the sandbox image', 'Build it with `codecell sandbox build` on the first engine.', 'no_image');
 
-    const client: ModelClient = createModelClient({ ...(settings.apiKey ? { apiKey: settings.apiKey } : {}), ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}) });
+    const client: ModelClient = createModelClient({
+      ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+      ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
+      timeoutMs: settings.requestTimeout * 1000,
+    });
     results = ResultsFile.open(outDir);
     const progress = new BatchProgress(tasks.length, skipped);
     const finished: TaskResult[] = [];
