@@ -93,6 +93,9 @@ class DeltaSession extends FakeSession {
     super({});
   }
   override async *send(): AsyncGenerator<SessionEvent> {
+    const empty: SessionEvent = { type: 'done', status: 'ok', answer: '', usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, files: [] };
+    // Only the first turn is measured; a repeated "go" must not overwrite its send times.
+    if (this.sentAt.size > 0) return yield empty;
     yield { type: 'turn_start', turn: 1 };
     yield { type: 'code_start', turn: 1, callId: 'c' };
     let code = '';
@@ -114,9 +117,13 @@ async function typingLatency(pattern: 'steady' | 'burst'): Promise<Row> {
   const term = fakeTerminal(100, 60);
   const session = new DeltaSession(pattern);
   const done = startChat({ session, host, approvals: new ApprovalBridge(), history: new PromptHistory(), color: false, images: false, stdin: term.stdin, stdout: term.stdout, interactive: true });
-  await sleep(300);
-  term.stdin.write('go\r');
-  await sleep(3500);
+  // Wait for the prompt, then send until the session sees the turn (the first keys can beat Ink's input hook).
+  for (let i = 0; i < 50 && !term.writes.some((w) => w.text.includes('Type a request')); i++) await sleep(20);
+  for (let i = 0; i < 10 && session.sentAt.size === 0; i++) {
+    term.stdin.write('go\r');
+    await sleep(500);
+  }
+  await sleep(4000);
   const lat: number[] = [];
   for (const [marker, at] of session.sentAt) {
     const seen = term.writes.find((w) => w.at >= at && w.text.includes(marker));
