@@ -1,19 +1,33 @@
 // The codecell command line: builds the commander program and hands off to a front end.
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { registerChat } from './commands/chat.js';
-import { registerRun } from './commands/run.js';
-import { registerBatch } from './commands/batch.js';
-import { registerExec } from './commands/exec.js';
-import { registerSandbox } from './commands/sandbox.js';
-import { registerConfig } from './commands/config.js';
-import { registerSessions } from './commands/sessions.js';
 import { EXIT_USAGE, reportFatal } from './errors.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/** Each command's module, loaded only when needed: most pull in Docker, the model SDK or Ink. */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  chat: async () => (await import('./commands/chat.js')).registerChat,
+  run: async () => (await import('./commands/run.js')).registerRun,
+  batch: async () => (await import('./commands/batch.js')).registerBatch,
+  exec: async () => (await import('./commands/exec.js')).registerExec,
+  sandbox: async () => (await import('./commands/sandbox.js')).registerSandbox,
+  config: async () => (await import('./commands/config.js')).registerConfig,
+  sessions: async () => (await import('./commands/sessions.js')).registerSessions,
+};
+
+/** The commands to load for these arguments: just the one named, none for --version, else all (help, chat). */
+function commandsFor(argv: string[]): string[] {
+  const first = argv[2];
+  if (first === '--version' || first === '-V') return [];
+  if (first && Object.hasOwn(COMMANDS, first)) return [first];
+  return Object.keys(COMMANDS);
+}
+
+export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
   const program = new Command();
   program
     .name('codecell')
@@ -21,18 +35,14 @@ export function buildProgram(): Command {
     .version(pkg.version, '-V, --version')
     .showHelpAfterError('(run `codecell --help` for usage)')
     .exitOverride();
-  registerChat(program);
-  registerRun(program);
-  registerBatch(program);
-  registerExec(program);
-  registerSandbox(program);
-  registerConfig(program);
-  registerSessions(program);
+  const names = commandsFor(argv);
+  const registers = await Promise.all(names.map((name) => COMMANDS[name]!()));
+  for (const register of registers) register(program);
   return program;
 }
 
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -4,7 +4,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatSession, ApprovalHandler } from '../../core/session-api.js';
 import type { Settings } from '../../config/keys.js';
-import { resolveConfig } from '../../config/resolve.js';
 import { SessionLog, SessionLogError } from '../../store/session-log.js';
 import { exportSession, type ExportFormat } from '../../store/export.js';
 import { historyPath } from '../../store/paths.js';
@@ -18,16 +17,9 @@ import { colorEnabled } from '../terminal.js';
 import type { Engine } from '../sandbox-setup.js';
 import { LoggedSession } from '../chat-session.js';
 import { sessionLine } from './sessions.js';
+import { addModelFlags, addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
 
-interface ChatFlags {
-  model?: string;
-  baseUrl?: string;
-  outDir?: string;
-  timeout?: string;
-  maxTurns?: string;
-  budget?: string;
-  confirm?: boolean;
-  images?: boolean;
+interface ChatFlags extends CommonFlags {
   resume?: string | boolean;
 }
 
@@ -87,26 +79,19 @@ function saveExport(dir: string, id: string, format: ExportFormat, text: string)
   }
 }
 
-async function runChat(flags: ChatFlags): Promise<number> {
+async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise<number> {
+  if (words.length > 0) {
+    const word = words[0]!;
+    throw new UsageError(
+      `unknown command "${word}"`,
+      `Commands: run, batch, exec, sandbox, config, sessions (see \`codecell --help\`). To ask a question in one go: codecell run "${words.join(' ')}"`,
+    );
+  }
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     process.stderr.write(NOT_A_TERMINAL);
     return EXIT_USAGE;
   }
-  const { settings } = resolveConfig({
-    flags: {
-      model: flags.model,
-      baseUrl: flags.baseUrl,
-      outDir: flags.outDir,
-      timeout: flags.timeout,
-      maxTurns: flags.maxTurns,
-      budget: flags.budget,
-      // Commander fills in defaults for --confirm/--no-images; only an explicit flag may override config.
-      confirm: flags.confirm === true ? true : undefined,
-      images: flags.images === false ? false : undefined,
-    },
-    env: process.env,
-    cwd: process.cwd(),
-  });
+  const { settings } = loadSettings(flags, cmd);
   const color = colorEnabled(process.stdout);
   // Ink, cli-highlight and marked-terminal all colour through chalk, which reads FORCE_COLOR when loaded.
   if (!color) process.env.FORCE_COLOR = '0';
@@ -166,19 +151,15 @@ async function runChat(flags: ChatFlags): Promise<number> {
 }
 
 export function registerChat(program: Command): void {
-  program
+  const cmd = program
     .command('chat', { isDefault: true })
     .description('interactive chat (the default command): `codecell` opens it')
-    .option('-m, --model <name>', 'model to use')
-    .option('--base-url <url>', 'OpenAI-compatible server URL')
-    .option('-o, --out-dir <dir>', 'folder for saved files')
-    .option('--timeout <seconds>', 'per-cell time limit')
-    .option('--max-turns <n>', 'model calls per prompt')
-    .option('--budget <usd>', 'stop when the session costs more than this')
-    .option('--confirm', 'ask before running each cell')
-    .option('--no-images', 'do not draw images inline')
+    .argument('[words...]')
     .option('--resume [id]', 'bring back a recorded session (the latest without an id)')
-    .action(async (flags: ChatFlags) => {
-      process.exitCode = await runChat(flags);
-    });
+    .option('--no-images', 'do not draw images inline');
+  addModelFlags(cmd);
+  addSandboxFlags(cmd);
+  cmd.action(async (words: string[], flags: ChatFlags) => {
+    process.exitCode = await runChat(words, flags, cmd);
+  });
 }
