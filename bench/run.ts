@@ -16,7 +16,7 @@ for (const name of suites) {
   if (!fs.existsSync(file)) continue;
   console.log(`\n== ${name} ==`);
   const tsx = path.join(here, '..', 'node_modules', '.bin', 'tsx');
-  const r = spawnSync(tsx, ['--expose-gc', file], { stdio: 'inherit' });
+  const r = spawnSync(tsx, [file], { stdio: 'inherit' });
   ran++;
   if (r.status !== 0) {
     failed++;

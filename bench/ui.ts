@@ -180,7 +180,16 @@ async function launchToPrompt(): Promise<Row[]> {
 }
 
 export async function benchUi(): Promise<string> {
-  const rows: Row[] = [...(await launchToPrompt()), ...(await frameCost()), await typingLatency('steady'), await typingLatency('burst')];
+  const step = <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    process.stderr.write(`ui bench: ${what}\n`);
+    return run();
+  };
+  const rows: Row[] = [
+    ...(await step('launch to prompt', launchToPrompt)),
+    ...(await step('frame cost', frameCost)),
+    await step('typing (steady)', () => typingLatency('steady')),
+    await step('typing (burst)', () => typingLatency('burst')),
+  ];
   return printTable('Interactive chat', rows);
 }
 
