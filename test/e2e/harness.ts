@@ -4,8 +4,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
+import { afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { BIN, ROOT, tempHome, type CliResult } from '../support/cli.js';
-import type { FakeOpenAI } from '../support/fake-openai.js';
+import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../support/fake-openai.js';
 import { sandboxImage } from '../sandbox/sandbox-image.js';
 import { LABEL_APP, LABEL_PID } from '../../src/sandbox/labels.js';
 import type { ManifestEntry } from '../../src/store/types.js';
@@ -48,6 +49,47 @@ export async function pinImage(docker: Docker): Promise<void> {
 export function pinnedImage(): string {
   if (!image) throw new Error('pinImage() first');
   return image;
+}
+
+/** What a describe block that runs the CLI gets from useCliFixture: set afresh for every test. */
+export interface CliFixture {
+  /** A new private home for each test, removed after it. */
+  home: Home;
+  /** The fake model server this test started with serve(), closed after the test. */
+  server: FakeOpenAI | undefined;
+  /** Starts the fake model server for this test (closed after it). */
+  serve: (options: FakeOpenAIOptions) => Promise<FakeOpenAI>;
+}
+
+export interface CliFixtureOptions {
+  /** Runs after the server is closed and before the home is removed (to unmount what the test mounted there). */
+  beforeCleanup?: (home: Home) => void;
+}
+
+/**
+ * Registers the hooks every CLI describe block needs (pin the image once, a fresh home per test, then close
+ * the server, remove the home and fail the test if one of its containers is left) and returns what they set.
+ */
+export function useCliFixture(docker: Docker, options: CliFixtureOptions = {}): CliFixture {
+  const fixture: CliFixture = {
+    home: undefined as unknown as Home, // set by beforeEach before any test reads it
+    server: undefined,
+    serve: async (serverOptions) => (fixture.server = await startFakeOpenAI(serverOptions)),
+  };
+  beforeAll(async () => {
+    await pinImage(docker);
+  });
+  beforeEach(() => {
+    fixture.home = makeHome();
+  });
+  afterEach(async () => {
+    await fixture.server?.close();
+    fixture.server = undefined;
+    options.beforeCleanup?.(fixture.home);
+    fixture.home.cleanup();
+    expect(await leftoverContainers(docker), 'containers left behind').toEqual([]);
+  });
+  return fixture;
 }
 
 /** Pids of every CLI child started by this test file, to find the containers they left (see leftoverContainers). */

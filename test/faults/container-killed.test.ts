@@ -1,38 +1,24 @@
 // Fault: someone runs `docker kill` on codecell's sandbox container while a cell runs.
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
-import { codecellRun, leftoverContainers, makeHome, pinImage, toolMessages, type Home } from '../e2e/harness.js';
+import { codecellRun, toolMessages, useCliFixture } from '../e2e/harness.js';
 import { LABEL_APP, LABEL_PID } from '../../src/sandbox/labels.js';
 import { expectSaved, onOutput, sessionLog } from './checks.js';
 
 const docker = await engineOrSkip();
 
 describe.skipIf(!docker)('fault: the sandbox container is killed from outside mid-cell', () => {
-  let server: FakeOpenAI | undefined;
-  let home: Home;
-  beforeAll(async () => {
-    await pinImage(docker!);
-  });
-  beforeEach(() => {
-    home = makeHome();
-  });
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-    home.cleanup();
-    expect(await leftoverContainers(docker!), 'containers left behind').toEqual([]);
-  });
+  const cli = useCliFixture(docker!);
 
   it('the cell ends killed with a message, the model is told, the next cell runs in a fresh kernel', async () => {
     const first = "x = 41\nopen('/mnt/data/one.txt', 'w').write('before the kill\\n')\nprint('one saved')";
     const nap = "import time\nprint('sleeping', flush=True)\ntime.sleep(120)\nprint('woke')";
     const after = "print('x survived:', 'x' in globals())\nopen('/mnt/data/two.txt', 'w').write('after the kill\\n')";
-    server = await startFakeOpenAI({ script: [[{ toolCall: { code: first } }], [{ toolCall: { code: nap } }], [{ toolCall: { code: after } }], [{ text: 'Recovered.' }]] });
+    const server = await cli.serve({ script: [[{ toolCall: { code: first } }], [{ toolCall: { code: nap } }], [{ toolCall: { code: after } }], [{ text: 'Recovered.' }]] });
     const killed: string[] = [];
     let kill: Promise<void> | undefined;
     const started = Date.now();
-    const r = await codecellRun(server, home, ['save, nap, go on'], {
+    const r = await codecellRun(server, cli.home, ['save, nap, go on'], {
       onSpawn: (child) =>
         onOutput(child, /^sleeping$/m, () => {
           kill = (async () => {
@@ -58,9 +44,9 @@ describe.skipIf(!docker)('fault: the sandbox container is killed from outside mi
     // The next cell ran in a fresh kernel: the variable is gone, files work again.
     expect(r.stderr).toMatch(/^x survived: False$/m);
     expect(toolMessages(server.requests[3]).at(-1)).toContain('x survived: False');
-    expectSaved(home.outDir, { 'one.txt': 'before the kill\n', 'two.txt': 'after the kill\n' });
+    expectSaved(cli.home.outDir, { 'one.txt': 'before the kill\n', 'two.txt': 'after the kill\n' });
 
-    const { events } = sessionLog(home);
+    const { events } = sessionLog(cli.home);
     const ends = events.filter((e) => e.type === 'cell_end').map((e) => [e.status, e.stateLost]);
     expect(ends).toEqual([
       ['ok', false],
