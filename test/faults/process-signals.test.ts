@@ -1,8 +1,8 @@
 // Faults: SIGTERM and SIGKILL of codecell itself mid-cell (the next start reaps what SIGKILL left), and Ctrl-C in `codecell exec`.
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
-import { startFakeOpenAI, type FakeOpenAI, type Turn } from '../support/fake-openai.js';
-import { childPids, codecellRun, leftoverContainers, makeHome, pinImage, pinnedImage, runChild, type Home, type RunOptions } from '../e2e/harness.js';
+import type { Turn } from '../support/fake-openai.js';
+import { childPids, codecellRun, pinnedImage, runChild, useCliFixture, type RunOptions } from '../e2e/harness.js';
 import { LABEL_APP, LABEL_PID } from '../../src/sandbox/labels.js';
 import { expectSaved, onOutput, sessionLog, sigint } from './checks.js';
 
@@ -13,32 +13,19 @@ const KEPT = { 'kept.txt': 'saved before the signal\n' };
 const NAP: Turn = [{ toolCall: { code: "import time\nprint('sleeping', flush=True)\ntime.sleep(60)\nprint('woke')" } }];
 
 describe.skipIf(!docker)('fault: codecell itself is signalled', () => {
-  let server: FakeOpenAI | undefined;
-  let home: Home;
-  beforeAll(async () => {
-    await pinImage(docker!);
-  });
-  beforeEach(() => {
-    home = makeHome();
-  });
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-    home.cleanup();
-    expect(await leftoverContainers(docker!), 'containers left behind').toEqual([]);
-  });
+  const cli = useCliFixture(docker!);
 
   const containersOf = async (pid: number | undefined): Promise<string[]> =>
     (await docker!.listContainers({ all: true, filters: { label: [`${LABEL_APP}=codecell`, `${LABEL_PID}=${pid}`] } })).map((c) => c.Id);
 
   /** `codecell exec -` with this code, against the pinned image. */
   const exec = (code: string, onSpawn?: RunOptions['onSpawn']) =>
-    runChild(['exec', '-', '--out-dir', home.outDir], { ...home.env, CODECELL_IMAGE: pinnedImage() }, { input: code, ...(onSpawn ? { onSpawn } : {}) });
+    runChild(['exec', '-', '--out-dir', cli.home.outDir], { ...cli.home.env, CODECELL_IMAGE: pinnedImage() }, { input: code, ...(onSpawn ? { onSpawn } : {}) });
 
   it('SIGTERM during a cell: exit 143, the sandbox removed, the saved file and the log whole', async () => {
-    server = await startFakeOpenAI({ script: [SAVE, NAP] });
+    const server = await cli.serve({ script: [SAVE, NAP] });
     let pid: number | undefined;
-    const r = await codecellRun(server, home, ['save, then nap'], {
+    const r = await codecellRun(server, cli.home, ['save, then nap'], {
       onSpawn: (c) => {
         pid = c.pid;
         onOutput(c, /^sleeping$/m, () => c.kill('SIGTERM'));
@@ -46,18 +33,18 @@ describe.skipIf(!docker)('fault: codecell itself is signalled', () => {
     });
     expect(r.code, r.stderr).toBe(143);
     expect(r.stderr).not.toMatch(/^woke$/m);
-    expectSaved(home.outDir, KEPT);
-    const { events } = sessionLog(home);
+    expectSaved(cli.home.outDir, KEPT);
+    const { events } = sessionLog(cli.home);
     expect(events.some((e) => e.type === 'file_saved')).toBe(true);
     expect(events.some((e) => e.type === 'cell_output' && String(e.text).includes('sleeping'))).toBe(true);
     expect(await containersOf(pid)).toEqual([]); // removed before exit, not left to a reaper
   });
 
   it('SIGKILL during a cell: the container is orphaned, and the next codecell start reaps it', async () => {
-    server = await startFakeOpenAI({ script: [SAVE, NAP] });
+    const server = await cli.serve({ script: [SAVE, NAP] });
     let orphans: string[] = [];
     let pid: number | undefined;
-    const r = await codecellRun(server, home, ['save, then nap'], {
+    const r = await codecellRun(server, cli.home, ['save, then nap'], {
       onSpawn: (c) => {
         pid = c.pid;
         onOutput(c, /^sleeping$/m, () => {
@@ -73,8 +60,8 @@ describe.skipIf(!docker)('fault: codecell itself is signalled', () => {
     // Nothing could clean up: the container is still on the engine (running or stopped).
     expect(await containersOf(pid)).toEqual(orphans);
     // What was saved and logged before the kill is on disk.
-    expectSaved(home.outDir, KEPT);
-    const { events } = sessionLog(home);
+    expectSaved(cli.home.outDir, KEPT);
+    const { events } = sessionLog(cli.home);
     expect(events.some((e) => e.type === 'cell_output' && String(e.text).includes('sleeping'))).toBe(true);
 
     const next = await exec("print('next start')");
