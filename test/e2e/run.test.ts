@@ -1,12 +1,11 @@
 // `codecell run` end to end: the built CLI as a child process, a scripted OpenAI-compatible server, the real sandbox.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
 import { jsonLines } from '../support/cli.js';
-import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../support/fake-openai.js';
 import { jsonLine, type JsonLine } from '../../src/render/json-events.js';
-import { codecellRun, leftoverContainers, makeHome, manifest, pinImage, savedFiles, sha256, toolMessages, type Home } from './harness.js';
+import { codecellRun, manifest, savedFiles, sha256, toolMessages, useCliFixture } from './harness.js';
 
 const docker = await engineOrSkip();
 
@@ -15,26 +14,11 @@ const PNG_BASE64 = 'iVBORw0KGgo';
 const FIGURE_CODE = 'import matplotlib.pyplot as plt\nprint(x * 2)\nplt.plot([1, 2, 3], [4, 1, 9])\nplt.show()';
 
 describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', () => {
-  let server: FakeOpenAI | undefined;
-  let home: Home;
-  const serve = async (options: FakeOpenAIOptions): Promise<FakeOpenAI> => (server = await startFakeOpenAI(options));
-
-  beforeAll(async () => {
-    await pinImage(docker!);
-  });
-  beforeEach(() => {
-    home = makeHome();
-  });
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-    home.cleanup();
-    expect(await leftoverContainers(docker!), 'containers left behind').toEqual([]);
-  });
+  const cli = useCliFixture(docker!);
 
   it('keeps state across two tool calls, saves the figure, and prints only the answer on stdout', async () => {
-    const s = await serve({ script: [[{ toolCall: { code: 'x = 21' } }], [{ toolCall: { code: FIGURE_CODE } }], [{ text: 'The answer is **42**.' }]] });
-    const r = await codecellRun(s, home, ['what is 21 doubled?']);
+    const s = await cli.serve({ script: [[{ toolCall: { code: 'x = 21' } }], [{ toolCall: { code: FIGURE_CODE } }], [{ text: 'The answer is **42**.' }]] });
+    const r = await codecellRun(s, cli.home, ['what is 21 doubled?']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('The answer is **42**.\n');
 
@@ -44,11 +28,11 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
     expect(r.stderr).toMatch(/^42$/m);
     const saved = /^saved (\S+\.png)/m.exec(r.stderr)?.[1];
     expect(saved, r.stderr).toBeDefined();
-    expect(path.dirname(saved!)).toBe(home.outDir);
+    expect(path.dirname(saved!)).toBe(cli.home.outDir);
 
     const png = fs.readFileSync(saved!);
     expect(png.subarray(1, 4).toString()).toBe('PNG');
-    const rows = manifest(home.outDir);
+    const rows = manifest(cli.home.outDir);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ path: saved, mime: 'image/png', size: png.length, sha256: sha256(png), turn: 1 });
 
@@ -62,8 +46,8 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
   });
 
   it('takes the prompt from stdin when no prompt argument is given', async () => {
-    const s = await serve({ script: [[{ text: '4' }]] });
-    const r = await codecellRun(s, home, [], { input: 'what is 2+2\n' });
+    const s = await cli.serve({ script: [[{ text: '4' }]] });
+    const r = await codecellRun(s, cli.home, [], { input: 'what is 2+2\n' });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('4\n');
     const user = s.requests[0]!.messages.filter((m) => m.role === 'user');
@@ -75,8 +59,8 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
 
     it('lands in /mnt/data/stdin.csv, is named in the system prompt with a preview, and reads back', async () => {
       const code = "import pandas as pd\ndf = pd.read_csv('/mnt/data/stdin.csv')\nprint('total', df['revenue'].sum())";
-      const s = await serve({ script: [[{ toolCall: { code } }], [{ text: 'Total revenue is 42.' }]] });
-      const r = await codecellRun(s, home, ['total', 'revenue'], { input: csv });
+      const s = await cli.serve({ script: [[{ toolCall: { code } }], [{ text: 'Total revenue is 42.' }]] });
+      const r = await codecellRun(s, cli.home, ['total', 'revenue'], { input: csv });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe('Total revenue is 42.\n');
 
@@ -91,13 +75,13 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
       expect(r.stderr).toMatch(/^total 42$/m);
       expect(toolMessages(s.requests[1])).toEqual(['total 42\n']);
       // The user's own data is not "a file the model made".
-      expect(savedFiles(home.outDir)).toEqual([]);
+      expect(savedFiles(cli.home.outDir)).toEqual([]);
     });
 
     it('--stdin-name overrides the file name', async () => {
       const code = "import pandas as pd\nprint('rows', len(pd.read_csv('/mnt/data/sales.csv')))";
-      const s = await serve({ script: [[{ toolCall: { code } }], [{ text: 'Three rows.' }]] });
-      const r = await codecellRun(s, home, ['count rows', '--stdin-name', 'sales.csv'], { input: csv });
+      const s = await cli.serve({ script: [[{ toolCall: { code } }], [{ text: 'Three rows.' }]] });
+      const r = await codecellRun(s, cli.home, ['count rows', '--stdin-name', 'sales.csv'], { input: csv });
       expect(r.code, r.stderr).toBe(0);
       const system = String(s.requests[0]!.messages[0]!.content);
       expect(system).toContain('/mnt/data/sales.csv');
@@ -107,13 +91,13 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
   });
 
   it('--file (twice) uploads both files into /mnt/data', async () => {
-    const a = path.join(home.dir, 'alpha.csv');
-    const b = path.join(home.dir, 'notes.txt');
+    const a = path.join(cli.home.dir, 'alpha.csv');
+    const b = path.join(cli.home.dir, 'notes.txt');
     fs.writeFileSync(a, 'n\n1\n2\n');
     fs.writeFileSync(b, 'hello from the host\n');
     const code = "import os\nprint(sorted(os.listdir('/mnt/data')))\nprint(open('/mnt/data/notes.txt').read().strip())";
-    const s = await serve({ script: [[{ toolCall: { code } }], [{ text: 'Two files.' }]] });
-    const r = await codecellRun(s, home, ['list the files', '--file', a, '-f', b]);
+    const s = await cli.serve({ script: [[{ toolCall: { code } }], [{ text: 'Two files.' }]] });
+    const r = await codecellRun(s, cli.home, ['list the files', '--file', a, '-f', b]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('Two files.\n');
     const [view] = toolMessages(s.requests[1]);
@@ -122,13 +106,13 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
     const system = String(s.requests[0]!.messages[0]!.content);
     expect(system).toContain('/mnt/data/alpha.csv (6 bytes)');
     expect(system).toContain('/mnt/data/notes.txt (20 bytes)');
-    expect(savedFiles(home.outDir)).toEqual([]);
+    expect(savedFiles(cli.home.outDir)).toEqual([]);
   });
 
   it('--json writes only schema-valid JSON lines: code chunks, output, the figure as base64, usage, done', async () => {
     const first = "x = 21\nopen('/mnt/data/n.csv', 'w').write('n\\n21\\n')";
-    const s = await serve({ script: [[{ toolCall: { code: first }, chunk: 3 }], [{ toolCall: { code: FIGURE_CODE }, chunk: 5 }], [{ text: 'Done: 42.' }]] });
-    const r = await codecellRun(s, home, ['chart it', '--json']);
+    const s = await cli.serve({ script: [[{ toolCall: { code: first }, chunk: 3 }], [{ toolCall: { code: FIGURE_CODE }, chunk: 5 }], [{ text: 'Done: 42.' }]] });
+    const r = await codecellRun(s, cli.home, ['chart it', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const lines = jsonLines(r.stdout).map((l, i) => {
       const parsed = jsonLine.safeParse(l);
@@ -173,7 +157,7 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
     expect(last.status).toBe('ok');
     expect(last.answer).toBe('Done: 42.');
     expect(last.files.map((f) => f.path)).toEqual(files.map((f) => f.content.path));
-    expect(manifest(home.outDir).map((m) => m.path)).toEqual([files[0]!.content.path, file.path]);
+    expect(manifest(cli.home.outDir).map((m) => m.path)).toEqual([files[0]!.content.path, file.path]);
     const lastUsage = usage.at(-1)!;
     if (lastUsage.stream_type === 'usage') expect(last.usage).toEqual(lastUsage.usage);
   });
@@ -181,8 +165,8 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
   describe('chunk shapes through the whole CLI', () => {
     it('tool-call arguments in one-character pieces', async () => {
       const code = "s = 'ab\"c\\\\d'\nprint(len(s), s)";
-      const s = await serve({ script: [[{ toolCall: { code }, chunk: 1 }], [{ text: 'ok' }]] });
-      const r = await codecellRun(s, home, ['go', '--json']);
+      const s = await cli.serve({ script: [[{ toolCall: { code }, chunk: 1 }], [{ text: 'ok' }]] });
+      const r = await codecellRun(s, cli.home, ['go', '--json']);
       expect(r.code, r.stderr).toBe(0);
       const lines = jsonLines(r.stdout) as JsonLine[];
       const hot = lines.filter((l) => l.stream_type === 'code_execution' && l.chunk.type === 'hot_code');
@@ -191,8 +175,8 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
     });
 
     it('the whole tool call in one chunk without an index', async () => {
-      const s = await serve({ script: [[{ toolCall: { code: 'print(6 * 7)' }, chunk: 'whole' }], [{ text: 'Forty-two.' }]] });
-      const r = await codecellRun(s, home, ['go']);
+      const s = await cli.serve({ script: [[{ toolCall: { code: 'print(6 * 7)' }, chunk: 'whole' }], [{ text: 'Forty-two.' }]] });
+      const r = await codecellRun(s, cli.home, ['go']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe('Forty-two.\n');
       expect(r.stderr).toMatch(/^42$/m);
@@ -202,8 +186,8 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
     });
 
     it('text before a tool call is commentary on stderr; only the final answer reaches stdout', async () => {
-      const s = await serve({ script: [[{ text: 'Let me compute that.' }, { toolCall: { code: 'print(40 + 2)' } }], [{ text: 'It is 42.' }]] });
-      const r = await codecellRun(s, home, ['go']);
+      const s = await cli.serve({ script: [[{ text: 'Let me compute that.' }, { toolCall: { code: 'print(40 + 2)' } }], [{ text: 'It is 42.' }]] });
+      const r = await codecellRun(s, cli.home, ['go']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe('It is 42.\n');
       expect(r.stderr).toContain('Let me compute that.');
@@ -213,10 +197,10 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
     });
 
     it('two tool calls in one reply run in order, each answered by its own id', async () => {
-      const s = await serve({
+      const s = await cli.serve({
         script: [[{ toolCall: { code: "y = 1\nprint('first', y)" } }, { toolCall: { code: "print('second', y + 1)" } }], [{ text: 'Both ran.' }]],
       });
-      const r = await codecellRun(s, home, ['go']);
+      const r = await codecellRun(s, cli.home, ['go']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr.indexOf('first 1')).toBeGreaterThan(-1);
       expect(r.stderr.indexOf('second 2')).toBeGreaterThan(r.stderr.indexOf('first 1'));
@@ -228,8 +212,8 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
     });
 
     it('python arguments that are not valid JSON are reported as such, not as an unknown tool', async () => {
-      const s = await serve({ script: [[{ toolCall: { arguments: '{"code": "print(1+1)' } }], [{ text: 'ok' }]] });
-      const r = await codecellRun(s, home, ['go']);
+      const s = await cli.serve({ script: [[{ toolCall: { arguments: '{"code": "print(1+1)' } }], [{ text: 'ok' }]] });
+      const r = await codecellRun(s, cli.home, ['go']);
       expect(r.code, r.stderr).toBe(0);
       const [view] = toolMessages(s.requests[1]);
       expect(view).not.toContain('Unknown tool "python"');
@@ -238,8 +222,8 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
     });
 
     it('a usage-only last chunk is counted', async () => {
-      const s = await serve({ script: [[{ text: 'Hi.' }, { usage: { prompt: 123, completion: 45 } }]] });
-      const r = await codecellRun(s, home, ['hi', '--json']);
+      const s = await cli.serve({ script: [[{ text: 'Hi.' }, { usage: { prompt: 123, completion: 45 } }]] });
+      const r = await codecellRun(s, cli.home, ['hi', '--json']);
       expect(r.code, r.stderr).toBe(0);
       const lines = jsonLines(r.stdout) as JsonLine[];
       const usage = lines.find((l) => l.stream_type === 'usage');
@@ -248,12 +232,12 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
     });
 
     it('reasoning_content is shown as reasoning, never as the answer', async () => {
-      const s = await serve({ script: [[{ reasoning: 'The user wants a number; 6*7.' }, { text: '42' }]] });
-      const plain = await codecellRun(s, home, ['think']);
+      const s = await cli.serve({ script: [[{ reasoning: 'The user wants a number; 6*7.' }, { text: '42' }]] });
+      const plain = await codecellRun(s, cli.home, ['think']);
       expect(plain.code, plain.stderr).toBe(0);
       expect(plain.stdout).toBe('42\n');
       s.push([{ reasoning: 'Again 6*7.' }, { text: '42' }]);
-      const json = await codecellRun(s, home, ['think', '--json']);
+      const json = await codecellRun(s, cli.home, ['think', '--json']);
       expect(json.code, json.stderr).toBe(0);
       const lines = jsonLines(json.stdout) as JsonLine[];
       const reasoning = lines.filter((l) => l.stream_type === 'reasoning_delta').map((l) => (l.stream_type === 'reasoning_delta' ? l.content : '')).join('');
@@ -266,15 +250,15 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
 
   it('--quiet prints only the answer; --verbose adds the session, usage and timings', async () => {
     const code = "open('/mnt/data/q.txt', 'w').write('q')\nprint('noise')";
-    const s = await serve({ script: [[{ text: 'Working.' }, { toolCall: { code } }], [{ text: 'Quiet answer.' }]] });
-    const quiet = await codecellRun(s, home, ['go', '--quiet']);
+    const s = await cli.serve({ script: [[{ text: 'Working.' }, { toolCall: { code } }], [{ text: 'Quiet answer.' }]] });
+    const quiet = await codecellRun(s, cli.home, ['go', '--quiet']);
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(quiet.stdout).toBe('Quiet answer.\n');
     expect(quiet.stderr).toBe('');
-    expect(fs.existsSync(path.join(home.outDir, 'q.txt'))).toBe(true); // quiet, not idle
+    expect(fs.existsSync(path.join(cli.home.outDir, 'q.txt'))).toBe(true); // quiet, not idle
 
     s.push([{ toolCall: { code: 'print(1)' } }, { usage: { prompt: 50, completion: 5 } }], [{ text: 'Loud answer.' }, { usage: { prompt: 70, completion: 3 } }]);
-    const loud = await codecellRun(s, home, ['go', '-v']);
+    const loud = await codecellRun(s, cli.home, ['go', '-v']);
     expect(loud.code, loud.stderr).toBe(0);
     expect(loud.stdout).toBe('Loud answer.\n');
     expect(loud.stderr).toMatch(/^session \S+ · fake-model · files → /m);
@@ -285,9 +269,9 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
 
   it('--timeout interrupts a long cell, keeps state, and the model is told', async () => {
     const slow = "import time\nz = 5\ntime.sleep(30)";
-    const s = await serve({ script: [[{ toolCall: { code: slow } }], [{ toolCall: { code: 'print(z * 2)' } }], [{ text: 'Timed out, then 10.' }]] });
+    const s = await cli.serve({ script: [[{ toolCall: { code: slow } }], [{ toolCall: { code: 'print(z * 2)' } }], [{ text: 'Timed out, then 10.' }]] });
     const started = Date.now();
-    const r = await codecellRun(s, home, ['go', '--timeout', '1']);
+    const r = await codecellRun(s, cli.home, ['go', '--timeout', '1']);
     expect(r.code, r.stderr).toBe(0);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(r.stderr).toContain('the cell ran longer than 1 s and was interrupted; variables were kept');
@@ -298,14 +282,14 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
   it('keeps files already saved when a later model call fails', async () => {
     const code = "import pandas as pd\npd.DataFrame({'a': [1, 2], 'b': [3, 4]}).to_csv('/mnt/data/result.csv', index=False)\nprint('written')";
     const fail = [{ status: 500 }];
-    const s = await serve({ script: [[{ toolCall: { code } }], fail, fail, fail, fail] });
-    const r = await codecellRun(s, home, ['make a csv']);
+    const s = await cli.serve({ script: [[{ toolCall: { code } }], fail, fail, fail, fail] });
+    const r = await codecellRun(s, cli.home, ['make a csv']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/codecell: the model server failed \(500/);
     expect(r.stderr).toContain('saved ');
-    const file = path.join(home.outDir, 'result.csv');
+    const file = path.join(cli.home.outDir, 'result.csv');
     expect(fs.readFileSync(file, 'utf8')).toBe('a,b\n1,3\n2,4\n');
-    expect(manifest(home.outDir)).toEqual([expect.objectContaining({ name: 'result.csv', source: 'result.csv', path: file, sha256: sha256(fs.readFileSync(file)) })]);
+    expect(manifest(cli.home.outDir)).toEqual([expect.objectContaining({ name: 'result.csv', source: 'result.csv', path: file, sha256: sha256(fs.readFileSync(file)) })]);
     expect(s.requests).toHaveLength(5); // one call, then the first try and three retries of the next
   });
 });

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
-import { startFakeOpenAI, type FakeOpenAI, type Turn } from '../support/fake-openai.js';
-import { codecellRun, leftoverContainers, makeHome, manifest, pinImage, type Home } from '../e2e/harness.js';
+import type { Turn } from '../support/fake-openai.js';
+import { codecellRun, makeHome, manifest, useCliFixture } from '../e2e/harness.js';
 import { LABEL_APP, LABEL_PID } from '../../src/sandbox/labels.js';
 import { expectManifestTrue, expectSaved, onOutput, sessionLog, sigint, sleep, when } from './checks.js';
 
@@ -51,24 +51,11 @@ describe('fault: Ctrl-C before the session exists', () => {
 });
 
 describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
-  let server: FakeOpenAI | undefined;
-  let home: Home;
-  beforeAll(async () => {
-    await pinImage(docker!);
-  });
-  beforeEach(() => {
-    home = makeHome();
-  });
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-    home.cleanup();
-    expect(await leftoverContainers(docker!), 'containers left behind').toEqual([]);
-  });
+  const cli = useCliFixture(docker!);
 
   /** The log parses, has the saved file's event, and ends the turn as cancelled. */
   const expectLogCancelled = (): { type: string; [k: string]: unknown }[] => {
-    const { events } = sessionLog(home);
+    const { events } = sessionLog(cli.home);
     expect(events.some((e) => e.type === 'file_saved')).toBe(true);
     expect(events.at(-1)).toMatchObject({ type: 'done', status: 'cancelled' });
     return events;
@@ -92,7 +79,7 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
           }
         }
       });
-      server = await startFakeOpenAI({
+      const server = await cli.serve({
         script: async (_request, call) => {
           if (call > 0) return [{ text: 'this attempt lost the race' }];
           await Promise.race([pausedOnce, sleep(20_000)]);
@@ -102,7 +89,7 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
       let signalled = 0;
       let cancelled = 0;
       try {
-        const r = await codecellRun(server, home, ['hello', '-v'], {
+        const r = await codecellRun(server, cli.home, ['hello', '-v'], {
           onSpawn: (c) => {
             child = c;
             onOutput(c, /sandbox: starting/, () => {
@@ -130,9 +117,9 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
 
     let result = await attempt();
     for (let i = 0; i < 2 && result.signalled === 0; i++) {
-      await server?.close();
-      home.cleanup();
-      home = makeHome();
+      await cli.server?.close();
+      cli.home.cleanup();
+      cli.home = makeHome();
       result = await attempt();
     }
     const { r, signalled, cancelled, paused } = result;
@@ -142,36 +129,36 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
     expect(cancelled, 'the turn was cancelled').toBeGreaterThan(0);
     expect(cancelled - signalled, 'the turn is cancelled at once, not after the 30 s start timeout').toBeLessThan(5_000);
     expect(r.stderr).not.toMatch(/^HALF RAN$/m);
-    expect(fs.existsSync(path.join(home.outDir, 'half.txt'))).toBe(false);
-    const { events } = sessionLog(home);
+    expect(fs.existsSync(path.join(cli.home.outDir, 'half.txt'))).toBe(false);
+    const { events } = sessionLog(cli.home);
     expect(events.some((e) => e.type === 'cell_start')).toBe(false);
     expect(events.at(-1)).toMatchObject({ type: 'done', status: 'cancelled' });
   }, 120_000);
 
   it('while the model streams text: exit 130, the saved file and the log whole', async () => {
-    server = await startFakeOpenAI({ script: [SAVE, [{ text: 'word '.repeat(400), chunk: 5, delayMs: 20 }]] });
-    const r = await codecellRun(server, home, ['save, then talk'], {
+    const server = await cli.serve({ script: [SAVE, [{ text: 'word '.repeat(400), chunk: 5, delayMs: 20 }]] });
+    const r = await codecellRun(server, cli.home, ['save, then talk'], {
       // Ten seconds of text: Ctrl-C once the second request is being answered.
       onSpawn: (c) => when(c, () => server!.requests.length === 2, () => setTimeout(() => sigint(c), 300)),
     });
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).not.toContain('stopping and removing the sandbox');
-    expectSaved(home.outDir, KEPT);
+    expectSaved(cli.home.outDir, KEPT);
     expectLogCancelled();
   });
 
   it('while the model streams code: exit 130 and the partial code is NOT run', async () => {
     const code = TRACE + '# more to come\n'.repeat(40);
-    server = await startFakeOpenAI({ script: [SAVE, [{ toolCall: { code }, chunk: 4, delayMs: 20 }], [{ text: 'never asked' }]] });
-    const r = await codecellRun(server, home, ['save, then code'], {
+    const server = await cli.serve({ script: [SAVE, [{ toolCall: { code }, chunk: 4, delayMs: 20 }], [{ text: 'never asked' }]] });
+    const r = await codecellRun(server, cli.home, ['save, then code'], {
       // The code header and the first statement are on the screen: the call is mid-stream.
       onSpawn: (c) => onOutput(c, /HALF RAN/, () => sigint(c)),
     });
     expect(r.code, r.stderr).toBe(130);
-    expect(fs.existsSync(path.join(home.outDir, 'half.txt'))).toBe(false);
+    expect(fs.existsSync(path.join(cli.home.outDir, 'half.txt'))).toBe(false);
     expect(r.stderr).not.toMatch(/^HALF RAN$/m); // the source line is `print('HALF RAN')`, never its output
     expect(server.requests).toHaveLength(2);
-    expectSaved(home.outDir, KEPT);
+    expectSaved(cli.home.outDir, KEPT);
     const events = expectLogCancelled();
     const last = events.findLastIndex((e) => e.type === 'code_start');
     expect(events.slice(last).some((e) => e.type === 'cell_start')).toBe(false);
@@ -179,12 +166,12 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
 
   it('while the cell runs: KeyboardInterrupt, exit 130, the saved file and the log whole', async () => {
     const nap = "import time\nprint('sleeping', flush=True)\ntime.sleep(60)\nprint('woke')";
-    server = await startFakeOpenAI({ script: [SAVE, [{ toolCall: { code: nap } }], [{ text: 'never asked' }]] });
-    const r = await codecellRun(server, home, ['save, then nap'], { onSpawn: (c) => onOutput(c, /^sleeping$/m, () => sigint(c)) });
+    const server = await cli.serve({ script: [SAVE, [{ toolCall: { code: nap } }], [{ text: 'never asked' }]] });
+    const r = await codecellRun(server, cli.home, ['save, then nap'], { onSpawn: (c) => onOutput(c, /^sleeping$/m, () => sigint(c)) });
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toContain('KeyboardInterrupt');
     expect(r.stderr).not.toMatch(/^woke$/m);
-    expectSaved(home.outDir, KEPT);
+    expectSaved(cli.home.outDir, KEPT);
     const events = expectLogCancelled();
     expect(events.filter((e) => e.type === 'cell_end').map((e) => e.status)).toEqual(['ok', 'interrupted']);
   });
@@ -192,9 +179,9 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
   it('twice (the cell ignores the first): the sandbox is removed, exit 130, the log whole up to the last event', async () => {
     // SIG_IGN keeps the cell running through the first Ctrl-C (codecell's grace period is 3 s).
     const stubborn = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint('stubborn', flush=True)\ntime.sleep(60)";
-    server = await startFakeOpenAI({ script: [SAVE, [{ toolCall: { code: stubborn } }]] });
+    const server = await cli.serve({ script: [SAVE, [{ toolCall: { code: stubborn } }]] });
     const started = Date.now();
-    const r = await codecellRun(server, home, ['save, then refuse'], {
+    const r = await codecellRun(server, cli.home, ['save, then refuse'], {
       onSpawn: (c) =>
         onOutput(c, /^stubborn$/m, () => {
           sigint(c);
@@ -204,9 +191,9 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
     expect(r.code, r.stderr).toBe(130);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(r.stderr).toContain('codecell: stopping and removing the sandbox');
-    expectSaved(home.outDir, KEPT);
+    expectSaved(cli.home.outDir, KEPT);
     // No `done`: codecell gave up mid-turn. Every line parses, and the last thing seen is there.
-    const { events } = sessionLog(home);
+    const { events } = sessionLog(cli.home);
     expect(events.some((e) => e.type === 'file_saved')).toBe(true);
     expect(events.some((e) => e.type === 'cell_output' && String(e.text).includes('stubborn'))).toBe(true);
   });
@@ -214,27 +201,27 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
   it('while files are being saved: exit 130, every saved file complete with its manifest row, no temp file left', async () => {
     // 30 files of 2 MiB: Ctrl-C when the first one is reported saved.
     const many = "import os\nfor i in range(30):\n    open(f'/mnt/data/part-{i:02}.bin', 'wb').write(os.urandom(2 * 1024 * 1024))\nprint('written', flush=True)";
-    server = await startFakeOpenAI({ script: [SAVE, [{ toolCall: { code: many } }], [{ text: 'never asked' }]] });
-    const r = await codecellRun(server, home, ['save many'], {
+    const server = await cli.serve({ script: [SAVE, [{ toolCall: { code: many } }], [{ text: 'never asked' }]] });
+    const r = await codecellRun(server, cli.home, ['save many'], {
       onSpawn: (c) => onOutput(c, /saved .*part-00\.bin/, () => sigint(c)),
       timeoutMs: 120_000,
     });
     expect(r.code, r.stderr).toBe(130);
-    expectSaved(home.outDir, KEPT);
-    expectManifestTrue(home.outDir);
-    const names = fs.readdirSync(home.outDir);
+    expectSaved(cli.home.outDir, KEPT);
+    expectManifestTrue(cli.home.outDir);
+    const names = fs.readdirSync(cli.home.outDir);
     expect(names.filter((n) => n.startsWith('.codecell-')), 'temp files left').toEqual([]);
-    const listed = new Set(manifest(home.outDir).map((m) => m.name));
+    const listed = new Set(manifest(cli.home.outDir).map((m) => m.name));
     expect(names.filter((n) => n !== 'manifest.jsonl' && !listed.has(n)), 'files without a manifest row').toEqual([]);
     expect(listed.has('part-00.bin')).toBe(true);
-    const { events } = sessionLog(home);
+    const { events } = sessionLog(cli.home);
     expect(events.at(-1)).toMatchObject({ type: 'done', status: 'cancelled' });
   }, 120_000);
 
   it('twice while files are being saved: exit 130, no half-written file under its final name, the manifest true', async () => {
     const many = "import os\nfor i in range(30):\n    open(f'/mnt/data/part-{i:02}.bin', 'wb').write(os.urandom(2 * 1024 * 1024))\nprint('written', flush=True)";
-    server = await startFakeOpenAI({ script: [SAVE, [{ toolCall: { code: many } }], [{ text: 'never asked' }]] });
-    const r = await codecellRun(server, home, ['save many'], {
+    const server = await cli.serve({ script: [SAVE, [{ toolCall: { code: many } }], [{ text: 'never asked' }]] });
+    const r = await codecellRun(server, cli.home, ['save many'], {
       onSpawn: (c) =>
         onOutput(c, /saved .*part-00\.bin/, () => {
           sigint(c);
@@ -245,12 +232,12 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
     });
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toContain('codecell: stopping and removing the sandbox');
-    expectSaved(home.outDir, KEPT);
-    expectManifestTrue(home.outDir);
-    const names = fs.readdirSync(home.outDir);
-    const listed = new Set(manifest(home.outDir).map((m) => m.name));
+    expectSaved(cli.home.outDir, KEPT);
+    expectManifestTrue(cli.home.outDir);
+    const names = fs.readdirSync(cli.home.outDir);
+    const listed = new Set(manifest(cli.home.outDir).map((m) => m.name));
     // A file cut off mid-write may only exist under a temp name, never as part-NN.bin.
     expect(names.filter((n) => !n.startsWith('.codecell-') && n !== 'manifest.jsonl' && !listed.has(n)), 'files without a manifest row').toEqual([]);
-    sessionLog(home); // every line parses
+    sessionLog(cli.home); // every line parses
   }, 120_000);
 });
