@@ -1,12 +1,12 @@
 // `codecell run` failures end to end: exit codes and messages that name the fix, against a real server and sandbox.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
 import { jsonLines } from '../support/cli.js';
-import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions, type Turn } from '../support/fake-openai.js';
+import type { FakeOpenAI, Turn } from '../support/fake-openai.js';
 import { jsonLine, type JsonLine } from '../../src/render/json-events.js';
-import { childPids, closedPort, codecellRun, leftoverContainers, makeHome, manifest, pinImage, pinnedImage, runChild, savedFiles, toolMessages, type Home } from './harness.js';
+import { childPids, closedPort, codecellRun, leftoverContainers, makeHome, manifest, pinnedImage, runChild, savedFiles, toolMessages, useCliFixture, type Home } from './harness.js';
 
 const docker = await engineOrSkip();
 
@@ -91,26 +91,11 @@ describe('codecell run: failures that need no sandbox', () => {
 });
 
 describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox)', () => {
-  let server: FakeOpenAI | undefined;
-  let home: Home;
-  const serve = async (options: FakeOpenAIOptions): Promise<FakeOpenAI> => (server = await startFakeOpenAI(options));
-
-  beforeAll(async () => {
-    await pinImage(docker!);
-  });
-  beforeEach(() => {
-    home = makeHome();
-  });
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-    home.cleanup();
-    expect(await leftoverContainers(docker!), 'containers left behind').toEqual([]);
-  });
+  const cli = useCliFixture(docker!);
 
   it('401: exit 1, the server refused the key, and how to set it', async () => {
-    const s = await serve({ apiKey: 'sk-right', script: [] });
-    const r = await codecellRun(s, home, ['hello'], { env: { OPENAI_API_KEY: 'sk-wrong' } });
+    const s = await cli.serve({ apiKey: 'sk-right', script: [] });
+    const r = await codecellRun(s, cli.home, ['hello'], { env: { OPENAI_API_KEY: 'sk-wrong' } });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('codecell: the model server refused the API key (401');
@@ -118,8 +103,8 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
   });
 
   it('unknown model (404): exit 1, listing the models the server offers', async () => {
-    const s = await serve({ script: [[{ status: 404 }]], models: ['llama3.1:8b', 'qwen2.5-coder:7b'] });
-    const r = await codecellRun(s, home, ['hello', '--model', 'no-such-model'], { noModel: true });
+    const s = await cli.serve({ script: [[{ status: 404 }]], models: ['llama3.1:8b', 'qwen2.5-coder:7b'] });
+    const r = await codecellRun(s, cli.home, ['hello', '--model', 'no-such-model'], { noModel: true });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('the model "no-such-model" is not available');
     expect(r.stderr).toContain('The server offers: llama3.1:8b, qwen2.5-coder:7b.');
@@ -129,15 +114,15 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
 
   it('a base URL refusing connections: exit 1, naming the URL', async () => {
     const url = `http://127.0.0.1:${await closedPort()}/v1`;
-    const r = await codecellRun({ url }, home, ['hello']);
+    const r = await codecellRun({ url }, cli.home, ['hello']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`could not connect to the model server at ${url}`);
     expect(r.stderr).toContain('fix: Is the server running?');
   });
 
   it('a 429 then success: retried quietly, exit 0', async () => {
-    const s = await serve({ script: [[{ status: 429 }], [{ text: 'Fine now.' }]] });
-    const r = await codecellRun(s, home, ['hello']);
+    const s = await cli.serve({ script: [[{ status: 429 }], [{ text: 'Fine now.' }]] });
+    const r = await codecellRun(s, cli.home, ['hello']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('Fine now.\n');
     expect(s.requests).toHaveLength(2);
@@ -146,8 +131,8 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
 
   it('429 on every retry: exit 1 and says it was rate limited even after retrying', async () => {
     const limited: Turn = [{ status: 429 }];
-    const s = await serve({ script: [limited, limited, limited, limited] });
-    const r = await codecellRun(s, home, ['hello']);
+    const s = await cli.serve({ script: [limited, limited, limited, limited] });
+    const r = await codecellRun(s, cli.home, ['hello']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('rate limiting requests (429');
     expect(r.stderr).toContain('even after retrying');
@@ -156,8 +141,8 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
 
   it('500 until the retries run out: exit 1', async () => {
     const failing: Turn = [{ status: 500 }];
-    const s = await serve({ script: [failing, failing, failing, failing] });
-    const r = await codecellRun(s, home, ['hello']);
+    const s = await cli.serve({ script: [failing, failing, failing, failing] });
+    const r = await codecellRun(s, cli.home, ['hello']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('codecell: the model server failed (500');
     expect(r.stderr).toContain('even after retrying');
@@ -169,8 +154,8 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
     // Cut right after a complete, runnable first statement, so running the fragment would leave a trace.
     const code = "open('/mnt/data/half.txt', 'w').write('ran')\nprint('HALF RAN')\n" + '# more to come\n'.repeat(20);
     const args = JSON.stringify({ code });
-    const s = await serve({ script: [[{ toolCall: { code }, chunk: 8, dropAfterChars: args.indexOf('# more') + 4 }]] });
-    const r = await codecellRun(s, home, ['hello', '--json']);
+    const s = await cli.serve({ script: [[{ toolCall: { code }, chunk: 8, dropAfterChars: args.indexOf('# more') + 4 }]] });
+    const r = await codecellRun(s, cli.home, ['hello', '--json']);
     expect(r.code).toBe(1);
     const lines = jsonLines(r.stdout) as JsonLine[];
     const hot = lines.filter((l) => l.stream_type === 'code_execution' && l.chunk.type === 'hot_code');
@@ -180,27 +165,27 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
     expect(lines.find((l) => l.stream_type === 'error')).toMatchObject({ kind: 'model_stream_dropped', message: expect.stringContaining('a partial tool call was not run') });
     expect(lines.at(-1)).toMatchObject({ stream_type: 'done', status: 'error' });
     expect(r.stdout).not.toContain('HALF RAN\\n"');
-    expect(savedFiles(home.outDir)).toEqual([]);
-    expect(manifest(home.outDir)).toEqual([]);
+    expect(savedFiles(cli.home.outDir)).toEqual([]);
+    expect(manifest(cli.home.outDir)).toEqual([]);
   });
 
   it('the same drop in plain mode says what happened and what to do', async () => {
     const code = "open('/mnt/data/half.txt', 'w').write('ran')\nprint('HALF RAN')\n" + '# more to come\n'.repeat(20);
     const args = JSON.stringify({ code });
-    const s = await serve({ script: [[{ toolCall: { code }, dropAfterChars: args.indexOf('# more') + 4 }]] });
-    const r = await codecellRun(s, home, ['hello']);
+    const s = await cli.serve({ script: [[{ toolCall: { code }, dropAfterChars: args.indexOf('# more') + 4 }]] });
+    const r = await codecellRun(s, cli.home, ['hello']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/codecell: the connection to the model server at http:\/\/127\.0\.0\.1:\d+\/v1 closed before the reply finished.*; a partial tool call was not run/);
     expect(r.stderr).toContain('fix: Try again');
     expect(r.stderr).not.toContain('── output');
     expect(r.stderr).not.toMatch(/^HALF RAN$/m);
-    expect(fs.existsSync(path.join(home.outDir, 'half.txt'))).toBe(false);
+    expect(fs.existsSync(path.join(cli.home.outDir, 'half.txt'))).toBe(false);
   });
 
   it('--max-turns 1 with a model that keeps calling tools: exit 1 and a note', async () => {
     let n = 0;
-    const s = await serve({ script: () => [{ toolCall: { code: `print('call ${++n}')` } }] });
-    const r = await codecellRun(s, home, ['loop forever', '--max-turns', '1']);
+    const s = await cli.serve({ script: () => [{ toolCall: { code: `print('call ${++n}')` } }] });
+    const r = await codecellRun(s, cli.home, ['loop forever', '--max-turns', '1']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^call 1$/m);
     expect(r.stderr).toContain('note: stopped after 1 model calls (--max-turns)');
@@ -209,8 +194,8 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
   });
 
   it('--budget exceeded with a priced model: stops with status budget before running more code', async () => {
-    const s = await serve({ script: [[{ toolCall: { code: "print('should not run')" } }, { usage: { prompt: 1000, completion: 1000 } }]] });
-    const r = await codecellRun(s, home, ['spend', '--budget', '0.01', '--json'], {
+    const s = await cli.serve({ script: [[{ toolCall: { code: "print('should not run')" } }, { usage: { prompt: 1000, completion: 1000 } }]] });
+    const r = await codecellRun(s, cli.home, ['spend', '--budget', '0.01', '--json'], {
       env: { CODECELL_PRICES: '{"fake-model":{"input":1000,"output":1000}}' },
     });
     expect(r.code).toBe(1);
@@ -225,11 +210,11 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
   });
 
   it('a file that cannot be saved fails the run (exit 1) but still prints the answer', async () => {
-    fs.writeFileSync(path.join(home.dir, 'blocker'), 'a file where a folder should be');
-    home.outDir = path.join(home.dir, 'blocker', 'out'); // ENOTDIR on the first save, not before
+    fs.writeFileSync(path.join(cli.home.dir, 'blocker'), 'a file where a folder should be');
+    cli.home.outDir = path.join(cli.home.dir, 'blocker', 'out'); // ENOTDIR on the first save, not before
     const code = "open('/mnt/data/r.csv', 'w').write('a\\n1\\n')\nprint('wrote')";
-    const s = await serve({ script: [[{ toolCall: { code } }], [{ text: 'Saved r.csv.' }]] });
-    const r = await codecellRun(s, home, ['save a csv']);
+    const s = await cli.serve({ script: [[{ toolCall: { code } }], [{ text: 'Saved r.csv.' }]] });
+    const r = await codecellRun(s, cli.home, ['save a csv']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('Saved r.csv.\n');
     expect(r.stderr).toMatch(/^codecell: .*blocker\/out/m);
@@ -237,8 +222,8 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
   });
 
   it('a model that ends without an answer gets a note on stderr', async () => {
-    const s = await serve({ script: [[{ text: '' }]] });
-    const r = await codecellRun(s, home, ['hello']);
+    const s = await cli.serve({ script: [[{ text: '' }]] });
+    const r = await codecellRun(s, cli.home, ['hello']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('note: the model ended without an answer');
@@ -247,7 +232,7 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
   describe('signals', () => {
     /** Runs codecell and sends `signal` once its stderr shows `marker`. */
     const runAndSignal = (s: FakeOpenAI, args: string[], marker: RegExp, signal: NodeJS.Signals) =>
-      codecellRun(s, home, args, {
+      codecellRun(s, cli.home, args, {
         onSpawn: (child) => {
           let seen = '';
           let sent = false;
@@ -263,7 +248,7 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
 
     it('Ctrl-C during a cell: the cell is interrupted, exit 130, the sandbox removed', async () => {
       const code = "import time\nprint('sleeping', flush=True)\ntime.sleep(60)\nprint('woke')";
-      const s = await serve({ script: [[{ toolCall: { code } }], [{ text: 'should not be asked' }]] });
+      const s = await cli.serve({ script: [[{ toolCall: { code } }], [{ text: 'should not be asked' }]] });
       const started = Date.now();
       const r = await runAndSignal(s, ['nap'], /^sleeping$/m, 'SIGINT');
       expect(r.code, r.stderr).toBe(130);
@@ -278,8 +263,8 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
     });
 
     it('Ctrl-C while the model has not answered: exit 130', async () => {
-      const s = await serve({ script: [[{ hang: true }]] });
-      const r = await codecellRun(s, home, ['hello', '-v'], {
+      const s = await cli.serve({ script: [[{ hang: true }]] });
+      const r = await codecellRun(s, cli.home, ['hello', '-v'], {
         onSpawn: (child) => {
           // -v prints the session line before the model call; the request itself is seen by the server.
           const timer = setInterval(() => {
@@ -299,7 +284,7 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
     it('the leak check itself can fail: it sees a container owned by a CLI child that has exited', async () => {
       // A real leak (SIGKILL the CLI mid-cell) races with colleagues' codecell runs, which reap orphans
       // at start-up; a container labelled for another host is left alone by every reaper.
-      const version = await runChild(['--version'], home.env);
+      const version = await runChild(['--version'], cli.home.env);
       expect(version.code).toBe(0);
       const deadPid = [...childPids].at(-1)!;
       const container = await docker!.createContainer({
@@ -316,7 +301,7 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
 
     it('SIGTERM during a cell: exit 143 and the sandbox removed', async () => {
       const code = "import time\nprint('sleeping', flush=True)\ntime.sleep(60)";
-      const s = await serve({ script: [[{ toolCall: { code } }]] });
+      const s = await cli.serve({ script: [[{ toolCall: { code } }]] });
       const r = await runAndSignal(s, ['nap'], /^sleeping$/m, 'SIGTERM');
       expect(r.code, r.stderr).toBe(143);
     });
