@@ -1,11 +1,11 @@
 // Shared set-up for the `codecell run` end-to-end tests: the built CLI, a fake model server, a private home, leak checks.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { BIN, ROOT, tempHome, type CliResult } from '../support/cli.js';
+import { runCli, tempHome, type CliResult } from '../support/cli.js';
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../support/fake-openai.js';
 import { sandboxImage } from '../sandbox/sandbox-image.js';
 import { LABEL_APP, LABEL_PID } from '../../src/sandbox/labels.js';
@@ -100,32 +100,16 @@ export const childPids = new Set<number>();
  * owner's pid as a label, which is the only exact way to tell our containers from colleagues'.
  */
 export function runChild(args: string[], env: Record<string, string | undefined>, options: RunOptions = {}): Promise<CliResult> {
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('build first: npm run build');
-  const childEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'CODECELL_MODEL', 'CODECELL_API_KEY', 'CODECELL_BASE_URL', 'CODECELL_PRICES', 'CODECELL_IMAGE']) delete childEnv[k];
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete childEnv[k];
-    else childEnv[k] = v;
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'], detached: options.detached === true });
-    if (child.pid) childPids.add(child.pid);
-    options.onSpawn?.(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`codecell ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, options.timeoutMs ?? 90_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input);
+  return runCli(args, {
+    // Prices and the image come only from the test, never from the shell that started it.
+    env: { CODECELL_PRICES: undefined, CODECELL_IMAGE: undefined, ...env },
+    input: options.input,
+    timeoutMs: options.timeoutMs ?? 90_000,
+    detached: options.detached,
+    onSpawn: (child) => {
+      if (child.pid) childPids.add(child.pid);
+      options.onSpawn?.(child);
+    },
   });
 }
 

@@ -1,5 +1,5 @@
 // Runs the built codecell binary as a child process, the way a user's shell would.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,10 @@ export interface CliOptions {
   input?: string | Buffer;
   cwd?: string;
   timeoutMs?: number;
+  /** Start the child in its own session, so it has no controlling terminal (like cron or CI). */
+  detached?: boolean;
+  /** Called with the running child (to send signals, watch its output). */
+  onSpawn?: (child: ChildProcessWithoutNullStreams) => void;
 }
 
 /** A private home for one test: config, sessions and output folders, removed by the caller. */
@@ -46,7 +50,8 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
       if (v === undefined) delete env[k];
       else env[k] = v;
     }
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'], detached: options.detached === true });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
