@@ -1,9 +1,9 @@
 // Red-team support: a sandbox with small limits (no hostile payload may hurt the host) and the "next cell works" check.
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type Docker from 'dockerode';
 import type { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
 import type { SandboxLimits } from '../../src/sandbox/types.js';
-import { makeSandbox, runCollect, type Collected } from '../sandbox/sandbox-image.js';
+import { makeSandbox, ourContainers, runCollect, type Collected } from '../sandbox/sandbox-image.js';
 
 export const MiB = 1024 * 1024;
 
@@ -22,6 +22,22 @@ export const HOSTILE_LIMITS: Partial<SandboxLimits> = {
 
 export function hostileSandbox(docker: Docker, limits: Partial<SandboxLimits> = {}): Promise<DockerSandbox> {
   return makeSandbox(docker, { ...HOSTILE_LIMITS, ...limits });
+}
+
+/**
+ * One hostile sandbox shared by a describe block's tests: started before them, closed after them, and then
+ * no container of ours may be left. Read `.sandbox` inside tests (it is set by the time they run).
+ */
+export function useHostileSandbox(docker: Docker): { sandbox: DockerSandbox } {
+  const shared = { sandbox: undefined as unknown as DockerSandbox };
+  beforeAll(async () => {
+    shared.sandbox = await hostileSandbox(docker);
+  });
+  afterAll(async () => {
+    await shared.sandbox?.close();
+    expect(await ourContainers(docker)).toEqual([]);
+  });
+  return shared;
 }
 
 export { runCollect, type Collected };

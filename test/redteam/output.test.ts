@@ -1,24 +1,15 @@
 // Red team, output: endless output, a gigantic line, binary bytes, and escape sequences on the way to the terminal.
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
-import type { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
 import { PlainRenderer } from '../../src/render/plain.js';
-import { ourContainers } from '../sandbox/sandbox-image.js';
 import { caseName } from './cases.js';
-import { MiB, expectNextCellWorks, hostileSandbox, notices, result, runCollect } from './hostile.js';
+import { MiB, expectNextCellWorks, notices, result, runCollect, useHostileSandbox } from './hostile.js';
 
 const docker = await engineOrSkip();
 
 describe.skipIf(!docker)('red team: output', () => {
-  let sandbox: DockerSandbox;
-  beforeAll(async () => {
-    sandbox = await hostileSandbox(docker!);
-  });
-  afterAll(async () => {
-    await sandbox?.close();
-    expect(await ourContainers(docker!)).toEqual([]);
-  });
+  const box = useHostileSandbox(docker!);
 
   for (const [id, code] of [
     ['O01', 'kept = 1\nwhile True:\n    print("x" * 100)'],
@@ -28,26 +19,26 @@ describe.skipIf(!docker)('red team: output', () => {
       global.gc?.();
       const rss = process.memoryUsage().rss;
       let peak = rss;
-      const out = await runCollect(sandbox, code, { timeoutMs: 20_000, onEvent: () => (peak = Math.max(peak, process.memoryUsage().rss)) });
+      const out = await runCollect(box.sandbox, code, { timeoutMs: 20_000, onEvent: () => (peak = Math.max(peak, process.memoryUsage().rss)) });
       expect(out.status).toBe('output_limit');
       expect(out.stateLost).toBe(false);
       expect(Buffer.byteLength(out.stdout)).toBeLessThanOrEqual(1 * MiB);
       expect(Buffer.byteLength(out.stdout)).toBeGreaterThan(0.9 * MiB);
       expect(notices(out)).toContain('output passed the 1 MiB limit; the rest was dropped and the cell was interrupted');
       expect(peak - rss).toBeLessThan(100 * MiB);
-      expect(result(await runCollect(sandbox, 'kept'))).toBe('1');
-      await expectNextCellWorks(sandbox);
+      expect(result(await runCollect(box.sandbox, 'kept'))).toBe('1');
+      await expectNextCellWorks(box.sandbox);
     }, 40_000);
   }
 
   it(caseName('O03'), async () => {
-    const out = await runCollect(sandbox, 'import os, sys, subprocess\nos.write(1, bytes(range(256)) + b"\\n")\nos.write(2, b"\\xff\\xfe\\xc3(\\n")\nsys.stdout.buffer.write(b"\\x80abc\\n")\nsubprocess.run("head -c 4096 /dev/urandom", shell=True)\nprint("\\nend")');
+    const out = await runCollect(box.sandbox, 'import os, sys, subprocess\nos.write(1, bytes(range(256)) + b"\\n")\nos.write(2, b"\\xff\\xfe\\xc3(\\n")\nsys.stdout.buffer.write(b"\\x80abc\\n")\nsubprocess.run("head -c 4096 /dev/urandom", shell=True)\nprint("\\nend")');
     expect(out.status).toBe('ok');
     expect(out.stdout).toContain('\ufffd');
     expect(out.stdout).toContain('\ufffdabc\n');
     expect(out.stdout.endsWith('\nend\n')).toBe(true);
     expect(out.stderr).toBe('\ufffd\ufffd\ufffd(\n');
-    await expectNextCellWorks(sandbox);
+    await expectNextCellWorks(box.sandbox);
   });
 
   it(caseName('O04'), async () => {
@@ -62,7 +53,7 @@ describe.skipIf(!docker)('red team: output', () => {
       '"fake progress\\rOVERWRITTEN"',
       '"\\x1b[31mred\\x1b[0m"', // plain colour: allowed
     ];
-    const out = await runCollect(sandbox, `import sys\nfor s in [${hostile.join(', ')}]:\n    print(s)\n    print(s, file=sys.stderr)\n${hostile.join(' + ')}`);
+    const out = await runCollect(box.sandbox, `import sys\nfor s in [${hostile.join(', ')}]:\n    print(s)\n    print(s, file=sys.stderr)\n${hostile.join(' + ')}`);
     expect(out.status).toBe('ok');
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -84,6 +75,6 @@ describe.skipIf(!docker)('red team: output', () => {
     expect(screen).toContain("'\\x1b]52;c;");
     expect(printed).not.toContain('ZWNobyBwd25lZA==');
     expect(printed).not.toContain('evil title');
-    await expectNextCellWorks(sandbox);
+    await expectNextCellWorks(box.sandbox);
   });
 });

@@ -1,10 +1,8 @@
 // Red team, protocol: forged kernel messages on every file descriptor user code can reach, forks that return, in-process forgeries.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
-import type { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
-import { ourContainers } from '../sandbox/sandbox-image.js';
 import { caseName } from './cases.js';
-import { expectNextCellWorks, hostileSandbox, notices, result, runCollect } from './hostile.js';
+import { expectNextCellWorks, notices, result, runCollect, useHostileSandbox } from './hostile.js';
 
 const docker = await engineOrSkip();
 
@@ -21,17 +19,10 @@ forged = (line({"type": "reply", "id": cid, "status": "ok", "count": 99, "ms": 1
 `;
 
 describe.skipIf(!docker)('red team: protocol', () => {
-  let sandbox: DockerSandbox;
-  beforeAll(async () => {
-    sandbox = await hostileSandbox(docker!);
-  });
-  afterAll(async () => {
-    await sandbox?.close();
-    expect(await ourContainers(docker!)).toEqual([]);
-  });
+  const box = useHostileSandbox(docker!);
 
   it(caseName('F01'), async () => {
-    const out = await runCollect(sandbox, `${FORGED}os.write(1, forged)\nos.write(2, forged)\ntime.sleep(0.5)\nprint("still running")\n"end"`);
+    const out = await runCollect(box.sandbox, `${FORGED}os.write(1, forged)\nos.write(2, forged)\ntime.sleep(0.5)\nprint("still running")\n"end"`);
     expect(out.status).toBe('ok');
     expect(out.count).not.toBe(99);
     expect(out.stdout).toContain('"type": "reply"'); // shown as text, not obeyed
@@ -39,7 +30,7 @@ describe.skipIf(!docker)('red team: protocol', () => {
     expect(out.stderr).toContain('"type": "file_start"');
     expect(result(out)).toBe("'end'");
     expect(out.events.some((e) => e.type === 'file')).toBe(false);
-    await expectNextCellWorks(sandbox);
+    await expectNextCellWorks(box.sandbox);
   });
 
   it(caseName('F02'), async () => {
@@ -67,7 +58,7 @@ time.sleep(0.5)
 print("ran to the end")
 ("/proc/1/fd/1" in hit, any(isinstance(h, int) and h >= 100 for h in hit))`;
     const started = performance.now();
-    const out = await runCollect(sandbox, code);
+    const out = await runCollect(box.sandbox, code);
     expect(performance.now() - started).toBeGreaterThan(500); // not ended by a forged reply
     expect(out.status).toBe('ok');
     expect(out.count).not.toBe(99);
@@ -75,15 +66,15 @@ print("ran to the end")
     expect(out.stdout).toMatch(/ran to the end\n$/);
     expect(out.events.some((e) => e.type === 'file')).toBe(false);
     expect(out.events.some((e) => e.type === 'stdout' && e.text === 'FORGED OUTPUT\n')).toBe(false);
-    await expectNextCellWorks(sandbox);
+    await expectNextCellWorks(box.sandbox);
   });
 
   it(caseName('F03'), async () => {
-    const out = await runCollect(sandbox, `${FORGED}import subprocess\nsubprocess.run(["sh", "-c", "printf 'garbage without newline {\\"type\\":' > /proc/1/fd/1"])\nprint("after the garbage")\nsubprocess.run(["python3", "-c", "import sys; open('/proc/1/fd/1', 'wb').write(sys.stdin.buffer.read())"], input=forged)\nprint("after the forgery")`);
+    const out = await runCollect(box.sandbox, `${FORGED}import subprocess\nsubprocess.run(["sh", "-c", "printf 'garbage without newline {\\"type\\":' > /proc/1/fd/1"])\nprint("after the garbage")\nsubprocess.run(["python3", "-c", "import sys; open('/proc/1/fd/1', 'wb').write(sys.stdin.buffer.read())"], input=forged)\nprint("after the forgery")`);
     expect(out.status).toBe('ok');
     expect(out.stdout).toBe('after the garbage\nafter the forgery\n');
     expect(out.events.some((e) => e.type === 'file')).toBe(false);
-    await expectNextCellWorks(sandbox);
+    await expectNextCellWorks(box.sandbox);
   });
 
   it(caseName('F07'), async () => {
@@ -108,7 +99,7 @@ for l in lines:
         os.write(w, b"\\x1e" + json.dumps({"type": "reply", "id": sys.argv[1], "status": "ok", "count": 99, "ms": 1}).encode() + trailer + b"\\n")
 print("spy saw", len(lines), "lines", file=sys.stderr, flush=True)
 `;
-    const out = await runCollect(sandbox, `import subprocess, sys, time
+    const out = await runCollect(box.sandbox, `import subprocess, sys, time
 spy = subprocess.Popen(["python3", "-c", ${JSON.stringify(spy)}, sys.modules["__main__"].CELL.id])
 for i in range(150):
     print("tick", i, flush=True)
@@ -122,7 +113,7 @@ print("finished normally")`);
     const ticks = out.stdout.split('\n').filter((l) => l.startsWith('tick'));
     expect(new Set(ticks).size).toBe(ticks.length); // nothing replayed
     expect(out.stderr).toMatch(/spy saw [1-9]\d* lines/); // it really read the kernel's lines
-    await expectNextCellWorks(sandbox);
+    await expectNextCellWorks(box.sandbox);
   });
 
   it(caseName('F08'), async () => {
@@ -130,21 +121,21 @@ print("finished normally")`);
     const rss = process.memoryUsage().rss;
     let peak = rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
-    const out = await runCollect(sandbox, 'import subprocess\nsubprocess.run(["python3", "-c", "import os\\nfd = os.open(\'/proc/1/fd/1\', os.O_WRONLY)\\nfor _ in range(48):\\n    os.write(fd, b\'g\' * (1 << 20))"])\nprint("after the garbage")', { timeoutMs: 30_000 });
+    const out = await runCollect(box.sandbox, 'import subprocess\nsubprocess.run(["python3", "-c", "import os\\nfd = os.open(\'/proc/1/fd/1\', os.O_WRONLY)\\nfor _ in range(48):\\n    os.write(fd, b\'g\' * (1 << 20))"])\nprint("after the garbage")', { timeoutMs: 30_000 });
     clearInterval(sampler);
     expect(out.status).toBe('ok');
     expect(out.stdout).toBe('after the garbage\n');
     expect(peak - rss).toBeLessThan(150 * 1024 * 1024);
-    await expectNextCellWorks(sandbox);
+    await expectNextCellWorks(box.sandbox);
   }, 60_000);
 
   it(caseName('F04'), async () => {
     const started = performance.now();
-    const out = await runCollect(sandbox, 'import os, time\npid = os.fork()\nif pid == 0:\n    print("child returns")\nelse:\n    time.sleep(1.0)\n    os.waitpid(pid, 0)\n    print("parent done")');
+    const out = await runCollect(box.sandbox, 'import os, time\npid = os.fork()\nif pid == 0:\n    print("child returns")\nelse:\n    time.sleep(1.0)\n    os.waitpid(pid, 0)\n    print("parent done")');
     expect(performance.now() - started).toBeGreaterThan(1_000);
     expect(out.status).toBe('ok');
     expect(out.stdout).toBe('child returns\nparent done\n');
-    await expectNextCellWorks(sandbox);
+    await expectNextCellWorks(box.sandbox);
   });
 
   it(caseName('F05'), async () => {
@@ -162,21 +153,21 @@ for i in range(20):
     k.send({"type": "file_start", "id": cid, "fid": 6000 + i, "name": f"many{i}.bin", "size": 4 << 20})
 for i in range(20):
     k.send({"type": "file_chunk", "fid": 6000 + i, "data": base64.b64encode(b"z" * (256 << 10)).decode()})`;
-    const out = await runCollect(sandbox, code);
+    const out = await runCollect(box.sandbox, code);
     expect(out.status).toBe('ok');
     const files = out.events.flatMap((e) => (e.type === 'file' ? [e.file.name] : []));
     expect(files).toEqual(['evil_]52;c;aGk=__txt.exe']);
     const skipped = out.events.flatMap((e) => (e.type === 'file_skipped' ? [`${e.name}: ${e.reason}`] : []));
     expect(skipped).toContain('(unsafe name): invalid path component ".."');
     expect(skipped.filter((s) => s.endsWith('another file was still arriving (only one at a time)'))).toHaveLength(19);
-    await expectNextCellWorks(sandbox);
+    await expectNextCellWorks(box.sandbox);
   });
 
   it(caseName('F06'), async () => {
-    const out = await runCollect(sandbox, 'import sys, struct, base64\nk = sys.modules["__main__"]\npng = b"\\x89PNG\\r\\n\\x1a\\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 50000, 50000, 8, 6, 0, 0, 0) + b"\\0" * 4\nk.send({"type": "display", "id": k.CELL.id, "mime": "image/png", "data": base64.b64encode(png).decode(), "width": 1, "height": 1})');
+    const out = await runCollect(box.sandbox, 'import sys, struct, base64\nk = sys.modules["__main__"]\npng = b"\\x89PNG\\r\\n\\x1a\\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 50000, 50000, 8, 6, 0, 0, 0) + b"\\0" * 4\nk.send({"type": "display", "id": k.CELL.id, "mime": "image/png", "data": base64.b64encode(png).decode(), "width": 1, "height": 1})');
     expect(out.status).toBe('ok');
     expect(notices(out)).toContain('a figure was not shown: 50000×50000 pixels is over the 40 megapixel limit');
     expect(out.events.some((e) => e.type === 'image')).toBe(false);
-    await expectNextCellWorks(sandbox);
+    await expectNextCellWorks(box.sandbox);
   });
 });
