@@ -1,30 +1,21 @@
 // Red team, control: ignored interrupts, detached daemons, input(), killing the init and the kernel itself.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
-import type { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
-import { ourContainers } from '../sandbox/sandbox-image.js';
 import { caseName } from './cases.js';
-import { OTHER_PROCESSES, expectNextCellWorks, hostileSandbox, result, runCollect } from './hostile.js';
+import { OTHER_PROCESSES, expectNextCellWorks, result, runCollect, useHostileSandbox } from './hostile.js';
 
 const docker = await engineOrSkip();
 
 describe.skipIf(!docker)('red team: control', () => {
-  let sandbox: DockerSandbox;
-  beforeAll(async () => {
-    sandbox = await hostileSandbox(docker!);
-  });
-  afterAll(async () => {
-    await sandbox?.close();
-    expect(await ourContainers(docker!)).toEqual([]);
-  });
+  const box = useHostileSandbox(docker!);
 
   it(caseName('C01'), async () => {
-    await runCollect(sandbox, 'kept = 1');
-    const before = sandbox.id;
-    const running = runCollect(sandbox, 'import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("ignoring", flush=True)\nwhile True:\n    pass');
+    await runCollect(box.sandbox, 'kept = 1');
+    const before = box.sandbox.id;
+    const running = runCollect(box.sandbox, 'import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("ignoring", flush=True)\nwhile True:\n    pass');
     await new Promise((r) => setTimeout(r, 800));
     const asked = performance.now();
-    await sandbox.interrupt();
+    await box.sandbox.interrupt();
     const out = await running;
     const took = performance.now() - asked;
     expect(out.stdout).toBe('ignoring\n');
@@ -33,56 +24,56 @@ describe.skipIf(!docker)('red team: control', () => {
     expect(out.message).toBe('the cell did not stop within 2 s of the interrupt; the kernel was restarted, so variables were lost');
     expect(took).toBeGreaterThanOrEqual(1_900);
     expect(took).toBeLessThan(2_000 + 10_000); // grace period + one container restart
-    expect(sandbox.id).not.toBe(before);
+    expect(box.sandbox.id).not.toBe(before);
     await expect(docker!.getContainer(before).inspect()).rejects.toMatchObject({ statusCode: 404 });
-    const next = await expectNextCellWorks(sandbox);
+    const next = await expectNextCellWorks(box.sandbox);
     expect(next.count).toBe(1);
   }, 40_000);
 
   it(caseName('C02'), async () => {
-    const out = await runCollect(sandbox, 'import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        while True:\n            with open("/tmp/alive", "a") as f:\n                f.write("x")\n            time.sleep(0.02)\n    os._exit(0)\ntime.sleep(0.5)\nos.path.getsize("/tmp/alive") > 0');
+    const out = await runCollect(box.sandbox, 'import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        while True:\n            with open("/tmp/alive", "a") as f:\n                f.write("x")\n            time.sleep(0.02)\n    os._exit(0)\ntime.sleep(0.5)\nos.path.getsize("/tmp/alive") > 0');
     expect(result(out)).toBe('True');
-    expect(result(await runCollect(sandbox, OTHER_PROCESSES))).toBe('[]');
-    const growth = await runCollect(sandbox, 'import os, time\na = os.path.getsize("/tmp/alive")\ntime.sleep(0.3)\nos.path.getsize("/tmp/alive") - a');
+    expect(result(await runCollect(box.sandbox, OTHER_PROCESSES))).toBe('[]');
+    const growth = await runCollect(box.sandbox, 'import os, time\na = os.path.getsize("/tmp/alive")\ntime.sleep(0.3)\nos.path.getsize("/tmp/alive") - a');
     expect(result(growth)).toBe('0');
-    await expectNextCellWorks(sandbox);
+    await expectNextCellWorks(box.sandbox);
   });
 
   it(caseName('C03'), async () => {
-    const out = await runCollect(sandbox, 'import subprocess\ntry:\n    input("name? ")\n    r = "read something"\nexcept EOFError:\n    r = "EOFError"\n(r, subprocess.run(["cat"], capture_output=True).stdout)', { timeoutMs: 5_000 });
+    const out = await runCollect(box.sandbox, 'import subprocess\ntry:\n    input("name? ")\n    r = "read something"\nexcept EOFError:\n    r = "EOFError"\n(r, subprocess.run(["cat"], capture_output=True).stdout)', { timeoutMs: 5_000 });
     expect(out.status).toBe('ok');
     expect(result(out)).toBe("('EOFError', b'')");
-    await expectNextCellWorks(sandbox);
+    await expectNextCellWorks(box.sandbox);
   });
 
   it(caseName('C04'), async () => {
-    await runCollect(sandbox, 'kept = "c04"');
-    const out = await runCollect(sandbox, 'import os, time\nos.kill(1, 9)\ntime.sleep(0.5)\nprint("init alive:", os.path.exists("/proc/1"))');
+    await runCollect(box.sandbox, 'kept = "c04"');
+    const out = await runCollect(box.sandbox, 'import os, time\nos.kill(1, 9)\ntime.sleep(0.5)\nprint("init alive:", os.path.exists("/proc/1"))');
     expect(out.status).toBe('ok');
     expect(out.stdout).toBe('init alive: True\n');
-    expect(result(await runCollect(sandbox, 'kept'))).toBe("'c04'");
+    expect(result(await runCollect(box.sandbox, 'kept'))).toBe("'c04'");
   });
 
   it(caseName('C05'), async () => {
-    const out = await runCollect(sandbox, 'import os, time\nos.kill(1, 15)\ntime.sleep(5)\nprint("survived")');
+    const out = await runCollect(box.sandbox, 'import os, time\nos.kill(1, 15)\ntime.sleep(5)\nprint("survived")');
     expect(out.status).toBe('killed');
     expect(out.stateLost).toBe(true);
     expect(out.message).toMatch(/^the sandbox stopped while the cell ran \(exit code 143\); it will restart on the next cell and variables were lost$/);
     expect(out.stdout).toBe('');
-    const next = await expectNextCellWorks(sandbox);
+    const next = await expectNextCellWorks(box.sandbox);
     expect(next.count).toBe(1);
   });
 
   it(caseName('C06'), async () => {
     for (const [code, exit] of [['import os, signal\nos.kill(os.getpid(), signal.SIGKILL)', 137], ['import os\nos._exit(0)', 0]] as const) {
-      await runCollect(sandbox, 'kept = 1');
-      const out = await runCollect(sandbox, code);
+      await runCollect(box.sandbox, 'kept = 1');
+      const out = await runCollect(box.sandbox, code);
       expect(out.status, code).toBe('killed');
       expect(out.stateLost).toBe(true);
       expect(out.message).toBe(`the sandbox stopped while the cell ran (exit code ${exit}); it will restart on the next cell and variables were lost`);
-      const next = await runCollect(sandbox, '"kept" in globals()');
+      const next = await runCollect(box.sandbox, '"kept" in globals()');
       expect(result(next)).toBe('False');
-      await expectNextCellWorks(sandbox);
+      await expectNextCellWorks(box.sandbox);
     }
   });
 });
