@@ -7,13 +7,26 @@ export interface InterruptHandle {
   dispose(): void;
 }
 
+export interface InterruptOptions {
+  /** Said on stderr when a second Ctrl-C gives up. */
+  quitMessage?: string;
+  /**
+   * Ignore a SIGINT within this many ms of the first. Terminal libraries' exit hooks (signal-exit, loaded
+   * by Ink for the batch view) re-raise the signal they saw, and that echo must not count as a second Ctrl-C.
+   */
+  echoMs?: number;
+  /** Remove other listeners of these signals first (default true); false leaves Ink's exit hooks in place. */
+  ownSignals?: boolean;
+}
+
 /**
  * First SIGINT aborts the work (the sandbox turns it into KeyboardInterrupt and keeps state).
- * A second SIGINT, or SIGTERM, runs `cleanup` (remove containers) and exits with 130 / 143.
+ * A second SIGINT, or SIGTERM, runs `cleanup` (remove containers) and exits with 130 / 143 (SIGHUP: 129).
  */
-export function handleInterrupts(cleanup: () => Promise<void>, onFirst?: () => void): InterruptHandle {
+export function handleInterrupts(cleanup: () => Promise<void>, onFirst?: () => void, options: InterruptOptions = {}): InterruptHandle {
+  const { quitMessage = 'stopping and removing the sandbox', echoMs, ownSignals = true } = options;
   const controller = new AbortController();
-  let count = 0;
+  let first = 0;
   let exiting = false;
   const exit = (code: number): void => {
     if (exiting) return;
@@ -23,19 +36,20 @@ export function handleInterrupts(cleanup: () => Promise<void>, onFirst?: () => v
     cleanup().finally(() => process.exit(code));
   };
   const onSigint = (): void => {
-    count++;
-    if (count === 1) {
+    const now = Date.now();
+    if (!first) {
+      first = now;
       onFirst?.();
       controller.abort(new Error('interrupted by the user'));
-    } else {
-      process.stderr.write('\ncodecell: stopping and removing the sandbox\n');
+    } else if (echoMs === undefined || now - first > echoMs) {
+      process.stderr.write(`\ncodecell: ${quitMessage}\n`);
       exit(130);
     }
   };
   const onSigterm = (): void => exit(143);
   // Libraries may hook these signals and re-raise them (conf → atomically → when-exit does), which
   // would turn one Ctrl-C into two. While codecell handles them itself, its handlers are the only ones.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
+  if (ownSignals) for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
   const onSighup = (): void => exit(129);
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
@@ -43,7 +57,7 @@ export function handleInterrupts(cleanup: () => Promise<void>, onFirst?: () => v
   return {
     signal: controller.signal,
     get interrupted() {
-      return count > 0;
+      return first !== 0;
     },
     dispose() {
       process.off('SIGINT', onSigint);

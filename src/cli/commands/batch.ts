@@ -25,7 +25,7 @@ import { finishedLine, summary } from '../../batch/summary.js';
 import { TaskFileError, parseTasks, type Task } from '../../batch/tasks.js';
 import { sanitize } from '../../render/sanitize.js';
 import { EXIT_INTERRUPTED, EXIT_OK, UsageError, reportFatal } from '../errors.js';
-import { handleStopSignals, type StopHandle } from '../../batch/stop-signals.js';
+import { handleInterrupts, type InterruptHandle } from '../interrupts.js';
 import { addModelFlags, addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
 
 /** Exit status when the batch ran but at least one task did not end ok (or was not run). */
@@ -150,7 +150,7 @@ function stamp(date = new Date()): string {
 export async function batchCommand(input: string, flags: BatchFlags, cmd?: Command): Promise<number> {
   const pools: SandboxPool[] = [];
   let results: ResultsFile | undefined;
-  let interrupts: StopHandle | undefined;
+  let interrupts: InterruptHandle | undefined;
   let view: { stop(): Promise<void> } | undefined;
   const warn = (text: string): void => void process.stderr.write(`codecell: ${sanitize(text)}\n`);
   try {
@@ -215,12 +215,14 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     results = ResultsFile.open(outDir);
     const progress = new BatchProgress(tasks.length, skipped);
     const finished: TaskResult[] = [];
-    interrupts = handleStopSignals(
+    interrupts = handleInterrupts(
       async () => {
         await view?.stop();
         await Promise.all(pools.map((p) => p.close()));
       },
       () => warn('stopping: no new tasks start; running tasks are cancelled (Ctrl-C again to quit now)'),
+      // Other listeners stay; the SIGINT echo from Ink's exit hook within 500 ms is not a second Ctrl-C.
+      { quitMessage: 'quitting now; the running sandboxes are removed', echoMs: 500, ownSignals: false },
     );
     const tty = process.stdout.isTTY === true && !flags.plain;
     if (tty) {
