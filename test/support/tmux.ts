@@ -68,6 +68,12 @@ export class Terminal {
     this.tmux(['send-keys', '-t', this.session, '-l', text]);
   }
 
+  /** Types a line and presses Enter, the way a user submits a prompt. */
+  submit(text: string): void {
+    this.type(text);
+    this.keys('Enter');
+  }
+
   /** Pastes text as a bracketed paste, the way a terminal delivers a real paste. */
   paste(text: string): void {
     this.tmux(['set-buffer', '-b', 'p', text]);

@@ -25,8 +25,7 @@ describe.skipIf(!tmuxOrSkip())('chat in a pseudo-terminal (scripted session)', (
   it('runs a prompt, draws code, output and saved file, then exits on Ctrl-D with the terminal restored', async () => {
     const t = chat();
     await t.waitFor('sandbox ready', 15_000, 'the header');
-    t.type('plot something');
-    t.keys('Enter');
+    t.submit('plot something');
     await t.waitFor('saved /', 15_000, 'the saved-file line');
     await t.waitFor('The answer is 42', 15_000, 'the answer');
     const all = t.all();
@@ -51,8 +50,7 @@ describe.skipIf(!tmuxOrSkip())('chat in a pseudo-terminal (scripted session)', (
   it('interrupts a running loop with Ctrl-C, then exits with two Ctrl-C at the prompt', async () => {
     const t = chat();
     await t.waitFor('sandbox ready', 15_000);
-    t.type('loop forever');
-    t.keys('Enter');
+    t.submit('loop forever');
     await t.waitFor('Ctrl-C interrupts', 15_000, 'the running spinner');
     t.keys('C-c');
     await t.waitFor('■ interrupted', 10_000);
@@ -66,12 +64,10 @@ describe.skipIf(!tmuxOrSkip())('chat in a pseudo-terminal (scripted session)', (
   it('fits a 60-column terminal and survives a resize', async () => {
     const t = chat({ columns: 60, rows: 20 });
     await t.waitFor('sandbox ready', 15_000);
-    t.type('long output please');
-    t.keys('Enter');
+    t.submit('long output please');
     await t.waitFor('… 60 more lines', 15_000);
     t.resize(80, 24);
-    t.type('/help');
-    t.keys('Enter');
+    t.submit('/help');
     await t.waitFor('/upload <path>', 5000);
     for (const line of t.screen().split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
   });
@@ -79,8 +75,7 @@ describe.skipIf(!tmuxOrSkip())('chat in a pseudo-terminal (scripted session)', (
   it('draws no colour with NO_COLOR, and colour without it', async () => {
     const plain = chat({ env: { NO_COLOR: '1' } });
     await plain.waitFor('sandbox ready', 15_000);
-    plain.type('plot it');
-    plain.keys('Enter');
+    plain.submit('plot it');
     await plain.waitFor('The answer is 42', 15_000);
     // Colour SGRs are 3x/4x/9x/10x and 38;5 / 48;5; bold, dim and inverse are still allowed.
     expect(plain.styledScreen()).not.toMatch(/\x1b\[[0-9;]*(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])m/);

@@ -105,56 +105,52 @@ describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model
     return t;
   }
 
-  it('streams code, output and a saved-file line; Ctrl-C interrupts a loop and the kernel keeps x; exits cleanly', async () => {
-    const t = chat();
+  /** A chat whose header is drawn, so it can take a prompt. */
+  async function readyChat(args = ''): Promise<Terminal> {
+    const t = chat(args);
     await t.waitFor(/sandbox (ready|starting)/, 60_000, 'the header');
-    t.type('please save a result');
-    t.keys('Enter');
+    return t;
+  }
+
+  it('streams code, output and a saved-file line; Ctrl-C interrupts a loop and the kernel keeps x; exits cleanly', async () => {
+    const t = await readyChat();
+    t.submit('please save a result');
     await t.waitFor('hello from the sandbox', 90_000, 'cell output');
     await t.waitFor(/saved .*result\.txt/, 30_000, 'the saved-file line');
     await t.waitFor('All done.', 30_000, 'the answer');
     expect(t.all()).toContain("open('/mnt/data/result.txt', 'w').write('42')");
     expect(readdirSync(join(work, 'codecell-output'))).toContain('result.txt');
 
-    t.type('now loop forever');
-    t.keys('Enter');
+    t.submit('now loop forever');
     await t.waitFor('Ctrl-C interrupts', 60_000, 'the running spinner');
     await new Promise((r) => setTimeout(r, 500));
     t.keys('C-c');
     await t.waitFor('■ interrupted', 30_000, 'the interrupted status');
     await t.waitFor(/All done\.[\s\S]*All done\./, 30_000, 'the second answer');
 
-    t.type('check x');
-    t.keys('Enter');
+    t.submit('check x');
     await t.waitFor(/^\s+42$/m, 60_000, 'x + 1 printed from the kept state');
 
     expect(await exitWithCtrlD(t)).toBe(0);
   });
 
   it('/undo drops the last exchange, /reset starts a new kernel and conversation', async () => {
-    const t = chat();
-    await t.waitFor(/sandbox (ready|starting)/, 60_000);
-    t.type('remember the word banana');
-    t.keys('Enter');
+    const t = await readyChat();
+    t.submit('remember the word banana');
     await t.waitFor('You said: remember the word banana', 30_000);
-    t.type('/undo');
-    t.keys('Enter');
+    t.submit('/undo');
     await t.waitFor('dropped the last exchange', 10_000);
-    t.type('hello again');
-    t.keys('Enter');
+    t.submit('hello again');
     await t.waitFor('You said: hello again', 30_000);
     const req = server.requests[server.requests.length - 1]!;
     expect(JSON.stringify(req.messages)).not.toContain('banana');
 
-    t.type('please save a result');
-    t.keys('Enter');
+    t.submit('please save a result');
     await t.waitFor('hello from the sandbox', 90_000);
     await t.waitFor(/All done\./, 30_000);
-    t.type('/reset');
-    t.keys('Enter');
+    t.submit('/reset');
     await t.waitFor('ready: new kernel, empty conversation', 60_000);
-    t.type('check x');
-    t.keys('Enter');
+    t.submit('check x');
     await t.waitFor("NameError: name 'x' is not defined", 60_000, 'the fresh kernel');
     const after = server.requests[server.requests.length - 1]!;
     expect(JSON.stringify(after.messages)).not.toContain('please save a result');
@@ -162,13 +158,10 @@ describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model
   });
 
   it('--resume brings back the last conversation, and /rerun its variables', async () => {
-    const first = chat();
-    await first.waitFor(/sandbox (ready|starting)/, 60_000);
-    first.type('my favourite colour is teal');
-    first.keys('Enter');
+    const first = await readyChat();
+    first.submit('my favourite colour is teal');
     await first.waitFor('You said: my favourite colour is teal', 30_000);
-    first.type('please save a result');
-    first.keys('Enter');
+    first.submit('please save a result');
     await first.waitFor('hello from the sandbox', 90_000);
     await first.waitFor('All done.', 30_000);
     expect(await exitWithCtrlD(first)).toBe(0);
@@ -178,29 +171,23 @@ describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model
     await again.waitFor('resumed session', 60_000);
     expect(again.all()).toContain('my favourite colour is teal');
     expect(again.all().replace(/\s+/g, ' ')).toContain('1 cell ran in it: type /rerun');
-    again.type('what was it');
-    again.keys('Enter');
+    again.submit('what was it');
     await again.waitFor('You said: what was it', 30_000);
     const req = server.requests[server.requests.length - 1]!;
     expect(JSON.stringify(req.messages)).toContain('my favourite colour is teal');
-    again.type('/rerun');
-    again.keys('Enter');
+    again.submit('/rerun');
     await again.waitFor(/re-ran 1 cell in [\d.]+ s: 1 ok/, 90_000);
-    again.type('check x');
-    again.keys('Enter');
+    again.submit('check x');
     await again.waitFor(/^\s+42$/m, 60_000, 'x restored by /rerun');
     expect(await exitWithCtrlD(again)).toBe(0);
   });
 
   it('/upload puts a file in /mnt/data and a chart from it is drawn inline', async () => {
     writeFileSync(join(work, 'data.csv'), 'x,y\n1,10\n2,20\n3,12\n');
-    const t = chat();
-    await t.waitFor(/sandbox (ready|starting)/, 60_000);
-    t.type('/upload data.csv');
-    t.keys('Enter');
+    const t = await readyChat();
+    t.submit('/upload data.csv');
     await t.waitFor('uploaded data.csv → /mnt/data/data.csv', 60_000);
-    t.type('chart the upload');
-    t.keys('Enter');
+    t.submit('chart the upload');
     await t.waitFor(/^\s+42$/m, 90_000, 'the sum printed from the uploaded file');
     const screen = await t.waitFor(/image \d+×\d+ → .*\.png/, 60_000, 'the inline image');
     expect(screen).toContain('▄');
@@ -209,16 +196,13 @@ describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model
   });
 
   it('--confirm asks before each cell: n skips it, y runs it', async () => {
-    const t = chat('--confirm');
-    await t.waitFor(/sandbox (ready|starting)/, 60_000);
-    t.type('please save a result');
-    t.keys('Enter');
+    const t = await readyChat('--confirm');
+    t.submit('please save a result');
     await t.waitFor('Run this cell?', 30_000, 'the approval prompt');
     t.type('n');
     await t.waitFor('○ skipped', 30_000);
     await t.waitFor('All done.', 30_000);
-    t.type('check x');
-    t.keys('Enter');
+    t.submit('check x');
     await t.waitFor(/Run this cell\?[\s\S]*$/, 30_000);
     await new Promise((r) => setTimeout(r, 200));
     t.type('y');
