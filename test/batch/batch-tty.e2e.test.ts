@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import { cellThenText, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { BIN, tempHome } from '../support/cli.js';
 import { Terminal, hasTmux } from '../support/tmux.js';
 import { sandboxImage } from '../sandbox/sandbox-image.js';
@@ -18,12 +18,10 @@ describe.skipIf(!docker || !hasTmux())('codecell batch on a terminal', () => {
   beforeAll(async () => {
     await sandboxImage(docker!);
     fake = await startFakeOpenAI({
-      script: (request) => {
-        const user = request.messages.find((m) => m.role === 'user')!.content as string;
-        const last = request.messages[request.messages.length - 1]!;
-        if (last.role === 'user') return [{ toolCall: { code: `import time\nprint("working on ${user}", flush=True)\ntime.sleep(2.5)\nprint("finished")` } }];
-        return [{ text: `answer for ${user}` }];
-      },
+      script: cellThenText(
+        (user) => `import time\nprint("working on ${user}", flush=True)\ntime.sleep(2.5)\nprint("finished")`,
+        (user) => `answer for ${user}`,
+      ),
     });
     home = tempHome();
   });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import { cellThenText, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { runCli, tempHome } from '../support/cli.js';
 import { sandboxImage } from '../sandbox/sandbox-image.js';
 import { findImage } from '../../src/sandbox/image.js';
@@ -25,12 +25,10 @@ describe.skipIf(!second)('codecell batch on two engines', () => {
   beforeAll(async () => {
     await sandboxImage(docker!);
     fake = await startFakeOpenAI({
-      script: (request) => {
-        const user = request.messages.find((m) => m.role === 'user')!.content as string;
-        const last = request.messages[request.messages.length - 1]!;
-        if (last.role === 'user') return [{ toolCall: { code: `import socket\nprint("${user}", socket.gethostname())` } }];
-        return [{ text: `answer: ${String(last.content)}` }];
-      },
+      script: cellThenText(
+        (user) => `import socket\nprint("${user}", socket.gethostname())`,
+        (_user, last) => `answer: ${String(last.content)}`,
+      ),
     });
     home = tempHome();
     env = { ...home.env, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test' };

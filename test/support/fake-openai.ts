@@ -76,6 +76,19 @@ export type ChatRequest = ChatCompletionCreateParamsStreaming;
 /** Answers from the request itself; callIndex counts the requests the script has answered (0-based). */
 export type ScriptFn = (request: ChatRequest, callIndex: number) => Turn | Promise<Turn>;
 
+/**
+ * A script for one-task prompts (as batch sends them): while the last message is the user's, one cell made
+ * from the prompt; after the cell's result, a text answer.
+ */
+export function cellThenText(code: (user: string) => string, text: (user: string, last: ChatRequest['messages'][number]) => string): ScriptFn {
+  return (request) => {
+    const user = request.messages.find((m) => m.role === 'user')!.content as string;
+    const last = request.messages[request.messages.length - 1]!;
+    if (last.role === 'user') return [{ toolCall: { code: code(user) } }];
+    return [{ text: text(user, last) }];
+  };
+}
+
 export interface FakeOpenAIOptions {
   /** A queue of turns, one per chat completions request (retries included), or a function. */
   script?: Turn[] | ScriptFn;
