@@ -18,6 +18,17 @@ const { startChat } = await import('../src/ui/start.js');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Leaves the chat: Ctrl-C clears the draft, Ctrl-D exits at the empty prompt (keys spaced so each is its own read). */
+async function quit(stdin: NodeJS.WritableStream, done: Promise<unknown>): Promise<void> {
+  for (const key of ['\x03', '\x04', '\x03', '\x03']) {
+    const ended = await Promise.race([done.then(() => true), sleep(300).then(() => false)]);
+    if (ended) return;
+    stdin.write(key);
+  }
+  const ended = await Promise.race([done.then(() => true), sleep(5000).then(() => false)]);
+  if (!ended) throw new Error('the chat did not exit');
+}
+
 /** Fake terminal streams Ink accepts as a TTY. */
 function fakeTerminal(columns = 100, rows = 30) {
   const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => stdin, ref: () => stdin, unref: () => stdin }) as unknown as NodeJS.ReadStream & PassThrough;
@@ -75,9 +86,7 @@ async function frameCost(): Promise<Row[]> {
     await sleep(40);
   }
   const rss = process.memoryUsage().rss;
-  term.stdin.write('\x03');
-  term.stdin.write('\x03');
-  await done;
+  await quit(term.stdin, done);
   return [
     { measure: 'first frame with a 500-item transcript (render time)', p50: fmtMs(mountRender[0] ?? NaN), p95: '', n: '1' },
     { measure: 'frame render time while typing, 500 items in <Static>', p50: fmtMs(percentile(renders, 50)), p95: fmtMs(percentile(renders, 95)), n: String(renders.length) },
@@ -129,9 +138,7 @@ async function typingLatency(pattern: 'steady' | 'burst'): Promise<Row> {
     const seen = term.writes.find((w) => w.at >= at && w.text.includes(marker));
     lat.push(seen ? seen.at - at : NaN);
   }
-  term.stdin.write('\x03');
-  term.stdin.write('\x03');
-  await done;
+  await quit(term.stdin, done);
   const ok = lat.filter(Number.isFinite);
   return { measure: `typing effect: code delta → on screen (${pattern === 'steady' ? '40 lines at 40 lines/s' : '40 lines in one burst'})`, p50: fmtMs(percentile(ok, 50)), p95: fmtMs(percentile(ok, 95)), n: `${ok.length}/${lat.length}` };
 }
