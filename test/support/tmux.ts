@@ -38,8 +38,11 @@ export class Terminal {
   static start(command: string, options: TerminalOptions = {}): Terminal {
     const statusFile = `/tmp/${`codecell-tmux-${process.pid}-${randomBytes(4).toString('hex')}`}.status`;
     const t = new Terminal(statusFile);
+    // The program runs in a real terminal, not in CI: Ink (through is-in-ci) draws only the last frame
+    // when CI is set, so the test run's CI=true must not reach it unless a test asks for it.
+    const programEnv: Record<string, string | undefined> = { CI: undefined, CONTINUOUS_INTEGRATION: undefined, ...options.env };
     const env = { ...process.env, ...options.env };
-    const exports = Object.entries(options.env ?? {})
+    const exports = Object.entries(programEnv)
       .map(([k, v]) => (v === undefined ? `unset ${k};` : `export ${k}=${quote(v)};`))
       .join(' ');
     const script = `${exports} ${command}; echo $? > ${quote(statusFile)}; sleep 3600`;
