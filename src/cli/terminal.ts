@@ -29,7 +29,7 @@ export function plainTerminal(flags: { images?: boolean; quiet?: boolean; verbos
     image: async (png) => {
       const cols = imageStream.columns || 80;
       const rows = imageStream.rows || 30;
-      const r = await renderImage(png, { maxWidth: Math.min(cols - 2, 100), maxHeight: Math.max(10, rows - 4) });
+      const r = await renderImage(png, { maxWidth: Math.min(cols - 2, 100), maxHeight: Math.max(10, rows - 4), native: true });
       if (!r.ok) throw new Error(r.reason);
       return r.text;
     },

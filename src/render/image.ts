@@ -23,14 +23,19 @@ export interface ImageOptions {
   maxWidth: number;
   /** Tallest the picture may be, in rows. */
   maxHeight: number;
+  /**
+   * Use the terminal's own image protocol (kitty, iTerm2) when it has one. Only for output written
+   * straight to the terminal (run, exec): Ink re-tokenises its lines and would break those escapes.
+   */
+  native?: boolean;
 }
 
 export type ImageRender = { ok: true; text: string; size: PngSize } | { ok: false; reason: string };
 
 /**
- * Renders a PNG as half-block characters (two pixels per cell). Native kitty/iTerm2 escapes are not
- * used here because Ink re-tokenises every line it draws and would mangle them; half-blocks are plain
- * coloured text, so they survive repaints inside <Static>.
+ * Renders a PNG as half-block characters (two pixels per cell), or with kitty/iTerm2's own protocol
+ * when `native` is set. The chat never sets it: Ink re-tokenises every line it draws and would mangle
+ * those escapes, while half-blocks are plain coloured text that survives repaints inside <Static>.
  */
 export async function renderImage(data: Buffer, options: ImageOptions): Promise<ImageRender> {
   const size = pngSize(data);
@@ -42,7 +47,7 @@ export async function renderImage(data: Buffer, options: ImageOptions): Promise<
   const width = Math.max(8, Math.min(options.maxWidth, size.width));
   const height = Math.max(4, Math.min(options.maxHeight, Math.ceil(size.height / 2)));
   try {
-    const text = await terminalImage.buffer(data, { width, height, preserveAspectRatio: true, preferNativeRender: false });
+    const text = await terminalImage.buffer(data, { width, height, preserveAspectRatio: true, preferNativeRender: options.native === true });
     return { ok: true, text: text.replace(/\n+$/, ''), size };
   } catch (err) {
     return { ok: false, reason: `could not draw the image (${(err as Error).message})` };
