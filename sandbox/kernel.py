@@ -1,6 +1,5 @@
 # The codecell kernel: one stateful Python process per sandbox, speaking newline-delimited JSON
 # (sandbox/PROTOCOL.md) over the container's original stdin/stdout. Python 3.11+ stdlib only.
-import ast
 import base64
 import codecs
 import fcntl
@@ -8,7 +7,6 @@ import hashlib
 import hmac
 import io
 import json
-import linecache
 import os
 import signal
 import stat
@@ -26,7 +24,8 @@ MAX_IN_LINE = 64 * 1024 * 1024
 MAX_WALK = 10000
 MAX_DISPLAY_BYTES = 16 * 1024 * 1024  # one display line must stay under the host's line cap
 KERNEL_FILE = os.path.abspath(__file__)
-HEAVY = ("numpy", "matplotlib.pyplot", "pandas")
+# Warmed in the background after `ready`, in this order; "IPython" builds the shell cells run in.
+HEAVY = ("IPython", "numpy", "matplotlib.pyplot", "pandas")
 
 
 def env_int(name, default):
@@ -420,12 +419,6 @@ def prepare_mpl_config():
         log(f"matplotlib cache: {exc!r}")
 
 
-def png_size(data):
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    return 0, 0
-
-
 MAX_FIGURE_PIXELS = 40_000_000  # the host's image limit; Agg needs 4 bytes per pixel to draw one
 
 
@@ -455,13 +448,15 @@ def emit_figures(cell_id):
             buf = io.BytesIO()
             fig.savefig(buf, format="png", bbox_inches="tight")
             data = buf.getvalue()
-            width, height = png_size(data)
             if len(data) > MAX_DISPLAY_BYTES:
                 send({"type": "stream", "id": cell_id, "name": "stderr",
                       "text": f"figure {num} not shown: its PNG is {len(data)} bytes (limit {MAX_DISPLAY_BYTES})\n"})
                 continue
-            send({"type": "display", "id": cell_id, "mime": "image/png",
-                  "data": base64.b64encode(data).decode("ascii"), "width": width, "height": height})
+            bundle = {"image/png": data, "text/plain": repr(fig)}
+            if SHELL is not None:
+                SHELL.display_pub.publish(data=bundle, metadata={})  # %%capture takes it, as in Jupyter
+            else:
+                send_display(bundle)
         except Exception as exc:
             send({"type": "stream", "id": cell_id, "name": "stderr", "text": f"could not render figure {num}: {exc!r}\n"})
         finally:
@@ -478,6 +473,8 @@ def patch_pyplot(plt):
 
     plt.show = show
     plt._codecell_patched = True
+    if SHELL is not None:
+        figure_formats(SHELL)
 
 
 class PyplotHook:
@@ -522,12 +519,12 @@ class WarmGate:
     def __init__(self):
         self.cond = threading.Condition()
         self.paused = False
-        self.importing = False
+        self.importing = None
 
-    def pause(self, wait_idle):
+    def pause(self, wait_idle, ignore=None):
         with self.cond:
             self.paused = True
-            while wait_idle and self.importing:
+            while wait_idle and self.importing is not None and self.importing != ignore:
                 self.cond.wait()
 
     def resume(self):
@@ -535,15 +532,15 @@ class WarmGate:
             self.paused = False
             self.cond.notify_all()
 
-    def enter(self):
+    def enter(self, name):
         with self.cond:
             while self.paused:
                 self.cond.wait()
-            self.importing = True
+            self.importing = name
 
     def leave(self):
         with self.cond:
-            self.importing = False
+            self.importing = None
             self.cond.notify_all()
 
 
@@ -555,33 +552,22 @@ def warm():
     done = []
     try:
         for name in HEAVY:
-            WARM_GATE.enter()
+            WARM_GATE.enter(name)
             try:
-                __import__(name)
+                if name == "IPython":
+                    build_shell()
+                else:
+                    __import__(name)
                 done.append(name)
-            except Exception:
-                pass  # not installed in this image: fine, nothing to warm
+            except Exception as exc:
+                if name == "IPython":
+                    log(f"IPython: {exc!r}")
+                # otherwise not installed in this image: fine, nothing to warm
             finally:
                 WARM_GATE.leave()
     finally:
         WARM_DONE.set()
     send({"type": "warm", "modules": done, "ms": round((time.monotonic() - started) * 1000)})
-
-
-def needs_warm(tree):
-    """True when the cell imports something outside the stdlib, which may race the warming thread."""
-    if WARM_DONE.is_set():
-        return False
-    stdlib = getattr(sys, "stdlib_module_names", ())
-    for node in ast.walk(tree):
-        names = []
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        if any(n.split(".")[0] not in stdlib for n in names):
-            return True
-    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -731,65 +717,384 @@ class Uploads:
 
 
 # ---------------------------------------------------------------------------------------------
-# Running a cell.
+# IPython: cells run through IPython's InteractiveShell (input transformers for magics and `!cmd`,
+# the display hook for `Out[n]`/`_`/trailing `;`, the display publisher for display()). Only the
+# ends change: the hook and the publisher send protocol messages, errors go out as `error`.
+# Built by the warming thread right after `ready` (the import costs more than the kernel's start).
 # ---------------------------------------------------------------------------------------------
-USER_NS = {"__name__": "__main__", "__builtins__": __builtins__}
-COUNT = 0
+SHELL = None
+_SHELL_LOCK = threading.Lock()
+_ANSI = None
+MAX_BUNDLE_TEXT = 4 * 1024 * 1024  # text forms of one display (HTML tables can be large)
 
 
-def without_kernel_frames(te, seen=None):
-    """Drops the kernel's own frames (the runner, the SIGINT handler) from a TracebackException chain."""
-    seen = seen if seen is not None else set()
-    if te is None or id(te) in seen:
+def ansi_free(text):
+    global _ANSI
+    if _ANSI is None:
+        import re
+        _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+    return _ANSI.sub("", text)
+
+
+def clean_bundle(data, cell_id):
+    """A display's mime bundle as JSON-safe strings: images base64, JSON as a value, text capped.
+    Returns None when nothing is left to send (the reason goes to the cell's stderr)."""
+    out = {}
+    for mime, value in (data or {}).items():
+        if not isinstance(mime, str) or len(mime) > 100:
+            continue
+        if mime.startswith("image/") and mime != "image/svg+xml":
+            raw = value if isinstance(value, (bytes, bytearray)) else None
+            if raw is None and isinstance(value, str):
+                try:
+                    raw = base64.b64decode(value, validate=False)
+                except ValueError:
+                    continue
+            if raw is None:
+                continue
+            if len(raw) > MAX_DISPLAY_BYTES:
+                send({"type": "stream", "id": cell_id, "name": "stderr",
+                      "text": f"{mime} not shown: {len(raw)} bytes (limit {MAX_DISPLAY_BYTES})\n"})
+                continue
+            out[mime] = base64.b64encode(raw).decode("ascii")
+        elif mime == "application/json" or mime.endswith("+json"):
+            try:
+                text = json.dumps(value)
+            except (TypeError, ValueError):
+                continue
+            if len(text) <= MAX_BUNDLE_TEXT:
+                out[mime] = value
+        else:
+            if isinstance(value, (bytes, bytearray)):
+                value = bytes(value).decode("utf-8", "replace")
+            if not isinstance(value, str):
+                value = str(value)
+            out[mime] = value[:MAX_BUNDLE_TEXT]
+    return out or None
+
+
+def send_display(data, metadata=None, transient=None, update=False):
+    cell_id = CELL.id
+    if cell_id is None:
         return
-    seen.add(id(te))
-    te.stack = traceback.StackSummary.from_list(
-        [f for f in te.stack if os.path.abspath(f.filename or "") != KERNEL_FILE])
-    without_kernel_frames(te.__cause__, seen)
-    without_kernel_frames(te.__context__, seen)
-    for sub in getattr(te, "exceptions", None) or ():
-        without_kernel_frames(sub, seen)
-
-
-def report_error(cell_id, exc):
-    drain_output(0.5)
     try:
-        te = traceback.TracebackException.from_exception(exc, capture_locals=False)
-        without_kernel_frames(te)
-        text = "".join(te.format()).rstrip("\n")
-    except Exception as fmt_exc:  # a hostile __str__ or __repr__ must not take the kernel down
-        text = f"{type(exc).__name__} (traceback unavailable: {fmt_exc!r})"
-    try:
-        evalue = str(exc)
+        sys.stdout.flush()
+        sys.stderr.flush()
     except Exception:
-        evalue = "<unprintable>"
-    send({"type": "error", "id": cell_id, "ename": type(exc).__name__, "evalue": evalue[:10000],
-          "traceback": text.split("\n")[-400:]})
+        pass
+    drain_output(0.5)  # what was printed before the display arrives before it
+    bundle = clean_bundle(data, cell_id)
+    if bundle is None:
+        return
+    msg = {"type": "display", "id": cell_id, "data": bundle}
+    display_id = (transient or {}).get("display_id") if isinstance(transient, dict) else None
+    if display_id is not None:
+        msg["display_id"] = str(display_id)[:200]
+    if update:
+        msg["update"] = True
+    if metadata:
+        try:
+            json.dumps(metadata)
+            msg["metadata"] = metadata
+        except (TypeError, ValueError):
+            pass
+    send(msg)
 
 
-def compile_cell(code, filename):
-    """Compiled (body, last expression or None); the last expression is shown like a notebook."""
-    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-    tree = compile(code, filename, "exec", ast.PyCF_ONLY_AST | flags)
+PIP_INSTALL = __import__("re").compile(r"^\s*(\S*/)?(pip3?|\S*python3?(\.\d+)?\s+-m\s+pip)\s+install\b")
+
+
+def pip_offline_message(command):
+    """What `pip install` says in a sandbox without network: that, what is installed, how to get more."""
+    import re
+    from importlib import metadata
+    lines = ["pip install cannot work here: this sandbox has no network (codecell starts it without one)."]
+    for word in PIP_INSTALL.sub("", command).split():
+        name = re.split(r"[<>=!~\[;]", word.strip("'\""), maxsplit=1)[0]
+        if not name or word.startswith("-"):
+            continue
+        try:
+            lines.append(f"{name} {metadata.version(name)} is already installed: import it.")
+        except Exception:
+            lines.append(f"{name} is not installed.")
+    shown = []
+    for name in ("numpy", "pandas", "matplotlib", "scipy", "scikit-learn", "seaborn", "statsmodels", "openpyxl",
+                 "pillow", "sympy", "tabulate", "python-docx", "reportlab", "xlsxwriter", "ipython"):
+        try:
+            shown.append(f"{name} {metadata.version(name)}")
+        except Exception:
+            pass
+    lines.append("Installed: " + ", ".join(shown) + ", and the Python standard library.")
+    lines.append("To get more: run codecell with --network (pip then installs into /tmp for this session), "
+                 "or bake the package into the sandbox image (sandbox/Dockerfile).")
+    return "\n".join(lines) + "\n"
+
+
+def has_network():
+    try:
+        return any(name != "lo" for name in os.listdir("/sys/class/net"))
+    except OSError:
+        return False
+
+
+def pip_with_network(command):
+    """`pip install` with a network: into the user site under /tmp (the root is read-only), put on
+    sys.path so the package imports in the same session."""
+    import site
+    user_site = site.getusersitepackages()
+    if user_site not in sys.path:
+        sys.path.append(user_site)
+    return PIP_INSTALL.sub(f"{sys.executable} -m pip install --user --break-system-packages", command, count=1)
+
+
+def build_shell():
+    """The InteractiveShell, built once (by the warming thread, or by the first cell if it comes first)."""
+    global SHELL
+    with _SHELL_LOCK:
+        if SHELL is not None:
+            return SHELL
+        os.environ.setdefault("IPYTHONDIR", "/tmp/.ipython")
+        # Half of `import IPython` is the terminal front end (prompt_toolkit) and jedi's completer,
+        # neither of which a kernel uses: both are kept out while IPython loads, then made
+        # importable again for cells that want them.
+        embed = types.ModuleType("IPython.terminal.embed")
+        embed.embed = no_terminal
+        saved = {name: sys.modules.get(name) for name in ("IPython.terminal.embed", "jedi")}
+        sys.modules["IPython.terminal.embed"], sys.modules["jedi"] = embed, None
+        try:
+            import IPython
+            from IPython.core.interactiveshell import InteractiveShell
+        finally:
+            for name, module in saved.items():
+                if module is None:
+                    sys.modules.pop(name, None)
+                else:
+                    sys.modules[name] = module
+        IPython.embed = no_terminal
+        from traitlets.config import Config
+        from IPython.core.displayhook import DisplayHook
+        from IPython.core.displaypub import DisplayPublisher
+
+        class ProtocolDisplayPublisher(DisplayPublisher):
+            def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+                send_display(data, metadata, transient, update)
+
+            def clear_output(self, wait=False):
+                if CELL.id is None:
+                    return
+                try:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                except Exception:
+                    pass
+                drain_output(0.5)
+                send({"type": "clear", "id": CELL.id, "wait": bool(wait)})
+
+        class ProtocolDisplayHook(DisplayHook):
+            """The value of a cell's last expression: `result` with its mime bundle (Out[n] and `_`
+            are kept by IPython's own hook)."""
+
+            def start_displayhook(self):
+                pass
+
+            def write_output_prompt(self):
+                pass
+
+            def write_format_data(self, format_dict, md_dict=None):
+                cell_id = CELL.id
+                if cell_id is None:
+                    return
+                try:
+                    sys.stdout.flush()
+                except Exception:
+                    pass
+                drain_output(0.5)
+                bundle = clean_bundle(format_dict, cell_id) or {}
+                text = bundle.pop("text/plain", "")
+                if CELL.max_output and len(text) > CELL.max_output:
+                    text = text[:CELL.max_output] + "…"
+                msg = {"type": "result", "id": cell_id, "text": text, "count": self.prompt_count}
+                if bundle:
+                    msg["data"] = bundle
+                send(msg)
+
+            def finish_displayhook(self):
+                pass
+
+        class CodecellShell(InteractiveShell):
+            def _showtraceback(self, etype, evalue, stb):
+                # The SIGINT handler's frame is the kernel's, not the cell's.
+                stb = [s for s in stb if KERNEL_FILE not in s]
+                report_error(etype, evalue, ansi_free("\n".join(stb)).split("\n"))
+
+            def show_usage_error(self, exc):
+                report_error(type(exc), exc, [f"UsageError: {exc}"])
+
+            def system(self, cmd):
+                # `!cmd`, %pip, %sx: a plain subprocess on fd 1/2 (captured live like any output and
+                # interruptible), not a pseudo-terminal. pip fails fast when there is no network.
+                if PIP_INSTALL.match(cmd):
+                    if not has_network():
+                        sys.stdout.flush()
+                        sys.stderr.write(pip_offline_message(cmd))
+                        sys.stderr.flush()
+                        self.user_ns["_exit_code"] = 1
+                        return
+                    self.system_raw(pip_with_network(cmd))
+                    __import__("importlib").invalidate_caches()  # so the new package imports now
+                    return
+                return self.system_raw(cmd)
+
+            def enable_matplotlib(self, gui=None):
+                # Figures are always drawn inline (Agg, sent after show() and at the end of a cell);
+                # other GUIs cannot exist in the sandbox.
+                if gui not in (None, "inline", "agg", "auto"):
+                    print(f"codecell: there is no GUI in the sandbox; figures are shown inline (%matplotlib {gui} ignored)",
+                          file=sys.stderr)
+                import matplotlib
+                return gui or "inline", matplotlib.get_backend()
+
+        cfg = Config()
+        cfg.HistoryManager.hist_file = ":memory:"
+        cfg.InteractiveShell.colors = "NoColor"
+        shell = CodecellShell.instance(config=cfg, user_ns=USER_NS,
+                                       displayhook_class=ProtocolDisplayHook,
+                                       display_pub_class=ProtocolDisplayPublisher)
+        shell.display_page = True  # %magic? help goes out as a display, not a pager
+        # Without pickleshare (not in Debian) %cd warns on every use that its directory history is
+        # not saved; nothing is saved between sessions here anyway.
+        import warnings
+        warnings.filterwarnings("ignore", message="This is now an optional IPython functionality")
+        if "matplotlib.pyplot" in sys.modules:
+            figure_formats(shell)
+        # Cells that ran before the shell existed (see run_early) keep their numbers and In[n].
+        for number, source in EARLY_CELLS:
+            shell.history_manager.store_inputs(number, source)
+        shell.execution_count = len(EARLY_CELLS) + 1
+        SHELL = shell
+        return shell
+
+
+def no_terminal(*args, **kwargs):
+    raise RuntimeError("IPython.embed() needs a terminal; codecell cells already run in IPython")
+
+
+# ---------------------------------------------------------------------------------------------
+# Early cells: a cell that arrives while IPython is still loading (the first `exec` cell, right
+# after `ready`) and is plain Python with nothing IPython-specific in it runs without the shell,
+# as IPython would run it, so it never waits for IPython's import. Its value, an error, or any
+# IPython name sends it to the shell after all.
+# ---------------------------------------------------------------------------------------------
+EARLY_CELLS = []
+IPYTHON_NAMES = {"display", "get_ipython", "In", "Out", "_ih", "_oh", "_dh", "_", "__", "___", "_i", "_ii",
+                 "_iii", "exit", "quit", "_exit_code"}
+
+
+def early_plan(code):
+    """(body, last expression) compiled, when the cell can run before the shell exists; else None."""
+    import ast
+    if SHELL is not None:
+        return None
+    try:
+        tree = ast.parse(code, "<cell>")
+    except SyntaxError:  # magics, `!cmd`, or a real syntax error: IPython's transformers and messages
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and (node.id in IPYTHON_NAMES or node.id[:2] in ("_i", "_o") or node.id[1:].isdigit()):
+            return None
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            if any(n.split(".")[0] in ("IPython", "tqdm", "ipywidgets") for n in names):
+                return None  # they look for a running IPython
+        if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)) and not isinstance(node, ast.AsyncFunctionDef):
+            return None
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         last = ast.Expression(tree.body.pop().value)
-    body = compile(tree, filename, "exec", flags)
-    expr = compile(last, filename, "eval", flags) if last is not None else None
-    return tree, body, expr
+    number = len(EARLY_CELLS) + 1
+    filename = f"<cell {number}>"
+    __import__("linecache").cache[filename] = (len(code), None, code.splitlines(True), filename)
+    return compile(tree, filename, "exec"), compile(last, filename, "eval") if last is not None else None
 
 
-def run_code(compiled):
-    import inspect
-    result = eval(compiled, USER_NS)
-    if compiled.co_flags & inspect.CO_COROUTINE:
-        import asyncio
-        result = asyncio.new_event_loop().run_until_complete(result)
-    return result
+def run_early(code, plan):
+    """Runs a planned early cell; False when its value needs the shell (it is shown by IPython's hook)."""
+    body, last = plan
+    number = len(EARLY_CELLS) + 1
+    EARLY_CELLS.append((number, code))
+    try:
+        exec(body, USER_NS)
+        value = eval(last, USER_NS) if last is not None else None
+        if value is None:
+            return None
+    except BaseException as exc:
+        failure = exc
+    else:
+        failure = None
+    # IPython shows the value (Out[n], `_`, pretty printing, a trailing `;`) or the traceback.
+    shell = build_shell()
+    shell.execution_count = number
+    try:
+        if failure is None:
+            shell.displayhook(value)
+        else:
+            shell.showtraceback((type(failure), failure, failure.__traceback__.tb_next or failure.__traceback__))
+    finally:
+        shell.execution_count = number + 1
+    return failure
+
+
+def figure_formats(shell):
+    """display(fig) and a figure as a cell's value give a PNG, as Jupyter's inline backend does."""
+    try:
+        from IPython.core.pylabtools import select_figure_formats
+        select_figure_formats(shell, {"png"})
+    except Exception as exc:
+        log(f"figure formats: {exc!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a cell.
+# ---------------------------------------------------------------------------------------------
+USER_NS = {"__name__": "__main__", "__builtins__": __builtins__}
+
+
+def report_error(etype, evalue, traceback_lines):
+    """Sends the cell's `error` (IPython's formatted traceback, no colours)."""
+    cell_id = CELL.id
+    if cell_id is None:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        pass
+    drain_output(0.5)
+    try:
+        evalue = str(evalue)
+    except Exception:  # a hostile __str__ must not take the kernel down
+        evalue = "<unprintable>"
+    name = getattr(etype, "__name__", str(etype))
+    if name == "UsageError":
+        CELL.usage_error = True
+    send({"type": "error", "id": cell_id, "ename": name, "evalue": evalue[:10000],
+          "traceback": traceback_lines[-400:]})
+
+
+def imports_heavy(code):
+    """True when the cell imports something outside the stdlib, which may race the warming thread."""
+    import re
+    stdlib = getattr(sys, "stdlib_module_names", ())
+    for match in re.finditer(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w., ]+))", code, re.M):
+        names = match.group(1) or match.group(2)
+        for name in names.split(","):
+            top = name.strip().split(" ")[0].split(".")[0]
+            if top and top not in stdlib:
+                return True
+    return False
 
 
 def execute(msg):
-    global COUNT
     cell_id = str(msg.get("id"))
     code = msg.get("code")
     if not isinstance(code, str):
@@ -798,44 +1103,42 @@ def execute(msg):
     max_files = int(msg.get("max_files") or MAX_FILES)
     max_bytes = int(msg.get("max_file_bytes") or MAX_FILE_BYTES)
     started = time.monotonic()
-    COUNT += 1
-    filename = f"<cell {COUNT}>"
-    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     before = snapshot()
     ooms = oom_kills()
     drain_output(0.05)  # leftovers of the previous cell's background writers are not this cell's
     with CELL.lock:
         CELL.id, CELL.max_output, CELL.sent, CELL.truncated = cell_id, max_output, 0, False
+    CELL.usage_error = False
     status = "ok"
     try:
+        plan = None
+        if not WARM_DONE.is_set():
+            # Warming pauses after its current step. A cell that needs the shell waits for that step
+            # (it may be the shell); an early cell waits only when it imports a heavy module that
+            # may be the one being warmed.
+            plan = early_plan(code)
+            WARM_GATE.pause(wait_idle=plan is None or imports_heavy(code), ignore="IPython" if plan else None)
         try:
-            tree, body, expr = compile_cell(code, filename)
-            if not WARM_DONE.is_set():
-                WARM_GATE.pause(wait_idle=needs_warm(tree))
             CELL.interruptible = True
-            run_code(body)
-            if expr is not None:
-                value = run_code(expr)
-                CELL.interruptible = False
-                if value is not None:
-                    USER_NS["_"] = value
-                    drain_output(0.5)
-                    text = repr(value)
-                    if max_output and len(text) > max_output:
-                        text = text[:max_output] + "…"
-                    send({"type": "result", "id": cell_id, "text": text})
+            if plan is not None:
+                failure = run_early(code, plan)
+            else:
+                shell = build_shell()
+                result = shell.run_cell(code, store_history=True)
+                failure = result.error_before_exec or result.error_in_exec
         finally:
             CELL.interruptible = False
-    except KeyboardInterrupt as exc:
-        status = "interrupted"
-        report_error(cell_id, exc)
-    except SystemExit as exc:
-        if exc.code not in (None, 0):
+        if isinstance(failure, KeyboardInterrupt):
+            status = "interrupted"
+        elif failure is not None or CELL.usage_error:
             status = "error"
-            report_error(cell_id, exc)
+    except KeyboardInterrupt:
+        # Arrived between IPython's own steps, outside the cell's code.
+        status = "interrupted"
+        report_error(KeyboardInterrupt, "", ["KeyboardInterrupt"])
     except BaseException as exc:
         status = "error"
-        report_error(cell_id, exc)
+        report_error(type(exc), exc, traceback.format_exception(exc))
     WARM_GATE.resume()
     if _FORKED:
         # A child forked by the cell (os.fork without exec) finished the cell's code: it is not the
@@ -867,10 +1170,11 @@ def execute(msg):
         try:
             step()
         except Exception as exc:
-            log(f"after cell {COUNT}: {exc!r}")
+            log(f"after a cell: {exc!r}")
     CELL.id = None
     truncated = CELL.truncated
-    reply = {"type": "reply", "id": cell_id, "status": status, "count": COUNT,
+    count = SHELL.execution_count - 1 if SHELL is not None else len(EARLY_CELLS)
+    reply = {"type": "reply", "id": cell_id, "status": status, "count": count,
              "ms": round((time.monotonic() - started) * 1000)}
     if truncated:
         reply["truncated"] = True
@@ -975,7 +1279,7 @@ def main():
         except Exception as exc:
             log(f"kernel error: {exc!r}")
             if isinstance(msg, dict) and msg.get("type") == "execute":
-                send({"type": "reply", "id": str(msg.get("id")), "status": "error", "count": COUNT, "ms": 0})
+                send({"type": "reply", "id": str(msg.get("id")), "status": "error", "count": SHELL.execution_count - 1 if SHELL else 0, "ms": 0})
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import { Channel } from './channel.js';
 import { modelView, type CellSummary } from './model-view.js';
 import { OutputFile } from './output-file.js';
 import { errorEvent } from './error-event.js';
+import { displayText } from './display-text.js';
+import { ModelOutput } from './model-output.js';
 
 /** Where saved files go; implemented by store/OutputStore. */
 export interface FileSink {
@@ -44,6 +46,7 @@ export async function* runCell(run: CellRun): AsyncGenerator<SessionEvent, CellO
   const channel = new Channel<SessionEvent>();
   const summary: CellSummary = { status: 'ok', output: '', files: [], images: [] };
   const keep = run.modelOutputChars * 50; // enough for head+tail; the full text goes to disk
+  const output = new ModelOutput(keep);
   const full = run.fullOutputPath ? new OutputFile(run.fullOutputPath) : undefined;
   let saving: Promise<void> = Promise.resolve();
   const saveFailures: string[] = [];
@@ -68,12 +71,27 @@ export async function* runCell(run: CellRun): AsyncGenerator<SessionEvent, CellO
       case 'stdout':
       case 'stderr':
         full?.write(ev.text);
-        if (summary.output.length < keep) summary.output += ev.text;
+        output.append(ev.text);
         channel.push({ type: 'cell_output', turn, callId, stream: ev.type, text: ev.text });
         break;
-      case 'result':
-        summary.result = ev.text;
-        channel.push({ type: 'cell_result', turn, callId, text: ev.text });
+      case 'result': {
+        // A value whose text/plain is only a default repr (`<R at 0x…>`) is shown by its richer form.
+        const text = ev.bundle ? displayText({ ...ev.bundle, 'text/plain': ev.text }).text : ev.text;
+        summary.result = text;
+        channel.push({ type: 'cell_result', turn, callId, text, ...(ev.bundle ? { bundle: { ...ev.bundle, 'text/plain': ev.text } } : {}) });
+        break;
+      }
+      case 'display': {
+        const shown = displayText(ev.bundle);
+        full?.write(shown.text.endsWith('\n') ? shown.text : shown.text + '\n');
+        output.display(shown.text, ev.displayId, ev.update);
+        const extra = { ...(ev.displayId !== undefined ? { displayId: ev.displayId } : {}), ...(ev.update ? { update: true } : {}) };
+        channel.push({ type: 'cell_display', turn, callId, mime: shown.mime, text: shown.text, bundle: ev.bundle, ...extra });
+        break;
+      }
+      case 'clear':
+        output.clear();
+        channel.push({ type: 'cell_clear', turn, callId, wait: ev.wait });
         break;
       case 'error':
         summary.error = { ename: ev.ename, evalue: ev.evalue, traceback: ev.traceback };
@@ -84,7 +102,8 @@ export async function* runCell(run: CellRun): AsyncGenerator<SessionEvent, CellO
         saving = saving.then(async () => {
           const entry = await save(name, ev.data, 'image/png');
           if (entry) summary.images.push(entry.name);
-          channel.push({ type: 'cell_image', turn, callId, mime: ev.mime, data: ev.data, width: ev.width, height: ev.height, ...(entry ? { file: entry } : {}) });
+          const extra = { ...(ev.text !== undefined ? { text: ev.text } : {}), ...(ev.displayId !== undefined ? { displayId: ev.displayId } : {}) };
+          channel.push({ type: 'cell_image', turn, callId, mime: ev.mime, data: ev.data, width: ev.width, height: ev.height, ...(entry ? { file: entry } : {}), ...extra });
         });
         break;
       }
@@ -139,6 +158,7 @@ export async function* runCell(run: CellRun): AsyncGenerator<SessionEvent, CellO
     yield { type: 'cell_end', turn, callId, status: 'killed', durationMs: Date.now() - started, stateLost: true, modelView: view };
     return { view, status: 'killed', fatal: true };
   }
+  summary.output = output.toString();
   summary.status = result.status;
   if (result.message) summary.message = result.message;
   if (!summary.error && result.error) summary.error = result.error;

@@ -1,5 +1,5 @@
 // The one event union that flows from the Session to every front end (Ink, plain text, JSONL).
-import type { CellStatus, SandboxState } from '../sandbox/types.js';
+import type { CellStatus, DisplayBundle, SandboxState } from '../sandbox/types.js';
 import type { ManifestEntry } from '../store/types.js';
 import type { Usage } from '../llm/types.js';
 
@@ -23,8 +23,29 @@ export type SessionEvent =
   | { type: 'approval_request'; turn: number; callId: string; code: string }
   | { type: 'cell_start'; turn: number; callId: string }
   | { type: 'cell_output'; turn: number; callId: string; stream: 'stdout' | 'stderr'; text: string }
-  | { type: 'cell_result'; turn: number; callId: string; text: string }
-  | { type: 'cell_image'; turn: number; callId: string; mime: 'image/png'; data: Buffer; width: number; height: number; file?: ManifestEntry }
+  /** The last expression's value: `text` is text/plain; `bundle` has its other text forms (e.g. a DataFrame's text/html). */
+  | { type: 'cell_result'; turn: number; callId: string; text: string; bundle?: DisplayBundle }
+  /** A figure or a displayed PNG, saved as `file`; `text` is the image's text/plain form when it had one. */
+  | {
+      type: 'cell_image';
+      turn: number;
+      callId: string;
+      mime: 'image/png';
+      data: Buffer;
+      width: number;
+      height: number;
+      file?: ManifestEntry;
+      text?: string;
+      displayId?: string;
+    }
+  /**
+   * A rich output without an image (IPython display(), Markdown, HTML, JSON, Latex). `text` is what a
+   * terminal and the model get, taken from `mime` (see core/display-text.ts); `bundle` has every text form.
+   * With `update`, it replaces the earlier output of the same `displayId`.
+   */
+  | { type: 'cell_display'; turn: number; callId: string; mime: string; text: string; bundle: DisplayBundle; displayId?: string; update?: boolean }
+  /** clear_output(): front ends drop this cell's output so far (with `wait`, when the next output arrives). */
+  | { type: 'cell_clear'; turn: number; callId: string; wait: boolean }
   | { type: 'cell_error'; turn: number; callId: string; ename: string; evalue: string; traceback: string[] }
   | { type: 'file_saved'; turn: number; callId: string; file: ManifestEntry; base64?: string }
   | {

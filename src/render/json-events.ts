@@ -37,6 +37,8 @@ const fileContent = z.object({
   sha256: z.string(),
   width: z.number().int().optional(),
   height: z.number().int().optional(),
+  text: z.string().optional(),
+  display_id: z.string().optional(),
 });
 
 const base = { turn: z.number().int().optional(), call_id: z.string().optional() };
@@ -48,7 +50,12 @@ export const jsonLine = z.discriminatedUnion('stream_type', [
     ...base,
     chunk: z.discriminatedUnion('type', [
       z.object({ type: z.literal('hot_code'), content: z.string() }),
-      z.object({ type: z.literal('hot_code_output'), content: z.string(), stream: z.enum(['stdout', 'stderr', 'result']) }),
+      z.object({
+        type: z.literal('hot_code_output'),
+        content: z.string(),
+        stream: z.enum(['stdout', 'stderr', 'result']),
+        bundle: z.record(z.string(), z.string()).optional(),
+      }),
       z.object({ type: z.literal('code_interpreter_stream'), content: fileContent }),
     ]),
   }),
@@ -62,6 +69,16 @@ export const jsonLine = z.discriminatedUnion('stream_type', [
   z.object({ stream_type: z.literal('code'), ...base, content: z.string() }),
   z.object({ stream_type: z.literal('approval_request'), ...base, content: z.string() }),
   z.object({ stream_type: z.literal('cell_start'), ...base }),
+  z.object({
+    stream_type: z.literal('display'),
+    ...base,
+    mime: z.string(),
+    content: z.string(),
+    bundle: z.record(z.string(), z.string()),
+    display_id: z.string().optional(),
+    update: z.boolean().optional(),
+  }),
+  z.object({ stream_type: z.literal('clear_output'), ...base, wait: z.boolean() }),
   z.object({ stream_type: z.literal('cell_error'), ...base, ename: z.string(), evalue: z.string(), traceback: z.array(z.string()) }),
   z.object({
     stream_type: z.literal('cell_end'),
@@ -85,7 +102,11 @@ export const jsonLine = z.discriminatedUnion('stream_type', [
 ]);
 export type JsonLine = z.infer<typeof jsonLine>;
 
-export function fileChunk(entry: ManifestEntry, data: Buffer | undefined, extra: { width?: number; height?: number } = {}): Record<string, unknown> {
+export function fileChunk(
+  entry: ManifestEntry,
+  data: Buffer | undefined,
+  extra: { width?: number; height?: number; text?: string; display_id?: string } = {},
+): Record<string, unknown> {
   return {
     filename: entry.name,
     file_id: entry.id,
@@ -126,14 +147,40 @@ export function toJsonLine(event: SessionEvent, readFile?: (entry: ManifestEntry
     case 'cell_output':
       return { stream_type: 'code_execution', turn: event.turn, call_id: event.callId, chunk: { type: 'hot_code_output', content: event.text, stream: event.stream } };
     case 'cell_result':
-      return { stream_type: 'code_execution', turn: event.turn, call_id: event.callId, chunk: { type: 'hot_code_output', content: event.text + '\n', stream: 'result' } };
+      return {
+        stream_type: 'code_execution',
+        turn: event.turn,
+        call_id: event.callId,
+        chunk: { type: 'hot_code_output', content: event.text + '\n', stream: 'result', ...(event.bundle ? { bundle: event.bundle } : {}) },
+      };
+    case 'cell_display':
+      return {
+        stream_type: 'display',
+        turn: event.turn,
+        call_id: event.callId,
+        mime: event.mime,
+        content: event.text,
+        bundle: event.bundle,
+        ...(event.displayId !== undefined ? { display_id: event.displayId } : {}),
+        ...(event.update ? { update: true } : {}),
+      };
+    case 'cell_clear':
+      return { stream_type: 'clear_output', turn: event.turn, call_id: event.callId, wait: event.wait };
     case 'cell_image':
       if (!event.file) return undefined; // not saved (disk full): the error event says so
       return {
         stream_type: 'code_execution',
         turn: event.turn,
         call_id: event.callId,
-        chunk: { type: 'code_interpreter_stream', content: fileChunk(event.file, event.data, { width: event.width, height: event.height }) },
+        chunk: {
+          type: 'code_interpreter_stream',
+          content: fileChunk(event.file, event.data, {
+            width: event.width,
+            height: event.height,
+            ...(event.text !== undefined ? { text: event.text } : {}),
+            ...(event.displayId !== undefined ? { display_id: event.displayId } : {}),
+          }),
+        },
       };
     case 'file_saved':
       return {

@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import type { SessionEvent } from '../core/events.js';
 import { unreachable } from '../core/events.js';
 import { sanitize } from './sanitize.js';
+import { CarriageText } from './carriage.js';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -31,8 +32,16 @@ export class PlainRenderer {
   private codeInCall = false;
   private atLineStart = { stdout: true, stderr: true };
   private failures = 0;
+  private readonly carriage: Record<'stdout' | 'stderr', CarriageText>;
+  /** Lines written to the cell's output stream since its last clear_output (for erasing them). */
+  private linesShown = 0;
+  private imageDrawn = false;
+  private clearPending = false;
 
-  constructor(private readonly o: PlainOptions) {}
+  constructor(private readonly o: PlainOptions) {
+    const tty = (stream: 'stdout' | 'stderr') => ((stream === 'stdout' ? o.cellStdoutTo : 'stderr') === 'stdout' ? o.stdoutIsTTY : o.stderrIsTTY);
+    this.carriage = { stdout: new CarriageText(tty('stdout')), stderr: new CarriageText(tty('stderr')) };
+  }
 
   private paint(style: Style, text: string): string {
     return this.o.color ? styleText(style, text) : text;
@@ -42,6 +51,39 @@ export class PlainRenderer {
     if (!text) return;
     this.o[to].write(text);
     this.atLineStart[to] = text.endsWith('\n');
+    if (to === this.o.cellStdoutTo) this.linesShown += text.split('\n').length - 1;
+  }
+
+  /** Ends held progress lines (pipes) before anything else is written. */
+  private endCarriage(): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const rest = this.carriage[stream].flush();
+      if (rest) this.write(stream === 'stdout' ? this.o.cellStdoutTo : 'stderr', rest);
+    }
+  }
+
+  private beforeOutput(): void {
+    if (this.clearPending) {
+      this.clearPending = false;
+      this.clearShown();
+    }
+  }
+
+  /**
+   * clear_output() on a terminal: erases the lines this cell printed since the last clear, so a
+   * display redrawn in a loop stays one block. Not when an image was drawn (its height is unknown)
+   * or the lines went to a pipe, where they cannot be taken back.
+   */
+  private clearShown(): void {
+    const to = this.o.cellStdoutTo;
+    const tty = to === 'stdout' ? this.o.stdoutIsTTY : this.o.stderrIsTTY;
+    this.endCarriage();
+    if (tty && !this.imageDrawn && this.linesShown > 0) {
+      this.newline(to);
+      this.o[to].write(`\x1b[${this.linesShown}F\x1b[J`);
+    }
+    this.linesShown = 0;
+    this.imageDrawn = false;
   }
 
   /** Ends the current line on a stream so the next block starts cleanly. */
@@ -120,16 +162,34 @@ export class PlainRenderer {
       case 'cell_output': {
         const to = event.stream === 'stdout' ? o.cellStdoutTo : 'stderr';
         if (o.quiet && o.cellStdoutTo === 'stderr') return;
-        const text = sanitize(event.text);
+        this.beforeOutput();
+        const text = this.carriage[event.stream].push(event.text);
         this.write(to, event.stream === 'stderr' && (to === 'stderr' ? o.stderrIsTTY : o.stdoutIsTTY) ? this.paint('yellow', text) : text);
         return;
       }
+      case 'cell_display': {
+        if (o.quiet && o.cellStdoutTo === 'stderr') return;
+        this.beforeOutput();
+        this.newline(o.cellStdoutTo);
+        const tty = o.cellStdoutTo === 'stdout' ? o.stdoutIsTTY : o.stderrIsTTY;
+        const text = event.mime === 'text/markdown' && tty && o.markdown ? o.markdown(sanitize(event.text)) : sanitize(event.text);
+        this.write(o.cellStdoutTo, text.endsWith('\n') ? text : text + '\n');
+        return;
+      }
+      case 'cell_clear':
+        // clear_output(wait=True) clears when the next output arrives, as in Jupyter.
+        if (event.wait) this.clearPending = true;
+        else this.clearShown();
+        return;
       case 'cell_result':
         if (o.quiet && o.cellStdoutTo === 'stderr') return;
+        this.beforeOutput();
         this.newline(o.cellStdoutTo);
         this.write(o.cellStdoutTo, sanitize(event.text) + '\n');
         return;
       case 'cell_image': {
+        this.beforeOutput();
+        this.imageDrawn = true;
         const to = o.cellStdoutTo;
         const tty = to === 'stdout' ? o.stdoutIsTTY : o.stderrIsTTY;
         if (o.images && tty && o.image && !o.quiet) {
@@ -148,12 +208,17 @@ export class PlainRenderer {
         this.info(this.paint('green', `saved ${sanitize(event.file.path)}`) + this.paint('dim', ` (${humanBytes(event.file.size)})`));
         return;
       case 'cell_error': {
+        this.endCarriage();
         this.newline('stderr');
         const tb = event.traceback.length ? event.traceback.join('\n') : `${event.ename}: ${event.evalue}`;
         this.write('stderr', this.paint('red', sanitize(tb)) + '\n');
         return;
       }
       case 'cell_end':
+        this.endCarriage();
+        this.clearPending = false;
+        this.linesShown = 0;
+        this.imageDrawn = false;
         if (event.status !== 'ok' && event.status !== 'error') {
           this.failures += event.status === 'skipped' ? 0 : 1;
           if (!event.message && event.status === 'killed') return; // the error event said why

@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { imageRef } from './image.js';
-import { FileAssembler, imageProblem, nameProblem, pngSize, safeName, safeText } from './files.js';
+import { FileAssembler, nameProblem, safeName, safeText } from './files.js';
+import { displayEvents, textBundle } from './display.js';
 import { startKernelContainer, type Death, type KernelContainer } from './kernel-container.js';
 import type { KernelMessage } from './kernel-client.js';
 import { formatBytes, resolveLimits } from './limits.js';
@@ -351,19 +352,31 @@ export class DockerSandbox implements Sandbox {
         return;
       }
       case 'display': {
-        const data = Buffer.from(message.data, 'base64');
-        const problem = imageProblem(data);
-        if (problem) {
-          cell.emit({ type: 'notice', text: `a figure was not shown: ${problem}` });
+        // Rich output counts against the same per-cell budget as printed text.
+        const size = Buffer.byteLength(JSON.stringify(message.data));
+        if (cell.hostTruncated) return;
+        if (cell.bytes + size > this.limits.maxOutputBytes + 64 * 1024 && !('image/png' in message.data)) {
+          cell.emit({ type: 'notice', text: 'a display was not shown: the cell is over its output limit' });
           return;
         }
-        const size = pngSize(data) ?? { width: message.width, height: message.height };
-        cell.emit({ type: 'image', mime: 'image/png', data, width: size.width, height: size.height });
+        cell.bytes += 'image/png' in message.data ? 0 : size;
+        for (const event of displayEvents(message.data, message.display_id, message.update)) cell.emit(event);
         return;
       }
-      case 'result':
-        cell.emit({ type: 'result', text: message.text });
+      case 'clear':
+        cell.emit({ type: 'clear', wait: message.wait });
         return;
+      case 'result': {
+        const bundle = message.data ? textBundle(message.data) : undefined;
+        if (message.data && typeof message.data['image/png'] === 'string') {
+          // A value whose best form is an image (a figure, IPython.display.Image): drawn and saved like a figure.
+          // Jupyter shows only the image for such a value; its text/plain rides on the image event.
+          for (const event of displayEvents({ ...message.data, 'text/plain': message.text })) cell.emit(event);
+          return;
+        }
+        cell.emit({ type: 'result', text: message.text, ...(bundle ? { bundle } : {}) });
+        return;
+      }
       case 'error':
         cell.error = { ename: message.ename, evalue: message.evalue, traceback: message.traceback };
         cell.emit({ type: 'error', ...cell.error });

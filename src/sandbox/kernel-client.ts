@@ -8,6 +8,8 @@ export const MAX_LINE_BYTES = 32 * 1024 * 1024;
 const id = z.string().max(200);
 const text = z.string();
 const int = z.number().int().nonnegative();
+/** A display's forms by mime type: text as strings, images base64, JSON mime types as any value. */
+const bundle = z.record(z.string().max(100), z.unknown());
 
 const messageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), version: z.string(), python: z.string(), pid: z.number() }),
@@ -16,12 +18,13 @@ const messageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('display'),
     id,
-    mime: z.literal('image/png'),
-    data: z.string(),
-    width: int,
-    height: int,
+    data: bundle,
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    display_id: z.string().max(200).optional(),
+    update: z.boolean().optional(),
   }),
-  z.object({ type: z.literal('result'), id, text }),
+  z.object({ type: z.literal('result'), id, text, count: int.optional(), data: bundle.optional() }),
+  z.object({ type: z.literal('clear'), id, wait: z.boolean() }),
   z.object({ type: z.literal('error'), id, ename: z.string(), evalue: z.string(), traceback: z.array(z.string()) }),
   z.object({ type: z.literal('truncated'), id, bytes: int }),
   z.object({ type: z.literal('oom_kill'), id, count: int }),

@@ -42,12 +42,24 @@ export interface CellFile {
   sha256: string;
 }
 
+/** Text forms of one rich output by mime type (text/plain, text/html, text/markdown, text/latex, application/json). */
+export type DisplayBundle = Record<string, string>;
+
 /** What a running cell emits, in order. */
 export type CellEvent =
   | { type: 'stdout'; text: string }
   | { type: 'stderr'; text: string }
-  | { type: 'image'; mime: 'image/png'; data: Buffer; width: number; height: number }
-  | { type: 'result'; text: string }
+  /** A PNG (a matplotlib figure, or a display whose best form is an image); `text` is its text/plain form. */
+  | { type: 'image'; mime: 'image/png'; data: Buffer; width: number; height: number; text?: string; displayId?: string }
+  /**
+   * A rich output without an image (IPython's display(), Markdown, HTML, JSON, Latex): every text form
+   * by mime type (JSON values serialised). `update` replaces the earlier output with the same displayId.
+   */
+  | { type: 'display'; bundle: DisplayBundle; displayId?: string; update?: boolean }
+  /** clear_output(): drop what the cell showed so far (`wait`: when the next output arrives). */
+  | { type: 'clear'; wait: boolean }
+  /** The value of the cell's last expression: text/plain, and its other text forms (e.g. text/html). */
+  | { type: 'result'; text: string; bundle?: DisplayBundle }
   | { type: 'error'; ename: string; evalue: string; traceback: string[] }
   | { type: 'file'; file: CellFile }
   | { type: 'file_skipped'; name: string; reason: string }

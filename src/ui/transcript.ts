@@ -235,6 +235,18 @@ function onEvent(view: ChatView, action: Extract<ChatAction, { type: 'event' }>,
       const text = event.type === 'cell_result' ? (cell.partial ? '\n' : '') + event.text + '\n' : event.text;
       return { ...view, live: { ...view.live, cell: appendOutput(cell, text, opts) } };
     }
+    case 'cell_display': {
+      // Rich output in the chat: its text form (Markdown source, HTML as a text table, text/plain).
+      const cell = view.live.cell;
+      if (!cell) return view;
+      return { ...view, live: { ...view.live, cell: appendOutput(cell, (cell.partial ? '\n' : '') + event.text + '\n', opts) } };
+    }
+    case 'cell_clear': {
+      // clear_output(): what is still in the live area goes; lines already in the transcript stay.
+      const cell = view.live.cell;
+      if (!cell) return view;
+      return { ...view, live: { ...view.live, cell: { ...cell, lines: [], partial: '', tail: [], kept: cell.kept - cell.lines.length } } };
+    }
     case 'cell_image': {
       const v = flushOutput(commitCode(view));
       return add(v, { kind: 'image', render: action.image ?? null, width: event.width, height: event.height, path: event.file?.path });
