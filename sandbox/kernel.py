@@ -970,6 +970,9 @@ def build_shell():
         # Cells that ran before the shell existed (see run_early) keep their numbers and In[n].
         for number, source in EARLY_CELLS:
             shell.history_manager.store_inputs(number, source)
+        for number, value in EARLY_VALUES:
+            shell.execution_count = number
+            shell.displayhook.update_user_ns(value)
         shell.execution_count = len(EARLY_CELLS) + 1
         SHELL = shell
         return shell
@@ -986,6 +989,21 @@ def no_terminal(*args, **kwargs):
 # IPython name sends it to the shell after all.
 # ---------------------------------------------------------------------------------------------
 EARLY_CELLS = []
+EARLY_VALUES = []  # (n, value) shown before the shell existed; it puts them into Out, _, _n
+SCALARS = (int, float, complex, bool, str, bytes)
+
+
+def plain_repr(value):
+    """repr() of a scalar whose IPython display is that repr, or None (the shell must show it)."""
+    if type(value) not in SCALARS and type(value).__module__ != "numpy" or hasattr(value, "_repr_pretty_"):
+        return None
+    try:
+        text = repr(value)
+    except Exception:
+        return None
+    if len(text) > 79 or "\n" in text or text.startswith("<"):
+        return None
+    return text if not CELL.max_output or len(text) <= CELL.max_output else None
 IPYTHON_NAMES = {"display", "get_ipython", "In", "Out", "_ih", "_oh", "_dh", "_", "__", "___", "_i", "_ii",
                  "_iii", "exit", "quit", "_exit_code"}
 
@@ -1027,6 +1045,13 @@ def run_early(code, plan):
         value = eval(last, USER_NS) if last is not None else None
         if value is None:
             return None
+        text = plain_repr(value)
+        if text is not None:
+            # IPython's pretty printer shows these exactly as repr() does.
+            drain_output(0.5)
+            send({"type": "result", "id": CELL.id, "text": text, "count": number})
+            EARLY_VALUES.append((number, value))
+            return None
     except BaseException as exc:
         failure = exc
     else:
@@ -1038,7 +1063,12 @@ def run_early(code, plan):
         if failure is None:
             shell.displayhook(value)
         else:
-            shell.showtraceback((type(failure), failure, failure.__traceback__.tb_next or failure.__traceback__))
+            try:  # so the traceback names the cell "Cell In[n]", as for the shell's own cells
+                shell.compile._filename_map[f"<cell {number}>"] = number
+            except Exception:
+                pass
+            # IPython skips one frame (its run_code; here run_early), so the cell's frames stay.
+            shell.showtraceback((type(failure), failure, failure.__traceback__))
     finally:
         shell.execution_count = number + 1
     return failure
