@@ -1275,6 +1275,9 @@ def read_protocol(stream):
 
 
 def main():
+    # IPython makes the cells' namespace `__main__` (pickle and multiprocessing find the cells'
+    # classes there, as in Jupyter); the kernel module stays reachable under its own name.
+    sys.modules["codecell_kernel"] = sys.modules[__name__]
     stream = os.fdopen(PROTO_IN, "rb", buffering=1 << 20)
     read_hello(stream)
     not_dumpable()

@@ -1,6 +1,6 @@
 // The red-team cases: one row per hostile payload, its expected safe outcome and the test that checks it (source of the README table).
 
-export type Category = 'resources' | 'network' | 'privilege' | 'control' | 'output' | 'protocol' | 'files';
+export type Category = 'resources' | 'network' | 'privilege' | 'control' | 'output' | 'protocol' | 'files' | 'magics';
 
 export interface RedTeamCase {
   id: string;
@@ -67,6 +67,13 @@ const cases = [
   { id: 'D03', category: 'files', file: 'files.test.ts', payload: 'file names with control characters, ESC sequences, bidi overrides and non-UTF-8 bytes (os.fsencode)', expected: 'saved under safe names (characters replaced), inside the output folder' },
   { id: 'D04', category: 'files', file: 'files.test.ts', payload: "names '..', '../x' and 300 characters", expected: 'refused by the file system; nothing written outside the output folder' },
   { id: 'D05', category: 'files', file: 'files.test.ts', payload: 'a figure of 200×200 inches at dpi 100 (400 megapixels)', expected: 'refused before drawing with a notice, kernel alive' },
+  // ----- magics (IPython syntax in cells) -----
+  { id: 'M01', category: 'magics', file: 'magics.test.ts', payload: 'shell fork bomb as a shell line (`!:(){ :|:& };:`)', expected: 'held at the pids limit; no process survives the cell' },
+  { id: 'M02', category: 'magics', file: 'magics.test.ts', payload: '`%%writefile /etc/x` and `!echo x > /usr/x`', expected: 'read-only file system errors; nothing written' },
+  { id: 'M03', category: 'magics', file: 'magics.test.ts', payload: "`%env`, `!env` and `%set_env` hunting for the host's API keys", expected: "the sandbox's environment holds none of the host's variables (the key set on the host is absent)" },
+  { id: 'M04', category: 'magics', file: 'magics.test.ts', payload: '`%cd /` then write files, `%cd` back', expected: 'writes outside /mnt/data fail; files in /mnt/data are still copied out; the kernel keeps working' },
+  { id: 'M05', category: 'magics', file: 'magics.test.ts', payload: '`!sleep 1000 &` and `%%bash` with a background job left running', expected: 'no process survives the cell' },
+  { id: 'M06', category: 'magics', file: 'magics.test.ts', payload: '`%pip install` and `!pip install` without network', expected: 'fails at once with a message naming --network and what is installed; no retries' },
 ] as const satisfies readonly RedTeamCase[];
 
 export const CASES: readonly RedTeamCase[] = cases;

@@ -8,7 +8,7 @@ const docker = await engineOrSkip();
 
 /** Python defining `forged`: bytes of a fake reply, a fake injected file and a fake display for the running cell. */
 const FORGED = `import sys, os, json, hashlib, base64, time
-cid = sys.modules["__main__"].CELL.id
+cid = sys.modules["codecell_kernel"].CELL.id
 def line(m):
     return (json.dumps(m) + "\\n").encode()
 forged = (line({"type": "reply", "id": cid, "status": "ok", "count": 99, "ms": 1})
@@ -100,7 +100,7 @@ for l in lines:
 print("spy saw", len(lines), "lines", file=sys.stderr, flush=True)
 `;
     const out = await runCollect(box.sandbox, `import subprocess, sys, time
-spy = subprocess.Popen(["python3", "-c", ${JSON.stringify(spy)}, sys.modules["__main__"].CELL.id])
+spy = subprocess.Popen(["python3", "-c", ${JSON.stringify(spy)}, sys.modules["codecell_kernel"].CELL.id])
 for i in range(150):
     print("tick", i, flush=True)
     time.sleep(0.02)
@@ -140,7 +140,7 @@ print("finished normally")`);
 
   it(caseName('F05'), async () => {
     const code = `import sys, base64, hashlib
-k = sys.modules["__main__"]
+k = sys.modules["codecell_kernel"]
 cid = k.CELL.id
 def file(fid, name, data, end=True):
     k.send({"type": "file_start", "id": cid, "fid": fid, "name": name, "size": len(data)})
@@ -164,9 +164,9 @@ for i in range(20):
   });
 
   it(caseName('F06'), async () => {
-    const out = await runCollect(box.sandbox, 'import sys, struct, base64\nk = sys.modules["__main__"]\npng = b"\\x89PNG\\r\\n\\x1a\\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 50000, 50000, 8, 6, 0, 0, 0) + b"\\0" * 4\nk.send({"type": "display", "id": k.CELL.id, "mime": "image/png", "data": base64.b64encode(png).decode(), "width": 1, "height": 1})');
+    const out = await runCollect(box.sandbox, 'import sys, struct, base64\nk = sys.modules["codecell_kernel"]\npng = b"\\x89PNG\\r\\n\\x1a\\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 50000, 50000, 8, 6, 0, 0, 0) + b"\\0" * 4\nk.send({"type": "display", "id": k.CELL.id, "data": {"image/png": base64.b64encode(png).decode(), "text/plain": "x"}})');
     expect(out.status).toBe('ok');
-    expect(notices(out)).toContain('a figure was not shown: 50000×50000 pixels is over the 40 megapixel limit');
+    expect(notices(out)).toContain('an image was not shown: 50000×50000 pixels is over the 40 megapixel limit');
     expect(out.events.some((e) => e.type === 'image')).toBe(false);
     await expectNextCellWorks(box.sandbox);
   });
