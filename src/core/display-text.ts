@@ -34,5 +34,7 @@ export function htmlToText(html: string): string {
       { selector: 'a', options: { ignoreHref: true } },
       { selector: 'img', format: 'skip' },
     ],
-  }).trim();
+  })
+    .replace(/^\n+/, '')
+    .trimEnd();
 }

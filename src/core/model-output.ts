@@ -22,8 +22,10 @@ export class ModelOutput {
     if (displayId !== undefined && update) {
       const at = this.displays.get(displayId);
       if (at !== undefined) {
-        this.size += line.length - this.pieces[at]!.length;
-        this.pieces[at] = line;
+        const old = this.pieces[at]!;
+        const replaced = (old.startsWith('\n') ? '\n' : '') + line;
+        this.size += replaced.length - old.length;
+        this.pieces[at] = replaced;
         return;
       }
       return; // updating a display that is not in this cell: Jupyter changes nothing here either

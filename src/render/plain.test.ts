@@ -64,3 +64,37 @@ describe('PlainRenderer (exec)', () => {
     expect(err()).toBe('warn\n');
   });
 });
+
+describe('PlainRenderer: rich displays and progress', () => {
+  const cell = { turn: 1, callId: 'c' };
+
+  it('renders Markdown displays on a terminal and shows HTML tables as text', async () => {
+    const { r, out } = setup({ cellStdoutTo: 'stdout', stdoutIsTTY: true, markdown: (t) => `[md]${t}` });
+    await r.handle({ type: 'cell_display', ...cell, mime: 'text/markdown', text: '# Title', bundle: { 'text/markdown': '# Title' } });
+    await r.handle({ type: 'cell_display', ...cell, mime: 'text/html', text: 'a  b\n1  2', bundle: { 'text/html': '<table/>' } });
+    expect(out()).toBe('[md]# Title\na  b\n1  2\n');
+  });
+
+  it('keeps a progress bar on one line: repainted on a terminal, final state in a pipe', async () => {
+    const tty = setup({ cellStdoutTo: 'stdout', stdoutIsTTY: true, stderrIsTTY: true });
+    const pipe = setup({ cellStdoutTo: 'stdout' });
+    for (const { r } of [tty, pipe]) {
+      for (const p of ['\r 10%', '\r 60%', '\r100%']) await r.handle({ type: 'cell_output', ...cell, stream: 'stderr', text: p });
+      await r.handle({ type: 'cell_end', ...cell, status: 'ok', durationMs: 1, stateLost: false, modelView: '' });
+    }
+    expect(tty.err()).toBe('\r\x1b[2K 10%\r\x1b[2K 60%\r\x1b[2K100%');
+    expect(pipe.err()).toBe('100%');
+  });
+
+  it('erases what the cell printed on clear_output(wait=True) when the next output comes, on a terminal only', async () => {
+    const tty = setup({ cellStdoutTo: 'stdout', stdoutIsTTY: true });
+    const pipe = setup({ cellStdoutTo: 'stdout' });
+    for (const { r } of [tty, pipe]) {
+      await r.handle({ type: 'cell_output', ...cell, stream: 'stdout', text: 'step 1\nstep 1b\n' });
+      await r.handle({ type: 'cell_clear', ...cell, wait: true });
+      await r.handle({ type: 'cell_output', ...cell, stream: 'stdout', text: 'step 2\n' });
+    }
+    expect(tty.out()).toBe('step 1\nstep 1b\n\x1b[2F\x1b[Jstep 2\n');
+    expect(pipe.out()).toBe('step 1\nstep 1b\nstep 2\n');
+  });
+});
