@@ -96,4 +96,61 @@ describe('exportSession', () => {
     ];
     expect(exportSession(records, 'md')).toContain('````\n```\n````');
   });
+
+  describe('rich outputs and magics', () => {
+    const richRecords = () => {
+      const ev = (data: Record<string, unknown>) => ({ t: '', kind: 'event', data });
+      const cell = { turn: 1, callId: 'r' };
+      const table = { 'text/plain': '   a\n0  1', 'text/html': '<table><tr><td>1</td></tr></table>' };
+      return [
+        { t: '', kind: 'message', data: { role: 'user', content: 'show me' } },
+        ev({ type: 'code_end', ...cell, code: '%matplotlib inline\nfiles = !ls\n!echo hi\ndisplay(df)\ndf' }),
+        ev({ type: 'cell_start', ...cell }),
+        ev({ type: 'cell_output', ...cell, stream: 'stderr', text: '\r 10%\r 50%\r100%\n' }),
+        ev({ type: 'cell_display', ...cell, mime: 'text/plain', text: '   a\n0  1', bundle: table }),
+        ev({ type: 'cell_display', ...cell, mime: 'text/markdown', text: 'v1', bundle: { 'text/plain': '<Markdown>', 'text/markdown': 'v1' }, displayId: 'p' }),
+        ev({ type: 'cell_display', ...cell, mime: 'text/markdown', text: '**v2**', bundle: { 'text/plain': '<Markdown>', 'text/markdown': '**v2**' }, displayId: 'p', update: true }),
+        ev({ type: 'cell_display', ...cell, mime: 'application/json', text: '{"k": 1}', bundle: { 'text/plain': '<JSON>', 'application/json': '{"k": 1}' } }),
+        ev({ type: 'cell_result', ...cell, text: '   a\n0  1', bundle: table }),
+        ev({ type: 'cell_end', ...cell, status: 'ok', durationMs: 1, stateLost: false, modelView: '' }),
+        ev({ type: 'code_end', turn: 1, callId: 'q', code: 'for i in range(3):\n    clear_output(wait=True)\n    print(i)' }),
+        ev({ type: 'cell_start', turn: 1, callId: 'q' }),
+        ...[0, 1, 2].flatMap((i) => [ev({ type: 'cell_clear', turn: 1, callId: 'q', wait: true }), ev({ type: 'cell_output', turn: 1, callId: 'q', stream: 'stdout', text: `${i}\n` })]),
+        ev({ type: 'cell_end', turn: 1, callId: 'q', status: 'ok', durationMs: 1, stateLost: false, modelView: '' }),
+      ];
+    };
+
+    it('puts display_data and execute_result bundles in the notebook, with updates and clears applied', () => {
+      const text = exportSession(richRecords(), 'ipynb');
+      const nb = JSON.parse(text);
+      const [first, second] = nb.cells.filter((c: { cell_type: string }) => c.cell_type === 'code');
+      expect(first.source.join('')).toContain('%matplotlib inline\nfiles = !ls');
+      expect(first.outputs).toEqual([
+        { output_type: 'stream', name: 'stderr', text: ['100%\n'] },
+        { output_type: 'display_data', data: { 'text/plain': ['   a\n', '0  1'], 'text/html': ['<table><tr><td>1</td></tr></table>'] }, metadata: {} },
+        { output_type: 'display_data', data: { 'text/plain': ['<Markdown>'], 'text/markdown': ['**v2**'] }, metadata: {} },
+        { output_type: 'display_data', data: { 'text/plain': ['<JSON>'], 'application/json': { k: 1 } }, metadata: {} },
+        { output_type: 'execute_result', execution_count: 1, data: { 'text/plain': ['   a\n', '0  1'], 'text/html': ['<table><tr><td>1</td></tr></table>'] }, metadata: {} },
+      ]);
+      expect(second.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: ['2\n'] }]);
+      const dir = mkdtempSync(join(tmpdir(), 'cc-export-'));
+      const nbPath = join(dir, 'rich.ipynb');
+      writeFileSync(nbPath, text);
+      const check = spawnSync('/usr/bin/python3', ['-c', 'import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print("valid")', nbPath], { encoding: 'utf8' });
+      if (check.status === 0) expect(check.stdout.trim()).toBe('valid');
+      else if (!/No module named/.test(check.stderr ?? '') && !check.error) throw new Error(`nbformat rejected the notebook: ${check.stderr}`);
+    });
+
+    it('writes magics as get_ipython() calls in .py and renders Markdown displays in .md', () => {
+      const py = exportSession(richRecords(), 'py');
+      expect(py).toContain('get_ipython().run_line_magic("matplotlib", "inline")\nfiles = get_ipython().getoutput("ls")\nget_ipython().system("echo hi")');
+      const dir = mkdtempSync(join(tmpdir(), 'cc-export-'));
+      writeFileSync(join(dir, 'rich.py'), py);
+      const r = spawnSync('python3', ['-m', 'py_compile', join(dir, 'rich.py')], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const md = exportSession(richRecords(), 'md');
+      expect(md).toContain('\n**v2**\n');
+      expect(md).toContain('```\n100%\n```');
+    });
+  });
 });

@@ -2,6 +2,9 @@
 import { readFileSync } from 'node:fs';
 import type { SessionRecord } from './session-log.js';
 import type { SessionEvent } from '../core/events.js';
+import type { DisplayBundle } from '../sandbox/types.js';
+import { finalLines } from '../core/model-output.js';
+import { ipythonToPython } from './ipython-source.js';
 
 export type ExportFormat = 'md' | 'ipynb' | 'py';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['md', 'ipynb', 'py'];
@@ -14,15 +17,16 @@ export interface ExportOptions {
 /** One cell's worth of output, in the order it happened. */
 type Output =
   | { type: 'stream'; name: 'stdout' | 'stderr'; text: string }
-  | { type: 'result'; text: string }
+  | { type: 'result'; text: string; bundle?: DisplayBundle }
+  | { type: 'display'; bundle: DisplayBundle; text: string; mime: string; displayId?: string }
   | { type: 'error'; ename: string; evalue: string; traceback: string[] }
-  | { type: 'image'; path?: string; width: number; height: number }
+  | { type: 'image'; path?: string; width: number; height: number; text?: string }
   | { type: 'file'; path: string; name: string };
 
 type Block =
   | { kind: 'user'; text: string }
   | { kind: 'assistant'; text: string }
-  | { kind: 'code'; callId: string; code: string; outputs: Output[]; status?: string; count: number }
+  | { kind: 'code'; callId: string; code: string; outputs: Output[]; status?: string; count: number; clearPending?: boolean }
   | { kind: 'note'; text: string };
 
 interface Exchange {
@@ -81,6 +85,11 @@ export function documentFromRecords(records: SessionRecord[]): SessionDocument {
 
 function onEvent(e: SessionEvent, ex: Exchange, cells: Map<string, Extract<Block, { kind: 'code' }>>, count: number): number {
   const cell = 'callId' in e ? cells.get(e.callId) : undefined;
+  // clear_output(wait=True) takes effect when the cell's next output arrives, as in Jupyter.
+  if (cell?.clearPending && ['cell_output', 'cell_result', 'cell_display', 'cell_image', 'cell_error'].includes(e.type)) {
+    cell.outputs = [];
+    cell.clearPending = false;
+  }
   switch (e.type) {
     case 'text':
       if (e.text.trim()) ex.blocks.push({ kind: 'assistant', text: e.text });
@@ -102,13 +111,30 @@ function onEvent(e: SessionEvent, ex: Exchange, cells: Map<string, Extract<Block
       return count;
     }
     case 'cell_result':
-      cell?.outputs.push({ type: 'result', text: e.text });
+      cell?.outputs.push({ type: 'result', text: e.text, ...(e.bundle ? { bundle: e.bundle } : {}) });
+      return count;
+    case 'cell_display': {
+      if (!cell) return count;
+      const output: Output = { type: 'display', bundle: e.bundle, text: e.text, mime: e.mime, ...(e.displayId !== undefined ? { displayId: e.displayId } : {}) };
+      if (e.update) {
+        // An update changes the display in place; the notebook keeps its last state.
+        const at = cell.outputs.findIndex((o) => o.type === 'display' && o.displayId === e.displayId);
+        if (at >= 0) cell.outputs[at] = output;
+      } else {
+        cell.outputs.push(output);
+      }
+      return count;
+    }
+    case 'cell_clear':
+      if (!cell) return count;
+      if (e.wait) cell.clearPending = true;
+      else cell.outputs = [];
       return count;
     case 'cell_error':
       cell?.outputs.push({ type: 'error', ename: e.ename, evalue: e.evalue, traceback: e.traceback });
       return count;
     case 'cell_image':
-      cell?.outputs.push({ type: 'image', path: e.file?.path, width: e.width, height: e.height });
+      cell?.outputs.push({ type: 'image', path: e.file?.path, width: e.width, height: e.height, ...(e.text !== undefined ? { text: e.text } : {}) });
       return count;
     case 'file_saved':
       // An image's file is already its display output.
@@ -148,7 +174,9 @@ function toMarkdown(doc: SessionDocument): string {
         case 'code':
           out.push(fence(b.code, 'python'), '');
           for (const o of b.outputs) {
-            if (o.type === 'stream' || o.type === 'result') out.push(fence(o.text), '');
+            if (o.type === 'stream') out.push(fence(finalLines(o.text)), '');
+            else if (o.type === 'result') out.push(fence(o.text), '');
+            else if (o.type === 'display') out.push(o.mime === 'text/markdown' ? o.text : fence(o.text), '');
             else if (o.type === 'error') out.push(fence([...o.traceback, `${o.ename}: ${o.evalue}`].join('\n')), '');
             else if (o.type === 'image') out.push(o.path ? `![figure ${o.width}×${o.height}](${encodeURI(o.path)})` : `*(figure ${o.width}×${o.height})*`, '');
             else out.push(`Saved \`${o.path}\``, '');
@@ -159,6 +187,23 @@ function toMarkdown(doc: SessionDocument): string {
     }
   }
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+}
+
+/** A display's bundle as nbformat stores it: text forms as line lists, JSON as a value. */
+function notebookData(bundle: DisplayBundle): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const [mime, text] of Object.entries(bundle)) {
+    if (mime === 'application/json') {
+      try {
+        data[mime] = JSON.parse(text) as unknown;
+      } catch {
+        data['text/plain'] ??= lines(text);
+      }
+    } else {
+      data[mime] = lines(text);
+    }
+  }
+  return data;
 }
 
 /** Splits text into notebook source lines (each keeps its newline, the last one may not). */
@@ -188,12 +233,16 @@ function toNotebook(doc: SessionDocument, read: (path: string) => Buffer | undef
       else {
         const outputs: unknown[] = [];
         for (const o of b.outputs) {
-          if (o.type === 'stream') outputs.push({ output_type: 'stream', name: o.name, text: lines(o.text) });
-          else if (o.type === 'result') outputs.push({ output_type: 'execute_result', execution_count: b.count || null, data: { 'text/plain': lines(o.text) }, metadata: {} });
+          if (o.type === 'stream') outputs.push({ output_type: 'stream', name: o.name, text: lines(finalLines(o.text)) });
+          else if (o.type === 'result') {
+            outputs.push({ output_type: 'execute_result', execution_count: b.count || null, data: notebookData({ ...o.bundle, 'text/plain': o.text }), metadata: {} });
+          } else if (o.type === 'display') {
+            outputs.push({ output_type: 'display_data', data: notebookData(o.bundle), metadata: {} });
+          }
           else if (o.type === 'error') outputs.push({ output_type: 'error', ename: o.ename, evalue: o.evalue, traceback: o.traceback });
           else if (o.type === 'image') {
             const png = o.path ? read(o.path) : undefined;
-            const text = [`<Figure size ${o.width}x${o.height}>`];
+            const text = lines(o.text ?? `<Figure size ${o.width}x${o.height}>`);
             outputs.push({
               output_type: 'display_data',
               data: png ? { 'image/png': png.toString('base64'), 'text/plain': text } : { 'text/plain': text },
@@ -238,7 +287,7 @@ function toPython(doc: SessionDocument): string {
       if (b.kind === 'user') out.push('# %% [markdown]', comment(`You: ${b.text}`), '');
       else if (b.kind === 'assistant' || b.kind === 'note') out.push('# %% [markdown]', comment(b.text), '');
       else if (b.status === 'skipped') out.push('# %% (skipped, not run)', comment(b.code.replace(/\n$/, '')), '');
-      else out.push('# %%', b.code.replace(/\n$/, ''), '');
+      else out.push('# %%', ipythonToPython(b.code.replace(/\n$/, '')), '');
     }
   }
   return out.join('\n').trimEnd() + '\n';
