@@ -200,7 +200,7 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
       } catch (err) {
         if (protocol !== 'native' || mode !== 'auto' || signal.aborted || !refusesTools(err)) throw err;
         // The server cannot offer tools to this model: carry on with code in ```python blocks, and remember.
-        switched = err instanceof Error ? err.message : String(err);
+        switched = err instanceof ModelError ? (err.serverMessage ?? err.message) : String(err);
         protocol = 'text';
         learned.set(request.model, 'text');
         try {

@@ -63,7 +63,7 @@ const TOOLS_REFUSED = /does not support tools|tools? (is|are) not supported|not 
 
 /** True when the server refused the request because it cannot offer tools to this model (the text protocol can). */
 export function refusesTools(err: unknown): boolean {
-  if (err instanceof ModelError) return err.status !== undefined && TOOLS_REFUSED.test(err.message);
+  if (err instanceof ModelError) return err.status !== undefined && TOOLS_REFUSED.test(err.serverMessage ?? err.message);
   return err instanceof APIError && err.status !== undefined && [400, 404, 422, 500, 501].includes(err.status) && TOOLS_REFUSED.test(serverMessage(err));
 }
 
@@ -91,6 +91,12 @@ function unknownModel(err: APIError, ctx: ErrorContext): ModelError {
 
 /** Maps any failure of a model request to a ModelError. */
 export function toModelError(err: unknown, ctx: ErrorContext): ModelError {
+  const e = mapError(err, ctx);
+  if (err instanceof APIError && err.status !== undefined) e.serverMessage ??= serverMessage(err);
+  return e;
+}
+
+function mapError(err: unknown, ctx: ErrorContext): ModelError {
   if (err instanceof ModelError) return err;
   if (err instanceof APIUserAbortError || (err instanceof Error && err.name === 'AbortError')) {
     return new ModelError('aborted', 'the model request was cancelled', 'Nothing to fix: it was cancelled on request.');

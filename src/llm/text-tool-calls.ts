@@ -78,6 +78,7 @@ export class TextToolCalls {
   private capture: Capture | undefined;
   private seenText = false;
   private atLineStart = true;
+  private afterCall = false;
   private readonly calls: ToolCall[] = [];
 
   push(chunk: string): ModelEvent[] {
@@ -87,6 +88,13 @@ export class TextToolCalls {
     while (input) {
       if (this.capture) {
         input = this.feedCapture(this.capture, input, events);
+        continue;
+      }
+      if (this.afterCall) {
+        // The line break after a call belongs to the call, not to the answer.
+        if (/^[ \t]*$/.test(input)) return events;
+        this.afterCall = false;
+        input = input.replace(/^[ \t]*\n/, '');
         continue;
       }
       const tag = input.indexOf(OPEN);
@@ -178,7 +186,8 @@ export class TextToolCalls {
         this.settle(capture, all.slice(0, end), events);
         this.capture = undefined;
         this.atLineStart = false;
-        return all.slice(end + CLOSE.length).replace(/^[ \t]*\n/, '');
+        this.afterCall = true;
+        return all.slice(end + CLOSE.length);
       }
       const keep = partialSuffix(all, CLOSE);
       capture.body = all.slice(0, all.length - keep);

@@ -70,6 +70,8 @@ export type ModelErrorKind =
 
 /** A model failure with a message and a fix written for the user. */
 export class ModelError extends Error {
+  /** The server's own words, when it sent an error body. */
+  serverMessage?: string;
   constructor(
     readonly kind: ModelErrorKind,
     message: string,
