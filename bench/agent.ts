@@ -54,11 +54,30 @@ function timedSandbox(inner: Sandbox, spent: { code: number }): Sandbox {
   });
 }
 
+/** The prose and code of a turn, the same for both protocols, so only the protocol differs. */
+const PROSE = 'I will build the table and chart it.';
+const ANSWER = 'The sum is 328350; the chart and squares.csv are saved.';
+
+interface Measured {
+  totals: number[];
+  overheads: number[];
+  deltaDelays: number[];
+  /** Bytes of the request body that carries the cell's result back. */
+  resultRequestBytes: number[];
+}
+
 export async function benchAgent(): Promise<string> {
   const { docker } = await connectEngine();
   const { ref: image } = await ensureImage(docker);
   const fake = await startFakeOpenAI({
-    script: (_req, i) => (i % 2 === 0 ? [{ toolCall: { code: CODE }, chunk: 4, delayMs: 2 }, { usage: { prompt: 500, completion: 80 } }] : [{ text: 'The sum is 328350; the chart and squares.csv are saved.', chunk: 6, delayMs: 2 }]),
+    script: (req) => {
+      const last = req.messages[req.messages.length - 1]!;
+      const sawResult = last.role === 'tool' || (last.role === 'user' && String(last.content).includes('<python-output>'));
+      if (sawResult) return [{ text: ANSWER, chunk: 6, delayMs: 2 }];
+      // Native: a tool call; text: the same code in a ```python block, streamed in the same 4-character pieces.
+      if (req.tools) return [{ text: PROSE, chunk: 6, delayMs: 2 }, { toolCall: { code: CODE }, chunk: 4, delayMs: 2 }, { usage: { prompt: 500, completion: 80 } }];
+      return [{ text: `${PROSE}\n\n\`\`\`python\n${CODE}\n\`\`\`\n`, chunk: 4, delayMs: 2 }];
+    },
   });
   // Arrival time of each HTTP body chunk, to measure how long a code delta takes to reach the screen.
   const arrivals: number[] = [];
@@ -77,46 +96,58 @@ export async function benchAgent(): Promise<string> {
     return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'codecell-bench-'));
-  const spent = { model: 0, code: 0 };
-  const client = timedClient(createModelClient({ apiKey: 'k', baseURL: fake.url, fetch: timedFetch }), spent);
-  const real = new DockerSandbox(docker, { image });
-  const sandbox = timedSandbox(real, spent);
-  const session = new Session({ client, sandbox, files: new OutputStore(outDir, { session: 'bench' }), model: 'fake-model', systemPrompt: 'bench', maxTurns: 5, modelOutputChars: 8000 });
   const sink = new PassThrough();
   sink.resume();
   const renderer = new PlainRenderer({ stdout: sink, stderr: sink, stdoutIsTTY: false, stderrIsTTY: false, color: false, images: false, quiet: false, verbose: false, cellStdoutTo: 'stderr' });
 
-  await real.start();
-  const overheads: number[] = [];
-  const totals: number[] = [];
-  const deltaDelays: number[] = [];
+  const protocols = ['native', 'text'] as const;
+  const runs = protocols.map((tools) => {
+    const spent = { model: 0, code: 0 };
+    const client = timedClient(createModelClient({ apiKey: 'k', baseURL: fake.url, fetch: timedFetch, tools }), spent);
+    const real = new DockerSandbox(docker, { image });
+    const sandbox = timedSandbox(real, spent);
+    const session = new Session({ client, sandbox, files: new OutputStore(path.join(outDir, tools), { session: 'bench' }), model: 'fake-model', systemPrompt: 'bench', maxTurns: 5, modelOutputChars: 8000 });
+    const measured: Measured = { totals: [], overheads: [], deltaDelays: [], resultRequestBytes: [] };
+    return { tools, spent, real, session, measured };
+  });
+  for (const r of runs) await r.real.start();
+  // The protocols take turns, so both see the same machine load.
   for (let t = 0; t < TURNS + 2; t++) {
-    spent.model = 0;
-    spent.code = 0;
-    const t0 = performance.now();
-    for await (const ev of session.send('chart the squares')) {
-      await renderer.handle(ev);
-      if (ev.type === 'code_delta' && t >= 2) {
-        const now = performance.now();
-        const last = arrivals[arrivals.length - 1];
-        if (last !== undefined) deltaDelays.push(now - last);
+    for (const run of runs) {
+      const { spent, session, measured } = run;
+      spent.model = 0;
+      spent.code = 0;
+      const before = fake.requests.length;
+      const t0 = performance.now();
+      for await (const ev of session.send('chart the squares')) {
+        await renderer.handle(ev);
+        if (ev.type === 'code_delta' && t >= 2) {
+          const last = arrivals[arrivals.length - 1];
+          if (last !== undefined) measured.deltaDelays.push(performance.now() - last);
+        }
+      }
+      const total = performance.now() - t0;
+      if (t >= 2) {
+        measured.totals.push(total);
+        measured.overheads.push(total - spent.model - spent.code);
+        const second = fake.requests[before + 1];
+        if (second) measured.resultRequestBytes.push(JSON.stringify(second).length);
       }
     }
-    const total = performance.now() - t0;
-    if (t >= 2) {
-      totals.push(total);
-      overheads.push(total - spent.model - spent.code);
-    }
   }
-  await real.close();
+  for (const r of runs) await r.real.close();
   await fake.close();
   fs.rmSync(outDir, { recursive: true, force: true });
-  const rows: Row[] = [
-    { measure: 'turn total (model stream + one cell with a figure and a CSV + answer)', p50: fmtMs(percentile(totals, 50)), p95: fmtMs(percentile(totals, 95)), n: String(totals.length) },
-    { measure: 'codecell overhead per turn (total − model − code): parsing, events, file saves, rendering', p50: fmtMs(percentile(overheads, 50)), p95: fmtMs(percentile(overheads, 95)), n: String(overheads.length) },
-    { measure: 'code delta: HTTP chunk arrival → written to the terminal stream', p50: fmtMs(percentile(deltaDelays, 50)), p95: fmtMs(percentile(deltaDelays, 95)), n: String(deltaDelays.length) },
-  ];
-  return printTable('Agent turn (fake OpenAI server over HTTP, real sandbox)', rows);
+  const rows: Row[] = [];
+  for (const { tools, measured: m } of runs) {
+    rows.push(
+      { measure: `${tools}: turn total (model stream + one cell with a figure and a CSV + answer)`, p50: fmtMs(percentile(m.totals, 50)), p95: fmtMs(percentile(m.totals, 95)), n: String(m.totals.length) },
+      { measure: `${tools}: codecell overhead per turn (total − model − code): parsing, events, file saves, rendering`, p50: fmtMs(percentile(m.overheads, 50)), p95: fmtMs(percentile(m.overheads, 95)), n: String(m.overheads.length) },
+      { measure: `${tools}: code delta: HTTP chunk arrival → written to the terminal stream`, p50: fmtMs(percentile(m.deltaDelays, 50)), p95: fmtMs(percentile(m.deltaDelays, 95)), n: String(m.deltaDelays.length) },
+      { measure: `${tools}: bytes of the request that returns the cell's output (the conversation grows each turn)`, p50: String(percentile(m.resultRequestBytes, 50)), p95: String(percentile(m.resultRequestBytes, 95)), n: String(m.resultRequestBytes.length) },
+    );
+  }
+  return printTable('Agent turn, native tool calls vs the text protocol (fake OpenAI server over HTTP, real sandbox, turns alternate)', rows);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

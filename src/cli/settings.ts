@@ -20,6 +20,7 @@ export interface CommonFlags {
   model?: string;
   baseUrl?: string;
   maxTurns?: string;
+  tools?: string;
   budget?: string;
   confirm?: boolean;
   images?: boolean;
@@ -44,6 +45,7 @@ export function addModelFlags(cmd: Command): Command {
     .option('-m, --model <name>', 'model name (default gpt-4o-mini)')
     .option('--base-url <url>', 'OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama')
     .option('--max-turns <n>', 'most model calls per prompt (default 20)')
+    .option('--tools <mode>', 'auto, native or text: how the model runs code (text: ```python blocks, for models without tool calling; default auto)')
     .option('--budget <usd>', 'stop when the session has cost more than this many US dollars')
     .option('--confirm', 'ask before running each cell');
 }
@@ -69,6 +71,7 @@ const FLAG_KEYS: Record<keyof CommonFlags, ConfigKey> = {
   model: 'model',
   baseUrl: 'baseUrl',
   maxTurns: 'maxTurns',
+  tools: 'tools',
   budget: 'budget',
   confirm: 'confirm',
   images: 'images',

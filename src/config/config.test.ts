@@ -34,6 +34,7 @@ describe('resolveConfig', () => {
       outDir: '/proj/codecell-output',
       timeout: 120,
       maxTurns: 20,
+      tools: 'auto',
       requestTimeout: 300,
       memory: 1024 ** 3,
       cpus: 1,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { priceTableSchema, type PriceTable } from '../llm/prices.js';
 import { formatSize, parseSize } from './size.js';
 import { DEFAULT_OUT_DIR } from '../store/paths.js';
+import type { ToolMode } from '../llm/types.js';
 
 /** Effective settings after precedence is applied (sizes in bytes, outDir absolute). */
 export interface Settings {
@@ -13,6 +14,8 @@ export interface Settings {
   /** Seconds per cell. */
   timeout: number;
   maxTurns: number;
+  /** How the python tool is offered to the model. */
+  tools: ToolMode;
   /** Seconds to wait for the model server to start answering, and the longest silence inside a reply. */
   requestTimeout: number;
   /** Bytes. */
@@ -155,6 +158,17 @@ export const KEYS: { [P in ConfigKey]: KeyInfo<P> } = {
     range: 'an integer from 1 to 100',
     env: ['CODECELL_MAX_TURNS'],
     parse: integer(1, 100),
+  },
+  tools: {
+    key: 'tools',
+    description: 'How the model runs code: native tool calls, text (```python blocks, for models without tool calling), or auto (native, then text if the server refuses tools).',
+    default: 'auto',
+    range: 'one of auto, native, text',
+    env: ['CODECELL_TOOLS'],
+    parse: (input: unknown): Parsed<ToolMode> | undefined => {
+      const v = typeof input === 'string' ? input.trim().toLowerCase() : undefined;
+      return v === 'auto' || v === 'native' || v === 'text' ? { stored: v, value: v } : undefined;
+    },
   },
   requestTimeout: {
     key: 'requestTimeout',

@@ -14,6 +14,8 @@ export type SessionEvent =
   | { type: 'turn_start'; turn: number }
   | { type: 'text_delta'; turn: number; text: string }
   | { type: 'reasoning_delta'; turn: number; text: string }
+  /** The model call's complete reasoning (never part of the answer, never sent back to the model). */
+  | { type: 'reasoning'; turn: number; text: string }
   /** The assistant's complete text for this model call (may be empty when it only called tools). */
   | { type: 'text'; turn: number; text: string }
   | { type: 'code_start'; turn: number; callId: string }

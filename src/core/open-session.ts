@@ -4,7 +4,8 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Settings } from '../config/keys.js';
 import { sandboxOptionsFrom } from '../config/sandbox-options.js';
-import { createModelClient, needsApiKey } from '../llm/client.js';
+import { createModelClient, DEFAULT_BASE_URL, needsApiKey, type ProtocolMemory } from '../llm/client.js';
+import { protocolMemory } from '../store/protocol-memory.js';
 import { noApiKey } from '../llm/errors.js';
 import { priceFunction } from '../llm/prices.js';
 import type { ChatMessage, ModelClient } from '../llm/types.js';
@@ -39,6 +40,8 @@ export interface OpenSessionOptions {
   labels?: Record<string, string>;
   /** Do not record the session (batch records its own event log). */
   record?: boolean;
+  /** Replaces where auto mode remembers models without tool calling (tests). */
+  protocolMemory?: ProtocolMemory;
   /** Replaces the model client (tests and benchmarks). */
   client?: ModelClient;
   /** Replaces the sandbox (tests). */
@@ -88,6 +91,8 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenedSe
       ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
       ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
       timeoutMs: settings.requestTimeout * 1000,
+      tools: settings.tools,
+      memory: options.protocolMemory ?? protocolMemory(settings.baseUrl ?? DEFAULT_BASE_URL),
     });
 
   let history: ChatMessage[] = [];

@@ -172,4 +172,44 @@ describe('Session', () => {
     expect(s.undo()).toBe(true);
     expect(s.conversation().map((m) => m.content)).toEqual(['first', 'one']);
   });
+
+  it('tells the model why unreadable code was not run, and says so when that fills --max-turns', async () => {
+    const bad = (id: string): ModelEvent[] => {
+      const call = { id, name: 'python', arguments: '{"code": "print(', problem: 'Not run: the tool call was cut off before it ended. Call `python` again.' };
+      return [{ type: 'tool_call_start', index: 0, id, name: 'python' }, { type: 'tool_call_end', index: 0, call }, { type: 'finish', reason: 'tool_calls', text: '', toolCalls: [call] }];
+    };
+    const model = fakeModel([bad('a'), bad('b'), bad('c')]);
+    const sandbox = new ScriptedSandbox(async () => ok());
+    const events = await collect(newSession(model, sandbox, { maxTurns: 3 }).send('loop'));
+    expect(sandbox.ran).toEqual([]);
+    expect(String(model.requests[1]!.messages.at(-1)!.content)).toMatch(/cut off/);
+    const notices = events.filter((e) => e.type === 'notice').map((e) => (e as { text: string }).text);
+    expect(notices.at(-1)).toMatch(/max-turns.*last 3 replies held code that could not be read/);
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'max_turns' });
+  });
+
+  it('names a loop of the same code at --max-turns', async () => {
+    const model = fakeModel([codeReply('a', 'x = 1'), codeReply('b', 'x = 1'), codeReply('c', 'x = 1')]);
+    const events = await collect(newSession(model, new ScriptedSandbox(async () => ok()), { maxTurns: 3 }).send('loop'));
+    const last = events.filter((e) => e.type === 'notice').at(-1) as { text: string };
+    expect(last.text).toMatch(/same code 3 times/);
+  });
+
+  it('records the protocol in the log, announces a switch, and keeps reasoning out of the answer and the conversation', async () => {
+    const switchReply: ModelEvent[] = [
+      { type: 'protocol_switch', protocol: 'text', reason: 'm does not support tools' },
+      { type: 'reasoning_delta', text: 'thinking hard' },
+      { type: 'text_delta', text: 'Six times seven is 42.' },
+      { type: 'finish', reason: 'stop', text: 'Six times seven is 42.', toolCalls: [], protocol: 'text' },
+    ];
+    const records: [string, unknown][] = [];
+    const model = fakeModel([switchReply]);
+    const s = newSession(model, new ScriptedSandbox(async () => ok()), { recorder: { id: 'r', append: (k, d) => void records.push([k, d]) } });
+    const events = await collect(s.send('6*7?'));
+    expect(events.find((e) => e.type === 'notice')).toMatchObject({ level: 'warn', text: expect.stringMatching(/refused tools.*text protocol/) });
+    expect(events.find((e) => e.type === 'reasoning')).toMatchObject({ text: 'thinking hard' });
+    expect(events.at(-1)).toMatchObject({ type: 'done', answer: 'Six times seven is 42.' });
+    expect(records.filter(([k]) => k === 'meta').map(([, d]) => d)).toEqual([{ toolProtocol: 'text' }]);
+    expect(JSON.stringify(s.conversation())).not.toContain('thinking hard');
+  });
 });

@@ -1,7 +1,7 @@
 // The agent loop: user message → model stream → sandbox cells → results back to the model, as events.
 import { randomUUID } from 'node:crypto';
 import type { Sandbox, SandboxState } from '../sandbox/types.js';
-import type { ChatMessage, ModelClient, ToolCall, Usage } from '../llm/types.js';
+import type { ChatMessage, ModelClient, ToolCall, ToolProtocol, Usage } from '../llm/types.js';
 import { ModelError } from '../llm/types.js';
 import { errorEvent } from './error-event.js';
 import { runCell, type CellOutcome, type FileSink } from './cell-runner.js';
@@ -71,6 +71,8 @@ export class Session implements ChatSession {
   /** Why recording stopped (a full or read-only data folder); the user is told once. */
   private recordFailure?: string;
   private recordFailureShown = false;
+  /** The tool protocol of the last model call, recorded in the log whenever it changes. */
+  private protocol: ToolProtocol | undefined;
 
   constructor(private readonly options: SessionOptions) {
     this.id = options.recorder?.id ?? randomUUID();
@@ -202,16 +204,23 @@ export class Session implements ChatSession {
     yield { type: 'turn_start', turn };
     let answer = '';
     const { maxTurns, budgetUsd } = this.options;
+    const trouble = new TurnTrouble();
 
     for (let step = 0; ; step++) {
       if (step >= maxTurns) {
-        yield { type: 'notice', level: 'warn', text: `stopped after ${maxTurns} model calls (--max-turns); ask to continue if needed` };
+        yield { type: 'notice', level: 'warn', text: `stopped after ${maxTurns} model calls (--max-turns)${trouble.why()}; ask to continue if needed` };
         yield { type: 'done', status: 'max_turns', answer, usage: turnUsage, files: turnFiles };
         return;
       }
+      const planned = this.options.client.protocolFor?.(this.modelName);
+      if (planned === 'text' && this.protocol === undefined) {
+        yield { type: 'notice', level: 'info', text: `text protocol: ${this.modelName} has no tool calling here, so code runs from its \`\`\`python blocks (--tools)` };
+      }
       // 1. Stream the model's reply.
       let text = '';
+      let reasoning = '';
       let calls: ToolCall[] = [];
+      let protocol: ToolProtocol = planned ?? 'native';
       const callIds = new Map<number, string>();
       try {
         for await (const ev of this.options.client.stream({ model: this.modelName, messages: this.messages, signal })) {
@@ -221,7 +230,15 @@ export class Session implements ChatSession {
               yield { type: 'text_delta', turn, text: ev.text };
               break;
             case 'reasoning_delta':
+              reasoning += ev.text;
               yield { type: 'reasoning_delta', turn, text: ev.text };
+              break;
+            case 'protocol_switch':
+              yield {
+                type: 'notice',
+                level: 'warn',
+                text: `the server refused tools for ${this.modelName} (${ev.reason}); switched to the text protocol (code runs from \`\`\`python blocks) and will start in it next time`,
+              };
               break;
             case 'tool_call_start':
               callIds.set(ev.index, ev.id);
@@ -244,6 +261,7 @@ export class Session implements ChatSession {
             case 'finish':
               text = ev.text || text;
               calls = ev.toolCalls;
+              protocol = ev.protocol ?? protocol;
               break;
             default:
               unreachable(ev);
@@ -260,7 +278,13 @@ export class Session implements ChatSession {
         return;
       }
 
+      if (protocol !== this.protocol) {
+        this.protocol = protocol;
+        this.record('meta', { toolProtocol: protocol });
+      }
+      if (reasoning) yield { type: 'reasoning', turn, text: reasoning };
       yield { type: 'text', turn, text };
+      trouble.reply(calls);
       this.pushMessage({
         role: 'assistant',
         content: text || null,
@@ -297,9 +321,15 @@ export class Session implements ChatSession {
         }
         if (call.code === undefined) {
           // Broken JSON is never guessed at: running a guess could run half a program.
-          const msg = 'Not run: the arguments were not valid JSON. Call `python` with {"code": "<the Python source as a JSON string>"}.';
+          const msg = call.problem ?? 'Not run: the arguments were not valid JSON. Call `python` with {"code": "<the Python source as a JSON string>"}.';
           this.pushMessage({ role: 'tool', tool_call_id: call.id, content: msg });
-          yield { type: 'notice', level: 'warn', text: 'the model sent python code that was not valid JSON; it was not run and the model was asked to resend it' };
+          yield {
+            type: 'notice',
+            level: 'warn',
+            text: call.problem
+              ? `the model's python code could not be read (${call.problem.replace(/^Not run: /, '').split('. ')[0]}); it was not run and the model was asked to resend it`
+              : 'the model sent python code that was not valid JSON; it was not run and the model was asked to resend it',
+          };
           continue;
         }
         let code = call.code;
@@ -366,6 +396,28 @@ export class Session implements ChatSession {
         return;
       }
     }
+  }
+}
+
+/** Watches one turn's model calls, so hitting --max-turns can say why: unreadable code, or the same code again and again. */
+class TurnTrouble {
+  private unreadable = 0;
+  private repeats = 0;
+  private last: string | undefined;
+
+  reply(calls: ToolCall[]): void {
+    if (calls.length === 0) return;
+    if (calls.every((c) => c.code === undefined)) this.unreadable++;
+    else this.unreadable = 0;
+    const code = calls.map((c) => c.code ?? c.arguments).join('\n');
+    this.repeats = code === this.last ? this.repeats + 1 : 0;
+    this.last = code;
+  }
+
+  why(): string {
+    if (this.unreadable >= 2) return `: the model's last ${this.unreadable} replies held code that could not be read; try another model or --tools text|native`;
+    if (this.repeats >= 2) return `: the model sent the same code ${this.repeats + 1} times in a row`;
+    return '';
   }
 }
 

@@ -1,10 +1,13 @@
 // The model client: OpenAI-compatible streaming chat completions with the python tool, as ModelEvents.
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
-import { ModelError, type ModelClient, type ModelEvent, type StreamRequest, type ToolCall, type Usage } from './types.js';
+import { ModelError, type ModelClient, type ModelEvent, type StreamRequest, type ToolCall, type ToolMode, type ToolProtocol, type Usage } from './types.js';
 import { pythonTool } from './tool.js';
 import { ToolCallStream, type ToolCallFragment } from './tool-calls.js';
-import { mayBeUnknownModel, noAnswer, noApiKey, rejectsStreamOptions, stalled, streamDropped, toModelError, type ErrorContext } from './errors.js';
+import { mayBeUnknownModel, noAnswer, noApiKey, refusesTools, rejectsStreamOptions, stalled, streamDropped, toModelError, type ErrorContext } from './errors.js';
+import { ThinkFilter } from './think-filter.js';
+import { TextToolCalls } from './text-tool-calls.js';
+import { TextProtocolStream, toTextMessages } from './text-protocol.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 /** Per attempt, until the response starts; also the longest silence allowed inside a reply. */
@@ -23,6 +26,23 @@ export interface ModelClientOptions {
   maxRetries?: number;
   /** For tests and proxies. */
   fetch?: typeof fetch;
+  /** How the python tool is offered (default auto: native, then text when the server refuses tools). */
+  tools?: ToolMode;
+  /** Remembers, per model at this base URL, that the server refused tools (so auto starts in text mode). */
+  memory?: ProtocolMemory;
+}
+
+/** What auto mode learned about a model at one base URL, kept across runs. */
+export interface ProtocolMemory {
+  get(model: string): ToolProtocol | undefined;
+  set(model: string, protocol: ToolProtocol, reason: string): void;
+}
+
+/** About four characters a token: the estimate for a reply cut short at a code block (the server sends no usage then). */
+function estimateUsage(request: StreamRequest, completionChars: number): Usage {
+  const promptTokens = Math.ceil(JSON.stringify(request.messages).length / 4);
+  const completionTokens = Math.ceil(completionChars / 4);
+  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
 }
 
 export type Provider = 'openai' | 'ollama' | 'vllm' | 'lmstudio' | 'openrouter' | 'other';
@@ -112,6 +132,14 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
   });
   // Learned once per client: some local servers reject stream_options with a 400.
   let streamOptions = true;
+  const mode: ToolMode = options.tools ?? 'auto';
+  /** Models this client found cannot take tools (auto mode). */
+  const learned = new Map<string, ToolProtocol>();
+
+  function protocolFor(model: string): ToolProtocol {
+    if (mode !== 'auto') return mode;
+    return learned.get(model) ?? options.memory?.get(model) ?? 'native';
+  }
 
   const context = (model: string, offeredModels?: string[]): ErrorContext => ({ baseURL, model, provider, timeoutMs, ...(offeredModels ? { offeredModels } : {}) });
 
@@ -125,12 +153,10 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
     }
   }
 
-  async function open(request: StreamRequest, signal: AbortSignal) {
+  async function open(request: StreamRequest, signal: AbortSignal, protocol: ToolProtocol) {
     const body = (withOptions: boolean): ChatCompletionCreateParamsStreaming => ({
       model: request.model,
-      messages: request.messages,
-      tools: [pythonTool],
-      tool_choice: 'auto',
+      ...(protocol === 'native' ? { messages: request.messages, tools: [pythonTool], tool_choice: 'auto' as const } : { messages: toTextMessages(request.messages) }),
       stream: true,
       ...(withOptions ? { stream_options: { include_usage: true } } : {}),
     });
@@ -166,8 +192,24 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
       stop.abort();
     }, timeoutMs);
     let opened: Awaited<ReturnType<typeof open>>;
+    let protocol = protocolFor(request.model);
+    let switched: string | undefined;
     try {
-      opened = await open(request, signal);
+      try {
+        opened = await open(request, signal, protocol);
+      } catch (err) {
+        if (protocol !== 'native' || mode !== 'auto' || signal.aborted || !refusesTools(err)) throw err;
+        // The server cannot offer tools to this model: carry on with code in ```python blocks, and remember.
+        switched = err instanceof ModelError ? (err.serverMessage ?? err.message) : String(err);
+        protocol = 'text';
+        learned.set(request.model, 'text');
+        try {
+          options.memory?.set(request.model, 'text', switched);
+        } catch {
+          // Only the next run's first request is slower when this cannot be saved.
+        }
+        opened = await open(request, signal, protocol);
+      }
     } catch (err) {
       if (userSignal?.aborted) throw aborted();
       if (idle) throw noAnswer(ctx);
@@ -175,15 +217,36 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
     } finally {
       clearTimeout(timer);
     }
+    if (switched !== undefined) yield { type: 'protocol_switch', protocol, reason: switched };
     const { data: chunks, response } = opened;
     const done = sawDone.get(response) ?? { done: false };
 
     const calls = new ToolCallStream();
+    const think = new ThinkFilter();
+    const blocks = protocol === 'text' ? new TextProtocolStream() : undefined;
+    const written = protocol === 'native' ? new TextToolCalls() : undefined;
     let text = '';
+    let contentChars = 0;
     let finishReason: string | undefined;
     let usage: Usage | undefined;
+    /** The reply was ended by us at a closed ```python block. */
+    let stoppedAtBlock = false;
     const iterator = chunks[Symbol.asyncIterator]();
     let ended = false;
+
+    /** Content after reasoning goes to the protocol's parser: ```python blocks (text) or calls written as text (native). */
+    const content = (piece: { text: string; reasoning: string }, events: ModelEvent[]): void => {
+      if (piece.reasoning) events.push({ type: 'reasoning_delta', text: piece.reasoning });
+      if (!piece.text) return;
+      events.push(...(blocks ? blocks.push(piece.text) : written!.push(piece.text)));
+    };
+    const emit = function* (events: ModelEvent[]): Generator<ModelEvent> {
+      for (const event of events) {
+        if (event.type === 'text_delta') text += event.text;
+        yield event;
+      }
+    };
+
     try {
       for (;;) {
         // The timer runs only while waiting for the server, never while the consumer is busy.
@@ -218,13 +281,18 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
           const reasoning = reasoningOf(delta);
           if (reasoning) events.push({ type: 'reasoning_delta', text: reasoning });
           if (typeof delta.content === 'string' && delta.content) {
-            text += delta.content;
-            events.push({ type: 'text_delta', text: delta.content });
+            contentChars += delta.content.length;
+            content(think.push(delta.content), events);
           }
           if (Array.isArray(delta.tool_calls)) events.push(...calls.add(delta.tool_calls as ToolCallFragment[]));
           if (choice.finish_reason) finishReason = choice.finish_reason;
         }
-        for (const event of events) yield event;
+        yield* emit(events);
+        if (blocks?.stopped) {
+          // The block runs now; whatever the model would write after it could only guess at the output.
+          stoppedAtBlock = true;
+          break;
+        }
       }
     } finally {
       clearTimeout(timer);
@@ -234,15 +302,27 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
 
     // The SDK ends the iteration quietly on an abort, so ask why it ended.
     if (userSignal?.aborted) throw aborted();
-    if (idle) throw stalled(ctx);
-    if (finishReason === undefined && !done.done) throw streamDropped(ctx);
+    if (stoppedAtBlock) {
+      finishReason = 'tool_calls';
+      usage ??= estimateUsage(request, contentChars);
+    } else {
+      if (idle) throw stalled(ctx);
+      if (finishReason === undefined && !done.done) throw streamDropped(ctx);
+      const rest: ModelEvent[] = [];
+      content(think.end(), rest);
+      yield* emit(rest);
+    }
 
-    const finished = calls.finish({ truncated: finishReason === 'length' });
-    for (const event of finished.events) yield event;
+    const truncated = finishReason === 'length';
+    const finished = calls.finish({ truncated });
+    yield* emit(finished.events);
+    const fromContent = blocks ? blocks.end({ truncated }) : written!.end({ truncated });
+    yield* emit(fromContent.events);
     if (usage) yield { type: 'usage', usage };
-    const toolCalls: ToolCall[] = finished.calls;
-    yield { type: 'finish', reason: finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop'), text, toolCalls };
+    const toolCalls: ToolCall[] = [...finished.calls, ...fromContent.calls];
+    const reason = fromContent.calls.length > 0 && (finishReason === undefined || finishReason === 'stop') ? 'tool_calls' : (finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop'));
+    yield { type: 'finish', reason, text, toolCalls, protocol };
   }
 
-  return { stream, listModels };
+  return { stream, listModels, protocolFor };
 }

@@ -1,7 +1,7 @@
 // Error mapping details the HTTP tests do not reach: provider-specific fixes, wrong base URLs, context length.
 import { describe, expect, it } from 'vitest';
 import { APIConnectionError, APIError } from 'openai';
-import { networkCode, toModelError, type ErrorContext } from './errors.js';
+import { networkCode, refusesTools, toModelError, type ErrorContext } from './errors.js';
 
 const ctx = (over: Partial<ErrorContext> = {}): ErrorContext => ({ baseURL: 'http://localhost:11434/v1', model: 'llama3.2', provider: 'ollama', timeoutMs: 60_000, ...over });
 const status = (code: number, message: string, extra: object = {}) =>
@@ -46,6 +46,7 @@ describe('toModelError', () => {
     expect(ollama.kind).toBe('bad_request');
     expect(ollama.message).toContain('"gemma:2b" cannot call tools');
     expect(ollama.fix).toContain('--model');
+    expect(ollama.fix).toContain('--tools text');
     const vllm = toModelError(status(400, '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set'), ctx({ provider: 'vllm' }));
     expect(vllm.fix).toContain('--enable-auto-tool-choice');
   });
@@ -54,5 +55,16 @@ describe('toModelError', () => {
     const deep = new Error('a', { cause: new Error('b', { cause: Object.assign(new Error('c'), { code: 'ENOTFOUND' }) }) });
     expect(networkCode(deep)).toBe('ENOTFOUND');
     expect(networkCode(new Error('plain'))).toBeUndefined();
+  });
+
+  it('recognises every server’s way of refusing tools, and nothing else', () => {
+    expect(refusesTools(status(400, 'registry.ollama.ai/library/gemma3:4b does not support tools'))).toBe(true);
+    expect(refusesTools(status(500, 'tools param requires --jinja flag'))).toBe(true);
+    expect(refusesTools(status(500, 'Cannot use tools with stream'))).toBe(true);
+    expect(refusesTools(status(400, '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set'))).toBe(true);
+    expect(refusesTools(toModelError(status(400, 'llama3 does not support tools'), ctx()))).toBe(true);
+    expect(refusesTools(status(400, 'Bad request'))).toBe(false);
+    expect(refusesTools(status(401, 'does not support tools'))).toBe(false);
+    expect(refusesTools(new Error('does not support tools'))).toBe(false);
   });
 });

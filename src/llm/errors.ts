@@ -57,6 +57,16 @@ function isUnknownModel(err: APIError, ctx: ErrorContext): boolean {
   return offered.length > 0 && !offered.includes(ctx.model);
 }
 
+// Ollama: 400 "<model> does not support tools"; llama.cpp: 500 "tools param requires --jinja flag" and (older
+// builds) 500 "Cannot use tools with stream"; vLLM: 400 "\"auto\" tool choice requires --enable-auto-tool-choice ...".
+const TOOLS_REFUSED = /does not support tools|tools? (is|are) not supported|not support(ed)? (for )?tool|tools param requires|cannot use tools|enable-auto-tool-choice/i;
+
+/** True when the server refused the request because it cannot offer tools to this model (the text protocol can). */
+export function refusesTools(err: unknown): boolean {
+  if (err instanceof ModelError) return err.status !== undefined && TOOLS_REFUSED.test(err.serverMessage ?? err.message);
+  return err instanceof APIError && err.status !== undefined && [400, 404, 422, 500, 501].includes(err.status) && TOOLS_REFUSED.test(serverMessage(err));
+}
+
 /** True when a 400 complains about stream_options (servers that do not know include_usage). */
 export function rejectsStreamOptions(err: unknown): boolean {
   return err instanceof APIError && (err.status === 400 || err.status === 422) && /stream_options/i.test(err.message);
@@ -81,6 +91,12 @@ function unknownModel(err: APIError, ctx: ErrorContext): ModelError {
 
 /** Maps any failure of a model request to a ModelError. */
 export function toModelError(err: unknown, ctx: ErrorContext): ModelError {
+  const e = mapError(err, ctx);
+  if (err instanceof APIError && err.status !== undefined) e.serverMessage ??= serverMessage(err);
+  return e;
+}
+
+function mapError(err: unknown, ctx: ErrorContext): ModelError {
   if (err instanceof ModelError) return err;
   if (err instanceof APIUserAbortError || (err instanceof Error && err.name === 'AbortError')) {
     return new ModelError('aborted', 'the model request was cancelled', 'Nothing to fix: it was cancelled on request.');
@@ -108,10 +124,10 @@ export function toModelError(err: unknown, ctx: ErrorContext): ModelError {
       return new ModelError('server', `the model server failed (${status}: ${message}), even after retrying`, 'Try again later; if it is a local server, look at its log.', status);
     }
     if (/enable-auto-tool-choice/i.test(message)) {
-      return new ModelError('bad_request', `the vLLM server does not accept tool calls (${message})`, 'Start vLLM with --enable-auto-tool-choice and a --tool-call-parser that fits the model.', status);
+      return new ModelError('bad_request', `the vLLM server does not accept tool calls (${message})`, 'Run with --tools text (or auto) to send code in ```python blocks instead, or start vLLM with --enable-auto-tool-choice and a --tool-call-parser that fits the model.', status);
     }
-    if (/does not support tools|tools? (is|are) not supported|not support(ed)? (for )?tool/i.test(message)) {
-      return new ModelError('bad_request', `the model "${ctx.model}" cannot call tools (${message})`, 'Choose a model with tool calling (e.g. qwen2.5-coder, llama3.1, gpt-4o-mini) with --model.', status);
+    if (TOOLS_REFUSED.test(message)) {
+      return new ModelError('bad_request', `the model "${ctx.model}" cannot call tools at ${ctx.baseURL} (${message})`, 'Run with --tools text (or auto, the default) to send code in ```python blocks instead, or choose a model with tool calling with --model.', status);
     }
     const code = (err.error as { code?: unknown } | undefined)?.code;
     if (code === 'context_length_exceeded' || /context length|maximum context|too many tokens/i.test(message)) {

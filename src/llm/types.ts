@@ -17,7 +17,14 @@ export interface ToolCall {
   arguments: string;
   /** The `code` argument of the python tool, when present. */
   code?: string;
+  /** Why `code` could not be read, told to the model instead of running anything (a default when absent). */
+  problem?: string;
 }
+
+/** How the python tool is offered: the tool-calling API, or code in ```python blocks (the text protocol). */
+export type ToolProtocol = 'native' | 'text';
+/** The `tools` setting: `auto` starts native and falls back to text when the server refuses tools. */
+export type ToolMode = 'auto' | ToolProtocol;
 
 export type ModelEvent =
   | { type: 'text_delta'; text: string }
@@ -27,7 +34,9 @@ export type ModelEvent =
   | { type: 'code_delta'; index: number; id: string; text: string }
   | { type: 'tool_call_end'; index: number; call: ToolCall }
   | { type: 'usage'; usage: Usage }
-  | { type: 'finish'; reason: string; text: string; toolCalls: ToolCall[] };
+  /** `auto` switched to the text protocol because the server refused tools; `reason` is its message. */
+  | { type: 'protocol_switch'; protocol: ToolProtocol; reason: string }
+  | { type: 'finish'; reason: string; text: string; toolCalls: ToolCall[]; protocol?: ToolProtocol };
 
 export interface StreamRequest {
   model: string;
@@ -43,6 +52,8 @@ export interface ModelClient {
   stream(request: StreamRequest): AsyncGenerator<ModelEvent>;
   /** Model ids the server offers (for "unknown model" messages); empty when it cannot tell. */
   listModels(signal?: AbortSignal): Promise<string[]>;
+  /** The protocol the next request for `model` will use. */
+  protocolFor?(model: string): ToolProtocol;
 }
 
 export type ModelErrorKind =
@@ -59,6 +70,8 @@ export type ModelErrorKind =
 
 /** A model failure with a message and a fix written for the user. */
 export class ModelError extends Error {
+  /** The server's own words, when it sent an error body. */
+  serverMessage?: string;
   constructor(
     readonly kind: ModelErrorKind,
     message: string,

@@ -64,6 +64,7 @@ export const jsonLine = z.discriminatedUnion('stream_type', [
   z.object({ stream_type: z.literal('turn_start'), turn: z.number().int() }),
   z.object({ stream_type: z.literal('text_delta'), ...base, content: z.string() }),
   z.object({ stream_type: z.literal('reasoning_delta'), ...base, content: z.string() }),
+  z.object({ stream_type: z.literal('reasoning'), ...base, content: z.string() }),
   z.object({ stream_type: z.literal('text'), ...base, content: z.string() }),
   z.object({ stream_type: z.literal('code_start'), ...base }),
   z.object({ stream_type: z.literal('code'), ...base, content: z.string() }),
@@ -132,6 +133,8 @@ export function toJsonLine(event: SessionEvent, readFile?: (entry: ManifestEntry
       return { stream_type: 'text_delta', turn: event.turn, content: event.text };
     case 'reasoning_delta':
       return { stream_type: 'reasoning_delta', turn: event.turn, content: event.text };
+    case 'reasoning':
+      return { stream_type: 'reasoning', turn: event.turn, content: event.text };
     case 'text':
       return { stream_type: 'text', turn: event.turn, content: event.text };
     case 'code_start':

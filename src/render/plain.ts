@@ -121,6 +121,10 @@ export class PlainRenderer {
       case 'reasoning_delta':
         if (o.verbose) this.write('stderr', this.paint('dim', sanitize(event.text)));
         return;
+      case 'reasoning':
+        // The deltas were the reasoning; end its line so code or the answer starts cleanly.
+        if (o.verbose) this.newline('stderr');
+        return;
       case 'text': {
         const text = event.text.trim();
         if (this.codeInCall) {

@@ -302,7 +302,7 @@ export function App(props: ChatAppProps) {
           </Box>
         )}
       </Static>
-      {view.live.reasoningChars > 0 && !view.live.text ? <Text dimColor>thinking…</Text> : null}
+      {view.live.reasoning ? <Text dimColor italic>{lastRows(sanitize(view.live.reasoning.trim() || 'thinking…'), width, 3)}</Text> : null}
       {liveText ? (
         <Box marginTop={1}>
           <Text>{liveText}</Text>

@@ -10,6 +10,8 @@ import { sanitize } from '../render/sanitize.js';
 export type Item =
   | { kind: 'user'; id: number; text: string }
   | { kind: 'assistant'; id: number; text: string }
+  /** The model's reasoning, shown dimmed; never part of the answer. */
+  | { kind: 'reasoning'; id: number; text: string }
   | { kind: 'code'; id: number; code: string }
   | { kind: 'output'; id: number; lines: string[] }
   | { kind: 'cell_end'; id: number; status: string; durationMs: number; stateLost: boolean; message?: string; hiddenLines: number; fullOutputPath?: string }
@@ -59,6 +61,8 @@ export interface ChatView {
     /** Text of this model call already put in the transcript (before its code), so `text` does not repeat it. */
     shownText?: string;
     reasoningChars: number;
+    /** Reasoning of this model call not yet in the transcript (shown dimmed under it while it streams). */
+    reasoning?: string;
     code?: { callId: string; text: string; done: boolean };
     cell?: LiveCell;
   };
@@ -95,6 +99,14 @@ export function phaseOf(view: ChatView): Phase {
 
 function add(view: ChatView, item: NewItem): ChatView {
   return { ...view, items: [...view.items, { ...item, id: view.nextId } as Item], nextId: view.nextId + 1 };
+}
+
+/** Moves streamed reasoning into the transcript, above the text or code that follows it. */
+function commitReasoning(view: ChatView): ChatView {
+  const reasoning = view.live.reasoning ?? '';
+  if (!reasoning) return view;
+  const v = { ...view, live: { ...view.live, reasoning: '' } };
+  return reasoning.trim() ? add(v, { kind: 'reasoning', text: sanitize(reasoning.trim()) }) : v;
 }
 
 /** Moves code that is still typing into the transcript, so later items land after it. */
@@ -175,7 +187,7 @@ const doneNotice: Record<'max_turns' | 'budget' | 'cancelled', string> = {
 };
 
 function finishTurn(view: ChatView, cancelled: boolean, opts: ViewOptions): ChatView {
-  let v = closeCell(commitCode(view), opts).view;
+  let v = closeCell(commitCode(commitReasoning(view)), opts).view;
   if (v.live.text.trim()) v = add(v, { kind: 'assistant', text: sanitize(v.live.text) + (cancelled ? ' …' : '') });
   return { ...v, busy: false, live: { text: '', reasoningChars: 0 } };
 }
@@ -189,19 +201,26 @@ function onEvent(view: ChatView, action: Extract<ChatAction, { type: 'event' }>,
       return { ...view, header: { ...view.header, sandbox: event.state } };
     case 'turn_start':
       return { ...view, busy: true };
-    case 'text_delta':
-      return { ...view, busy: true, live: { ...view.live, text: view.live.text + event.text } };
+    case 'text_delta': {
+      const v = commitReasoning(view);
+      return { ...v, busy: true, live: { ...v.live, text: v.live.text + event.text } };
+    }
     case 'reasoning_delta':
-      return { ...view, live: { ...view.live, reasoningChars: view.live.reasoningChars + event.text.length } };
+      return {
+        ...view,
+        live: { ...view.live, reasoningChars: view.live.reasoningChars + event.text.length, reasoning: (view.live.reasoning ?? '') + event.text },
+      };
+    case 'reasoning':
+      return commitReasoning(view);
     case 'text': {
       const shown = view.live.shownText ?? '';
-      const v = commitCode({ ...view, live: { ...view.live, text: '', shownText: undefined, reasoningChars: 0 } });
+      const v = commitCode(commitReasoning({ ...view, live: { ...view.live, text: '', shownText: undefined, reasoningChars: 0 } }));
       const rest = event.text.startsWith(shown) ? event.text.slice(shown.length) : shown ? '' : event.text;
       return rest.trim() ? add(v, { kind: 'assistant', text: sanitize(rest.trim()) }) : v;
     }
     case 'code_start': {
       // Text streamed before a tool call belongs above its code.
-      let v = commitCode(view);
+      let v = commitCode(commitReasoning(view));
       if (v.live.text.trim()) {
         v = add(v, { kind: 'assistant', text: sanitize(v.live.text.trim()) });
         v = { ...v, live: { ...v.live, shownText: (v.live.shownText ?? '') + v.live.text, text: '' } };

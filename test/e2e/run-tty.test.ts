@@ -79,6 +79,34 @@ describe.skipIf(!docker || !tmux)('codecell run in a terminal (tmux, real sandbo
     expect(toolMessages(s.requests[2])[1]).toBe('second cell ran\n');
   });
 
+  it('--confirm in text mode: a ```python block is asked about like a tool call; the skip reaches the model in an output message', async () => {
+    const s = await serve({
+      refuseTools: 'ollama',
+      script: [
+        [{ text: 'First:\n```python\nprint("first block ran")\n```\n', chunk: 4 }],
+        [{ text: 'Then:\n```python\nprint("second block ran")\n```\n', chunk: 4 }],
+        [{ text: 'Finished.' }],
+      ],
+    });
+    const t = start(s, ['go', '--confirm']);
+    await trackPid(t);
+    await t.waitFor(/Run this cell\? \[y\]es \/ \[n\]o \(skip\) 1 line\(s\):/, 30_000, 'the first question');
+    t.type('n');
+    t.keys('Enter');
+    await t.waitFor(/Run this cell\?[^\n]*\n(.*\n)*.*Run this cell\?/, 30_000, 'the second question');
+    t.type('y');
+    t.keys('Enter');
+    expect(await t.waitForExit(30_000)).toBe(0);
+    const screen = t.all();
+    expect(screen).toContain('switched to the text protocol');
+    expect(screen).toMatch(/^second block ran$/m);
+    expect(screen).not.toMatch(/^first block ran$/m);
+    expect(screen).toContain('Finished.');
+    const sent = s.requests.filter((r) => !r.tools);
+    expect(String(sent[1]!.messages.at(-1)!.content)).toContain('<python-output>\nThe user chose not to run this code.\n</python-output>');
+    expect(String(sent[2]!.messages.at(-1)!.content)).toContain('<python-output>\nsecond block ran\n');
+  });
+
   it('renders the markdown answer for a person on a terminal', async () => {
     const s = await serve({ script: [[{ text: '# Result\n\nThe total is **42** and `x` holds it.\n\n- north: 10\n- south: 32\n' }]] });
     const t = start(s, ['go']);

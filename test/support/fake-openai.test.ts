@@ -1,6 +1,6 @@
 // The fake server's wire format, read with plain fetch: what the model client tests rely on.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from './fake-openai.js';
+import { dialectScript, startFakeOpenAI, type ChatRequest, type FakeOpenAI, type FakeOpenAIOptions } from './fake-openai.js';
 
 let fake: FakeOpenAI | undefined;
 afterEach(async () => {
@@ -132,5 +132,28 @@ describe('fake OpenAI server', () => {
     expect(rejected.status).toBe(400);
     expect((await json(rejected)).error.message).toContain('stream_options');
     expect(server.pending()).toBe(1);
+  });
+
+  it('refuses requests with tools as Ollama and llama.cpp do, and serves the same script without them', async () => {
+    const server = await start({ refuseTools: 'ollama', script: [[{ text: 'ok' }]] });
+    const refused = await post(server, { tools: [{ type: 'function', function: { name: 'python' } }] });
+    expect(refused.status).toBe(400);
+    expect((await json(refused)).error.message).toMatch(/does not support tools$/);
+    expect((await post(server, {})).status).toBe(200);
+    const llama = await start({ refuseTools: 'llamacpp' });
+    const r = await post(llama, { tools: [] });
+    expect(r.status).toBe(500);
+    expect((await json(r)).error.message).toBe('tools param requires --jinja flag');
+  });
+
+  it('dialect scripts write the cell each way, then answer once they saw a result', () => {
+    const request = (last: ChatRequest['messages'][number], tools = true): ChatRequest =>
+      ({ model: 'm', stream: true, messages: [{ role: 'user', content: 'go' }, last], ...(tools ? { tools: [] } : {}) }) as ChatRequest;
+    const first = { role: 'user', content: 'go' } as const;
+    const text = (turn: unknown): string => JSON.stringify(turn);
+    expect(text(dialectScript('tool-call-tag', () => 'x=1', () => 'done')(request(first), 0))).toContain('<tool_call>');
+    expect(text(dialectScript('no-tools', () => 'x=1', () => 'done')(request(first), 0))).toContain('does not support tools');
+    expect(text(dialectScript('no-tools', () => 'x=1', () => 'done')(request(first, false), 0))).toContain('```python');
+    expect(dialectScript('bare-json', () => 'x=1', (_u, r) => `saw ${r}`)(request({ role: 'tool', tool_call_id: 'c', content: '42' }), 1)).toEqual([{ text: 'saw 42' }]);
   });
 });

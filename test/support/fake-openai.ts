@@ -89,6 +89,81 @@ export function cellThenText(code: (user: string) => string, text: (user: string
   };
 }
 
+/** How a model server behaves: tool calling, or one of the ways models without it (or with quirks) answer. */
+export type Dialect =
+  /** Calls python through the tool-calling API. */
+  | 'native'
+  /** Refuses requests with tools (as Ollama does: 400 "... does not support tools"); writes ```python blocks. */
+  | 'no-tools'
+  /** Writes `<tool_call>{"name": "python", "arguments": {...}}</tool_call>` in its content (Hermes, Qwen). */
+  | 'tool-call-tag'
+  /** The whole content is a JSON object naming python with its arguments. */
+  | 'bare-json'
+  /** Native tool calls, with `<think>…</think>` at the start of every content (DeepSeek-R1, Qwen3). */
+  | 'think'
+  /** Native tool calls, with reasoning in the reasoning_content field (vLLM, DeepSeek). */
+  | 'reasoning-content';
+
+export const DIALECTS: Dialect[] = ['native', 'no-tools', 'tool-call-tag', 'bare-json', 'think', 'reasoning-content'];
+
+/** The error bodies real servers send when they cannot offer tools. */
+export const TOOLS_REFUSED: Record<'ollama' | 'llamacpp' | 'vllm', ErrorReply> = {
+  ollama: { status: 400, body: { error: { message: 'registry.ollama.ai/library/fake-model:latest does not support tools', type: 'api_error', param: null, code: null } } },
+  llamacpp: { status: 500, body: { error: { code: 500, message: 'tools param requires --jinja flag', type: 'server_error' } }, headers: { 'retry-after-ms': '1' } },
+  vllm: { status: 400, body: { object: 'error', message: '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set', type: 'BadRequestError', param: null, code: 400 } },
+};
+
+export const fenced = (code: string, before = 'Let me compute that.'): string => `${before}\n\n\`\`\`python\n${code}\n\`\`\`\n`;
+export const toolCallTag = (code: string): string => `<tool_call>\n${JSON.stringify({ name: 'python', arguments: { code } })}\n</tool_call>`;
+export const bareJsonCall = (code: string): string => JSON.stringify({ name: 'python', arguments: { code } });
+export const thinking = (reasoning: string, answer: string): string => `<think>\n${reasoning}\n</think>\n\n${answer}`;
+
+/** True once the model has seen a cell's result (a tool message, or the text protocol's output message). */
+function sawResult(request: ChatRequest): boolean {
+  const last = request.messages[request.messages.length - 1]!;
+  if (last.role === 'tool') return true;
+  return last.role === 'user' && typeof last.content === 'string' && last.content.includes('<python-output>');
+}
+
+/**
+ * One cell, then an answer, in a dialect: the script a model of that kind would follow for a one-task prompt.
+ * The answer may use the cell's output (`last` is the message carrying it).
+ */
+export function dialectScript(
+  dialect: Dialect,
+  code: (user: string) => string,
+  answer: (user: string, result: string) => string,
+  reasoning = 'The user wants a computation; I will run code, then answer.',
+): ScriptFn {
+  return (request) => {
+    const user = request.messages.find((m) => m.role === 'user')!.content as string;
+    const last = request.messages[request.messages.length - 1]!;
+    if (dialect === 'no-tools' && request.tools) return [TOOLS_REFUSED.ollama];
+    if (sawResult(request)) {
+      const text = answer(user, typeof last.content === 'string' ? last.content : '');
+      if (dialect === 'think') return [{ text: thinking('I have the result.', text) }];
+      if (dialect === 'reasoning-content') return [{ reasoning: 'I have the result.' }, { text }];
+      return [{ text }];
+    }
+    const c = code(user);
+    switch (dialect) {
+      case 'native':
+        return [{ toolCall: { code: c } }];
+      case 'no-tools':
+        // What models without tool calling do: prose, the block, and (if not stopped) an invented result.
+        return [{ text: fenced(c) + '\nThis prints the result, which is 42.\n', chunk: 5 }];
+      case 'tool-call-tag':
+        return [{ text: toolCallTag(c), chunk: 5 }];
+      case 'bare-json':
+        return [{ text: bareJsonCall(c), chunk: 5 }];
+      case 'think':
+        return [{ text: `<think>\n${reasoning}\n</think>\n\n`, chunk: 6 }, { toolCall: { code: c } }];
+      case 'reasoning-content':
+        return [{ reasoning }, { toolCall: { code: c } }];
+    }
+  };
+}
+
 export interface FakeOpenAIOptions {
   /** A queue of turns, one per chat completions request (retries included), or a function. */
   script?: Turn[] | ScriptFn;
@@ -98,6 +173,8 @@ export interface FakeOpenAIOptions {
   apiKey?: string;
   /** Answer a 400 naming stream_options to requests that carry it (some local servers do). */
   rejectStreamOptions?: boolean;
+  /** Answer every request that offers tools with this server's "no tools" error (Ollama, llama.cpp, vLLM). */
+  refuseTools?: keyof typeof TOOLS_REFUSED;
   /** Default delay between chunks. */
   delayMs?: number;
 }
@@ -294,6 +371,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     requests.push(request);
     if (options.rejectStreamOptions && request.stream_options) {
       return sendJson(res, 400, { error: { message: 'Unrecognized request argument supplied: stream_options', type: 'invalid_request_error', code: null } });
+    }
+    if (options.refuseTools && request.tools) {
+      const refusal = TOOLS_REFUSED[options.refuseTools];
+      return sendJson(res, refusal.status, refusal.body, refusal.headers ?? {});
     }
     if (request.stream !== true) {
       return sendJson(res, 400, { error: { message: 'fake-openai answers only stream: true', type: 'invalid_request_error', code: null } });

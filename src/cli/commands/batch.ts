@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type Docker from 'dockerode';
 import { checkModelSettings } from '../../core/open-session.js';
-import { createModelClient } from '../../llm/client.js';
+import { createModelClient, DEFAULT_BASE_URL } from '../../llm/client.js';
+import { protocolMemory } from '../../store/protocol-memory.js';
 import type { ModelClient } from '../../llm/types.js';
 import { sandboxOptionsFrom } from '../../config/sandbox-options.js';
 import type { Settings } from '../../config/keys.js';
@@ -211,6 +212,8 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
       ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
       ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
       timeoutMs: settings.requestTimeout * 1000,
+      tools: settings.tools,
+      memory: protocolMemory(settings.baseUrl ?? DEFAULT_BASE_URL),
     });
     results = ResultsFile.open(outDir);
     const progress = new BatchProgress(tasks.length, skipped);

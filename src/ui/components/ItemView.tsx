@@ -11,6 +11,9 @@ import { OutputBlock } from './OutputBlock.js';
 import { ImageBlock } from './ImageBlock.js';
 import { Lines } from './Lines.js';
 
+/** Reasoning can run to pages; the transcript keeps its start, dimmed. */
+const REASONING_LINES = 12;
+
 export function ItemView({ item, width, sessionId }: { item: Item; width: number; sessionId: string }) {
   const { color } = useDisplay();
   switch (item.kind) {
@@ -27,6 +30,16 @@ export function ItemView({ item, width, sessionId }: { item: Item; width: number
           <Lines text={renderMarkdown(item.text, { width: Math.max(20, width - 1), color })} />
         </Box>
       );
+    case 'reasoning': {
+      const lines = item.text.split('\n');
+      const shown = lines.slice(0, REASONING_LINES);
+      return (
+        <Box marginTop={1} flexDirection="column">
+          <Text dimColor italic>{shown.join('\n')}</Text>
+          {lines.length > shown.length ? <Text dimColor>… {lines.length - shown.length} more lines of reasoning</Text> : null}
+        </Box>
+      );
+    }
     case 'code':
       return (
         <Box marginTop={1}>

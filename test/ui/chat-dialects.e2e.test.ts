@@ -1,0 +1,83 @@
+// The chat (built binary, pseudo-terminal, real sandbox) against every model dialect, switching with /model.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { engineOrSkip } from '../support/engine.js';
+import { DIALECTS, type FakeOpenAI } from '../support/fake-openai.js';
+import { dialectCode, startDialectServer } from '../support/dialect-server.js';
+import { Terminal, tmuxOrSkip } from '../support/tmux.js';
+import { sandboxImage } from '../sandbox/sandbox-image.js';
+
+const bin = resolve('bin/codecell.js');
+const docker = await engineOrSkip();
+const tmux = tmuxOrSkip();
+
+describe.skipIf(!docker || !tmux)('chat with every model dialect (real sandbox, pseudo-terminal)', () => {
+  let server: FakeOpenAI;
+  let home: string;
+  let work: string;
+  let image: string;
+  const open: Terminal[] = [];
+
+  beforeAll(async () => {
+    image = await sandboxImage(docker!);
+    server = await startDialectServer();
+    home = mkdtempSync(join(tmpdir(), 'cc-dialect-home-'));
+    work = mkdtempSync(join(tmpdir(), 'cc-dialect-work-'));
+  });
+  afterEach(() => open.splice(0).forEach((t) => t.close()));
+  afterAll(async () => {
+    await server?.close();
+    rmSync(home, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('runs each dialect\'s code, shows reasoning apart from the answer, never shows tags, and saves each file', async () => {
+    const t = Terminal.start(`node ${bin} --model native`, {
+      cwd: work,
+      columns: 110,
+      rows: 40,
+      env: {
+        CODECELL_HOME: home,
+        CODECELL_CONFIG_DIR: join(home, 'config'),
+        CODECELL_IMAGE: image,
+        OPENAI_BASE_URL: server.url,
+        OPENAI_API_KEY: 'test-key',
+        CODECELL_FAKE_SESSION: undefined,
+      },
+    });
+    open.push(t);
+    await t.waitFor(/sandbox (ready|starting)/, 60_000, 'the header');
+    for (const dialect of DIALECTS) {
+      t.submit(`/model ${dialect}`);
+      await t.waitFor(`model: ${dialect}`, 10_000);
+      t.submit(`what is 6 times 7 (${dialect})?`);
+      await t.waitFor(`${dialect} says 42.`, 90_000, `the ${dialect} answer`);
+    }
+    const all = t.all();
+    for (const dialect of DIALECTS) {
+      expect(all).toContain(dialectCode(dialect).split('\n')[1]!);
+      const file = join(work, 'codecell-output', `${dialect}.txt`);
+      expect(existsSync(file), `${dialect}.txt saved`).toBe(true);
+      expect(readFileSync(file, 'utf8')).toBe('42');
+    }
+    expect(all).toMatch(/refused tools for no-tools .*switched to the text protocol/s);
+    expect(all).toContain('The user wants a computation');
+    expect(all).not.toMatch(/<think>|<\/think>|<tool_call>|"arguments"/);
+    // Reasoning is drawn in its own style (dim italic; tmux reports only the attributes that change), the answer plain.
+    t.submit('/model think');
+    await t.waitFor('model: think', 10_000);
+    t.submit('again (think)?');
+    await t.waitFor(/think says 42\.[\s\S]*think says 42\./, 90_000, 'the second think answer');
+    expect(t.styledScreen()).toMatch(/\x1b\[[0-9;]*3m\s*I have the result\.\s*\x1b\[0m[^\n]*think says 42\./);
+    // Ctrl-D at the idle prompt exits, and the chat removes its container on the way out.
+    let status: number | undefined;
+    for (let i = 0; i < 20 && status === undefined; i++) {
+      t.keys('C-d');
+      await new Promise((r) => setTimeout(r, 500));
+      status = t.exitStatus();
+    }
+    expect(status ?? (await t.waitForExit(30_000))).toBe(0);
+  });
+});
