@@ -11,6 +11,8 @@ export interface PruneOptions {
   /** Only containers that also carry this label ("key" or "key=value"), e.g. one batch run's. */
   label?: string;
   env?: NodeJS.ProcessEnv;
+  /** Images to keep besides the one sandboxes run (e.g. the derived image of the configured packages). */
+  keep?: string[];
 }
 
 export interface PruneResult {
@@ -44,9 +46,10 @@ export async function pruneSandboxes(docker: Docker, options: PruneOptions = {})
     }
   }
   if (options.images) {
-    const current = imageRef(options.env ?? process.env);
+    // Stale: every codecell image (base, bench, derived) that is not one sandboxes here would run.
+    const current = new Set([imageRef(options.env ?? process.env), ...(options.keep ?? [])]);
     for (const image of await listCodecellImages(docker)) {
-      if (!options.all && image.ref === current) continue;
+      if (!options.all && current.has(image.ref)) continue;
       try {
         // force untags every tag (hash and :latest); the engine still refuses while a container uses it.
         await docker.getImage(image.id).remove({ force: true });
