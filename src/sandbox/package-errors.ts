@@ -22,7 +22,10 @@ function pipErrors(lines: string[]): string[] {
  * Explains a failed build from its last output lines and the failing step ("RUN apt-get …" or
  * "RUN python3 -m pip …"); undefined when neither package manager said anything it recognises.
  */
-export function explainPackageFailure(lines: string[], step: string | undefined): PackageFailure | undefined {
+export function explainPackageFailure(raw: string[], step: string | undefined): PackageFailure | undefined {
+  // The engine colours a step's stderr (ESC[91m … ESC[0m); the words are what count.
+  // eslint-disable-next-line no-control-regex
+  const lines = raw.map((l) => l.replace(/\u001b\[[0-9;]*m/g, '').trim()).filter(Boolean);
   const isPip = step?.includes('pip install') ?? lines.some((l) => /^ERROR:/.test(l.trim()));
   if (isPip) {
     const errors = pipErrors(lines);
