@@ -24,6 +24,12 @@ export interface PruneResult {
   failures: string[];
 }
 
+/** The codecell images `prune --images` removes: every one not kept (with `all`, every one). */
+export function staleImages<T extends { ref: string }>(images: T[], keep: Iterable<string>, all = false): T[] {
+  const kept = new Set(keep);
+  return images.filter((image) => all || !kept.has(image.ref));
+}
+
 /** A container is safe to remove when its owner is gone or it is no longer running. */
 function removable(container: SandboxContainer): boolean {
   return container.orphan || container.state === 'exited' || container.state === 'dead';
@@ -47,9 +53,8 @@ export async function pruneSandboxes(docker: Docker, options: PruneOptions = {})
   }
   if (options.images) {
     // Stale: every codecell image (base, bench, derived) that is not one sandboxes here would run.
-    const current = new Set([imageRef(options.env ?? process.env), ...(options.keep ?? [])]);
-    for (const image of await listCodecellImages(docker)) {
-      if (!options.all && current.has(image.ref)) continue;
+    const keep = [imageRef(options.env ?? process.env), ...(options.keep ?? [])];
+    for (const image of staleImages(await listCodecellImages(docker), keep, options.all)) {
       try {
         // force untags every tag (hash and :latest); the engine still refuses while a container uses it.
         await docker.getImage(image.id).remove({ force: true });
