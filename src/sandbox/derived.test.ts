@@ -118,6 +118,27 @@ describe.skipIf(!docker)('derived sandbox images (real engine)', () => {
     expect(staleImages(images, [base.ref, first.ref], true)).toHaveLength(4);
   });
 
+  it('installs a project folder with Debian\'s setuptools and no index', async () => {
+    const proj = path.join(dir, 'tinyproj');
+    fs.mkdirSync(path.join(proj, 'tinyproj'), { recursive: true });
+    fs.writeFileSync(path.join(proj, 'pyproject.toml'), '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "tinyproj"\nversion = "0.1"\n');
+    fs.writeFileSync(path.join(proj, 'tinyproj', '__init__.py'), `TOKEN = ${JSON.stringify(token)}\n`);
+    const folder = normalizeExtras({ apt: [], pip: [proj] }, dir);
+    const image = await ensureDerivedImage(engine, base, folder);
+    made.add(image.ref);
+    expect(image.packages).toEqual({ apt: [], pip: ['tinyproj/'] });
+    const sandbox = new DockerSandbox(engine, { image: image.ref, limits: TEST_LIMITS, labels: { 'dev.codecell.test': `derived-${token}` } });
+    try {
+      await sandbox.start();
+      let out = '';
+      const result = await sandbox.run('import tinyproj\nprint(tinyproj.TOKEN)', { onEvent: (e) => void (e.type === 'stdout' ? (out += e.text) : undefined) });
+      expect(result.status).toBe('ok');
+      expect(out.trim()).toBe(token);
+    } finally {
+      await sandbox.close();
+    }
+  }, 600_000);
+
   it("names an unknown Debian package with apt's own line", async () => {
     const err = await failure({ apt: ['python3-no-such-package-xyz'] });
     expect(err.message).toMatch(/apt does not know python3-no-such-package-xyz: E: Unable to locate package python3-no-such-package-xyz/);

@@ -61,6 +61,13 @@ describe.skipIf(!docker)('extra packages (built CLI, real engine)', () => {
     expect(second.stderr).not.toMatch(/Step \d|building/);
     expect(second.stderr).toContain(`image ${ref} with apt: python3-networkx; pip: ${wheelName} is already built`);
 
+    // The same wheel named in a requirements file (its path counts from the file's folder) is the same image.
+    fs.writeFileSync(path.join(project, 'wheels', 'requirements.txt'), `# ours\n./${wheelName}\n`);
+    const fromFile = await codecell(['sandbox', 'build', '--apt', 'python3-networkx', '--requirements', 'wheels/requirements.txt']);
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect(fromFile.stdout.trim()).toBe(ref);
+    expect(fromFile.stderr).not.toMatch(/Step \d/);
+
     // The printed ref works with --image as it is.
     fs.writeFileSync(path.join(home.dir, 'cell.py'), IMPORT);
     const exec = await codecell(['exec', path.join(home.dir, 'cell.py'), '--image', ref, '--out-dir', home.outDir], {}, home.dir);
