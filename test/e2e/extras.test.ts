@@ -146,6 +146,9 @@ describe.skipIf(!docker)('extra packages (built CLI, real engine)', () => {
     fs.writeFileSync(path.join(project, 'codecell.json'), JSON.stringify({ apt: ['python3-networkx', 'python3-no-such-package-xyz'] }));
     const unknown = await codecell(['exec', '-'], {}, project);
     expect(unknown.code).toBe(1);
+    // exec built on first use, with the same progress as sandbox build.
+    expect(unknown.stderr).toMatch(/codecell: building codecell-sandbox-extra:[0-9a-f]{12} from \S+ with apt: python3-networkx python3-no-such-package-xyz/);
+    expect(unknown.stderr).toMatch(/Step \d+\/\d+ : RUN apt-get update/);
     expect(unknown.stderr).toContain('apt does not know python3-no-such-package-xyz: E: Unable to locate package python3-no-such-package-xyz');
 
     fs.writeFileSync(path.join(project, 'codecell.json'), JSON.stringify({ model: 'x' }));
