@@ -1,6 +1,8 @@
 // Puts the sandbox image on every batch engine: already there, copied from the first engine (save → load), or built.
 import type Docker from 'dockerode';
-import { ensureImage, findImage, type ProgressListener } from '../sandbox/image.js';
+import { findImage, type ProgressListener } from '../sandbox/image.js';
+import { resolveSandboxImage, type InstalledPackages, type SandboxImage } from '../sandbox/derived.js';
+import type { ExtraPackages } from '../sandbox/extras.js';
 import { SandboxError } from '../sandbox/types.js';
 
 export interface ImageEngine {
@@ -45,8 +47,17 @@ export interface EnsuredOn {
   error?: string;
 }
 
+interface EverywhereOptions {
+  image?: string;
+  /** Extra packages: a derived image is built on the first engine and copied like the base. */
+  extras?: ExtraPackages;
+  onProgress?: ProgressListener;
+  onNote?: (text: string) => void;
+}
+
 /**
- * The first engine gets the image the usual way (ensureImage: build when missing, or the named image);
+ * The first engine gets the image the usual way (resolveSandboxImage: build when missing, or the named
+ * image, plus the derived image when extra packages are configured);
  * a failure there is fatal. Every other engine is checked for the same ref; when missing it is copied
  * from the first engine, and only when that fails built there. Copying first is deliberate: building
  * needs a registry or a Debian mirror reachable from that engine, copying only the API connection.
@@ -54,24 +65,18 @@ export interface EnsuredOn {
  */
 export async function ensureImageEverywhere(
   engines: ImageEngine[],
-  options: { image?: string; onProgress?: ProgressListener; onNote?: (text: string) => void } = {},
-): Promise<{ ref: string; report: EnsuredOn[] }> {
+  options: EverywhereOptions = {},
+): Promise<{ ref: string; packages?: InstalledPackages; report: EnsuredOn[] }> {
   const [first, ...rest] = engines;
   if (!first) throw new Error('no engines');
   const report: EnsuredOn[] = [];
   const started = Date.now();
-  let ref: string;
-  if (options.image) {
-    if (!(await findImage(first.docker, options.image))) {
-      throw new SandboxError(`the image ${options.image} is not on ${first.url}`, `Pull or build it there, or drop --image.`, 'no_image');
-    }
-    ref = options.image;
-    report.push({ url: first.url, how: 'present', ms: Date.now() - started });
-  } else {
-    const ensured = await ensureImage(first.docker, options.onProgress ? { onProgress: options.onProgress } : {});
-    ref = ensured.ref;
-    report.push({ url: first.url, how: ensured.built ? 'built' : 'present', ms: Date.now() - started });
+  if (options.image && !(await findImage(first.docker, options.image))) {
+    throw new SandboxError(`the image ${options.image} is not on ${first.url}`, `Pull or build it there, or drop --image.`, 'no_image');
   }
+  const ensured = await resolveOnEngine(first.docker, options);
+  const ref = ensured.ref;
+  report.push({ url: first.url, how: ensured.built ? 'built' : 'present', ms: Date.now() - started });
   // One copy at a time: each is a full image stream through this process.
   for (const engine of rest) {
     const t0 = Date.now();
@@ -81,14 +86,22 @@ export async function ensureImageEverywhere(
       report.push({ url: engine.url, how: 'failed', ms: Date.now() - t0, error: (err as Error).message });
     }
   }
-  return { ref, report };
+  return { ref, ...(ensured.packages ? { packages: ensured.packages } : {}), report };
+}
+
+function resolveOnEngine(docker: Docker, options: EverywhereOptions): Promise<SandboxImage> {
+  return resolveSandboxImage(docker, {
+    ...(options.image ? { image: options.image } : {}),
+    ...(options.extras ? { extras: options.extras } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
 }
 
 async function putImage(
   first: ImageEngine,
   engine: ImageEngine,
   ref: string,
-  options: { image?: string; onProgress?: ProgressListener; onNote?: (text: string) => void },
+  options: EverywhereOptions,
 ): Promise<'present' | 'copied' | 'built'> {
   if (await findImage(engine.docker, ref)) return 'present';
   options.onNote?.(`copying ${ref} from ${first.url} to ${engine.url}`);
@@ -99,7 +112,8 @@ async function putImage(
     if (options.image) throw err;
     options.onNote?.(`copying to ${engine.url} failed (${(err as Error).message}); building there instead`);
   }
-  const built = await ensureImage(engine.docker, options.onProgress ? { onProgress: options.onProgress } : {});
+  // A derived image builds there from that engine's own base (copying the base is not tried again).
+  const built = await resolveOnEngine(engine.docker, options);
   if (built.ref !== ref) throw new SandboxError(`${engine.url} built ${built.ref}, not ${ref}`, 'Use the same codecell version for every engine.', 'no_image');
   return 'built';
 }

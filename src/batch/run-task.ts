@@ -33,7 +33,7 @@ export interface TaskRun {
   /** The batch folder (--out); the task writes under <outDir>/<id>/. */
   outDir: string;
   settings: Settings;
-  engine: { url: string; docker: Docker; image: string };
+  engine: { url: string; docker: Docker; image: string; packages?: { apt: string[]; pip: string[] } };
   acquire: () => Promise<Acquired>;
   client: ModelClient;
   /** Effective USD limit for this task (its own, or what is left of the global budget). */
@@ -135,7 +135,7 @@ export async function runTask(run: TaskRun): Promise<TaskResult> {
   try {
     const opened = await openSession({
       settings,
-      engine: { docker: engine.docker, image: engine.image },
+      engine: { docker: engine.docker, image: engine.image, ...(engine.packages ? { packages: engine.packages } : {}) },
       uploads,
       record: false,
       client: timedClient(run.client, (ms) => (modelMs += ms)),

@@ -1,7 +1,8 @@
 // Shared start-up for commands that need a sandbox: reach the engine, make sure the image exists, build the sandbox.
 import type Docker from 'dockerode';
 import { connectEngine } from '../sandbox/engine.js';
-import { ensureImage } from '../sandbox/image.js';
+import { resolveSandboxImage, type InstalledPackages } from '../sandbox/derived.js';
+import type { ExtraPackages } from '../sandbox/extras.js';
 import { createProgressPrinter } from '../render/build-progress.js';
 import { DockerSandbox } from '../sandbox/docker-sandbox.js';
 import type { SandboxLimits, SandboxOptions } from '../sandbox/types.js';
@@ -16,16 +17,25 @@ export interface SandboxSettings {
 export interface Engine {
   docker: Docker;
   image: string;
+  /** The extra packages of a derived image, for the system prompt. */
+  packages?: InstalledPackages;
 }
 
-/** Connects to the engine and builds the image when missing, with progress on stderr (silent when quiet). */
-export async function prepareEngine(options: { quiet?: boolean; image?: string } = {}): Promise<Engine> {
+/**
+ * Connects to the engine and makes sure the image exists: codecell's own (or the chosen one), plus a
+ * derived image when extra packages are configured, built on first use with progress on stderr
+ * (silent when quiet).
+ */
+export async function prepareEngine(options: { quiet?: boolean; image?: string; extras?: ExtraPackages } = {}): Promise<Engine> {
   const { docker } = await connectEngine();
-  if (options.image) return { docker, image: options.image };
   const printer = options.quiet ? undefined : createProgressPrinter(process.stderr);
   try {
-    const ensured = await ensureImage(docker, printer ? { onProgress: printer.onProgress } : {});
-    return { docker, image: ensured.ref };
+    const image = await resolveSandboxImage(docker, {
+      ...(options.image ? { image: options.image } : {}),
+      ...(options.extras ? { extras: options.extras } : {}),
+      ...(printer ? { onProgress: printer.onProgress } : {}),
+    });
+    return { docker, image: image.ref, ...(image.packages ? { packages: image.packages } : {}) };
   } finally {
     printer?.close();
   }
@@ -33,7 +43,8 @@ export async function prepareEngine(options: { quiet?: boolean; image?: string }
 
 export function createSandbox(engine: Engine, settings: SandboxSettings): DockerSandbox {
   const options: SandboxOptions = {
-    image: settings.image ?? engine.image,
+    // The engine's image already honours the chosen one (and adds the extra packages to it).
+    image: engine.image,
     limits: settings.limits,
     ...(settings.runtime ? { runtime: settings.runtime } : {}),
     ...(settings.labels ? { labels: settings.labels } : {}),

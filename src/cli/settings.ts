@@ -4,6 +4,8 @@ import { resolveConfig } from '../config/resolve.js';
 import type { ConfigKey, Settings } from '../config/keys.js';
 import { sandboxOptionsFrom } from '../config/sandbox-options.js';
 import type { SandboxSettings } from './sandbox-setup.js';
+import { normalizeExtras, PackageSpecError, type ExtraPackages } from '../sandbox/extras.js';
+import { UsageError } from './errors.js';
 
 /** Option values as commander parses them (strings; the config layer validates and converts). */
 export interface CommonFlags {
@@ -55,6 +57,18 @@ export interface LoadedSettings {
   sandbox: SandboxSettings;
   outDir: string;
   modelOutputChars: number;
+  /** The extra packages (config file, CODECELL_APT/CODECELL_PIP, codecell.json), checked. */
+  extras: ExtraPackages;
+}
+
+/** The settings' package lists, checked (Debian names, pip specs, local paths that exist). */
+export function extrasOf(settings: Pick<Settings, 'apt' | 'pip'>): ExtraPackages {
+  try {
+    return normalizeExtras({ apt: settings.apt, pip: settings.pip });
+  } catch (err) {
+    if (err instanceof PackageSpecError) throw new UsageError(`extra packages: ${err.message}`, `${err.fix} (See \`codecell config list\` for where the lists come from.)`);
+    throw err;
+  }
 }
 
 const FLAG_KEYS: Record<keyof CommonFlags, ConfigKey> = {
@@ -95,6 +109,7 @@ export function loadSettings(flags: CommonFlags, cmd?: Command, env: NodeJS.Proc
     settings,
     outDir: settings.outDir,
     modelOutputChars: settings.modelOutputChars,
+    extras: extrasOf(settings),
     sandbox: {
       limits: options.limits ?? {},
       ...(options.image ? { image: options.image } : {}),

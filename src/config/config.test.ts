@@ -28,7 +28,7 @@ function thrown(fn: () => unknown): ConfigError {
 
 describe('resolveConfig', () => {
   it('uses the defaults when nothing is set', () => {
-    const { settings, origins } = resolveConfig({ env: {}, file: {}, cwd: '/proj' });
+    const { settings, origins } = resolveConfig({ env: {}, file: {}, cwd: '/proj', project: null });
     expect(settings).toEqual({
       model: 'gpt-4o-mini',
       outDir: '/proj/codecell-output',
@@ -41,6 +41,8 @@ describe('resolveConfig', () => {
       pids: 256,
       disk: 512 * 1024 ** 2,
       network: false,
+      apt: [],
+      pip: [],
       images: true,
       confirm: false,
       prices: {},

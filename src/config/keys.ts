@@ -26,6 +26,10 @@ export interface Settings {
   disk: number;
   network: boolean;
   image?: string;
+  /** Extra Debian packages for the sandbox (a derived image is built with them). */
+  apt: string[];
+  /** Extra pip specs for the sandbox; local wheel and folder paths are absolute after resolveConfig. */
+  pip: string[];
   runtime?: string;
   images: boolean;
   confirm: boolean;
@@ -40,7 +44,7 @@ export type ConfigKey = keyof Settings;
 
 /** A parsed value: what the config file stores (e.g. "1g") and what the program uses (1073741824). */
 export interface Parsed<T> {
-  stored: string | number | boolean | PriceTable;
+  stored: string | number | boolean | string[] | PriceTable;
   value: T;
 }
 
@@ -48,7 +52,7 @@ export interface KeyInfo<K extends ConfigKey = ConfigKey> {
   key: K;
   description: string;
   /** Stored form of the default; undefined when the key has no default. */
-  default?: string | number | boolean | PriceTable;
+  default?: string | number | boolean | string[] | PriceTable;
   /** Completes "<key> must be ...". */
   range: string;
   /** Environment variables, highest precedence first. */
@@ -104,6 +108,36 @@ function prices(input: unknown): Parsed<PriceTable> | undefined {
   const r = priceTableSchema.safeParse(value);
   return r.success ? { stored: r.data, value: r.data } : undefined;
 }
+
+/**
+ * A list of packages: a JSON array (config file, or a string holding one) or a string of items
+ * separated by spaces or commas (command line, environment). Each item must pass `check`.
+ */
+function list(check: (item: string) => boolean, separators: RegExp) {
+  return (input: unknown): Parsed<string[]> | undefined => {
+    let items: unknown = input;
+    if (typeof input === 'string') {
+      const text = input.trim();
+      if (text.startsWith('[')) {
+        try {
+          items = JSON.parse(text);
+        } catch {
+          return undefined;
+        }
+      } else {
+        items = text ? text.split(separators) : [];
+      }
+    }
+    if (!Array.isArray(items) || !items.every((x) => typeof x === 'string')) return undefined;
+    const value = [...new Set((items as string[]).map((x) => x.trim()).filter(Boolean))];
+    return value.every(check) ? { stored: value, value } : undefined;
+  };
+}
+
+// Debian package names (see sandbox/extras.ts); pip specs are judged by pip at build time, but an
+// option or a line break would change the requirements file they are written to.
+const APT_ITEM = /^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$/;
+const pipItem = (spec: string): boolean => !spec.startsWith('-') && !/[\r\n]/.test(spec);
 
 const K = 1024;
 const M = 1024 ** 2;
@@ -225,6 +259,22 @@ export const KEYS: { [P in ConfigKey]: KeyInfo<P> } = {
     env: ['CODECELL_IMAGE'],
     parse: text(z.string().min(1).regex(NAME)),
   },
+  apt: {
+    key: 'apt',
+    description: 'Extra Debian packages in the sandbox, e.g. python3-networkx; codecell builds and reuses an image with them.',
+    default: [],
+    range: 'a list of Debian package names (JSON array, or separated by spaces or commas), e.g. "python3-networkx graphviz"',
+    env: ['CODECELL_APT'],
+    parse: list((name) => APT_ITEM.test(name), /[\s,]+/),
+  },
+  pip: {
+    key: 'pip',
+    description: 'Extra pip specs in the sandbox: names (need an index at build time), .whl files or project folders.',
+    default: [],
+    range: 'a list of pip specs (JSON array, or separated by spaces), e.g. "polars==1.2 ./wheels/tool-0.1-py3-none-any.whl"',
+    env: ['CODECELL_PIP'],
+    parse: list(pipItem, /\s+/),
+  },
   runtime: {
     key: 'runtime',
     description: 'OCI runtime for the sandbox, e.g. runsc for gVisor; unset means Docker’s default (runc).',
@@ -297,5 +347,6 @@ export function maskSecret(value: string): string {
 /** A stored value as text for `config get` and `config list`. */
 export function formatStored(value: unknown): string {
   if (value === undefined) return '';
+  if (Array.isArray(value)) return value.join(' ');
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }

@@ -1,10 +1,12 @@
 // Effective settings: flags > environment > config file > defaults, remembering where each value came from.
+import path from 'node:path';
 import { resolveOutDir } from '../store/paths.js';
 import { configDir } from '../store/paths.js';
 import { ConfigError, ConfigFile } from './file.js';
+import { loadProjectConfig, resolvePipPath, type ProjectConfig } from './project.js';
 import { KEYS, KEY_NAMES, type ConfigKey, type KeyInfo, type Parsed, type Settings } from './keys.js';
 
-export type ValueSource = 'flag' | 'env' | 'file' | 'default' | 'unset';
+export type ValueSource = 'flag' | 'env' | 'file' | 'project' | 'default' | 'unset';
 
 export interface ValueOrigin {
   source: ValueSource;
@@ -18,6 +20,8 @@ export interface ResolvedConfig {
   /** Each effective value in its stored form ("1g", 120, true ...); absent when unset. */
   stored: Partial<Record<ConfigKey, Parsed<unknown>['stored']>>;
   configPath?: string;
+  /** The codecell.json whose packages were added (apt and pip). */
+  projectPath?: string;
   /** Lenient mode only: keys whose value was invalid (the default was used instead). */
   problems: Partial<Record<ConfigKey, ConfigError>>;
 }
@@ -34,6 +38,8 @@ export interface ResolveInput {
   cwd?: string;
   /** Record invalid values in `problems` and fall back to the default instead of throwing (`config list`). */
   lenient?: boolean;
+  /** The project file (codecell.json); undefined looks for one from `cwd` up, null means none. */
+  project?: ProjectConfig | null;
 }
 
 /** `--max-turns` for maxTurns: the flag spelling used in messages. */
@@ -113,8 +119,31 @@ export function resolveConfig(input: ResolveInput = {}): ResolvedConfig {
   }
 
   const settings = values as Settings;
-  settings.outDir = resolveOutDir(settings.outDir, input.cwd ?? process.cwd());
-  return { settings, origins, stored, problems, ...(configPath ? { configPath } : {}) };
+  const cwd = input.cwd ?? process.cwd();
+  settings.outDir = resolveOutDir(settings.outDir, cwd);
+  // Local pip paths count from the file that names them: the config file's folder, or the current folder.
+  const pipBase = origins.pip.source === 'file' && configPath ? path.dirname(configPath) : cwd;
+  settings.pip = (settings.pip ?? []).map((spec) => resolvePipPath(spec, pipBase));
+  settings.apt ??= [];
+
+  // The project file adds its packages to the global lists (the union: one's usual libraries plus the project's).
+  let project: ProjectConfig | undefined;
+  try {
+    project = input.project === undefined ? loadProjectConfig(cwd) : (input.project ?? undefined);
+  } catch (err) {
+    if (!input.lenient || !(err instanceof ConfigError)) throw err;
+    problems.apt = err;
+  }
+  if (project) {
+    for (const key of ['apt', 'pip'] as const) {
+      const added = project[key].filter((item) => !settings[key].includes(item));
+      if (added.length === 0) continue;
+      settings[key] = [...settings[key], ...added];
+      stored[key] = settings[key];
+      origins[key] = { source: 'project', name: project.path };
+    }
+  }
+  return { settings, origins, stored, problems, ...(configPath ? { configPath } : {}), ...(project ? { projectPath: project.path } : {}) };
 }
 
 /** Describes an origin for `config list`: "flag --timeout", "env OPENAI_API_KEY", "file", "default". */

@@ -31,7 +31,7 @@ export interface Upload {
 export interface OpenSessionOptions {
   settings: Settings;
   /** The engine and image, from prepareEngine (the caller shows build progress its own way). */
-  engine: { docker: Docker; image: string };
+  engine: { docker: Docker; image: string; packages?: { apt: string[]; pip: string[] } };
   approve?: ApprovalHandler;
   /** Resume this session id (or prefix); its conversation is restored. */
   resumeId?: string;
@@ -114,7 +114,8 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenedSe
     options.sandbox ??
     new DockerSandbox(options.engine.docker, {
       ...sandboxOptions,
-      image: sandboxOptions.image ?? options.engine.image,
+      // The engine's image honours the chosen one already, and may add extra packages to it.
+      image: options.engine.image,
       ...(options.labels ? { labels: options.labels } : {}),
     });
 
@@ -130,6 +131,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenedSe
     network: settings.network,
     timeoutSeconds: settings.timeout,
     memory: formatSize(settings.memory),
+    ...(options.engine.packages ? { extraPackages: options.engine.packages } : {}),
     files: uploads.map((u) => ({ path: `/mnt/data/${u.name}`, size: u.data.length, ...(u.preview ? { preview: u.preview } : {}) })),
   };
   const recorder = log

@@ -11,6 +11,8 @@ export interface PruneOptions {
   /** Only containers that also carry this label ("key" or "key=value"), e.g. one batch run's. */
   label?: string;
   env?: NodeJS.ProcessEnv;
+  /** Images to keep besides the one sandboxes run (e.g. the derived image of the configured packages). */
+  keep?: string[];
 }
 
 export interface PruneResult {
@@ -20,6 +22,12 @@ export interface PruneResult {
   removedImages: string[];
   /** What could not be removed, with the engine's reason. */
   failures: string[];
+}
+
+/** The codecell images `prune --images` removes: every one not kept (with `all`, every one). */
+export function staleImages<T extends { ref: string }>(images: T[], keep: Iterable<string>, all = false): T[] {
+  const kept = new Set(keep);
+  return images.filter((image) => all || !kept.has(image.ref));
 }
 
 /** A container is safe to remove when its owner is gone or it is no longer running. */
@@ -44,9 +52,9 @@ export async function pruneSandboxes(docker: Docker, options: PruneOptions = {})
     }
   }
   if (options.images) {
-    const current = imageRef(options.env ?? process.env);
-    for (const image of await listCodecellImages(docker)) {
-      if (!options.all && image.ref === current) continue;
+    // Stale: every codecell image (base, bench, derived) that is not one sandboxes here would run.
+    const keep = [imageRef(options.env ?? process.env), ...(options.keep ?? [])];
+    for (const image of staleImages(await listCodecellImages(docker), keep, options.all)) {
       try {
         // force untags every tag (hash and :latest); the engine still refuses while a container uses it.
         await docker.getImage(image.id).remove({ force: true });

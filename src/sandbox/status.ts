@@ -3,6 +3,8 @@ import os from 'node:os';
 import type Docker from 'dockerode';
 import type { EngineInfo } from './engine.js';
 import { bundledImageRef, findImage, imageRef, listCodecellImages, type ImageSummary } from './image.js';
+import { derivedRef, describePackages, shownPackages, type InstalledPackages } from './derived.js';
+import { hasExtras, type ExtraPackages } from './extras.js';
 import { isOrphan, LABEL_APP, LABEL_HOST, LABEL_PID, LABEL_STARTED } from './labels.js';
 
 export interface SandboxContainer {
@@ -27,6 +29,15 @@ export interface SandboxStatus {
     /** False when CODECELL_IMAGE names another image. */
     bundled: boolean;
     present: ImageSummary | null;
+  };
+  /** The derived image the configured extra packages ask for (absent when none are configured). */
+  extras?: {
+    packages: InstalledPackages;
+    /** Its tag; absent until the base image exists (the tag hashes the base's id). */
+    ref?: string;
+    present: ImageSummary | null;
+    /** Why the configured lists cannot be used (a missing wheel, a bad name). */
+    problem?: string;
   };
   /** Every image codecell built, including stale ones from older kernels. */
   images: ImageSummary[];
@@ -57,10 +68,38 @@ export async function listSandboxContainers(docker: Docker, options: { label?: s
   });
 }
 
-export async function sandboxStatus(docker: Docker, engine: EngineInfo, env: NodeJS.ProcessEnv = process.env): Promise<SandboxStatus> {
+/** The derived image for `extras` on the base `present`, without building anything. */
+async function derivedStatus(docker: Docker, present: ImageSummary | null, extras: ExtraPackages | { problem: string }): Promise<SandboxStatus['extras']> {
+  if ('problem' in extras) return { packages: { apt: [], pip: [] }, present: null, problem: extras.problem };
+  if (!hasExtras(extras)) return undefined;
+  const packages = shownPackages(extras);
+  if (!present) return { packages, present: null };
+  try {
+    const ref = derivedRef(present.id, extras);
+    return { packages, ref, present: await findImage(docker, ref) };
+  } catch (err) {
+    return { packages, present: null, problem: (err as Error).message };
+  }
+}
+
+export async function sandboxStatus(
+  docker: Docker,
+  engine: EngineInfo,
+  env: NodeJS.ProcessEnv = process.env,
+  extras: ExtraPackages | { problem: string } = { apt: [], pip: [] },
+): Promise<SandboxStatus> {
   const ref = imageRef(env);
   const [present, images, containers] = await Promise.all([findImage(docker, ref), listCodecellImages(docker), listSandboxContainers(docker)]);
-  return { engine, image: { ref, bundled: ref === bundledImageRef(), present }, images, containers };
+  const derived = await derivedStatus(docker, present, extras);
+  return { engine, image: { ref, bundled: ref === bundledImageRef(), present }, ...(derived ? { extras: derived } : {}), images, containers };
+}
+
+/** Refs of the images sandboxes started here would run: the base, and the derived image of the configured lists. */
+export async function currentImages(docker: Docker, env: NodeJS.ProcessEnv = process.env, extras: ExtraPackages | { problem: string } = { apt: [], pip: [] }): Promise<string[]> {
+  const ref = imageRef(env);
+  const present = await findImage(docker, ref);
+  const derived = await derivedStatus(docker, present, extras);
+  return [ref, ...(derived?.ref ? [derived.ref] : [])];
 }
 
 export function formatBytes(bytes: number): string {
@@ -79,7 +118,7 @@ export function formatAge(ms: number): string {
 
 /** The status as lines of plain text, for a terminal or a log. */
 export function formatStatus(status: SandboxStatus): string[] {
-  const { engine, image, images, containers } = status;
+  const { engine, image, images, containers, extras } = status;
   const lines = [
     `engine      ${engine.endpoint}  Docker ${engine.version} (API ${engine.apiVersion}, ${engine.os})` +
       (engine.runtimes.length ? `  runtimes: ${engine.runtimes.join(', ')}` : ''),
@@ -89,7 +128,13 @@ export function formatStatus(status: SandboxStatus): string[] {
   } else {
     lines.push(`image       ${image.ref}  not built${image.bundled ? ' (run `codecell sandbox build`, or any command builds it on first use)' : ' (CODECELL_IMAGE: pull or build it)'}`);
   }
-  const stale = images.filter((i) => i.ref !== image.ref);
+  if (extras) {
+    lines.push(`packages    ${describePackages(extras.packages)}`);
+    if (extras.problem) lines.push(`            cannot use them: ${extras.problem}`);
+    else if (extras.present) lines.push(`            image ${extras.ref}  ${formatBytes(extras.present.size)}  created ${extras.present.created}`);
+    else lines.push(`            image ${extras.ref ?? '(after the base image)'}  not built (built on first use, or with \`codecell sandbox build\`)`);
+  }
+  const stale = images.filter((i) => i.ref !== image.ref && i.ref !== extras?.ref);
   if (stale.length) lines.push(`            ${stale.length} other codecell image(s): ${stale.map((i) => i.ref).join(', ')}  (\`codecell sandbox prune --images\`)`);
   if (containers.length === 0) {
     lines.push('containers  none');

@@ -110,6 +110,7 @@ function loadTasks(input: string): Task[] {
 interface LiveEngine extends SchedulerEngine {
   docker: Docker;
   image: string;
+  packages?: { apt: string[]; pip: string[] };
   pool: SandboxPool;
 }
 
@@ -155,7 +156,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
   let view: { stop(): Promise<void> } | undefined;
   const warn = (text: string): void => void process.stderr.write(`codecell: ${sanitize(text)}\n`);
   try {
-    const { settings } = loadSettings(flags, cmd);
+    const { settings, extras } = loadSettings(flags, cmd);
     if (settings.confirm && flags.confirm) throw new UsageError('--confirm does not work in batch (no one is there to answer)', 'Drop --confirm.');
     checkModelSettings(settings);
     const concurrency = positive(flags.concurrency, '--concurrency', true) ?? defaultConcurrency(settings.memory);
@@ -183,9 +184,9 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     // Each engine's own orphans (DockerSandbox reaps only the engine it meets first).
     await Promise.all(connected.map((e) => reapOrphans(e.docker).catch(() => 0)));
     const printer = createProgressPrinter(process.stderr);
-    let image: { ref: string; report: { url: string; how: string; error?: string }[] };
+    let image: Awaited<ReturnType<typeof ensureImageEverywhere>>;
     try {
-      image = await ensureImageEverywhere(connected, { ...(settings.image ? { image: settings.image } : {}), onProgress: printer.onProgress, onNote: warn });
+      image = await ensureImageEverywhere(connected, { ...(settings.image ? { image: settings.image } : {}), extras, onProgress: printer.onProgress, onNote: warn });
     } finally {
       printer.close();
     }
@@ -204,7 +205,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
         size: flags.pool === false ? 0 : slots,
       });
       pools.push(pool);
-      engines.push({ url: e.url, docker: e.docker, image: image.ref, concurrency: slots, pool, expect: (n) => pool.expect(n) });
+      engines.push({ url: e.url, docker: e.docker, image: image.ref, ...(image.packages ? { packages: image.packages } : {}), concurrency: slots, pool, expect: (n) => pool.expect(n) });
     }
     if (engines.length === 0) throw new SandboxError('no engine has the sandbox image', 'Build it with `codecell sandbox build` on the first engine.', 'no_image');
 
@@ -270,7 +271,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
           task: attempt.task,
           outDir,
           settings: settings as Settings,
-          engine: { url: engine.url, docker: engine.docker, image: engine.image },
+          engine: { url: engine.url, docker: engine.docker, image: engine.image, ...(engine.packages ? { packages: engine.packages } : {}) },
           acquire: () => engine.pool.acquire(),
           client,
           ...(budgetUsd !== undefined ? { budgetUsd } : {}),

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatSession, ApprovalHandler } from '../../core/session-api.js';
 import type { Settings } from '../../config/keys.js';
+import type { ExtraPackages } from '../../sandbox/extras.js';
 import { SessionLog, SessionLogError } from '../../store/session-log.js';
 import { exportSession, type ExportFormat } from '../../store/export.js';
 import { historyPath } from '../../store/paths.js';
@@ -26,7 +27,7 @@ interface ChatFlags extends CommonFlags {
 export const NOT_A_TERMINAL = 'codecell: the chat needs a terminal; for scripts use `codecell run`\n';
 
 /** Opens chat sessions; the engine and image are prepared once, on the first. */
-function sessionOpener(settings: Settings, approve: ApprovalHandler) {
+function sessionOpener(settings: Settings, extras: ExtraPackages, approve: ApprovalHandler) {
   let engine: Promise<Engine> | undefined;
   return async (resumeId?: string): Promise<{ session: ChatSession; resumedCells: number }> => {
     if (process.env.CODECELL_FAKE_SESSION === '1') {
@@ -41,12 +42,13 @@ function sessionOpener(settings: Settings, approve: ApprovalHandler) {
       import('../../sandbox/docker-sandbox.js'),
       import('../../config/sandbox-options.js'),
     ]);
-    engine ??= prepareEngine({ ...(settings.image ? { image: settings.image } : {}) });
-    const { docker, image } = await engine;
+    engine ??= prepareEngine({ ...(settings.image ? { image: settings.image } : {}), extras });
+    const prepared = await engine;
     // Built here, as openSession would, so /rerun can run the resumed cells in it without the model.
+    // The prepared image already honours the chosen one and adds the extra packages.
     const options = sandboxOptionsFrom(settings);
-    const sandbox = new DockerSandbox(docker, { ...options, image: options.image ?? image });
-    const opened = await openSession({ settings, engine: { docker, image }, approve, sandbox, ...(resumeId ? { resumeId } : {}), cwd: process.cwd() });
+    const sandbox = new DockerSandbox(prepared.docker, { ...options, image: prepared.image });
+    const opened = await openSession({ settings, engine: prepared, approve, sandbox, ...(resumeId ? { resumeId } : {}), cwd: process.cwd() });
     const session = new LoggedSession(opened.session, opened.log, { sandbox, cells: opened.resumedCells });
     return { session, resumedCells: opened.resumedCells.length };
   };
@@ -91,7 +93,7 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
     process.stderr.write(NOT_A_TERMINAL);
     return EXIT_USAGE;
   }
-  const { settings } = loadSettings(flags, cmd);
+  const { settings, extras } = loadSettings(flags, cmd);
   const color = colorEnabled(process.stdout);
   // Ink, cli-highlight and marked-terminal all colour through chalk, which reads FORCE_COLOR when loaded.
   if (!color) process.env.FORCE_COLOR = '0';
@@ -108,7 +110,7 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
   }
 
   const approvals = new ApprovalBridge();
-  const open = sessionOpener(settings, approvals.handler);
+  const open = sessionOpener(settings, extras, approvals.handler);
   const { session, resumedCells } = await open(resumeId);
   let initialItems: NewItem[] | undefined;
   let initialNotice: string | undefined;

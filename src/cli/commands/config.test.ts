@@ -144,6 +144,19 @@ describe('codecell config', () => {
     expect(r.stderr).toContain('OPENAI_MODEL is set and takes precedence');
   });
 
+  it('stores package lists as arrays; a local pip path is made absolute from where it was set', async () => {
+    expect((await run(['set', 'apt', 'python3-networkx, graphviz'])).code).toBe(0);
+    await run(['set', 'pip', 'polars==1.2 ./wheels/tool-0.1-py3-none-any.whl']);
+    const stored = JSON.parse(readFileSync(configFile(), 'utf8')) as Record<string, unknown>;
+    expect(stored.apt).toEqual(['python3-networkx', 'graphviz']);
+    expect(stored.pip).toEqual(['polars==1.2', join(process.cwd(), 'wheels', 'tool-0.1-py3-none-any.whl')]);
+    expect((await run(['get', 'apt'])).stdout).toBe('python3-networkx graphviz\n');
+    const bad = await run(['set', 'apt', 'Bad;Name']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr + (bad.fix ?? '')).toMatch(/apt must be a list of Debian package names/);
+    expect((await run(['set', 'pip', '["--index-url=http://x"]'])).code).toBe(2);
+  });
+
   it('path prints the config file location', async () => {
     expect((await run(['path'])).stdout).toBe(configFile() + '\n');
   });

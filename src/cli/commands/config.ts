@@ -5,6 +5,7 @@ import { ConfigFile } from '../../config/file.js';
 import { KEYS, KEY_NAMES, findKey, formatStored, maskSecret, type ConfigKey } from '../../config/keys.js';
 import { describeOrigin, parseValue, resolveConfig } from '../../config/resolve.js';
 import { configDir } from '../../store/paths.js';
+import { resolvePipPath } from '../../config/project.js';
 import { sanitize } from '../../render/sanitize.js';
 import { EXIT_FAILURE, UsageError } from '../errors.js';
 
@@ -98,6 +99,11 @@ export function registerConfig(program: Command, io: ConfigIO = processIO): void
         table[model] = priceRow(input);
         parsedInput = table;
         input = JSON.stringify(table);
+      }
+      // A wheel or folder named from here means this one, wherever codecell runs later.
+      if (key === 'pip') {
+        const specs = parseValue('pip', parsedInput).value;
+        parsedInput = specs.map((spec) => resolvePipPath(spec, process.cwd()));
       }
       const parsed = parseValue(key, parsedInput);
       cfg.set(key, parsed.stored);

@@ -3,21 +3,68 @@ import type { Command } from 'commander';
 import { connectEngine } from '../../sandbox/engine.js';
 import { createProgressPrinter } from '../../render/build-progress.js';
 import { bundledImageRef, buildSandboxImage } from '../../sandbox/image.js';
+import { describePackages, resolveSandboxImage } from '../../sandbox/derived.js';
+import { hasExtras, mergeExtras, normalizeExtras, PackageSpecError, readRequirements, type ExtraPackages } from '../../sandbox/extras.js';
 import { pruneSandboxes } from '../../sandbox/prune.js';
-import { formatStatus, sandboxStatus } from '../../sandbox/status.js';
+import { currentImages, formatStatus, sandboxStatus } from '../../sandbox/status.js';
+import { resolveConfig } from '../../config/resolve.js';
 import { UsageError } from '../errors.js';
+import { extrasOf } from '../settings.js';
+
+interface BuildFlags {
+  force?: boolean;
+  base?: string;
+  apt?: string[];
+  pip?: string[];
+  requirements?: string[];
+}
+
+/** The packages to add: the configured lists (config file, environment, codecell.json) plus the flags. */
+function buildExtras(opts: BuildFlags, configured: ExtraPackages): ExtraPackages {
+  try {
+    const pip = [...(opts.pip ?? []), ...(opts.requirements ?? []).flatMap((file) => readRequirements(file))];
+    return mergeExtras(configured, normalizeExtras({ apt: opts.apt ?? [], pip }, process.cwd()));
+  } catch (err) {
+    if (err instanceof PackageSpecError) throw new UsageError(err.message, err.fix);
+    throw err;
+  }
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function registerSandbox(program: Command): void {
   const sandbox = program.command('sandbox').description('manage the sandbox image and containers');
 
   sandbox
     .command('build')
-    .description('build the sandbox image (a no-op when the image for this kernel version exists)')
+    .description('build the sandbox image, or one with extra packages (a no-op when that image exists); prints its reference')
+    .option('--apt <packages...>', 'extra Debian packages, e.g. --apt python3-networkx graphviz')
+    .option('--pip <specs...>', 'extra pip specs: names (need an index at build time), .whl files or project folders')
+    .option('--requirements <file>', 'pip specs from a requirements file, one per line (repeatable)', collect)
     .option('--force', 'rebuild without the layer cache even when the image exists')
     .option('--base <image>', 'base image to build FROM (default: debian:trixie-slim, else the offline debootstrap base)')
-    .action(async (opts: { force?: boolean; base?: string }) => {
+    .action(async (opts: BuildFlags) => {
       if (opts.base !== undefined && !opts.base.trim()) throw new UsageError('--base needs an image reference', 'e.g. --base debian:trixie-slim');
+      const { settings } = resolveConfig({ env: process.env });
+      const extras = buildExtras(opts, extrasOf(settings));
       const { docker } = await connectEngine();
+      if (hasExtras(extras)) {
+        const printer = createProgressPrinter(process.stderr);
+        try {
+          const image = await resolveSandboxImage(docker, {
+            ...(settings.image ? { image: settings.image } : {}),
+            extras,
+            force: opts.force === true,
+            ...(opts.base?.trim() ? { from: opts.base.trim() } : {}),
+            onProgress: printer.onProgress,
+          });
+          if (!image.built) process.stderr.write(`codecell: image ${image.ref} with ${describePackages(image.packages ?? { apt: [], pip: [] })} is already built (use --force to rebuild)\n`);
+          process.stdout.write(`${image.ref}\n`);
+        } finally {
+          printer.close();
+        }
+        return;
+      }
       if (process.env.CODECELL_IMAGE?.trim()) {
         process.stderr.write(`codecell: note: CODECELL_IMAGE=${process.env.CODECELL_IMAGE} is what sandboxes run; building ${bundledImageRef()} anyway\n`);
       }
@@ -37,7 +84,7 @@ export function registerSandbox(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (opts: { json?: boolean }) => {
       const { docker, info } = await connectEngine();
-      const status = await sandboxStatus(docker, info);
+      const status = await sandboxStatus(docker, info, process.env, configuredExtras());
       if (opts.json) process.stdout.write(JSON.stringify(status, null, 2) + '\n');
       else process.stdout.write(formatStatus(status).join('\n') + '\n');
     });
@@ -50,7 +97,9 @@ export function registerSandbox(program: Command): void {
     .option('--label <key=value>', 'only containers that also carry this label (e.g. one batch run)')
     .action(async (opts: { images?: boolean; all?: boolean; label?: string }) => {
       const { docker } = await connectEngine();
-      const result = await pruneSandboxes(docker, { images: opts.images, all: opts.all, label: opts.label });
+      // The image sandboxes here run (the base, and the derived image this folder's lists ask for) stays.
+      const keep = opts.images ? await currentImages(docker, process.env, configuredExtras()) : [];
+      const result = await pruneSandboxes(docker, { images: opts.images, all: opts.all, label: opts.label, keep });
       const out: string[] = [];
       out.push(`removed ${result.removedContainers.length} container(s)${result.removedContainers.length ? ': ' + result.removedContainers.join(' ') : ''}`);
       if (result.keptContainers.length) {
@@ -61,4 +110,13 @@ export function registerSandbox(program: Command): void {
       process.stdout.write(out.join('\n') + '\n');
       if (result.failures.length) process.exitCode = 1;
     });
+}
+
+/** The configured package lists, or the reason they cannot be used (status and prune still run). */
+function configuredExtras(): ExtraPackages | { problem: string } {
+  try {
+    return extrasOf(resolveConfig({ env: process.env }).settings);
+  } catch (err) {
+    return { problem: (err as Error).message };
+  }
 }
