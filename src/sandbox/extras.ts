@@ -25,7 +25,7 @@ export class PackageSpecError extends Error {
 
 // Debian policy: lower case letters, digits, + - . ; at least two characters, starting alphanumeric.
 // An optional =VERSION pins it (apt-get accepts that form too).
-const APT_NAME = /^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$/;
+export const APT_NAME = /^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$/;
 
 export function checkAptName(name: string): string {
   const trimmed = name.trim();
