@@ -114,6 +114,10 @@ async function putImage(
   }
   // A derived image builds there from that engine's own base (copying the base is not tried again).
   const built = await resolveOnEngine(engine.docker, options);
-  if (built.ref !== ref) throw new SandboxError(`${engine.url} built ${built.ref}, not ${ref}`, 'Use the same codecell version for every engine.', 'no_image');
+  if (built.ref !== ref) {
+    // A derived image's tag hashes its base's id, and two engines' own builds of the base differ.
+    const fix = built.packages ? 'The copy is what makes the images equal: fix what made it fail (free disk space on that engine, the connection), then retry.' : 'Use the same codecell version for every engine.';
+    throw new SandboxError(`${engine.url} built ${built.ref}, not ${ref}`, fix, 'no_image');
+  }
   return 'built';
 }

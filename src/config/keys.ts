@@ -4,6 +4,7 @@ import { priceTableSchema, type PriceTable } from '../llm/prices.js';
 import { formatSize, parseSize } from './size.js';
 import { DEFAULT_OUT_DIR } from '../store/paths.js';
 import type { ToolMode } from '../llm/types.js';
+import { APT_NAME } from '../sandbox/extras.js';
 
 /** Effective settings after precedence is applied (sizes in bytes, outDir absolute). */
 export interface Settings {
@@ -134,9 +135,8 @@ function list(check: (item: string) => boolean, separators: RegExp) {
   };
 }
 
-// Debian package names (see sandbox/extras.ts); pip specs are judged by pip at build time, but an
-// option or a line break would change the requirements file they are written to.
-const APT_ITEM = /^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$/;
+// pip specs are judged by pip at build time, but an option or a line break would change the
+// requirements file they are written to.
 const pipItem = (spec: string): boolean => !spec.startsWith('-') && !/[\r\n]/.test(spec);
 
 const K = 1024;
@@ -265,7 +265,7 @@ export const KEYS: { [P in ConfigKey]: KeyInfo<P> } = {
     default: [],
     range: 'a list of Debian package names (JSON array, or separated by spaces or commas), e.g. "python3-networkx graphviz"',
     env: ['CODECELL_APT'],
-    parse: list((name) => APT_ITEM.test(name), /[\s,]+/),
+    parse: list((name) => APT_NAME.test(name), /[\s,]+/),
   },
   pip: {
     key: 'pip',

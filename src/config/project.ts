@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './file.js';
 import { KEYS } from './keys.js';
+import { isLocalSpec } from '../sandbox/extras.js';
 
 export const PROJECT_FILE = 'codecell.json';
 
@@ -31,8 +32,7 @@ export function findProjectFile(cwd: string): string | undefined {
 /** A path-like pip spec made absolute against `dir`; names and URLs stay as they are. */
 export function resolvePipPath(spec: string, dir: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec) || spec.includes(' @ ')) return spec;
-  const local = /\.(whl|zip|tar\.gz|tgz)$/i.test(spec) || spec.includes('/') || spec.startsWith('.') || spec.startsWith('~');
-  if (!local) return spec;
+  if (!isLocalSpec(spec)) return spec;
   const home = process.env.HOME;
   if (spec.startsWith('~/') && home) return path.join(home, spec.slice(2));
   return path.resolve(dir, spec);

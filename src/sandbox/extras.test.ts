@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkAptName, checkPipSpec, displaySpec, distributionName, isLocalSpec, mergeExtras, normalizeExtras, PackageSpecError, readRequirements } from './extras.js';
+import { checkAptName, checkPipSpec, displaySpec, isLocalSpec, mergeExtras, normalizeExtras, PackageSpecError, readRequirements } from './extras.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codecell-extras-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -59,11 +59,9 @@ describe('package lists', () => {
     expect(normalizeExtras({ apt: ['b', 'a1', 'b'].map((x) => x.padEnd(2, 'x')), pip: ['z', 'a', 'z'] }, dir)).toEqual({ apt: ['a1', 'bx'], pip: ['a', 'z'] });
     expect(mergeExtras({ apt: ['zz'], pip: ['b'] }, { apt: ['aa', 'zz'], pip: ['a'] })).toEqual({ apt: ['aa', 'zz'], pip: ['a', 'b'] });
   });
-  it('shows local specs by file or folder name and knows the distribution they install', () => {
+  it('shows local specs by file or folder name', () => {
     expect(displaySpec(wheel)).toBe('tool-0.1-py3-none-any.whl');
     expect(displaySpec(path.join(dir, 'proj'))).toBe('proj/');
     expect(displaySpec('polars>=1')).toBe('polars>=1');
-    expect(distributionName(wheel)).toBe('tool');
-    expect(distributionName('polars>=1')).toBe('polars');
   });
 });

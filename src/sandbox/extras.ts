@@ -25,7 +25,7 @@ export class PackageSpecError extends Error {
 
 // Debian policy: lower case letters, digits, + - . ; at least two characters, starting alphanumeric.
 // An optional =VERSION pins it (apt-get accepts that form too).
-const APT_NAME = /^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$/;
+export const APT_NAME = /^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$/;
 
 export function checkAptName(name: string): string {
   const trimmed = name.trim();
@@ -120,13 +120,4 @@ export function mergeExtras(base: ExtraPackages, more: ExtraPackages): ExtraPack
 export function displaySpec(spec: string): string {
   if (!path.isAbsolute(spec)) return spec;
   return /\.whl$/i.test(spec) ? path.basename(spec) : `${path.basename(spec)}/`;
-}
-
-/** The Python distribution a spec installs, for the model's list of libraries ("polars" for polars>=1, "tinycell" for tinycell-0.1-py3-none-any.whl). */
-export function distributionName(spec: string): string {
-  if (path.isAbsolute(spec)) {
-    const base = path.basename(spec);
-    return /\.whl$/i.test(base) ? (base.split('-')[0] ?? base).replace(/_/g, '-') : base;
-  }
-  return /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(spec)?.[0] ?? spec;
 }
