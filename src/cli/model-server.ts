@@ -19,7 +19,7 @@ export function probedList(env: NodeJS.ProcessEnv = process.env): string {
   } catch {
     // reported where the probe runs
   }
-  return endpoints.map((e) => `${SERVER_LABELS[e.kind]} :${e.port}`).join(', ') || 'none (CODECELL_LOCAL_SERVERS=off)';
+  return endpoints.map((e) => `${SERVER_LABELS[e.kind]} :${e.port}`).join(', ') || 'none: CODECELL_LOCAL_SERVERS=off';
 }
 
 /** The error when there is no key and no local server: it names both ways out. */
