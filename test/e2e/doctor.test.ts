@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
-import type { FakeOpenAIOptions } from '../support/fake-openai.js';
+import type { FakeOpenAIOptions, Turn } from '../support/fake-openai.js';
 import { Terminal, tmuxOrSkip } from '../support/tmux.js';
 import { BIN } from '../support/cli.js';
 import { closedPort, pinnedImage, runChild, useCliFixture } from './harness.js';
@@ -26,10 +26,8 @@ interface Report {
 }
 
 /** A model that does what codecell needs: it calls the python tool. */
-const TOOL_CALL: FakeOpenAIOptions = {
-  apiKey: 'sk-good',
-  script: [[{ toolCall: { code: 'print(6 * 7)' } }, { usage: { prompt: 60, completion: 12 } }]],
-};
+const TOOL_TURN: Turn = [{ toolCall: { code: 'print(6 * 7)' } }, { usage: { prompt: 60, completion: 12 } }];
+const TOOL_CALL: FakeOpenAIOptions = { apiKey: 'sk-good', script: [TOOL_TURN] };
 
 describe.skipIf(!docker)('codecell doctor (real engine, real HTTP)', () => {
   const fx = useCliFixture(docker!);
@@ -72,7 +70,7 @@ describe.skipIf(!docker)('codecell doctor (real engine, real HTTP)', () => {
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]!.tools?.[0]).toMatchObject({ type: 'function', function: { name: 'python' } });
 
-    server.push(TOOL_CALL.script![0] as never);
+    server.push(TOOL_TURN);
     const { r, report, byId } = await doctorJson();
     expect(r.code).toBe(0);
     expect(report.ready).toBe(true);
@@ -97,7 +95,7 @@ describe.skipIf(!docker)('codecell doctor (real engine, real HTTP)', () => {
     expect(byId('image').status).toBe('skip');
     expect(byId('tool_calling').status).toBe('ok');
 
-    fx.server!.push(TOOL_CALL.script![0] as never);
+    fx.server!.push(TOOL_TURN);
     const text = await doctor([], { DOCKER_HOST: `unix://${dead}` });
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/✗ engine +cannot reach a Docker engine/);
@@ -150,7 +148,7 @@ describe.skipIf(!docker)('codecell doctor (real engine, real HTTP)', () => {
     expect(byId('image').detail).toContain('codecell-doctor-test-missing:nope (chosen with --image, CODECELL_IMAGE or the config) is not on the engine');
     expect(byId('image').fix).toContain('docker pull codecell-doctor-test-missing:nope');
     // The image it does have passes.
-    fx.server!.push(TOOL_CALL.script![0] as never);
+    fx.server!.push(TOOL_TURN);
     const pinned = await doctorJson(['--image', pinnedImage()]);
     expect(pinned.byId('image').status).toBe('ok');
   });
