@@ -91,10 +91,20 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
     process.stderr.write(NOT_A_TERMINAL);
     return EXIT_USAGE;
   }
-  const { settings } = loadSettings(flags, cmd);
+  let { settings } = loadSettings(flags, cmd);
   const color = colorEnabled(process.stdout);
   // Ink, cli-highlight and marked-terminal all colour through chalk, which reads FORCE_COLOR when loaded.
   if (!color) process.env.FORCE_COLOR = '0';
+  // React's development build costs several times more per frame; it is chosen when react is first loaded.
+  process.env.NODE_ENV ??= 'production';
+
+  const { needsModelSetup } = await import('../model-server.js');
+  if (needsModelSetup(settings) && process.env.CODECELL_FAKE_SESSION !== '1') {
+    // No key for OpenAI and no other server: the first-run screen instead of an error.
+    const { firstRun } = await import('../first-run.js');
+    if ((await firstRun()) === 'quit') return EXIT_USAGE;
+    ({ settings } = loadSettings(flags, cmd));
+  }
 
   let resumeId: string | undefined;
   if (flags.resume !== undefined && flags.resume !== false) {
@@ -134,8 +144,6 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
     save: async (s, format) => saveExport(s.outDir, s.id, format, exportSession(await SessionLog.read(s.id), format)),
   };
 
-  // React's development build costs several times more per frame; it is chosen when react is first loaded.
-  process.env.NODE_ENV ??= 'production';
   const { startChat } = await import('../../ui/start.js');
   await startChat({
     session,
