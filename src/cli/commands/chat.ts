@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatSession, ApprovalHandler } from '../../core/session-api.js';
+import type { BuildFeed } from '../../ui/build-state.js';
 import type { Settings } from '../../config/keys.js';
 import { SessionLog, SessionLogError } from '../../store/session-log.js';
 import { exportSession, type ExportFormat } from '../../store/export.js';
@@ -26,8 +27,8 @@ interface ChatFlags extends CommonFlags {
 export const NOT_A_TERMINAL = 'codecell: the chat needs a terminal; for scripts use `codecell run`\n';
 
 /** Opens chat sessions; the engine and image are prepared once, on the first. */
-function sessionOpener(settings: Settings, approve: ApprovalHandler) {
-  let engine: Promise<Engine> | undefined;
+function sessionOpener(settings: Settings, approve: ApprovalHandler, ready?: Promise<Engine>) {
+  let engine: Promise<Engine> | undefined = ready;
   return async (resumeId?: string): Promise<{ session: ChatSession; resumedCells: number }> => {
     if (process.env.CODECELL_FAKE_SESSION === '1') {
       // The scripted session, for working on the screen without a model or Docker.
@@ -118,8 +119,20 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
   }
 
   const approvals = new ApprovalBridge();
-  const open = sessionOpener(settings, approvals.handler);
-  const { session, resumedCells } = await open(resumeId);
+  const building = process.env.CODECELL_FAKE_SESSION === '1' ? undefined : await startImageBuild(settings);
+  const open = sessionOpener(settings, approvals.handler, building?.engine);
+  let session: ChatSession;
+  let resumedCells = 0;
+  if (building?.feed) {
+    // The image is missing: the chat starts now, shows the build, and a prompt waits for the sandbox.
+    const { PendingSession } = await import('../pending-session.js');
+    session = new PendingSession(
+      open(resumeId).then((r) => r.session),
+      { model: settings.model, outDir: settings.outDir },
+    );
+  } else {
+    ({ session, resumedCells } = await open(resumeId));
+  }
   let initialItems: NewItem[] | undefined;
   let initialNotice: string | undefined;
   if (resumeId) {
@@ -154,8 +167,46 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
     images: settings.images && color,
     initialItems,
     initialNotice,
+    ...(building?.feed ? { build: building.feed } : {}),
   });
+  if (building?.feed && !building.settled()) {
+    // Left during the build: closing the connection stops it on the engine; the next start builds again.
+    process.stderr.write('codecell: the sandbox image build was stopped; it starts again next time (or run `codecell sandbox build`)\n');
+    process.exit(0);
+  }
   return 0;
+}
+
+/**
+ * Connects to the engine. When the image this version runs is missing, starts building it and returns
+ * a feed of its progress for the chat's screen; otherwise the engine is simply ready.
+ */
+async function startImageBuild(settings: Settings): Promise<{ engine: Promise<Engine>; feed?: BuildFeed; settled: () => boolean }> {
+  const [{ connectEngine }, { bundledImageRef, findImage, ensureImage }, { createBuildFeed }] = await Promise.all([
+    import('../../sandbox/engine.js'),
+    import('../../sandbox/image.js'),
+    import('../../ui/build-state.js'),
+  ]);
+  const { docker } = await connectEngine();
+  if (settings.image) return { engine: Promise.resolve({ docker, image: settings.image }), settled: () => true };
+  const ref = bundledImageRef();
+  if (await findImage(docker, ref)) return { engine: Promise.resolve({ docker, image: ref }), settled: () => true };
+  const feed = createBuildFeed();
+  let settled = false;
+  const engine = ensureImage(docker, { onProgress: feed.push }).then(
+    (ensured) => {
+      settled = true;
+      return { docker, image: ensured.ref };
+    },
+    (err: unknown) => {
+      settled = true;
+      const e = err as { message?: string; fix?: string };
+      feed.push({ type: 'failed', message: e.message ?? String(err), ...(e.fix ? { fix: e.fix } : {}) });
+      throw err;
+    },
+  );
+  engine.catch(() => undefined); // reported in the chat, and by the first prompt
+  return { engine, feed, settled: () => settled };
 }
 
 export function registerChat(program: Command): void {
