@@ -255,7 +255,9 @@ describe('App while the sandbox image builds', () => {
     feed.push({ type: 'step', step: 4, total: 8, text: 'RUN apt-get install python3' });
     feed.push({ type: 'output', text: 'Unpacking python3-numpy' });
     await sleep(150);
-    expect(t.last()).toContain('building the sandbox image (first use; type your first prompt meanwhile) · RUN apt-get install python3');
+    expect(t.last()).toContain('building the sandbox image · RUN apt-get install python3');
+    expect(t.last()).toContain('first use: type your first prompt meanwhile');
+    expect(t.last()).toContain('Unpacking python3-numpy');
     expect(t.last()).toMatch(/█{9}░{15} step 4\/8 · \ds/);
     await t.type('hello');
     expect(t.last()).toContain('› hello');

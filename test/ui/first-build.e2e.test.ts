@@ -74,7 +74,7 @@ describe.skipIf(!docker || !tmux)('first use with the image missing (real build,
     await t.waitFor(/step \d+\/\d+ · \d+s/, 60_000, 'a step count and the elapsed time');
     const during = t.screen();
     expect(during).toMatch(/[█░]{24} step \d+\/\d+ · \d+s/);
-    expect(during).toContain('(first use; type your first prompt meanwhile)');
+    expect(during).toContain('first use: type your first prompt meanwhile');
     expect(during).toContain('what is 6 times 7');
     expect(during).toMatch(/codecell · fake-model · sandbox starting/);
     // Then the build ends, the sandbox starts and the prompt typed during the build is answered.

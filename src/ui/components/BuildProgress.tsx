@@ -23,13 +23,14 @@ export function BuildProgress({ state, width }: { state: BuildState; width: numb
     <Box flexDirection="column" marginTop={1}>
       <Text wrap="truncate-end">
         <Text color="yellow">building the sandbox image</Text>
-        <Text dimColor> (first use; type your first prompt meanwhile) · </Text>
-        <Text>{plainLine(what, Math.max(10, width - 40))}</Text>
+        <Text dimColor> · </Text>
+        <Text>{plainLine(what, Math.max(10, width - 30))}</Text>
       </Text>
       <Text>
         <Text color="cyan">{'█'.repeat(filled)}</Text>
         <Text dimColor>{'░'.repeat(BAR - filled)}</Text>
         <Text>{`${steps} · ${seconds}s${download}`}</Text>
+        <Text dimColor> · first use: type your first prompt meanwhile</Text>
       </Text>
       <Text dimColor wrap="truncate-end">
         {state.line ? plainLine(state.line, Math.max(10, width - 2)) : ' '}
