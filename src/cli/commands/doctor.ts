@@ -13,7 +13,7 @@ import { checkConfigFile, checkDataDir, checkOutDir } from '../../store/checks.j
 import { configDir } from '../../store/paths.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { chooseLocal, findLocalServers, noModelServer } from '../model-server.js';
-import { colorEnabled } from '../terminal.js';
+import { colorEnabled } from '../color.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../../package.json') as { version: string };
