@@ -12,7 +12,24 @@ const GROUPS: { group: CheckGroup; title: string }[] = [
 const MARK: Record<CheckStatus, string> = { ok: '✓', warn: '!', fail: '✗', skip: '-' };
 const COLOUR: Record<CheckStatus, number> = { ok: 32, warn: 33, fail: 31, skip: 90 };
 
-export function formatDoctor(checks: readonly Check[], options: { color?: boolean; version?: string } = {}): string[] {
+/** Word-wraps `text` to `width` columns; continuation lines start with `indent`. */
+export function hang(text: string, width: number, indent: string): string[] {
+  const room = Math.max(20, width - indent.length);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && [...line].length + 1 + [...word].length > room) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  lines.push(line);
+  return lines.map((l, i) => (i === 0 ? l : indent + l));
+}
+
+export function formatDoctor(checks: readonly Check[], options: { color?: boolean; version?: string; width?: number } = {}): string[] {
   const paint = (code: number, s: string): string => (options.color ? `\u001b[${code}m${s}\u001b[39m` : s);
   const bold = (s: string): string => (options.color ? `\u001b[1m${s}\u001b[22m` : s);
   const width = Math.max(...checks.map((c) => c.title.length), 8);
@@ -21,9 +38,16 @@ export function formatDoctor(checks: readonly Check[], options: { color?: boolea
     const inGroup = checks.filter((c) => c.group === group);
     if (inGroup.length === 0) continue;
     lines.push('', bold(title));
+    const indent = ' '.repeat(width + 6);
+    // Long details and fixes wrap under the detail column rather than back to the left edge.
+    const wrap = (text: string): string[] => (options.width ? hang(text, options.width, indent) : [text]);
     for (const c of inGroup) {
-      lines.push(`  ${paint(COLOUR[c.status], MARK[c.status])} ${c.title.padEnd(width)}  ${sanitize(c.detail)}`);
-      if (c.fix && (c.status === 'fail' || c.status === 'warn')) lines.push(`  ${' '.repeat(width + 4)}${paint(COLOUR[c.status], 'fix:')} ${sanitize(c.fix)}`);
+      const [first = '', ...rest] = wrap(sanitize(c.detail));
+      lines.push(`  ${paint(COLOUR[c.status], MARK[c.status])} ${c.title.padEnd(width)}  ${first}`, ...rest);
+      if (c.fix && (c.status === 'fail' || c.status === 'warn')) {
+        const [head = '', ...more] = wrap(`fix: ${sanitize(c.fix)}`);
+        lines.push(`${indent}${paint(COLOUR[c.status], 'fix:')}${head.slice(4)}`, ...more);
+      }
     }
   }
   const blocking = checks.filter((c) => c.required && c.status === 'fail');

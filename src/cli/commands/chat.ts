@@ -85,7 +85,7 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
     const word = words[0]!;
     throw new UsageError(
       `unknown command "${word}"`,
-      `Commands: run, batch, exec, sandbox, config, sessions (see \`codecell --help\`). To ask a question in one go: codecell run "${words.join(' ')}"`,
+      `Commands: run, batch, exec, sandbox, config, sessions, doctor (see \`codecell --help\`). To ask a question in one go: codecell run "${words.join(' ')}"`,
     );
   }
   if (!process.stdin.isTTY || !process.stdout.isTTY) {

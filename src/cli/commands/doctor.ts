@@ -100,7 +100,7 @@ export async function doctorCommand(flags: DoctorFlags, cmd: Command): Promise<n
   if (flags.json) {
     process.stdout.write(JSON.stringify({ version: pkg.version, ready, checks }) + '\n');
   } else {
-    process.stdout.write(formatDoctor(checks, { color: colorEnabled(process.stdout), version: pkg.version }).join('\n') + '\n');
+    process.stdout.write(formatDoctor(checks, { color: colorEnabled(process.stdout), version: pkg.version, ...(process.stdout.isTTY && process.stdout.columns ? { width: process.stdout.columns } : {}) }).join('\n') + '\n');
   }
   return ready ? EXIT_OK : EXIT_FAILURE;
 }
