@@ -1,5 +1,7 @@
 // End to end: `codecell run` with no API key and no base URL finds a model server on this machine on its own.
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
@@ -64,6 +66,22 @@ describe.skipIf(!docker)('local model servers found on their own (real CLI, real
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('the local Ollama server at');
     expect(r.stderr).toContain('`ollama pull qwen2.5-coder`');
+  });
+
+  it('batch uses the local server too, and without one says how to set a model up (exit 2)', async () => {
+    const server = await fx.serve({ script: () => [{ text: 'batch answer' }], models: ['qwen2.5-coder:7b'], ollama: { capabilities: { 'qwen2.5-coder:7b': ['tools'] } } });
+    const tasks = path.join(fx.home.dir, 'tasks.txt');
+    fs.writeFileSync(tasks, 'first question\n');
+    const out = path.join(fx.home.dir, 'batch');
+    const r = await runChild(['batch', tasks, '--out', out, '--plain'], { ...fx.home.env, CODECELL_IMAGE: pinnedImage(), CODECELL_LOCAL_SERVERS: `ollama:${new URL(server.url).port}` });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('using Ollama at');
+    const result = JSON.parse(fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim()) as { status: string; answer: string; model: string };
+    expect(result).toMatchObject({ status: 'ok', answer: 'batch answer', model: 'qwen2.5-coder:7b' });
+
+    const none = await runChild(['batch', tasks, '--out', path.join(fx.home.dir, 'batch2'), '--plain'], { ...fx.home.env, CODECELL_LOCAL_SERVERS: 'off' });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no API key is set for https://api.openai.com/v1, and no local model server answered');
   });
 
   it('an explicit key or base URL turns the probe off', async () => {
