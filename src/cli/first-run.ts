@@ -1,6 +1,6 @@
 // The chat's first run without a working model setup: offer the first-run screen, save the choice privately, or print the manual steps.
 import { ConfigFile } from '../config/file.js';
-import { pickModel, type LocalServer } from '../llm/local-servers.js';
+import { isChatModel, pickModel, type LocalServer } from '../llm/local-servers.js';
 import { sanitize } from '../render/sanitize.js';
 import { configDir } from '../store/paths.js';
 import { findLocalServers, probedList } from './model-server.js';
@@ -26,7 +26,10 @@ export function manualSteps(servers: LocalServer[]): string[] {
  * key or a local server and model in the config file (0600, in a 0700 folder) and says where.
  */
 export async function firstRun(env: NodeJS.ProcessEnv = process.env): Promise<FirstRunOutcome> {
-  const servers = (await findLocalServers(env)).filter((s) => s.models.length > 0);
+  // Only chat models are offered: an embedding model would fail the first prompt.
+  const servers = (await findLocalServers(env))
+    .map((s) => ({ ...s, models: s.models.filter((m) => isChatModel(m.id)) }))
+    .filter((s) => s.models.length > 0);
   const file = new ConfigFile(configDir(env));
   const { askFirstRun } = await import('../ui/first-run.js');
   const choice = await askFirstRun({

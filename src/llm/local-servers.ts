@@ -170,6 +170,11 @@ const TOOL_FAMILIES = /qwen2\.5|qwen3|qwen-?2\.5|llama-?3\.[1-9]|llama-?4|mistra
 /** Not chat models at all. */
 const NOT_CHAT = /embed|nomic|bge-|e5-|minilm|rerank|whisper|tts|clip|llava-?phi|moondream|vision-?only/i;
 
+/** False for embedding, reranking and speech models, which cannot hold a chat. */
+export function isChatModel(id: string): boolean {
+  return !NOT_CHAT.test(id);
+}
+
 function size(id: string): number {
   const m = /(\d+(?:\.\d+)?)\s*b\b/i.exec(id.replace(/[-_:]/g, ' '));
   return m ? Number(m[1]) : 0;
@@ -180,7 +185,7 @@ function size(id: string): number {
  * works through a tool), then a coder model, then the larger one. Undefined when it offers nothing usable.
  */
 export function pickModel(models: readonly LocalModel[]): ModelChoice | undefined {
-  const usable = models.filter((m) => !NOT_CHAT.test(m.id));
+  const usable = models.filter((m) => isChatModel(m.id));
   if (usable.length === 0) return undefined;
   const score = (m: LocalModel): number => {
     const tools = m.tools === true ? 4 : m.tools === false ? -4 : TOOL_FAMILIES.test(m.id) ? 2 : 0;

@@ -117,12 +117,13 @@ describe.skipIf(!docker || !tmux)('first-run screen (real binary in tmux)', () =
     const port = new URL(server.url).port;
     const { t, configDir } = startChat(`ollama:${port}`);
     await t.waitFor('No model is set up yet', 30_000);
-    expect(t.screen()).toContain(`2  Use Ollama at http://127.0.0.1:${port}/v1  3 models; qwen2.5-coder:7b suggested`);
+    expect(t.screen()).toContain(`2  Use Ollama at http://127.0.0.1:${port}/v1  2 models; qwen2.5-coder:7b suggested`);
     t.keys('Down');
     await t.waitFor(`› 2  Use Ollama`);
     t.keys('Enter');
     await t.waitFor('choose a model');
     expect(t.screen()).toMatch(/› qwen2\.5-coder:7b +suggested: a coder model; the server says it calls tools/);
+    expect(t.screen()).not.toContain('nomic-embed-text'); // not a chat model
     t.keys('Enter');
     await t.waitFor(/codecell · qwen2\.5-coder:7b · sandbox/, 30_000, 'the chat header with the chosen model');
     t.submit('hello');
