@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   sandbox: async () => (await import('./commands/sandbox.js')).registerSandbox,
   config: async () => (await import('./commands/config.js')).registerConfig,
   sessions: async () => (await import('./commands/sessions.js')).registerSessions,
+  doctor: async () => (await import('./commands/doctor.js')).registerDoctor,
 };
 
 /** The commands to load for these arguments: just the one named, none for --version, else all (help, chat). */

@@ -1,6 +1,6 @@
 // Command-line flags shared by the commands, and the effective settings they resolve to (flags > env > file > defaults).
 import type { Command } from 'commander';
-import { resolveConfig } from '../config/resolve.js';
+import { resolveConfig, type ValueOrigin } from '../config/resolve.js';
 import type { ConfigKey, Settings } from '../config/keys.js';
 import { sandboxOptionsFrom } from '../config/sandbox-options.js';
 import type { SandboxSettings } from './sandbox-setup.js';
@@ -59,6 +59,8 @@ export interface LoadedSettings {
   modelOutputChars: number;
   /** The extra packages (config file, CODECELL_APT/CODECELL_PIP, codecell.json), checked. */
   extras: ExtraPackages;
+  /** Where each value came from (a model the user named is kept when a local server is found). */
+  origins: Record<ConfigKey, ValueOrigin>;
 }
 
 /** The settings' package lists, checked (Debian names, pip specs, local paths that exist). */
@@ -103,13 +105,14 @@ export function loadSettings(flags: CommonFlags, cmd?: Command, env: NodeJS.Proc
     if (cmd && cmd.getOptionValueSource(flag) !== 'cli') continue;
     given[key] = value;
   }
-  const { settings } = resolveConfig({ flags: given, env });
+  const { settings, origins } = resolveConfig({ flags: given, env });
   const options = sandboxOptionsFrom(settings);
   return {
     settings,
     outDir: settings.outDir,
     modelOutputChars: settings.modelOutputChars,
     extras: extrasOf(settings),
+    origins,
     sandbox: {
       limits: options.limits ?? {},
       ...(options.image ? { image: options.image } : {}),

@@ -2,12 +2,10 @@
 import { renderImage } from '../render/image.js';
 import { renderMarkdown } from '../render/markdown.js';
 import type { PlainOptions } from '../render/plain.js';
+import { colorEnabled } from './color.js';
 
-export function colorEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
-  return stream.isTTY === true;
-}
+// In its own module so commands that only need it (doctor) do not load the image and markdown renderers.
+export { colorEnabled } from './color.js';
 
 /** Options for PlainRenderer from the real process streams. */
 export function plainTerminal(flags: { images?: boolean; quiet?: boolean; verbose?: boolean }, cellStdoutTo: 'stdout' | 'stderr'): PlainOptions {

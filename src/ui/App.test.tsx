@@ -7,6 +7,7 @@ import { PromptHistory } from './history.js';
 import { DisplayContext } from './settings.js';
 import { FakeSession } from './testing/fake-session.js';
 import type { ChatHost } from './commands.js';
+import { createBuildFeed, type BuildFeed } from './build-state.js';
 
 afterEach(() => cleanup());
 
@@ -21,7 +22,7 @@ async function until(check: () => boolean, what: string, ms = 4000): Promise<voi
   throw new Error(`timed out waiting for ${what}`);
 }
 
-function mount(options: { delayMs?: number; host?: Partial<ChatHost> } = {}) {
+function mount(options: { delayMs?: number; host?: Partial<ChatHost>; build?: BuildFeed } = {}) {
   const approvals = new ApprovalBridge();
   const session = new FakeSession({ approve: approvals.handler, delayMs: options.delayMs ?? 0 });
   let exits = 0;
@@ -34,7 +35,7 @@ function mount(options: { delayMs?: number; host?: Partial<ChatHost> } = {}) {
   };
   const app = render(
     <DisplayContext.Provider value={{ color: false, images: true }}>
-      <App session={session} host={host} approvals={approvals} history={new PromptHistory()} cwd="/" onExit={() => exits++} />
+      <App session={session} host={host} approvals={approvals} history={new PromptHistory()} cwd="/" onExit={() => exits++} build={options.build} />
     </DisplayContext.Provider>,
   );
   // All frames so far, since <Static> output scrolls out of lastFrame().
@@ -244,5 +245,34 @@ describe('App long drafts', () => {
     expect(t.last()).toMatch(/… \d+ more lines above/);
     expect(t.last()).not.toContain('line 0\n');
     expect(t.last()).toMatch(/› line \d+\n  line \d+/);
+  });
+});
+
+describe('App while the sandbox image builds', () => {
+  it('shows the step, a bar and the elapsed time, lets the user type, and says when the image is built', async () => {
+    const feed = createBuildFeed();
+    const t = mount({ build: feed });
+    feed.push({ type: 'step', step: 4, total: 8, text: 'RUN apt-get install python3' });
+    feed.push({ type: 'output', text: 'Unpacking python3-numpy' });
+    await sleep(150);
+    expect(t.last()).toContain('building the sandbox image · RUN apt-get install python3');
+    expect(t.last()).toContain('first use: type your first prompt meanwhile');
+    expect(t.last()).toContain('Unpacking python3-numpy');
+    expect(t.last()).toMatch(/█{9}░{15} step 4\/8 · \ds/);
+    await t.type('hello');
+    expect(t.last()).toContain('› hello');
+    feed.push({ type: 'done', ref: 'codecell-sandbox:abc', id: 'sha256:1', built: true, ms: 42_000 });
+    await sleep(50);
+    expect(t.last()).not.toContain('building the sandbox image');
+    expect(t.screen()).toContain('sandbox image codecell-sandbox:abc built in 42.0 s');
+  });
+
+  it('shows a failed build as an error with its fix', async () => {
+    const feed = createBuildFeed();
+    const t = mount({ build: feed });
+    feed.push({ type: 'failed', message: 'no base image for the sandbox', fix: 'Run sandbox/build-base.sh.' });
+    await sleep(50);
+    expect(t.screen()).toContain('the sandbox image could not be built: no base image for the sandbox');
+    expect(t.screen()).toContain('Run sandbox/build-base.sh.');
   });
 });

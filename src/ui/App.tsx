@@ -21,6 +21,8 @@ import { ApprovalPrompt } from './components/ApprovalPrompt.js';
 import { StatusLine } from './components/StatusLine.js';
 import { useDisplay } from './settings.js';
 import { lastRows } from './wrap.js';
+import { BuildProgress } from './components/BuildProgress.js';
+import type { BuildFeed, BuildState } from './build-state.js';
 
 export interface ChatAppProps {
   session: ChatSession;
@@ -34,6 +36,8 @@ export interface ChatAppProps {
   /** Called once when the user leaves; the caller unmounts Ink and closes the session. */
   onExit: () => void;
   viewOptions?: ViewOptions;
+  /** The sandbox image being built on first use: shown above the header while the prompt already works. */
+  build?: BuildFeed;
 }
 
 type Status = { text: string; tone: 'dim' | 'warn' };
@@ -75,15 +79,31 @@ export function App(props: ChatAppProps) {
 
   useEffect(() => approvals.attach((p) => setApproval(p)), [approvals]);
 
+  const [build, setBuild] = useState<BuildState | undefined>(() => props.build?.current());
+  useEffect(() => props.build?.subscribe(setBuild), [props.build]);
+  const buildDone = build?.done;
+  const buildFailed = build?.failed;
+  useEffect(() => {
+    if (buildDone?.built) dispatch({ type: 'add', item: { kind: 'notice', level: 'info', text: `sandbox image ${buildDone.ref} built in ${(buildDone.ms / 1000).toFixed(1)} s` } });
+  }, [buildDone]);
+  useEffect(() => {
+    if (buildFailed) dispatch({ type: 'add', item: { kind: 'error', message: `the sandbox image could not be built: ${buildFailed.message}`, fix: buildFailed.fix } });
+  }, [buildFailed]);
+  const building = build !== undefined && !build.done && !build.failed;
+
   // The sandbox starts in the background before the first turn; its state only arrives as events during one.
   const shownState = view.header.sandbox;
+  const shownId = view.header.sessionId;
   useEffect(() => {
     const t = setInterval(() => {
       const state = sessionRef.current.sandboxState;
       if (state !== shownState) dispatch({ type: 'header', header: { sandbox: state } });
+      // A session opened after the image build gets its id late.
+      const id = sessionRef.current.id;
+      if (id !== shownId) dispatch({ type: 'header', header: { sessionId: id } });
     }, 500);
     return () => clearInterval(t);
-  }, [shownState]);
+  }, [shownState, shownId]);
 
   const phase = phaseOf(view);
   useEffect(() => {
@@ -286,7 +306,7 @@ export function App(props: ChatAppProps) {
   });
 
   // The live area must stay shorter than the terminal, or Ink repaints the whole screen every frame.
-  const budget = Math.max(4, rows - 8 - Math.min(draft.text.split('\n').length, Math.max(3, Math.floor(rows / 3))));
+  const budget = Math.max(4, rows - 8 - (building ? 4 : 0) - Math.min(draft.text.split('\n').length, Math.max(3, Math.floor(rows / 3))));
   const cell = view.live.cell;
   const cellRows = cell ? opts.tailLines + 1 : 0;
   const width = Math.max(20, columns);
@@ -320,6 +340,7 @@ export function App(props: ChatAppProps) {
       ) : null}
       {cell ? <RunningCell startedAt={cell.startedAt} tail={cell.tail} partial={cell.partial} maxLines={opts.tailLines} interrupting={interrupting} /> : null}
       {phase === 'streaming' && !view.live.text && !view.live.code && !approval ? <Text dimColor>…</Text> : null}
+      {building ? <BuildProgress state={build} width={width} /> : null}
       <Box marginTop={1}>
         <Header header={view.header} />
       </Box>

@@ -7,6 +7,7 @@ import type { ChatHost } from './commands.js';
 import type { PromptHistory } from './history.js';
 import { DisplayContext } from './settings.js';
 import type { NewItem } from './transcript.js';
+import type { BuildFeed } from './build-state.js';
 
 export interface StartChatOptions {
   session: ChatSession;
@@ -18,6 +19,8 @@ export interface StartChatOptions {
   cwd?: string;
   initialItems?: NewItem[];
   initialNotice?: string;
+  /** The image build in progress, when the chat starts before its sandbox image exists. */
+  build?: BuildFeed;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
   /** Benchmarks: force Ink's interactive mode on fake streams, and get each frame's render time. */
@@ -67,6 +70,7 @@ export async function startChat(options: StartChatOptions): Promise<void> {
         cwd={options.cwd ?? process.cwd()}
         initialItems={options.initialItems}
         initialNotice={options.initialNotice}
+        build={options.build}
         onExit={() => finish()}
       />
     </DisplayContext.Provider>,

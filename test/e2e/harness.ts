@@ -101,8 +101,9 @@ export const childPids = new Set<number>();
  */
 export function runChild(args: string[], env: Record<string, string | undefined>, options: RunOptions = {}): Promise<CliResult> {
   return runCli(args, {
-    // Prices and the image come only from the test, never from the shell that started it.
-    env: { CODECELL_PRICES: undefined, CODECELL_IMAGE: undefined, ...env },
+    // Prices and the image come only from the test, never from the shell that started it; no probing for
+    // local model servers unless the test asks (a server someone runs on this machine must not change results).
+    env: { CODECELL_PRICES: undefined, CODECELL_IMAGE: undefined, CODECELL_LOCAL_SERVERS: 'off', ...env },
     input: options.input,
     timeoutMs: options.timeoutMs ?? 90_000,
     detached: options.detached,

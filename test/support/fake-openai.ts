@@ -177,6 +177,13 @@ export interface FakeOpenAIOptions {
   refuseTools?: keyof typeof TOOLS_REFUSED;
   /** Default delay between chunks. */
   delayMs?: number;
+  /**
+   * Also speak Ollama's own API: GET /api/tags lists the models (Ollama's shape) and POST /api/show gives
+   * each model's capabilities from this map (a model not in it gets ["completion"]).
+   */
+  ollama?: { capabilities?: Record<string, string[]> };
+  /** Listen on this port instead of a free one (fails when it is taken). */
+  port?: number;
 }
 
 export interface RecordedRequest {
@@ -360,6 +367,24 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
       return sendJson(res, 401, defaultErrorBody(401, ''));
     }
+    if (options.ollama && req.method === 'GET' && path === '/api/tags') {
+      if (models === null) return sendJson(res, 500, { error: 'fake-openai: no models' });
+      return sendJson(res, 200, {
+        models: models.map((m) => ({
+          name: m,
+          model: m,
+          modified_at: '2026-01-01T00:00:00Z',
+          size: 4_000_000_000,
+          digest: 'f'.repeat(64),
+          details: { format: 'gguf', family: m.split(/[:-]/)[0], families: [m.split(/[:-]/)[0]], parameter_size: '7B', quantization_level: 'Q4_K_M' },
+        })),
+      });
+    }
+    if (options.ollama && req.method === 'POST' && path === '/api/show') {
+      const name = (body as { model?: unknown } | undefined)?.model;
+      if (typeof name !== 'string' || !(models ?? []).includes(name)) return sendJson(res, 404, { error: `model '${String(name)}' not found` });
+      return sendJson(res, 200, { details: { format: 'gguf' }, capabilities: options.ollama.capabilities?.[name] ?? ['completion'] });
+    }
     if (req.method === 'GET' && path.endsWith('/models')) {
       if (models === null) return sendJson(res, 500, defaultErrorBody(500, ''), { 'x-should-retry': 'false' });
       return sendJson(res, 200, { object: 'list', data: models.map((m) => ({ id: m, object: 'model', created: 0, owned_by: 'fake-openai' })) });
@@ -401,7 +426,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
 
   return {

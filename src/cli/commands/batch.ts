@@ -28,6 +28,7 @@ import { sanitize } from '../../render/sanitize.js';
 import { EXIT_INTERRUPTED, EXIT_OK, UsageError, reportFatal } from '../errors.js';
 import { handleInterrupts, type InterruptHandle } from '../interrupts.js';
 import { addModelFlags, addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
+import { useLocalServerIfUnset } from '../model-server.js';
 
 /** Exit status when the batch ran but at least one task did not end ok (or was not run). */
 export const EXIT_TASKS_FAILED = 3;
@@ -156,8 +157,10 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
   let view: { stop(): Promise<void> } | undefined;
   const warn = (text: string): void => void process.stderr.write(`codecell: ${sanitize(text)}\n`);
   try {
-    const { settings, extras } = loadSettings(flags, cmd);
+    const loaded = loadSettings(flags, cmd);
+    const { settings, extras } = loaded;
     if (settings.confirm && flags.confirm) throw new UsageError('--confirm does not work in batch (no one is there to answer)', 'Drop --confirm.');
+    await useLocalServerIfUnset(loaded);
     checkModelSettings(settings);
     const concurrency = positive(flags.concurrency, '--concurrency', true) ?? defaultConcurrency(settings.memory);
     const taskTimeout = positive(flags.taskTimeout, '--task-timeout', false);

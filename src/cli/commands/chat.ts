@@ -3,8 +3,10 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatSession, ApprovalHandler } from '../../core/session-api.js';
+import type { BuildFeed } from '../../ui/build-state.js';
 import type { Settings } from '../../config/keys.js';
 import type { ExtraPackages } from '../../sandbox/extras.js';
+import type { ResolveImageOptions } from '../../sandbox/derived.js';
 import { SessionLog, SessionLogError } from '../../store/session-log.js';
 import { exportSession, type ExportFormat } from '../../store/export.js';
 import { historyPath } from '../../store/paths.js';
@@ -27,8 +29,8 @@ interface ChatFlags extends CommonFlags {
 export const NOT_A_TERMINAL = 'codecell: the chat needs a terminal; for scripts use `codecell run`\n';
 
 /** Opens chat sessions; the engine and image are prepared once, on the first. */
-function sessionOpener(settings: Settings, extras: ExtraPackages, approve: ApprovalHandler) {
-  let engine: Promise<Engine> | undefined;
+function sessionOpener(settings: Settings, extras: ExtraPackages, approve: ApprovalHandler, ready?: Promise<Engine>) {
+  let engine: Promise<Engine> | undefined = ready;
   return async (resumeId?: string): Promise<{ session: ChatSession; resumedCells: number }> => {
     if (process.env.CODECELL_FAKE_SESSION === '1') {
       // The scripted session, for working on the screen without a model or Docker.
@@ -86,17 +88,28 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
     const word = words[0]!;
     throw new UsageError(
       `unknown command "${word}"`,
-      `Commands: run, batch, exec, sandbox, config, sessions (see \`codecell --help\`). To ask a question in one go: codecell run "${words.join(' ')}"`,
+      `Commands: run, batch, exec, sandbox, config, sessions, doctor (see \`codecell --help\`). To ask a question in one go: codecell run "${words.join(' ')}"`,
     );
   }
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     process.stderr.write(NOT_A_TERMINAL);
     return EXIT_USAGE;
   }
-  const { settings, extras } = loadSettings(flags, cmd);
+  let { settings } = loadSettings(flags, cmd);
+  const { extras } = loadSettings(flags, cmd);
   const color = colorEnabled(process.stdout);
   // Ink, cli-highlight and marked-terminal all colour through chalk, which reads FORCE_COLOR when loaded.
   if (!color) process.env.FORCE_COLOR = '0';
+  // React's development build costs several times more per frame; it is chosen when react is first loaded.
+  process.env.NODE_ENV ??= 'production';
+
+  const { needsModelSetup } = await import('../model-server.js');
+  if (needsModelSetup(settings) && process.env.CODECELL_FAKE_SESSION !== '1') {
+    // No key for OpenAI and no other server: the first-run screen instead of an error.
+    const { firstRun } = await import('../first-run.js');
+    if ((await firstRun()) === 'quit') return EXIT_USAGE;
+    ({ settings } = loadSettings(flags, cmd));
+  }
 
   let resumeId: string | undefined;
   if (flags.resume !== undefined && flags.resume !== false) {
@@ -110,8 +123,20 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
   }
 
   const approvals = new ApprovalBridge();
-  const open = sessionOpener(settings, extras, approvals.handler);
-  const { session, resumedCells } = await open(resumeId);
+  const building = process.env.CODECELL_FAKE_SESSION === '1' ? undefined : await startImageBuild(settings, extras);
+  const open = sessionOpener(settings, extras, approvals.handler, building?.engine);
+  let session: ChatSession;
+  let resumedCells = 0;
+  if (building?.feed) {
+    // The image is missing: the chat starts now, shows the build, and a prompt waits for the sandbox.
+    const { PendingSession } = await import('../pending-session.js');
+    session = new PendingSession(
+      open(resumeId).then((r) => r.session),
+      { model: settings.model, outDir: settings.outDir },
+    );
+  } else {
+    ({ session, resumedCells } = await open(resumeId));
+  }
   let initialItems: NewItem[] | undefined;
   let initialNotice: string | undefined;
   if (resumeId) {
@@ -136,8 +161,6 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
     save: async (s, format) => saveExport(s.outDir, s.id, format, exportSession(await SessionLog.read(s.id), format)),
   };
 
-  // React's development build costs several times more per frame; it is chosen when react is first loaded.
-  process.env.NODE_ENV ??= 'production';
   const { startChat } = await import('../../ui/start.js');
   await startChat({
     session,
@@ -148,8 +171,56 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
     images: settings.images && color,
     initialItems,
     initialNotice,
+    ...(building?.feed ? { build: building.feed } : {}),
   });
+  if (building?.feed && !building.settled()) {
+    // Left during the build: closing the connection stops it on the engine; the next start builds again.
+    process.stderr.write('codecell: the sandbox image build was stopped; it starts again next time (or run `codecell sandbox build`)\n');
+    process.exit(0);
+  }
   return 0;
+}
+
+/**
+ * Connects to the engine. When the image the chat runs is missing (codecell's own, or the derived one
+ * with the configured extra packages), starts building it and returns a feed of its progress for the
+ * chat's screen; otherwise the engine is simply ready.
+ */
+async function startImageBuild(settings: Settings, extras: ExtraPackages): Promise<{ engine: Promise<Engine>; feed?: BuildFeed; settled: () => boolean }> {
+  const [{ connectEngine }, { bundledImageRef, findImage }, { derivedRef, resolveSandboxImage }, { hasExtras }, { createBuildFeed }] = await Promise.all([
+    import('../../sandbox/engine.js'),
+    import('../../sandbox/image.js'),
+    import('../../sandbox/derived.js'),
+    import('../../sandbox/extras.js'),
+    import('../../ui/build-state.js'),
+  ]);
+  const { docker } = await connectEngine();
+  const resolve = (onProgress?: ResolveImageOptions['onProgress']): Promise<Engine> =>
+    resolveSandboxImage(docker, { ...(settings.image ? { image: settings.image } : {}), extras, ...(onProgress ? { onProgress } : {}) }).then((image) => ({
+      docker,
+      image: image.ref,
+      ...(image.packages ? { packages: image.packages } : {}),
+    }));
+  const base = await findImage(docker, settings.image ?? bundledImageRef());
+  // A chosen image that is missing is an error, not a build: resolving reports it with its fix.
+  const ready = settings.image && !base ? true : base !== null && (!hasExtras(extras) || (await findImage(docker, derivedRef(base.id, extras))) !== null);
+  if (ready) return { engine: resolve(), settled: () => true };
+  const feed = createBuildFeed();
+  let settled = false;
+  const engine = resolve(feed.push).then(
+    (prepared) => {
+      settled = true;
+      return prepared;
+    },
+    (err: unknown) => {
+      settled = true;
+      const e = err as { message?: string; fix?: string };
+      feed.push({ type: 'failed', message: e.message ?? String(err), ...(e.fix ? { fix: e.fix } : {}) });
+      throw err;
+    },
+  );
+  engine.catch(() => undefined); // reported in the chat, and by the first prompt
+  return { engine, feed, settled: () => settled };
 }
 
 export function registerChat(program: Command): void {

@@ -15,6 +15,7 @@ import { handleInterrupts } from '../interrupts.js';
 import { plainTerminal } from '../terminal.js';
 import { addModelFlags, addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
 import { askOnTerminal } from '../tty-approval.js';
+import { useLocalServerIfUnset } from '../model-server.js';
 
 interface RunFlags extends CommonFlags {
   file?: string[];
@@ -104,6 +105,7 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
   try {
     const loaded = loadSettings(flags, cmd);
     const { settings } = loaded;
+    await useLocalServerIfUnset(loaded, { quiet: flags.quiet === true });
     checkModelSettings(settings);
     checkOutDir(settings.outDir);
     const { prompt, stdinData } = await promptAndData(words, flags);
