@@ -42,6 +42,8 @@ async function probeTools(options: ModelCheckOptions): Promise<{ call?: ToolCall
     ...(options.baseURL ? { baseURL: options.baseURL } : {}),
     timeoutMs: options.timeoutMs ?? 60_000,
     maxRetries: 0,
+    // Native only: in auto mode a refusal would switch to the text protocol instead of being reported.
+    tools: 'native',
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const started = Date.now();
