@@ -22,7 +22,8 @@ export interface CommonFlags {
   maxTurns?: string;
   budget?: string;
   confirm?: boolean;
-  images?: boolean;
+  /** A mode from --images, or false from --no-images. */
+  images?: string | boolean;
 }
 
 export function addSandboxFlags(cmd: Command): Command {

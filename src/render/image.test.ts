@@ -14,8 +14,8 @@ describe('pngSize', () => {
 describe('renderImage', () => {
   it('draws half-blocks no wider than the limit', async () => {
     const r = await renderImage(png(200, 100, (x) => [x, 0, 255 - x]), { maxWidth: 40, maxHeight: 20 });
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
+    expect(r.ok && r.kind).toBe('text');
+    if (!r.ok || r.kind !== 'text') return;
     const lines = stripVTControlCharacters(r.text).split('\n');
     expect(lines.length).toBeGreaterThan(2);
     expect(lines.length).toBeLessThanOrEqual(20);
