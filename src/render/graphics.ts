@@ -1,6 +1,6 @@
 // Terminal graphics escapes for one PNG: kitty's graphics protocol, iTerm2's inline images and sixel.
 import { PNG } from 'pngjs';
-import { image2sixel } from 'sixel';
+import { introducer, FINALIZER, sixelEncode, toRGBA8888 } from 'sixel';
 import type { Fit } from './image-fit.js';
 
 /** The terminal graphics protocols codecell can write. */
@@ -87,7 +87,31 @@ export function sixelEscape(png: Buffer, fit: Fit): string {
     opaque[i + 2] = opaque[i + 2]! * k + 255 * (1 - k);
     opaque[i + 3] = 255;
   }
-  return image2sixel(opaque, fit.pixelWidth, fit.pixelHeight, 256, 1);
+  return introducer(1) + sixelEncode(opaque, fit.pixelWidth, fit.pixelHeight, palette(opaque, 256)) + FINALIZER;
+}
+
+/**
+ * Picks up to `max` colours by popularity on a 5-bit-per-channel histogram, each the average of the
+ * pixels in its bin. Charts are a few flat colours plus anti-aliased edges, which this keeps exact;
+ * the sixel library's own quantiser collapses such images to one colour.
+ */
+export function palette(rgba: Uint8Array, max: number): number[] {
+  const count = new Uint32Array(32768);
+  const sum = new Float64Array(32768 * 3);
+  for (let i = 0; i < rgba.length; i += 4) {
+    const bin = ((rgba[i]! >> 3) << 10) | ((rgba[i + 1]! >> 3) << 5) | (rgba[i + 2]! >> 3);
+    count[bin]!++;
+    sum[bin * 3] = sum[bin * 3]! + rgba[i]!;
+    sum[bin * 3 + 1] = sum[bin * 3 + 1]! + rgba[i + 1]!;
+    sum[bin * 3 + 2] = sum[bin * 3 + 2]! + rgba[i + 2]!;
+  }
+  const bins: number[] = [];
+  for (let b = 0; b < count.length; b++) if (count[b]) bins.push(b);
+  bins.sort((a, b) => count[b]! - count[a]!);
+  return bins.slice(0, max).map((b) => {
+    const n = count[b]!;
+    return toRGBA8888(Math.round(sum[b * 3]! / n), Math.round(sum[b * 3 + 1]! / n), Math.round(sum[b * 3 + 2]! / n));
+  });
 }
 
 /** Wraps an escape for tmux's passthrough (`allow-passthrough on`): every ESC inside is doubled. */
