@@ -34,6 +34,7 @@ export function plainTerminal(flags: { images?: ImageMode; quiet?: boolean; verb
   const mode = flags.images ?? 'auto';
   // Asked once, when the first figure arrives (most runs draw none).
   let detected: Promise<TerminalImages> | undefined;
+  let noted = false;
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -57,7 +58,9 @@ export function plainTerminal(flags: { images?: ImageMode; quiet?: boolean; verb
         ...(protocol ? { protocol, cell: how.cell, tmux: how.tmux } : {}),
       });
       if (!r.ok) throw new Error(r.reason);
-      return (how.note ? how.note + '\n' : '') + imageText(r);
+      const note = how.note && !noted ? how.note + '\n' : '';
+      noted = true;
+      return note + imageText(r);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stripVTControlCharacters } from 'node:util';
-import { pngSize, renderImage } from './image.js';
+import { imageText, pngSize, renderImage } from './image.js';
 import { makePng as png } from '../ui/testing/png.js';
 
 
@@ -35,5 +35,16 @@ describe('renderImage', () => {
     const bad = Buffer.concat([png(4, 4, () => [1, 2, 3]).subarray(0, 33), Buffer.from('garbage')]);
     const r = await renderImage(bad, { maxWidth: 40, maxHeight: 20 });
     expect(r.ok).toBe(false);
+  });
+});
+
+describe('imageText', () => {
+  it('leaves the cursor on the line under a graphic, so the next line never covers its last row', async () => {
+    const r = await renderImage(png(80, 40, () => [9, 9, 9]), { maxWidth: 40, maxHeight: 20, protocol: 'kitty', cell: { width: 8, height: 16 } });
+    if (!r.ok || r.kind !== 'graphic') throw new Error('expected a graphic');
+    expect(r.rows).toBe(3);
+    const text = imageText(r);
+    // After restoring the cursor to the picture's first row, one newline per row of the picture.
+    expect(text.slice(text.lastIndexOf('\x1b8'))).toBe('\x1b8\r' + '\n'.repeat(3));
   });
 });

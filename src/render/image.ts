@@ -73,8 +73,11 @@ export async function renderImage(data: Buffer, options: ImageOptions): Promise<
   }
 }
 
-/** A drawn picture as text to write straight to a terminal (run, exec); ends on the line under it. */
+/**
+ * A drawn picture as text to write straight to a terminal (run, exec). A graphic ends with the cursor
+ * on the line under the picture (the text ends in a newline), so the next line cannot cover its last row.
+ */
 export function imageText(render: Extract<ImageRender, { ok: true }>, indent = 0): string {
   if (render.kind === 'text') return render.text;
-  return placeGraphic(render.escape, render.rows, indent) + '\n'.repeat(render.rows - 1);
+  return placeGraphic(render.escape, render.rows, indent) + '\n'.repeat(render.rows);
 }

@@ -92,14 +92,32 @@ function pearson(a: Float64Array, b: Float64Array): number {
   return da && db ? num / Math.sqrt(da * db) : 0;
 }
 
-/**
- * Similarity (−1…1) of a screenshot region and the source picture scaled to the region's size: the
- * correlation of their fine detail (tick labels, titles, thin lines). A real picture scores near 1;
- * half-blocks keep the colours but lose the detail, so they score far lower.
- */
-export function similarity(shot: PNG, region: Region, source: PNG): number {
+/** The correlation of fine detail between a region of `shot` and the whole of `source`, sampled at the region's size. */
+function score(shot: PNG, region: Region, source: PNG): number {
   const w = region.width, h = region.height;
   const a = detail(grey(shot, region, w, h), w, h);
   const b = detail(grey(source, { x: 0, y: 0, width: source.width, height: source.height }, w, h), w, h);
   return pearson(a, b);
+}
+
+/**
+ * Similarity (−1…1) of a screenshot region and the source picture scaled to the region's size: the
+ * correlation of their fine detail (tick labels, titles, thin lines). A real picture scores near 1;
+ * half-blocks keep the colours but lose the detail, so they score far lower. Fine detail is unforgiving
+ * of a one-pixel shift, and the colour-found region can miss an edge row whose pixels are not the
+ * background, so a region within a few pixels of the source's size is tried at the source's own size
+ * over small offsets, and the best is kept.
+ */
+export function similarity(shot: PNG, region: Region, source: PNG): number {
+  const near = Math.abs(region.width - source.width) <= 4 && Math.abs(region.height - source.height) <= 4;
+  if (!near) return score(shot, region, source);
+  let best = -1;
+  for (let dy = -2; dy <= 2; dy++) {
+    for (let dx = -2; dx <= 2; dx++) {
+      const x = region.x + dx, y = region.y + dy;
+      if (x < 0 || y < 0 || x + source.width > shot.width || y + source.height > shot.height) continue;
+      best = Math.max(best, score(shot, { x, y, width: source.width, height: source.height }, source));
+    }
+  }
+  return best;
 }

@@ -14,18 +14,26 @@ const bin = resolve('bin/codecell.js');
 const docker = await engineOrSkip();
 const x11 = x11OrSkip();
 
-/** The figure's background: a colour found nowhere else on screen, so the test can find the chart. */
+/** Each figure's background: colours found nowhere else on screen, so the test can find the charts. */
 const FACE: [number, number, number] = [255, 236, 179];
+const FACE2: [number, number, number] = [217, 242, 255];
+/** Two figures from one cell: a bar chart and a smaller line chart. */
 const CHART = [
   'import matplotlib.pyplot as plt',
-  "fig, ax = plt.subplots(figsize=(5.6, 4.3), dpi=100, facecolor='#ffecb3')",
+  "fig, ax = plt.subplots(figsize=(5.6, 3.6), dpi=100, facecolor='#ffecb3')",
   "ax.set_facecolor('#ffecb3')",
   "ax.bar(['north', 'south', 'east', 'west'], [12, 30, 21, 8], color='#1f4e9c')",
   "ax.set_title('Revenue by region')",
   "ax.set_ylabel('revenue (k$)')",
   'plt.show()',
+  "fig, ax = plt.subplots(figsize=(4, 2), dpi=100, facecolor='#d9f2ff')",
+  "ax.set_facecolor('#d9f2ff')",
+  "ax.plot([1, 2, 3, 4, 5], [3, 1, 4, 1, 5], color='#b3261e', marker='o')",
+  "ax.set_title('Weekly trend')",
+  'plt.show()',
   '',
 ].join('\n');
+const ROWS = 56;
 
 /** Where to keep the screenshots (for the README), when asked. */
 const SHOTS = process.env.CODECELL_SCREENSHOTS;
@@ -34,6 +42,9 @@ interface Drawn {
   score: number;
   region: { x: number; y: number; width: number; height: number };
   source: PNG;
+  /** The second figure's score against its PNG (undefined when it is not on screen). */
+  score2?: number;
+  region2?: { x: number; y: number; width: number; height: number };
   text: string;
 }
 
@@ -44,7 +55,7 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
 
   beforeAll(async () => {
     server = await startFakeOpenAI({ script: cellThenText(() => CHART, () => 'All done.') });
-    display = await Display.start();
+    display = await Display.start(1280, 1024);
   });
   afterAll(async () => {
     await server?.close();
@@ -73,9 +84,10 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
       await new Promise((r) => setTimeout(r, 1000));
       const shotFile = SHOTS ? join(SHOTS, `chat-${name}.png`) : undefined;
       const shot = display.screenshot(shotFile);
-      const figure = readdirSync(join(work, 'codecell-output')).find((f) => f.endsWith('.png'));
-      expect(figure, 'the figure was saved').toBeDefined();
-      const source = PNG.sync.read(readFileSync(join(work, 'codecell-output', figure!)));
+      const figures = readdirSync(join(work, 'codecell-output')).filter((f) => f.endsWith('.png')).sort();
+      expect(figures, 'both figures were saved').toHaveLength(2);
+      const source = PNG.sync.read(readFileSync(join(work, 'codecell-output', figures[0]!)));
+      const source2 = PNG.sync.read(readFileSync(join(work, 'codecell-output', figures[1]!)));
       const region = findColour(shot, FACE);
       if (!region) {
         writeFileSync(join(work, 'screen.png'), PNG.sync.write(shot));
@@ -84,7 +96,8 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
       const text = w.text();
       await w.type('/exit\r');
       await new Promise((r) => setTimeout(r, 2000));
-      return { score: similarity(shot, region, source), region, source, text };
+      const region2 = findColour(shot, FACE2);
+      return { score: similarity(shot, region, source), region, source, text, ...(region2 ? { score2: similarity(shot, region2, source2), region2 } : {}) };
     } finally {
       w.close();
     }
@@ -92,30 +105,61 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
 
   const scores: Record<string, number> = {};
 
-  it('kitty: the chart is the real picture, at its own size, and no marker or query answer is left on screen', async () => {
-    const d = await chartIn((cmd, env, cwd) => startKitty(display, cmd, { env, cwd }), 'kitty');
+  it('kitty: both figures of the cell are real pictures, at their own size, and no marker or query answer is left on screen', async () => {
+    const d = await chartIn((cmd, env, cwd) => startKitty(display, cmd, { env, cwd, rows: ROWS }), 'kitty');
     scores.kitty = d.score;
-    expect(d.score).toBeGreaterThan(0.8);
+    expect(d.score).toBeGreaterThan(0.7);
+    expect(d.score2).toBeGreaterThan(0.7);
+    expect(d.region2!.y, 'the second figure starts below the first').toBeGreaterThanOrEqual(d.region.y + d.region.height);
     expect(Math.abs(d.region.width - d.source.width)).toBeLessThanOrEqual(4);
     expect(Math.abs(d.region.height - d.source.height)).toBeLessThanOrEqual(4);
     expect(d.text).toContain(`image ${d.source.width}×${d.source.height}`);
     expect(d.text).not.toMatch(/#IMG-|Gi=31|\[\?6\dc/);
   });
 
-  it('xterm in VT340 mode: sixel detected by the terminal query, the chart is the real picture', async () => {
-    const d = await chartIn((cmd, env, cwd) => startXterm(display, cmd, { env, cwd, vt340: true }), 'xterm-sixel');
+  it('xterm in VT340 mode: sixel detected by the terminal query, both figures are real pictures', async () => {
+    const d = await chartIn((cmd, env, cwd) => startXterm(display, cmd, { env, cwd, vt340: true, rows: ROWS }), 'xterm-sixel');
     scores.sixel = d.score;
-    expect(d.score).toBeGreaterThan(0.8);
+    expect(d.score).toBeGreaterThan(0.7);
+    expect(d.score2).toBeGreaterThan(0.7);
+    expect(d.region2!.y, 'the second figure starts below the first').toBeGreaterThanOrEqual(d.region.y + d.region.height);
     expect(d.text).toContain(`image ${d.source.width}×${d.source.height}`);
     expect(d.text).not.toMatch(/#IMG-/);
   });
 
+  it('codecell exec in xterm (VT340) draws its figures with sixel too', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'cc-gfx-exec-'));
+    dirs.push(work);
+    writeFileSync(join(work, 'chart.py'), CHART + "print('exec finished')\n");
+    const w = startXterm(display, ['bash', '-c', `node ${bin} exec chart.py; echo "exit status $?"; sleep 600`], {
+      env: { CODECELL_HOME: join(work, 'home'), CODECELL_CONFIG_DIR: join(work, 'config'), NO_COLOR: undefined },
+      cwd: work,
+      rows: ROWS,
+    });
+    try {
+      await waitForText(w, 'exit status', 120_000, 'exec to finish');
+      await new Promise((r) => setTimeout(r, 500));
+      const shot = display.screenshot(SHOTS ? join(SHOTS, 'exec-xterm-sixel.png') : undefined);
+      expect(w.text()).toContain('exit status 0');
+      const figures = readdirSync(join(work, 'codecell-output')).filter((f) => f.endsWith('.png')).sort();
+      const region = findColour(shot, FACE);
+      const region2 = findColour(shot, FACE2);
+      expect(region && region2, 'both figures on screen').toBeTruthy();
+      expect(similarity(shot, region!, PNG.sync.read(readFileSync(join(work, 'codecell-output', figures[0]!))))).toBeGreaterThan(0.7);
+      expect(similarity(shot, region2!, PNG.sync.read(readFileSync(join(work, 'codecell-output', figures[1]!))))).toBeGreaterThan(0.7);
+      // The second figure and the lines after it start below the first: nothing drawn over a picture.
+      expect(region2!.y).toBeGreaterThanOrEqual(region!.y + region!.height);
+    } finally {
+      w.close();
+    }
+  });
+
   it('xterm that answers no graphics query: half-blocks, which score far below the real picture', async () => {
-    const d = await chartIn((cmd, env, cwd) => startXterm(display, cmd, { env, cwd, vt340: false }), 'xterm-blocks');
+    const d = await chartIn((cmd, env, cwd) => startXterm(display, cmd, { env, cwd, vt340: false, rows: ROWS }), 'xterm-blocks');
     scores.blocks = d.score;
     expect(d.text).toContain('▄');
-    expect(d.score).toBeLessThan(0.5);
-    for (const real of [scores.kitty, scores.sixel]) if (real !== undefined) expect(real - d.score).toBeGreaterThan(0.3);
+    expect(d.score).toBeLessThan(0.3);
+    for (const real of [scores.kitty, scores.sixel]) if (real !== undefined) expect(real - d.score).toBeGreaterThan(0.4);
     console.log(`similarity to the source PNG: ${JSON.stringify(scores)}`);
   });
 });
