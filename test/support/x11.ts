@@ -65,6 +65,8 @@ export interface XTerminalWindow {
   type(text: string): Promise<void>;
   /** The text the program has shown so far (escapes removed). */
   text(): string;
+  /** Scrolls the view through the scrollback (kitty only): `start`, `end`, or kitty's amounts such as `2p-`. */
+  scroll?(amount: string): void;
   close(): void;
 }
 
@@ -102,6 +104,9 @@ export function startKitty(display: Display, command: string[], options: { env?:
   return {
     async type(text) {
       kittyAt('send-text', '--', text.replaceAll('\\', '\\\\').replaceAll('\r', '\\r'));
+    },
+    scroll(amount) {
+      kittyAt('scroll-window', amount);
     },
     text() {
       try {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { engineOrSkip } from '../support/engine.js';
-import { cellThenText, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { findColour, similarity } from '../support/similarity.js';
 import { Display, startKitty, startXterm, waitForText, x11OrSkip, type XTerminalWindow } from '../support/x11.js';
 
@@ -34,6 +34,8 @@ const CHART = [
   '',
 ].join('\n');
 const ROWS = 56;
+/** Output long enough to push the figures into the scrollback. */
+const LINES = "for i in range(70):\n    print('line', i)\n";
 
 /** Where to keep the screenshots (for the README), when asked. */
 const SHOTS = process.env.CODECELL_SCREENSHOTS;
@@ -54,7 +56,14 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
   const dirs: string[] = [];
 
   beforeAll(async () => {
-    server = await startFakeOpenAI({ script: cellThenText(() => CHART, () => 'All done.') });
+    // A cell for each new prompt (made from the latest one), then a short answer.
+    server = await startFakeOpenAI({
+      script: (request) => {
+        const last = request.messages[request.messages.length - 1]!;
+        if (last.role !== 'user') return [{ text: 'All done.' }];
+        return [{ toolCall: { code: String(last.content).includes('lines') ? LINES : CHART } }];
+      },
+    });
     display = await Display.start(1280, 1024);
   });
   afterAll(async () => {
@@ -64,7 +73,11 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
   });
 
   /** Opens the chat in a terminal, asks for the chart, and scores what the screen shows. */
-  async function chartIn(open: (command: string[], env: Record<string, string | undefined>, cwd: string) => XTerminalWindow, name: string): Promise<Drawn> {
+  async function chartIn(
+    open: (command: string[], env: Record<string, string | undefined>, cwd: string) => XTerminalWindow,
+    name: string,
+    after?: (w: XTerminalWindow, sources: PNG[]) => Promise<void>,
+  ): Promise<Drawn> {
     const work = mkdtempSync(join(tmpdir(), 'cc-gfx-'));
     dirs.push(work);
     const env = {
@@ -94,6 +107,7 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
         throw new Error(`the chart is not on screen (screenshot kept at ${join(work, 'screen.png')})`);
       }
       const text = w.text();
+      await after?.(w, [source, source2]);
       await w.type('/exit\r');
       await new Promise((r) => setTimeout(r, 2000));
       const region2 = findColour(shot, FACE2);
@@ -105,8 +119,23 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
 
   const scores: Record<string, number> = {};
 
-  it('kitty: both figures of the cell are real pictures, at their own size, and no marker or query answer is left on screen', async () => {
-    const d = await chartIn((cmd, env, cwd) => startKitty(display, cmd, { env, cwd, rows: ROWS }), 'kitty');
+  it('kitty: both figures of the cell are real pictures at their own size, stay in the scrollback, and no marker or query answer is left', async () => {
+    const d = await chartIn((cmd, env, cwd) => startKitty(display, cmd, { env, cwd, rows: ROWS }), 'kitty', async (w, [source]) => {
+      // More output pushes the figures up into the scrollback: no copy of them is left in the live area...
+      await w.type('print many lines\r');
+      await waitForText(w, /All done\.[\s\S]*All done\./, 120_000, 'the second answer');
+      await new Promise((r) => setTimeout(r, 1000));
+      const below = findColour(display.screenshot(SHOTS ? join(SHOTS, 'chat-kitty-after.png') : undefined), FACE);
+      expect(below === undefined || below.y + below.height < 200, `a picture left on screen at ${JSON.stringify(below)}`).toBe(true);
+      // ...and scrolling back shows them intact where they were made.
+      w.scroll!('start');
+      await new Promise((r) => setTimeout(r, 800));
+      const back = display.screenshot(SHOTS ? join(SHOTS, 'chat-kitty-scrollback.png') : undefined);
+      const region = findColour(back, FACE);
+      expect(region, 'the chart in the scrollback').toBeDefined();
+      expect(similarity(back, region!, source!)).toBeGreaterThan(0.7);
+      w.scroll!('end');
+    });
     scores.kitty = d.score;
     expect(d.score).toBeGreaterThan(0.7);
     expect(d.score2).toBeGreaterThan(0.7);
