@@ -55,7 +55,7 @@ export function plainTerminal(flags: { images?: ImageMode; quiet?: boolean; verb
       const r = await renderImage(png, {
         maxWidth: protocol ? cols - 2 : Math.min(cols - 2, 100),
         maxHeight: Math.max(4, rows - 4),
-        ...(protocol ? { protocol, cell: how.cell, tmux: how.tmux } : {}),
+        ...(protocol ? { protocol, tmux: how.tmux, ...(how.cellReported ? { cell: how.cell } : {}) } : {}),
       });
       if (!r.ok) throw new Error(r.reason);
       const note = how.note && !noted ? how.note + '\n' : '';

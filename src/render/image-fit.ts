@@ -9,6 +9,9 @@ export interface CellSize {
 /** A common cell size; used only when the terminal does not report its own. */
 export const DEFAULT_CELL: CellSize = { width: 10, height: 20 };
 
+/** Smaller than nearly any real cell: rows reserved with it always cover a fixed-size (sixel) picture. */
+export const SMALL_CELL: CellSize = { width: 6, height: 12 };
+
 export interface Fit {
   /** Columns and rows the picture covers. */
   cols: number;

@@ -48,3 +48,15 @@ describe('imageText', () => {
     expect(text.slice(text.lastIndexOf('\x1b8'))).toBe('\x1b8\r' + '\n'.repeat(3));
   });
 });
+
+describe('renderImage without the terminal cell size', () => {
+  it('lets kitty scale into the reserved cells, and reserves sixel rows for small cells', async () => {
+    const p = png(60, 40, () => [9, 9, 9]);
+    const kitty = await renderImage(p, { maxWidth: 100, maxHeight: 30, protocol: 'kitty' });
+    if (!kitty.ok || kitty.kind !== 'graphic') throw new Error('expected a graphic');
+    expect(kitty.escape).toContain(`c=${kitty.cols},r=${kitty.rows}`);
+    const sixel = await renderImage(p, { maxWidth: 100, maxHeight: 30, protocol: 'sixel' });
+    if (!sixel.ok || sixel.kind !== 'graphic') throw new Error('expected a graphic');
+    expect(sixel.rows).toBe(Math.ceil(40 / 12));
+  });
+});

@@ -1,7 +1,7 @@
 // Inline images for the terminal: a PNG size check before decoding, then a graphics escape or coloured half-blocks.
 import terminalImage from 'terminal-image';
 import { itermEscape, kittyEscape, placeGraphic, sixelEscape, tmuxPassthrough, type GraphicsProtocol } from './graphics.js';
-import { DEFAULT_CELL, fitImage, type CellSize } from './image-fit.js';
+import { DEFAULT_CELL, fitImage, SMALL_CELL, type CellSize } from './image-fit.js';
 
 export interface PngSize {
   width: number;
@@ -27,7 +27,7 @@ export interface ImageOptions {
   maxHeight: number;
   /** The terminal's own graphics protocol; half-blocks without one. */
   protocol?: GraphicsProtocol;
-  /** Cell size in pixels, for scaling a graphic (a common size when unknown). */
+  /** Cell size in pixels as the terminal reported it; without it the size is guessed safely (see below). */
   cell?: CellSize;
   /** Wrap the escape for tmux's passthrough. */
   tmux?: boolean;
@@ -58,7 +58,11 @@ export async function renderImage(data: Buffer, options: ImageOptions): Promise<
   const { size } = checked;
   try {
     if (options.protocol) {
-      const fit = fitImage(size.width, size.height, options.cell ?? DEFAULT_CELL, options.maxWidth, options.maxHeight);
+      // Without the real cell size, kitty and iTerm2 scale the picture into the cells reserved for it
+      // (never past them); sixel has a fixed pixel size, so rows are reserved for small cells.
+      const cell = options.cell ?? (options.protocol === 'sixel' ? SMALL_CELL : DEFAULT_CELL);
+      const fitted = fitImage(size.width, size.height, cell, options.maxWidth, options.maxHeight);
+      const fit = options.cell ? fitted : { ...fitted, native: false };
       let escape =
         options.protocol === 'kitty' ? kittyEscape(data, fit) : options.protocol === 'iterm' ? itermEscape(data, fit) : sixelEscape(data, fit);
       if (options.tmux) escape = tmuxPassthrough(escape);

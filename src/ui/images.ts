@@ -8,7 +8,7 @@ import type { NewItem } from './transcript.js';
 /** What the chat needs from the terminal's detected graphics. */
 export function graphicsTarget(t: TerminalImages): GraphicsTarget {
   const protocol = t.method === 'kitty' || t.method === 'iterm' || t.method === 'sixel' ? t.method : undefined;
-  return { ...(protocol ? { protocol } : {}), cell: t.cell, tmux: t.tmux, ...(t.note ? { note: t.note } : {}) };
+  return { ...(protocol ? { protocol } : {}), ...(t.cellReported ? { cell: t.cell } : {}), tmux: t.tmux, ...(t.note ? { note: t.note } : {}) };
 }
 
 /** Room the chat keeps under a picture for the header, prompt and status lines. */

@@ -6,6 +6,7 @@ import type { CellSize } from '../render/image-fit.js';
 /** How the chat draws pictures when it has a graphics protocol (without one: half-blocks). */
 export interface GraphicsTarget {
   protocol?: GraphicsProtocol;
+  /** The cell size in pixels, only when the terminal reported it. */
   cell?: CellSize;
   tmux?: boolean;
   /** Said once, before the first picture (e.g. why half-blocks inside tmux). */
