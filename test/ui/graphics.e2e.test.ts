@@ -144,7 +144,7 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
     expect(Math.abs(d.region.height - d.source.height)).toBeLessThanOrEqual(4);
     expect(d.text).toContain(`image ${d.source.width}×${d.source.height}`);
     expect(d.text).not.toMatch(/#IMG-|Gi=31|\[\?6\dc/);
-  });
+  }, 240_000);
 
   it('xterm in VT340 mode: sixel detected by the terminal query, both figures are real pictures', async () => {
     const d = await chartIn((cmd, env, cwd) => startXterm(display, cmd, { env, cwd, vt340: true, rows: ROWS }), 'xterm-sixel');
@@ -154,7 +154,7 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
     expect(d.region2!.y, 'the second figure starts below the first').toBeGreaterThanOrEqual(d.region.y + d.region.height);
     expect(d.text).toContain(`image ${d.source.width}×${d.source.height}`);
     expect(d.text).not.toMatch(/#IMG-/);
-  });
+  }, 240_000);
 
   it('codecell exec in xterm (VT340) draws its figures with sixel too', async () => {
     const work = mkdtempSync(join(tmpdir(), 'cc-gfx-exec-'));
@@ -181,7 +181,7 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
     } finally {
       w.close();
     }
-  });
+  }, 240_000);
 
   it('xterm that answers no graphics query: half-blocks, which score far below the real picture', async () => {
     const d = await chartIn((cmd, env, cwd) => startXterm(display, cmd, { env, cwd, vt340: false, rows: ROWS }), 'xterm-blocks');
@@ -190,5 +190,5 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
     expect(d.score).toBeLessThan(0.3);
     for (const real of [scores.kitty, scores.sixel]) if (real !== undefined) expect(real - d.score).toBeGreaterThan(0.4);
     console.log(`similarity to the source PNG: ${JSON.stringify(scores)}`);
-  });
+  }, 240_000);
 });
