@@ -1,5 +1,4 @@
 // Inline images for the terminal: a PNG size check before decoding, then a graphics escape or coloured half-blocks.
-import terminalImage from 'terminal-image';
 import { itermEscape, kittyEscape, placeGraphic, sixelEscape, tmuxPassthrough, type GraphicsProtocol } from './graphics.js';
 import { DEFAULT_CELL, fitImage, SMALL_CELL, type CellSize } from './image-fit.js';
 
@@ -70,6 +69,8 @@ export async function renderImage(data: Buffer, options: ImageOptions): Promise<
     }
     const width = Math.max(8, Math.min(options.maxWidth, size.width));
     const height = Math.max(4, Math.min(options.maxHeight, Math.ceil(size.height / 2)));
+    // Loaded only for half-blocks: it costs about 350 ms to import, and terminals with graphics never need it.
+    const { default: terminalImage } = await import('terminal-image');
     const text = await terminalImage.buffer(data, { width, height, preserveAspectRatio: true, preferNativeRender: false });
     return { ok: true, kind: 'text', text: text.replace(/\n+$/, ''), size };
   } catch (err) {

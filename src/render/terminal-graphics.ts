@@ -155,12 +155,13 @@ export async function detectImages(options: DetectOptions): Promise<TerminalImag
     return { ...base, method: 'blocks', note: 'inside GNU screen figures are drawn with half-blocks (screen passes no terminal graphics through)' };
   }
   if (inTmux) {
-    const passthrough = (options.tmuxPassthrough ?? tmuxAllowsPassthrough)();
-    if (options.mode !== 'auto') return { ...base, method: options.mode, tmux: passthrough };
+    const allows = options.tmuxPassthrough ?? tmuxAllowsPassthrough;
+    if (options.mode !== 'auto') return { ...base, method: options.mode, tmux: allows() };
     const support = (options.envSupport ?? fromEnv)(env);
     const method: ImageMethod = support.kitty ? 'kitty' : support.iterm2 ? 'iterm' : support.sixel ? 'sixel' : 'blocks';
+    // Nothing to pass through: tmux itself is not asked.
     if (method === 'blocks') return { ...base, method };
-    if (!passthrough) {
+    if (!allows()) {
       return { ...base, method: 'blocks', note: 'inside tmux without passthrough figures are drawn with half-blocks (enable real pictures with `tmux set -g allow-passthrough on`)' };
     }
     return { ...base, method, tmux: true };
