@@ -67,6 +67,8 @@ export interface XTerminalWindow {
   text(): string;
   /** Scrolls the view through the scrollback (kitty only): `start`, `end`, or kitty's amounts such as `2p-`. */
   scroll?(amount: string): void;
+  /** Resizes the window to columns×rows cells (kitty only). */
+  resize?(columns: number, rows: number): void;
   close(): void;
 }
 
@@ -107,6 +109,9 @@ export function startKitty(display: Display, command: string[], options: { env?:
     },
     scroll(amount) {
       kittyAt('scroll-window', amount);
+    },
+    resize(columns, rows) {
+      kittyAt('resize-os-window', '--unit', 'cells', '--width', String(columns), '--height', String(rows));
     },
     text() {
       try {

@@ -34,6 +34,16 @@ const CHART = [
   '',
 ].join('\n');
 const ROWS = 56;
+/** A figure wider than a narrow terminal (800×400 before tight cropping). */
+const WIDE = [
+  'import matplotlib.pyplot as plt',
+  "fig, ax = plt.subplots(figsize=(8, 4), dpi=100, facecolor='#d9f2ff')",
+  "ax.set_facecolor('#d9f2ff')",
+  "ax.plot([1, 2, 3, 4, 5], [3, 1, 4, 1, 5], color='#b3261e', marker='o')",
+  "ax.set_title('Weekly trend, wide')",
+  'plt.show()',
+  '',
+].join('\n');
 /** Output long enough to push the figures into the scrollback. */
 const LINES = "for i in range(70):\n    print('line', i)\n";
 
@@ -61,7 +71,8 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
       script: (request) => {
         const last = request.messages[request.messages.length - 1]!;
         if (last.role !== 'user') return [{ text: 'All done.' }];
-        return [{ toolCall: { code: String(last.content).includes('lines') ? LINES : CHART } }];
+        const prompt = String(last.content);
+        return [{ toolCall: { code: prompt.includes('lines') ? LINES : prompt.includes('wide') ? WIDE : CHART } }];
       },
     });
     display = await Display.start(1280, 1024);
@@ -144,6 +155,36 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
     expect(Math.abs(d.region.height - d.source.height)).toBeLessThanOrEqual(4);
     expect(d.text).toContain(`image ${d.source.width}×${d.source.height}`);
     expect(d.text).not.toMatch(/#IMG-|Gi=31|\[\?6\dc/);
+  }, 240_000);
+
+  it('kitty narrowed to 60 columns: a wide figure is scaled to the new width, keeping its aspect ratio', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'cc-gfx-narrow-'));
+    dirs.push(work);
+    const env = { CODECELL_HOME: join(work, 'home'), CODECELL_CONFIG_DIR: join(work, 'config'), OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'test-key', OPENAI_MODEL: 'fake-model', CODECELL_FAKE_SESSION: undefined, NO_COLOR: undefined };
+    const w = startKitty(display, ['node', bin], { env, cwd: work, rows: 40 });
+    try {
+      await waitForText(w, /sandbox (ready|starting)/, 60_000, 'the chat header');
+      w.resize!(60, 40);
+      await new Promise((r) => setTimeout(r, 1000));
+      await w.type('draw the wide trend\r');
+      await waitForText(w, 'All done.', 120_000, 'the answer after the chart');
+      await new Promise((r) => setTimeout(r, 1000));
+      const shot = display.screenshot(SHOTS ? join(SHOTS, 'chat-kitty-narrow.png') : undefined);
+      const figure = readdirSync(join(work, 'codecell-output')).find((f) => f.endsWith('.png'))!;
+      const source = PNG.sync.read(readFileSync(join(work, 'codecell-output', figure)));
+      const region = findColour(shot, FACE2);
+      expect(region, 'the figure on screen').toBeDefined();
+      // 60 columns less the chat's margin, 8-pixel cells at this font: well under the figure's own width.
+      expect(source.width).toBeGreaterThan(600);
+      expect(region!.width).toBeLessThanOrEqual(60 * 9);
+      expect(region!.width).toBeGreaterThan(40 * 7);
+      expect(Math.abs(region!.width / region!.height - source.width / source.height)).toBeLessThan(0.06);
+      expect(similarity(shot, region!, source)).toBeGreaterThan(0.5);
+      await w.type('/exit\r');
+      await new Promise((r) => setTimeout(r, 2000));
+    } finally {
+      w.close();
+    }
   }, 240_000);
 
   it('xterm in VT340 mode: sixel detected by the terminal query, both figures are real pictures', async () => {
