@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decode } from 'sixel';
+import { PNG } from 'pngjs';
 import { downscale, itermEscape, kittyEscape, placeGraphic, sixelEscape, tmuxPassthrough } from './graphics.js';
 import { fitImage } from './image-fit.js';
 import { makePng } from '../ui/testing/png.js';
@@ -52,12 +53,14 @@ describe('sixelEscape', () => {
   });
 
   it('lays transparent pixels on white', () => {
-    const fit = fitImage(2, 2, cell, 10, 10);
-    const rgba = new Uint8Array(16); // all transparent black
-    expect(downscale(rgba, 2, 2, 2, 2)).toBe(rgba);
-    // A PNG with an alpha channel is made through pngjs in the encoder; here only the blend is checked.
-    const esc = sixelEscape(makePng(2, 2, () => [0, 0, 0]), fit);
-    expect(esc).toContain('#');
+    // Left half fully transparent, right half opaque black.
+    const img = new PNG({ width: 8, height: 6 });
+    for (let i = 0; i < 8 * 6; i++) img.data.set((i % 8) < 4 ? [0, 0, 0, 0] : [0, 0, 0, 255], i * 4);
+    const esc = sixelEscape(PNG.sync.write(img), fitImage(8, 6, cell, 10, 10));
+    const out = decode(esc.slice(esc.indexOf('q') + 1, -2));
+    const px = (x: number): number[] => [...out.data8.subarray(x * 4, x * 4 + 3)];
+    expect(px(1)).toEqual([255, 255, 255]);
+    expect(px(6)).toEqual([0, 0, 0]);
   });
 });
 
