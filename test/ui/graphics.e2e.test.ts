@@ -44,6 +44,18 @@ const WIDE = [
   'plt.show()',
   '',
 ].join('\n');
+/** A cell that prints its own kitty graphics escape (a magenta picture) and an imitation placeholder. */
+const FORGE = [
+  'import base64, io',
+  'import matplotlib.pyplot as plt',
+  "fig = plt.figure(figsize=(3, 2), dpi=100, facecolor='#ff00ff')",
+  'buf = io.BytesIO()',
+  "fig.savefig(buf, format='png', facecolor='#ff00ff')",
+  'plt.close(fig)',
+  "data = base64.b64encode(buf.getvalue()).decode()",
+  "print('forged:\\x1b_Ga=T,f=100;' + data + '\\x1b\\\\ #IMG-00000000-0# done')",
+  '',
+].join('\n');
 /** Output long enough to push the figures into the scrollback. */
 const LINES = "for i in range(70):\n    print('line', i)\n";
 
@@ -72,7 +84,8 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
         const last = request.messages[request.messages.length - 1]!;
         if (last.role !== 'user') return [{ text: 'All done.' }];
         const prompt = String(last.content);
-        return [{ toolCall: { code: prompt.includes('lines') ? LINES : prompt.includes('wide') ? WIDE : CHART } }];
+        const code = prompt.includes('lines') ? LINES : prompt.includes('wide') ? WIDE : prompt.includes('forge') ? FORGE : CHART;
+        return [{ toolCall: { code } }];
       },
     });
     display = await Display.start(1280, 1024);
@@ -157,7 +170,7 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
     expect(d.text).not.toMatch(/#IMG-|Gi=31|\[\?6\dc/);
   }, 240_000);
 
-  it('kitty narrowed to 60 columns: a wide figure is scaled to the new width, keeping its aspect ratio', async () => {
+  it('kitty narrowed to 60 columns: a wide figure is scaled to fit, aspect kept; a picture printed by a cell never shows', async () => {
     const work = mkdtempSync(join(tmpdir(), 'cc-gfx-narrow-'));
     dirs.push(work);
     const env = { CODECELL_HOME: join(work, 'home'), CODECELL_CONFIG_DIR: join(work, 'config'), OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'test-key', OPENAI_MODEL: 'fake-model', CODECELL_FAKE_SESSION: undefined, NO_COLOR: undefined };
@@ -180,6 +193,14 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
       expect(region!.width).toBeGreaterThan(40 * 7);
       expect(Math.abs(region!.width / region!.height - source.width / source.height)).toBeLessThan(0.06);
       expect(similarity(shot, region!, source)).toBeGreaterThan(0.5);
+
+      // Graphics escapes printed by a cell are dropped by the sanitizer; an imitation placeholder stays text.
+      await w.type('forge a picture\r');
+      await waitForText(w, /All done\.[\s\S]*All done\./, 120_000, 'the second answer');
+      await new Promise((r) => setTimeout(r, 1000));
+      const after = display.screenshot();
+      expect(findColour(after, [255, 0, 255], 8), 'a picture printed by the sandbox reached the screen').toBeUndefined();
+      expect(w.text()).toMatch(/forged: #IMG-00000000-0# done/);
       await w.type('/exit\r');
       await new Promise((r) => setTimeout(r, 2000));
     } finally {
