@@ -170,7 +170,7 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
     expect(d.text).not.toMatch(/#IMG-|Gi=31|\[\?6\dc/);
   }, 240_000);
 
-  it('kitty narrowed to 60 columns: a wide figure is scaled to fit, aspect kept; a picture printed by a cell never shows', async () => {
+  it('kitty narrowed to 60 columns: a wide figure is scaled to fit, aspect kept; a picture printed by a cell never shows; --resume redraws', async () => {
     const work = mkdtempSync(join(tmpdir(), 'cc-gfx-narrow-'));
     dirs.push(work);
     const env = { CODECELL_HOME: join(work, 'home'), CODECELL_CONFIG_DIR: join(work, 'config'), OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'test-key', OPENAI_MODEL: 'fake-model', CODECELL_FAKE_SESSION: undefined, NO_COLOR: undefined };
@@ -206,7 +206,28 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
     } finally {
       w.close();
     }
-  }, 240_000);
+
+    // --resume draws the session's figure again from its saved file (and still not the forged one).
+    const again = startKitty(display, ['node', bin, '--resume'], { env, cwd: work, rows: 40 });
+    try {
+      await waitForText(again, /resumed|sandbox (ready|starting)/, 60_000, 'the resumed chat');
+      await waitForText(again, 'forged: #IMG-00000000-0# done', 30_000, 'the replayed transcript');
+      await new Promise((r) => setTimeout(r, 1000));
+      // The replayed transcript is taller than the window: look from its top.
+      again.scroll!('start');
+      await new Promise((r) => setTimeout(r, 800));
+      const shot = display.screenshot(SHOTS ? join(SHOTS, 'chat-kitty-resume.png') : undefined);
+      const figure = readdirSync(join(work, 'codecell-output')).find((f) => f.endsWith('.png'))!;
+      const region = findColour(shot, FACE2);
+      expect(region, 'the resumed figure on screen').toBeDefined();
+      expect(similarity(shot, region!, PNG.sync.read(readFileSync(join(work, 'codecell-output', figure))))).toBeGreaterThan(0.5);
+      expect(findColour(shot, [255, 0, 255], 8)).toBeUndefined();
+      await again.type('/exit\r');
+      await new Promise((r) => setTimeout(r, 2000));
+    } finally {
+      again.close();
+    }
+  }, 300_000);
 
   it('xterm in VT340 mode: sixel detected by the terminal query, both figures are real pictures', async () => {
     const d = await chartIn((cmd, env, cwd) => startXterm(display, cmd, { env, cwd, vt340: true, rows: ROWS }), 'xterm-sixel');
