@@ -1,4 +1,4 @@
-// Chat benchmark: launch to ready prompt (real binary in tmux), frame cost and RSS with a 500-item transcript, typing-effect latency.
+// Chat benchmark: launch to ready prompt (real binary in tmux), frame cost and RSS with a 500-item transcript, typing-effect latency, figures.
 import { PassThrough } from 'node:stream';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import type { ChatHost } from '../src/ui/commands.js';
 import type { NewItem } from '../src/ui/transcript.js';
 import type { SessionEvent } from '../src/core/events.js';
 import { fmtMs, percentile, printTable, type Row } from './stats.js';
+import { benchChatImages } from './ui-images.js';
 
 process.env.NODE_ENV ??= 'production';
 const { startChat } = await import('../src/ui/start.js');
@@ -196,6 +197,7 @@ export async function benchUi(): Promise<string> {
     ...(await step('frame cost', frameCost)),
     await step('typing (steady)', () => typingLatency('steady')),
     await step('typing (burst)', () => typingLatency('burst')),
+    ...(await step('figures (kitty, sixel, half-blocks)', benchChatImages)),
   ];
   return printTable('Interactive chat', rows);
 }

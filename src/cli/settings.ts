@@ -25,7 +25,8 @@ export interface CommonFlags {
   tools?: string;
   budget?: string;
   confirm?: boolean;
-  images?: boolean;
+  /** A mode from --images, or false from --no-images. */
+  images?: string | boolean;
 }
 
 export function addSandboxFlags(cmd: Command): Command {

@@ -43,7 +43,7 @@ describe('resolveConfig', () => {
       network: false,
       apt: [],
       pip: [],
-      images: true,
+      images: 'auto',
       confirm: false,
       prices: {},
       maxOutputBytes: 2 * 1024 ** 2,
@@ -109,7 +109,9 @@ describe('key parsing', () => {
     expect(parseValue('disk', '768MiB')).toEqual({ stored: '768m', value: 768 * 1024 ** 2 });
     expect(parseValue('cpus', '0.5').value).toBe(0.5);
     expect(parseValue('network', 'yes').value).toBe(true);
-    expect(parseValue('images', 'off').value).toBe(false);
+    expect(parseValue('images', 'off').value).toBe('off');
+    expect(parseValue('images', 'true').value).toBe('auto');
+    expect(parseValue('images', 'Sixel').value).toBe('sixel');
     expect(parseValue('budget', '2.50').value).toBe(2.5);
     expect(parseValue('prices', '{"llama3.1:8b":{"input":0,"output":0}}').value).toEqual({ 'llama3.1:8b': { input: 0, output: 0 } });
     expect(parseValue('baseUrl', 'https://openrouter.ai/api/v1').value).toBe('https://openrouter.ai/api/v1');

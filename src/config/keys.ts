@@ -5,6 +5,7 @@ import { formatSize, parseSize } from './size.js';
 import { DEFAULT_OUT_DIR } from '../store/paths.js';
 import type { ToolMode } from '../llm/types.js';
 import { APT_NAME } from '../sandbox/extras.js';
+import { IMAGE_MODES, parseImageMode, type ImageMode } from '../render/image-mode.js';
 
 /** Effective settings after precedence is applied (sizes in bytes, outDir absolute). */
 export interface Settings {
@@ -32,7 +33,8 @@ export interface Settings {
   /** Extra pip specs for the sandbox; local wheel and folder paths are absolute after resolveConfig. */
   pip: string[];
   runtime?: string;
-  images: boolean;
+  /** How figures are drawn in the terminal (see render/terminal-graphics.ts). */
+  images: ImageMode;
   confirm: boolean;
   /** USD. */
   budget?: number;
@@ -284,11 +286,14 @@ export const KEYS: { [P in ConfigKey]: KeyInfo<P> } = {
   },
   images: {
     key: 'images',
-    description: 'Show figures inline in the terminal when it can display images.',
-    default: true,
-    range: 'true or false',
+    description: 'How figures are drawn in the terminal: auto picks kitty, iTerm2 or sixel graphics when the terminal has them, else half-blocks; off prints only the file path.',
+    default: 'auto',
+    range: `one of ${IMAGE_MODES.join(', ')} (true means auto, false means off)`,
     env: ['CODECELL_IMAGES'],
-    parse: boolean,
+    parse: (input: unknown) => {
+      const mode = parseImageMode(input);
+      return mode ? { stored: mode, value: mode } : undefined;
+    },
   },
   confirm: {
     key: 'confirm',

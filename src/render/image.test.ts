@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stripVTControlCharacters } from 'node:util';
-import { pngSize, renderImage } from './image.js';
+import { imageText, pngSize, renderImage } from './image.js';
 import { makePng as png } from '../ui/testing/png.js';
 
 
@@ -14,8 +14,8 @@ describe('pngSize', () => {
 describe('renderImage', () => {
   it('draws half-blocks no wider than the limit', async () => {
     const r = await renderImage(png(200, 100, (x) => [x, 0, 255 - x]), { maxWidth: 40, maxHeight: 20 });
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
+    expect(r.ok && r.kind).toBe('text');
+    if (!r.ok || r.kind !== 'text') return;
     const lines = stripVTControlCharacters(r.text).split('\n');
     expect(lines.length).toBeGreaterThan(2);
     expect(lines.length).toBeLessThanOrEqual(20);
@@ -35,5 +35,28 @@ describe('renderImage', () => {
     const bad = Buffer.concat([png(4, 4, () => [1, 2, 3]).subarray(0, 33), Buffer.from('garbage')]);
     const r = await renderImage(bad, { maxWidth: 40, maxHeight: 20 });
     expect(r.ok).toBe(false);
+  });
+});
+
+describe('imageText', () => {
+  it('leaves the cursor on the line under a graphic, so the next line never covers its last row', async () => {
+    const r = await renderImage(png(80, 40, () => [9, 9, 9]), { maxWidth: 40, maxHeight: 20, protocol: 'kitty', cell: { width: 8, height: 16 } });
+    if (!r.ok || r.kind !== 'graphic') throw new Error('expected a graphic');
+    expect(r.rows).toBe(3);
+    const text = imageText(r);
+    // After restoring the cursor to the picture's first row, one newline per row of the picture.
+    expect(text.slice(text.lastIndexOf('\x1b8'))).toBe('\x1b8\r' + '\n'.repeat(3));
+  });
+});
+
+describe('renderImage without the terminal cell size', () => {
+  it('lets kitty scale into the reserved cells, and reserves sixel rows for small cells', async () => {
+    const p = png(60, 40, () => [9, 9, 9]);
+    const kitty = await renderImage(p, { maxWidth: 100, maxHeight: 30, protocol: 'kitty' });
+    if (!kitty.ok || kitty.kind !== 'graphic') throw new Error('expected a graphic');
+    expect(kitty.escape).toContain(`c=${kitty.cols},r=${kitty.rows}`);
+    const sixel = await renderImage(p, { maxWidth: 100, maxHeight: 30, protocol: 'sixel' });
+    if (!sixel.ok || sixel.kind !== 'graphic') throw new Error('expected a graphic');
+    expect(sixel.rows).toBe(Math.ceil(40 / 12));
   });
 });

@@ -4,7 +4,8 @@ import { stripVTControlCharacters } from 'node:util';
 import { App } from './App.js';
 import { ApprovalBridge } from './approval.js';
 import { PromptHistory } from './history.js';
-import { DisplayContext } from './settings.js';
+import { DisplayContext, type DisplaySettings } from './settings.js';
+import { imageWriter } from './image-writer.js';
 import { FakeSession } from './testing/fake-session.js';
 import type { ChatHost } from './commands.js';
 import { createBuildFeed, type BuildFeed } from './build-state.js';
@@ -22,7 +23,7 @@ async function until(check: () => boolean, what: string, ms = 4000): Promise<voi
   throw new Error(`timed out waiting for ${what}`);
 }
 
-function mount(options: { delayMs?: number; host?: Partial<ChatHost>; build?: BuildFeed } = {}) {
+function mount(options: { delayMs?: number; host?: Partial<ChatHost>; build?: BuildFeed; display?: DisplaySettings } = {}) {
   const approvals = new ApprovalBridge();
   const session = new FakeSession({ approve: approvals.handler, delayMs: options.delayMs ?? 0 });
   let exits = 0;
@@ -34,7 +35,7 @@ function mount(options: { delayMs?: number; host?: Partial<ChatHost>; build?: Bu
     ...options.host,
   };
   const app = render(
-    <DisplayContext.Provider value={{ color: false, images: true }}>
+    <DisplayContext.Provider value={options.display ?? { color: false, images: true }}>
       <App session={session} host={host} approvals={approvals} history={new PromptHistory()} cwd="/" onExit={() => exits++} build={options.build} />
     </DisplayContext.Provider>,
   );
@@ -78,6 +79,25 @@ describe('App with a FakeSession', () => {
     await until(() => t.screen().includes('saved /tmp/codecell-fake-out/figure-1.png'), 'saved file');
     // Colour is off in this test, so the image is described instead of drawn.
     expect(t.screen()).toContain('image 60×40 → /tmp/codecell-fake-out/figure-1.png');
+  });
+
+  it('lays out a graphic as a marker the image writer expands, and says a graphics note once', async () => {
+    const note = 'inside tmux without passthrough figures are drawn with half-blocks';
+    const t = mount({ display: { color: true, images: true, graphics: { protocol: 'kitty', cell: { width: 8, height: 16 }, note } } });
+    await sleep(30);
+    for (const prompt of ['plot it', 'plot again']) {
+      await t.type(prompt);
+      await t.press('\r');
+      await until(() => t.screen().split('saved /tmp/codecell-fake-out/figure-1.png').length > (prompt === 'plot it' ? 1 : 2), 'saved file');
+      await until(() => t.last().includes('›') && !t.last().includes('Ctrl-C'), 'the turn to end');
+    }
+    // Each frame of ink-testing-library repeats the <Static> output so far: the last one holds all of it.
+    const s = t.last();
+    expect(s.split('image 60×40').length - 1).toBe(2);
+    expect(s.split(note).length - 1).toBe(1);
+    const markers = s.match(/#IMG-[0-9a-f]{8}-\d+#/g) ?? [];
+    expect(markers.length).toBeGreaterThanOrEqual(2);
+    expect(imageWriter.expand(markers[0]!)).toContain('\x1b_Ga=T,f=100');
   });
 
   it('keeps newlines from Ctrl+J and Alt+Enter and sends the whole text', async () => {

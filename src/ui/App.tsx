@@ -3,6 +3,7 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { Box, Static, Text, useInput, usePaste, useStdout, useWindowSize } from 'ink';
 import type { ChatSession } from '../core/session-api.js';
 import { sanitize } from '../render/sanitize.js';
+import { KITTY_DELETE_ALL } from '../render/graphics.js';
 import { ApprovalBridge, type PendingApproval } from './approval.js';
 import { runSlash, type ChatHost } from './commands.js';
 import { complete } from './completion.js';
@@ -75,7 +76,7 @@ export function App(props: ChatAppProps) {
   const size = useRef({ columns, rows });
   size.current = { columns, rows };
   const readSize = useCallback(() => size.current, []);
-  const turn = useTurn({ dispatch, images: display.images, size: readSize });
+  const turn = useTurn({ dispatch, display, size: readSize });
 
   useEffect(() => approvals.attach((p) => setApproval(p)), [approvals]);
 
@@ -160,7 +161,7 @@ export function App(props: ChatAppProps) {
           fail: (message, fix) => dispatch({ type: 'add', item: { kind: 'error', message, fix } }),
           clear: () => {
             // Erase the screen and scrollback; <Static> starts over with a new key.
-            write('\x1b[2J\x1b[3J\x1b[H');
+            write('\x1b[2J\x1b[3J\x1b[H' + (display.images && display.graphics?.protocol === 'kitty' ? KITTY_DELETE_ALL : ''));
             dispatch({ type: 'clear' });
           },
           exit,
@@ -181,7 +182,7 @@ export function App(props: ChatAppProps) {
       const prompt = text.startsWith('//') ? text.slice(1) : text;
       void turn.run(sessionRef.current, prompt);
     },
-    [phase, commandRunning, history, host, cwd, say, write, exit, turn],
+    [phase, commandRunning, history, host, cwd, say, write, exit, turn, display],
   );
 
   useEffect(() => {

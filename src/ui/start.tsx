@@ -5,7 +5,8 @@ import { App } from './App.js';
 import type { ApprovalBridge } from './approval.js';
 import type { ChatHost } from './commands.js';
 import type { PromptHistory } from './history.js';
-import { DisplayContext } from './settings.js';
+import { imageWriter } from './image-writer.js';
+import { DisplayContext, type GraphicsTarget } from './settings.js';
 import type { NewItem } from './transcript.js';
 import type { BuildFeed } from './build-state.js';
 
@@ -16,6 +17,8 @@ export interface StartChatOptions {
   history: PromptHistory;
   color: boolean;
   images: boolean;
+  /** The terminal's graphics protocol for figures; half-blocks without one. */
+  graphics?: GraphicsTarget;
   cwd?: string;
   initialItems?: NewItem[];
   initialNotice?: string;
@@ -32,6 +35,8 @@ export interface StartChatOptions {
 export async function startChat(options: StartChatOptions): Promise<void> {
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
+  // Figures drawn with a graphics protocol reach the screen through the image writer (see image-writer.ts).
+  const inkStdout = options.images && options.graphics?.protocol ? imageWriter.wrap(stdout) : stdout;
   let current: ChatSession = options.session;
   let finish: () => void = () => undefined;
   const left = new Promise<void>((resolve) => (finish = resolve));
@@ -61,7 +66,7 @@ export async function startChat(options: StartChatOptions): Promise<void> {
   };
 
   const instance = render(
-    <DisplayContext.Provider value={{ color: options.color, images: options.images }}>
+    <DisplayContext.Provider value={{ color: options.color, images: options.images, ...(options.graphics ? { graphics: options.graphics } : {}) }}>
       <App
         session={options.session}
         host={trackingHost}
@@ -76,7 +81,7 @@ export async function startChat(options: StartChatOptions): Promise<void> {
     </DisplayContext.Provider>,
     {
       stdin,
-      stdout,
+      stdout: inkStdout,
       exitOnCtrlC: false,
       patchConsole: true,
       maxFps: 30,

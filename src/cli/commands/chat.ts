@@ -14,9 +14,11 @@ import { ApprovalBridge } from '../../ui/approval.js';
 import type { ChatHost } from '../../ui/commands.js';
 import { PromptHistory } from '../../ui/history.js';
 import { replayTranscript } from '../../ui/replay.js';
+import { drawSavedImages, graphicsTarget } from '../../ui/images.js';
+import type { TerminalImages } from '../../render/terminal-graphics.js';
 import type { NewItem } from '../../ui/transcript.js';
 import { EXIT_USAGE, UsageError } from '../errors.js';
-import { colorEnabled } from '../terminal.js';
+import { colorEnabled, terminalImages } from '../terminal.js';
 import type { Engine } from '../sandbox-setup.js';
 import { LoggedSession } from '../chat-session.js';
 import { sessionLine } from './sessions.js';
@@ -61,10 +63,12 @@ function resumeNotice(id: string, cells: number): string {
   return `resumed session ${id}: the conversation is back, the kernel is new.${rerun}`;
 }
 
-/** Transcript items for a recorded session; empty when it cannot be read. */
-async function transcriptOf(id: string): Promise<NewItem[]> {
+/** Transcript items for a recorded session, its figures drawn again from the saved files; empty when it cannot be read. */
+async function transcriptOf(id: string, images: boolean, graphics: TerminalImages): Promise<NewItem[]> {
   try {
-    return replayTranscript(await SessionLog.read(id));
+    const items = replayTranscript(await SessionLog.read(id));
+    const size = { columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 };
+    return await drawSavedImages(items, { color: true, images, graphics: graphicsTarget(graphics) }, size);
   } catch {
     return [];
   }
@@ -122,6 +126,10 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
     if (!resumeId) throw new UsageError('there is no recorded session to resume', 'Start one with `codecell`.');
   }
 
+  // Asked before Ink owns the input, so the terminal's answer never reaches the prompt.
+  const graphics = await terminalImages(settings.images, process.stdout);
+  const showImages = graphics.method !== 'none' && color;
+
   const approvals = new ApprovalBridge();
   const building = process.env.CODECELL_FAKE_SESSION === '1' ? undefined : await startImageBuild(settings, extras);
   const open = sessionOpener(settings, extras, approvals.handler, building?.engine);
@@ -140,7 +148,7 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
   let initialItems: NewItem[] | undefined;
   let initialNotice: string | undefined;
   if (resumeId) {
-    initialItems = await transcriptOf(resumeId);
+    initialItems = await transcriptOf(resumeId, showImages, graphics);
     initialNotice = resumeNotice(resumeId, resumedCells);
   }
 
@@ -155,7 +163,7 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
         throw err;
       }
       const next = await open(id);
-      return { session: next.session, items: await transcriptOf(id), notice: resumeNotice(id, next.resumedCells) };
+      return { session: next.session, items: await transcriptOf(id, showImages, graphics), notice: resumeNotice(id, next.resumedCells) };
     },
     rerun: async (s) => (s instanceof LoggedSession ? s.rerun() : ['nothing to re-run in this session']),
     save: async (s, format) => saveExport(s.outDir, s.id, format, exportSession(await SessionLog.read(s.id), format)),
@@ -168,7 +176,8 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
     approvals,
     history: PromptHistory.load(historyPath()),
     color,
-    images: settings.images && color,
+    images: showImages,
+    graphics: graphicsTarget(graphics),
     initialItems,
     initialNotice,
     ...(building?.feed ? { build: building.feed } : {}),
@@ -229,6 +238,7 @@ export function registerChat(program: Command): void {
     .description('interactive chat (the default command): `codecell` opens it')
     .argument('[words...]')
     .option('--resume [id]', 'bring back a recorded session (the latest without an id)')
+    .option('--images <mode>', 'how to draw figures: auto, kitty, iterm, sixel, blocks or off (default auto)')
     .option('--no-images', 'do not draw images inline');
   addModelFlags(cmd);
   addSandboxFlags(cmd);

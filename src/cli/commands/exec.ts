@@ -13,7 +13,6 @@ import { addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js'
 
 interface ExecFlags extends CommonFlags {
   json?: boolean;
-  images?: boolean;
   quiet?: boolean;
   verbose?: boolean;
 }
@@ -24,6 +23,7 @@ export function registerExec(program: Command): void {
     .description('run a Python file (or - for stdin) in a fresh sandbox, without a model')
     .argument('<file>', 'Python file to run, or - to read the code from stdin')
     .option('--json', 'print one JSON event per line instead of plain output')
+    .option('--images <mode>', 'how to draw figures: auto, kitty, iterm, sixel, blocks or off (default auto)')
     .option('--no-images', 'do not draw figures in the terminal (they are still saved)')
     .option('-q, --quiet', 'print only the program output')
     .option('-v, --verbose', 'also print sandbox state and timings');
@@ -67,7 +67,7 @@ export async function execCommand(file: string, flags: ExecFlags, cmd?: Command)
     });
     await sandbox.start();
     const json = flags.json ? new JsonWriter(process.stdout) : undefined;
-    const plain = json ? undefined : new PlainRenderer(plainTerminal(flags, 'stdout'));
+    const plain = json ? undefined : new PlainRenderer(plainTerminal({ ...flags, images: settings.settings.images }, 'stdout'));
     const run = runCell({
       sandbox,
       files,

@@ -35,6 +35,7 @@ export function registerRun(program: Command): void {
     .option('-f, --file <path>', 'upload a file to /mnt/data (repeatable)', collect)
     .option('--stdin-name <name>', 'file name for piped data in /mnt/data (default stdin.<sniffed type>)')
     .option('--json', 'print one JSON event per line (see README: JSON events)')
+    .option('--images <mode>', 'how to draw figures: auto, kitty, iterm, sixel, blocks or off (default auto)')
     .option('--no-images', 'do not draw figures in the terminal (they are still saved)')
     .option('-q, --quiet', 'print only the answer (and errors)')
     .option('-v, --verbose', 'also print usage, timings and sandbox state');
@@ -133,7 +134,7 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     if (stdinData) finalPrompt += `\n\n(The data piped to codecell is saved as /mnt/data/${stdinData.name}.)`;
 
     const json = flags.json ? new JsonWriter(process.stdout) : undefined;
-    const plain = json ? undefined : new PlainRenderer(plainTerminal(flags, 'stderr'));
+    const plain = json ? undefined : new PlainRenderer(plainTerminal({ ...flags, images: settings.images }, 'stderr'));
     const emit = async (event: SessionEvent): Promise<void> => {
       if (json) json.write(event);
       else await plain!.handle(event);

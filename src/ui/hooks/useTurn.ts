@@ -2,14 +2,15 @@
 import { useCallback, useRef } from 'react';
 import type { SessionEvent } from '../../core/events.js';
 import type { ChatSession } from '../../core/session-api.js';
-import { renderImage } from '../../render/image.js';
+import { drawChatImage } from '../images.js';
+import type { DisplaySettings } from '../settings.js';
 import type { ChatAction } from '../transcript.js';
 
 type OutputEvent = Extract<SessionEvent, { type: 'cell_output' }>;
 
 export interface TurnOptions {
   dispatch: (action: ChatAction) => void;
-  images: boolean;
+  display: DisplaySettings;
   /** Current terminal size, read when an image arrives. */
   size: () => { columns: number; rows: number };
   /** How often buffered output reaches the screen, ms. */
@@ -24,7 +25,9 @@ export interface TurnControl {
   detach(): void;
 }
 
-export function useTurn({ dispatch, images, size, outputFrameMs = 100 }: TurnOptions): TurnControl {
+export function useTurn({ dispatch, display, size, outputFrameMs = 100 }: TurnOptions): TurnControl {
+  // A note about how pictures are drawn (e.g. half-blocks inside tmux) is said once, before the first.
+  const noted = useRef(false);
   const abort = useRef<AbortController | undefined>(undefined);
   // A generation counter: events that arrive after detach() belong to a turn nobody is watching.
   const generation = useRef(0);
@@ -54,8 +57,12 @@ export function useTurn({ dispatch, images, size, outputFrameMs = 100 }: TurnOpt
           }
           flush();
           if (event.type === 'cell_image') {
-            const { columns, rows } = size();
-            const image = images ? await renderImage(event.data, { maxWidth: Math.min(100, columns - 4), maxHeight: Math.max(6, rows - 6) }) : null;
+            const note = display.images ? display.graphics?.note : undefined;
+            if (note && !noted.current) {
+              noted.current = true;
+              dispatch({ type: 'add', item: { kind: 'notice', level: 'info', text: note } });
+            }
+            const image = await drawChatImage(event.data, display, size());
             if (gen !== generation.current) break;
             dispatch({ type: 'event', event, now: Date.now(), image });
             continue;
@@ -73,7 +80,7 @@ export function useTurn({ dispatch, images, size, outputFrameMs = 100 }: TurnOpt
         if (abort.current === ctrl) abort.current = undefined;
       }
     },
-    [dispatch, images, size, outputFrameMs],
+    [dispatch, display, size, outputFrameMs],
   );
 
   const cancel = useCallback(() => {
