@@ -1,7 +1,33 @@
 #!/usr/bin/env node
-// Entry point: load the compiled CLI (run `npm run build` first when working from a checkout).
-import('../dist/cli/main.js').catch((err) => {
-  if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/cli/main.js')) {
+// Entry point: runs the bundled CLI (dist/bundle, from `npm run build`), or the compiled modules in
+// dist/cli when there is no bundle (CODECELL_UNBUNDLED=1 forces them, e.g. to debug with real file names).
+import module from 'node:module';
+
+// Node keeps V8's compiled code for the bundle in its cache folder: later launches skip most parsing.
+// CODECELL_COMPILE_CACHE=0 turns it off; NODE_COMPILE_CACHE=<dir> chooses the folder.
+if (process.env.CODECELL_COMPILE_CACHE !== '0') {
+  try {
+    module.enableCompileCache?.();
+  } catch {
+    // a read-only or full disk only costs speed
+  }
+}
+
+const notBuilt = (err) => err && err.code === 'ERR_MODULE_NOT_FOUND' && /dist\/(bundle|cli)\/main\.js/.test(String(err.message));
+
+async function start() {
+  if (process.env.CODECELL_UNBUNDLED !== '1') {
+    try {
+      return await import('../dist/bundle/main.js');
+    } catch (err) {
+      if (!notBuilt(err) || !String(err.message).includes('dist/bundle/main.js')) throw err;
+    }
+  }
+  return import('../dist/cli/main.js');
+}
+
+start().catch((err) => {
+  if (notBuilt(err)) {
     process.stderr.write('codecell: the CLI is not built yet. Run `npm run build` in the codecell folder.\n');
     process.exit(2);
   }

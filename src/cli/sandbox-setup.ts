@@ -2,6 +2,7 @@
 import type Docker from 'dockerode';
 import { connectEngine } from '../sandbox/engine.js';
 import { ensureImage } from '../sandbox/image.js';
+import type { ProgressListener } from '../sandbox/build-stream.js';
 import { createProgressPrinter } from '../render/build-progress.js';
 import { DockerSandbox } from '../sandbox/docker-sandbox.js';
 import type { SandboxLimits, SandboxOptions } from '../sandbox/types.js';
@@ -18,13 +19,17 @@ export interface Engine {
   image: string;
 }
 
-/** Connects to the engine and builds the image when missing, with progress on stderr (silent when quiet). */
-export async function prepareEngine(options: { quiet?: boolean; image?: string } = {}): Promise<Engine> {
+/**
+ * Connects to the engine and builds the image when missing, with progress on stderr (silent when quiet;
+ * to `onProgress` instead when given, e.g. by the chat, whose screen stderr would garble).
+ */
+export async function prepareEngine(options: { quiet?: boolean; image?: string; onProgress?: ProgressListener } = {}): Promise<Engine> {
   const { docker } = await connectEngine();
   if (options.image) return { docker, image: options.image };
-  const printer = options.quiet ? undefined : createProgressPrinter(process.stderr);
+  const printer = options.quiet || options.onProgress ? undefined : createProgressPrinter(process.stderr);
+  const onProgress = options.onProgress ?? printer?.onProgress;
   try {
-    const ensured = await ensureImage(docker, printer ? { onProgress: printer.onProgress } : {});
+    const ensured = await ensureImage(docker, onProgress ? { onProgress } : {});
     return { docker, image: ensured.ref };
   } finally {
     printer?.close();

@@ -1,6 +1,6 @@
 // What the plain front ends need to know about the terminal: colours, width, and image/markdown renderers.
 import { renderImage } from '../render/image.js';
-import { renderMarkdown } from '../render/markdown.js';
+import { loadMarkdown, renderMarkdown } from '../render/markdown.js';
 import type { PlainOptions } from '../render/plain.js';
 
 export function colorEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -25,7 +25,11 @@ export function plainTerminal(flags: { images?: boolean; quiet?: boolean; verbos
     quiet: flags.quiet === true,
     verbose: flags.verbose === true,
     cellStdoutTo,
-    markdown: (text) => renderMarkdown(text, { width: Math.min(process.stdout.columns || 100, 120), color: colorEnabled(process.stdout) }),
+    markdown: async (text) => {
+      // The renderer is loaded for the first answer, not at launch (it is not needed before).
+      await loadMarkdown();
+      return renderMarkdown(text, { width: Math.min(process.stdout.columns || 100, 120), color: colorEnabled(process.stdout) });
+    },
     image: async (png) => {
       const cols = imageStream.columns || 80;
       const rows = imageStream.rows || 30;

@@ -1,5 +1,4 @@
 // Inline images for the terminal: a PNG size check before decoding, then coloured half-blocks.
-import terminalImage from 'terminal-image';
 
 export interface PngSize {
   width: number;
@@ -47,6 +46,8 @@ export async function renderImage(data: Buffer, options: ImageOptions): Promise<
   const width = Math.max(8, Math.min(options.maxWidth, size.width));
   const height = Math.max(4, Math.min(options.maxHeight, Math.ceil(size.height / 2)));
   try {
+    // terminal-image (with jimp) costs more to load than the chat prompt: loaded on the first image.
+    const { default: terminalImage } = await import('terminal-image');
     const text = await terminalImage.buffer(data, { width, height, preserveAspectRatio: true, preferNativeRender: options.native === true });
     return { ok: true, text: text.replace(/\n+$/, ''), size };
   } catch (err) {

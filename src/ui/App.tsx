@@ -76,12 +76,14 @@ export function App(props: ChatAppProps) {
   useEffect(() => approvals.attach((p) => setApproval(p)), [approvals]);
 
   // The sandbox starts in the background before the first turn; its state only arrives as events during one.
+  // Polled often while it starts, so "ready" shows within a few ms of the container being ready.
   const shownState = view.header.sandbox;
   useEffect(() => {
+    const settling = shownState === 'starting' || shownState === 'restarting';
     const t = setInterval(() => {
       const state = sessionRef.current.sandboxState;
       if (state !== shownState) dispatch({ type: 'header', header: { sandbox: state } });
-    }, 500);
+    }, settling ? 20 : 500);
     return () => clearInterval(t);
   }, [shownState]);
 

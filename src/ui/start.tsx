@@ -23,6 +23,11 @@ export interface StartChatOptions {
   /** Benchmarks: force Ink's interactive mode on fake streams, and get each frame's render time. */
   interactive?: boolean;
   onRender?: (renderMs: number) => void;
+  /**
+   * Rejects when the session, opened behind the prompt, cannot be (no Docker, no key): the chat then
+   * leaves and startChat throws that error, as if it had been raised before the chat was drawn.
+   */
+  failed?: Promise<unknown>;
 }
 
 /** Runs the chat until the user leaves; resolves after the terminal is restored and the session closed. */
@@ -30,8 +35,19 @@ export async function startChat(options: StartChatOptions): Promise<void> {
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
   let current: ChatSession = options.session;
-  let finish: () => void = () => undefined;
-  const left = new Promise<void>((resolve) => (finish = resolve));
+  let resolveLeft: () => void = () => undefined;
+  const left = new Promise<void>((resolve) => (resolveLeft = resolve));
+  let leaving = false;
+  const finish = (): void => {
+    leaving = true;
+    resolveLeft();
+  };
+  let failure: { error: unknown } | undefined;
+  options.failed?.catch((error: unknown) => {
+    if (leaving) return; // the user had already left; nothing was waiting for the session
+    failure = { error };
+    finish();
+  });
 
   // The session may be swapped by /resume: always close the one in use.
   const trackingHost: ChatHost = {
@@ -113,4 +129,5 @@ export async function startChat(options: StartChatOptions): Promise<void> {
     await closing;
   }
   if (crash !== undefined) throw crash;
+  if (failure) throw failure.error;
 }

@@ -15,7 +15,10 @@ import type { NewItem } from '../../ui/transcript.js';
 import { EXIT_USAGE, UsageError } from '../errors.js';
 import { colorEnabled } from '../terminal.js';
 import type { Engine } from '../sandbox-setup.js';
-import { LoggedSession } from '../chat-session.js';
+import type { ProgressListener } from '../../sandbox/build-stream.js';
+import { loadHighlighter } from '../../render/highlight.js';
+import { loadMarkdown } from '../../render/markdown.js';
+import { LoggedSession, PendingSession } from '../chat-session.js';
 import { sessionLine } from './sessions.js';
 import { addModelFlags, addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
 
@@ -25,8 +28,11 @@ interface ChatFlags extends CommonFlags {
 
 export const NOT_A_TERMINAL = 'codecell: the chat needs a terminal; for scripts use `codecell run`\n';
 
+/** The renderers transcript items need (markdown, highlighting): loaded behind the prompt, before items show. */
+const loadRenderers = (): Promise<unknown> => Promise.all([loadMarkdown(), loadHighlighter()]);
+
 /** Opens chat sessions; the engine and image are prepared once, on the first. */
-function sessionOpener(settings: Settings, approve: ApprovalHandler) {
+function sessionOpener(settings: Settings, approve: ApprovalHandler, onProgress?: ProgressListener) {
   let engine: Promise<Engine> | undefined;
   return async (resumeId?: string): Promise<{ session: ChatSession; resumedCells: number }> => {
     if (process.env.CODECELL_FAKE_SESSION === '1') {
@@ -41,7 +47,7 @@ function sessionOpener(settings: Settings, approve: ApprovalHandler) {
       import('../../sandbox/docker-sandbox.js'),
       import('../../config/sandbox-options.js'),
     ]);
-    engine ??= prepareEngine({ ...(settings.image ? { image: settings.image } : {}) });
+    engine ??= prepareEngine({ ...(settings.image ? { image: settings.image } : {}), ...(onProgress ? { onProgress } : {}) });
     const { docker, image } = await engine;
     // Built here, as openSession would, so /rerun can run the resumed cells in it without the model.
     const options = sandboxOptionsFrom(settings);
@@ -91,7 +97,7 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
     process.stderr.write(NOT_A_TERMINAL);
     return EXIT_USAGE;
   }
-  const { settings } = loadSettings(flags, cmd);
+  const { settings } = await loadSettings(flags, cmd);
   const color = colorEnabled(process.stdout);
   // Ink, cli-highlight and marked-terminal all colour through chalk, which reads FORCE_COLOR when loaded.
   if (!color) process.env.FORCE_COLOR = '0';
@@ -108,13 +114,35 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
   }
 
   const approvals = new ApprovalBridge();
-  const open = sessionOpener(settings, approvals.handler);
-  const { session, resumedCells } = await open(resumeId);
+  // A first run builds the image behind the prompt; stderr would garble the screen, so say it in the chat.
+  // A resumed chat opens its session before drawing, so its build progress still goes to stderr.
+  let building = false;
+  const open = sessionOpener(settings, approvals.handler, resumeId ? undefined : (p) => {
+    if (p.type !== 'done') building = true;
+  });
+  let session: ChatSession;
+  let startOpening: (() => void) | undefined;
+  let failed: Promise<unknown> | undefined;
   let initialItems: NewItem[] | undefined;
   let initialNotice: string | undefined;
   if (resumeId) {
+    // The resumed transcript and its notice are drawn with the first frame, so they wait for the session.
+    const [opened] = await Promise.all([open(resumeId), loadRenderers()]);
+    session = opened.session;
     initialItems = await transcriptOf(resumeId);
-    initialNotice = resumeNotice(resumeId, resumedCells);
+    initialNotice = resumeNotice(resumeId, opened.resumedCells);
+  } else {
+    // Draw the prompt first: the model SDK, Docker client, engine check and container start behind it.
+    let opened!: (value: ChatSession | PromiseLike<ChatSession>) => void;
+    const pending = new PendingSession(new Promise<ChatSession>((resolve) => (opened = resolve)), { model: settings.model, outDir: settings.outDir }, loadRenderers, () =>
+      building ? 'building the sandbox image (the first run of this version takes a minute or two)…' : undefined,
+    );
+    startOpening = () => {
+      opened(open().then((r) => r.session));
+      void loadRenderers().catch(() => undefined);
+    };
+    session = pending;
+    failed = pending.failed;
   }
 
   const host: ChatHost = {
@@ -127,17 +155,20 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
         if (err instanceof SessionLogError) throw new UsageError(err.message, err.fix);
         throw err;
       }
-      const next = await open(id);
+      const [next] = await Promise.all([open(id), loadRenderers()]);
       return { session: next.session, items: await transcriptOf(id), notice: resumeNotice(id, next.resumedCells) };
     },
-    rerun: async (s) => (s instanceof LoggedSession ? s.rerun() : ['nothing to re-run in this session']),
+    rerun: async (s) => {
+      const real = s instanceof PendingSession ? await s.ready() : s;
+      return real instanceof LoggedSession ? real.rerun() : ['nothing to re-run in this session'];
+    },
     save: async (s, format) => saveExport(s.outDir, s.id, format, exportSession(await SessionLog.read(s.id), format)),
   };
 
   // React's development build costs several times more per frame; it is chosen when react is first loaded.
   process.env.NODE_ENV ??= 'production';
   const { startChat } = await import('../../ui/start.js');
-  await startChat({
+  const chat = startChat({
     session,
     host,
     approvals,
@@ -146,7 +177,11 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
     images: settings.images && color,
     initialItems,
     initialNotice,
+    ...(failed ? { failed } : {}),
   });
+  // Ink has drawn the first frame synchronously inside startChat; the heavy loading starts after it.
+  if (startOpening) setImmediate(startOpening);
+  await chat;
   return 0;
 }
 

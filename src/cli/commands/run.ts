@@ -1,20 +1,13 @@
 // `codecell run [prompt...]`: one shot. The answer goes to stdout; code, output and files to stderr.
+// Only light modules are imported at the top: `codecell --help` loads this file. The model SDK, Docker
+// client and renderers are imported inside runCommand (see "Adding a command" in src/cli/main.ts).
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { openSession } from '../../core/open-session.js';
-import { checkModelSettings } from '../../core/open-session.js';
-import { fileUploads, stdinUpload } from '../../core/uploads.js';
 import type { Upload } from '../../core/open-session.js';
 import type { SessionEvent } from '../../core/events.js';
-import { errorEvent } from '../../core/error-event.js';
-import { PlainRenderer } from '../../render/plain.js';
-import { JsonWriter } from '../../render/json-writer.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, reportFatal } from '../errors.js';
-import { prepareEngine } from '../sandbox-setup.js';
-import { handleInterrupts } from '../interrupts.js';
-import { plainTerminal } from '../terminal.js';
+import type { handleInterrupts } from '../interrupts.js';
 import { addModelFlags, addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
-import { askOnTerminal } from '../tty-approval.js';
 
 interface RunFlags extends CommonFlags {
   file?: string[];
@@ -55,6 +48,7 @@ async function readStdin(): Promise<Buffer> {
 
 /** The prompt and any piped data, following the rule: no prompt argument → stdin is the prompt. */
 async function promptAndData(words: string[], flags: RunFlags): Promise<{ prompt: string; stdinData?: Upload }> {
+  const { stdinUpload } = await import('../../core/uploads.js');
   let prompt = words.join(' ').trim();
   const piped = !process.stdin.isTTY;
   if (!prompt) {
@@ -92,8 +86,9 @@ function checkOutDir(outDir: string): void {
  * was torn down as if Ctrl-C had been pressed again. From here on `run` decides what a signal does.
  */
 /** With --json, a failure before the session starts is also a JSON line, so a consumer of stdout sees why. */
-function jsonErrorLine(err: unknown): Record<string, unknown> {
+async function jsonErrorLine(err: unknown): Promise<Record<string, unknown>> {
   if (err instanceof UsageError) return { stream_type: 'error', kind: 'usage', message: err.message, ...(err.fix ? { fix: err.fix } : {}) };
+  const { errorEvent } = await import('../../core/error-event.js');
   const { kind, message, fix } = errorEvent(err);
   return { stream_type: 'error', kind, message, ...(fix ? { fix } : {}) };
 }
@@ -102,7 +97,18 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
   let close: (() => Promise<void>) | undefined;
   let interrupts: ReturnType<typeof handleInterrupts> | undefined;
   try {
-    const loaded = loadSettings(flags, cmd);
+    const [{ openSession, checkModelSettings }, { fileUploads }, { PlainRenderer }, { JsonWriter }, { prepareEngine }, { handleInterrupts }, { plainTerminal }, { askOnTerminal }] =
+      await Promise.all([
+        import('../../core/open-session.js'),
+        import('../../core/uploads.js'),
+        import('../../render/plain.js'),
+        import('../../render/json-writer.js'),
+        import('../sandbox-setup.js'),
+        import('../interrupts.js'),
+        import('../terminal.js'),
+        import('../tty-approval.js'),
+      ]);
+    const loaded = await loadSettings(flags, cmd);
     const { settings } = loaded;
     checkModelSettings(settings);
     checkOutDir(settings.outDir);
@@ -150,7 +156,7 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     if (status === 'cancelled' || interrupts.interrupted) return EXIT_INTERRUPTED;
     return EXIT_FAILURE;
   } catch (err) {
-    if (flags.json) process.stdout.write(JSON.stringify(jsonErrorLine(err)) + '\n');
+    if (flags.json) process.stdout.write(JSON.stringify(await jsonErrorLine(err)) + '\n');
     const code = reportFatal(err);
     return code === EXIT_USAGE ? EXIT_USAGE : code;
   } finally {

@@ -1,11 +1,9 @@
 // `codecell sandbox build | status | prune`: manage the sandbox image and codecell's containers.
 import type { Command } from 'commander';
-import { connectEngine } from '../../sandbox/engine.js';
-import { createProgressPrinter } from '../../render/build-progress.js';
-import { bundledImageRef, buildSandboxImage } from '../../sandbox/image.js';
-import { pruneSandboxes } from '../../sandbox/prune.js';
-import { formatStatus, sandboxStatus } from '../../sandbox/status.js';
 import { UsageError } from '../errors.js';
+
+// The Docker client is loaded by each action, not with this file: `codecell --help` loads this file.
+const engine = () => import('../../sandbox/engine.js');
 
 export function registerSandbox(program: Command): void {
   const sandbox = program.command('sandbox').description('manage the sandbox image and containers');
@@ -17,6 +15,11 @@ export function registerSandbox(program: Command): void {
     .option('--base <image>', 'base image to build FROM (default: debian:trixie-slim, else the offline debootstrap base)')
     .action(async (opts: { force?: boolean; base?: string }) => {
       if (opts.base !== undefined && !opts.base.trim()) throw new UsageError('--base needs an image reference', 'e.g. --base debian:trixie-slim');
+      const [{ connectEngine }, { createProgressPrinter }, { bundledImageRef, buildSandboxImage }] = await Promise.all([
+        engine(),
+        import('../../render/build-progress.js'),
+        import('../../sandbox/image.js'),
+      ]);
       const { docker } = await connectEngine();
       if (process.env.CODECELL_IMAGE?.trim()) {
         process.stderr.write(`codecell: note: CODECELL_IMAGE=${process.env.CODECELL_IMAGE} is what sandboxes run; building ${bundledImageRef()} anyway\n`);
@@ -36,6 +39,7 @@ export function registerSandbox(program: Command): void {
     .description('show the Docker engine, the sandbox image and codecell containers')
     .option('--json', 'print one JSON object')
     .action(async (opts: { json?: boolean }) => {
+      const [{ connectEngine }, { formatStatus, sandboxStatus }] = await Promise.all([engine(), import('../../sandbox/status.js')]);
       const { docker, info } = await connectEngine();
       const status = await sandboxStatus(docker, info);
       if (opts.json) process.stdout.write(JSON.stringify(status, null, 2) + '\n');
@@ -49,6 +53,7 @@ export function registerSandbox(program: Command): void {
     .option('--all', 'remove every codecell container, even ones a running codecell still uses')
     .option('--label <key=value>', 'only containers that also carry this label (e.g. one batch run)')
     .action(async (opts: { images?: boolean; all?: boolean; label?: string }) => {
+      const [{ connectEngine }, { pruneSandboxes }] = await Promise.all([engine(), import('../../sandbox/prune.js')]);
       const { docker } = await connectEngine();
       const result = await pruneSandboxes(docker, { images: opts.images, all: opts.all, label: opts.label });
       const out: string[] = [];

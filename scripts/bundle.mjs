@@ -1,0 +1,29 @@
+// Bundles the compiled CLI (dist/) into dist/bundle/: one minified entry and lazily loaded chunks, which
+// bin/codecell.js runs. Loading ~1,500 separate modules from node_modules was most of the launch time.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+
+rmSync('dist/bundle', { recursive: true, force: true });
+await build({
+  entryPoints: { main: 'dist/cli/main.js' },
+  outdir: 'dist/bundle',
+  bundle: true,
+  // Each `await import()` stays a separate chunk, loaded only when reached.
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  minify: true,
+  // Names stay readable in stack traces of a bug report.
+  keepNames: true,
+  sourcemap: 'linked',
+  chunkNames: 'chunks/[name]-[hash]',
+  // React picks its production build from NODE_ENV when first loaded; decided at run time (see chat).
+  // Optional native add-ons of ssh2 (via dockerode); it falls back to JavaScript without them.
+  // ink loads react-devtools-core only under DEV=true; it is not a dependency.
+  external: ['cpu-features', '*.node', 'react-devtools-core'],
+  // CommonJS packages call require(); an ESM bundle has none of its own.
+  banner: { js: "import{createRequire as __cc_cr}from'node:module';const require=__cc_cr(import.meta.url);" },
+  logLevel: 'warning',
+  metafile: false,
+});
