@@ -17,13 +17,19 @@ await build({
   // Names stay readable in stack traces of a bug report.
   keepNames: true,
   sourcemap: 'linked',
-  chunkNames: 'chunks/[name]-[hash]',
+  // Chunks sit beside main.js: code that finds sandbox/ and package.json relative to its own file
+  // (two folders up from dist/cli/…) finds them from dist/bundle/… too.
+  chunkNames: '[name]-[hash]',
   // React picks its production build from NODE_ENV when first loaded; decided at run time (see chat).
   // Optional native add-ons of ssh2 (via dockerode); it falls back to JavaScript without them.
   // ink loads react-devtools-core only under DEV=true; it is not a dependency.
   external: ['cpu-features', '*.node', 'react-devtools-core'],
-  // CommonJS packages call require(); an ESM bundle has none of its own.
-  banner: { js: "import{createRequire as __cc_cr}from'node:module';const require=__cc_cr(import.meta.url);" },
+  // CommonJS packages call require() and read __dirname/__filename; an ESM bundle has none of its own.
+  banner: {
+    js:
+      "import{createRequire as __cc_cr}from'node:module';import{fileURLToPath as __cc_fu}from'node:url';import{dirname as __cc_dn}from'node:path';" +
+      'const require=__cc_cr(import.meta.url);const __filename=__cc_fu(import.meta.url);const __dirname=__cc_dn(__filename);',
+  },
   logLevel: 'warning',
   metafile: false,
 });
