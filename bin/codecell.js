@@ -1,7 +1,15 @@
 #!/usr/bin/env node
 // Entry point: runs the bundled CLI (dist/bundle, from `npm run build`), or the compiled modules in
 // dist/cli when there is no bundle (CODECELL_UNBUNDLED=1 forces them, e.g. to debug with real file names).
+import { readFileSync } from 'node:fs';
 import module from 'node:module';
+
+// `codecell --version` is answered here, as commander would answer it, without loading the CLI.
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
+  process.exit(0);
+}
 
 // Node keeps V8's compiled code for the bundle in its cache folder: later launches skip most parsing.
 // CODECELL_COMPILE_CACHE=0 turns it off; NODE_COMPILE_CACHE=<dir> chooses the folder.

@@ -28,7 +28,9 @@ await build({
   banner: {
     js:
       "import{createRequire as __cc_cr}from'node:module';import{fileURLToPath as __cc_fu}from'node:url';import{dirname as __cc_dn}from'node:path';" +
-      'const require=__cc_cr(import.meta.url);const __filename=__cc_fu(import.meta.url);const __dirname=__cc_dn(__filename);',
+      // Made on first use: most chunks never call require, and making one starts Node's CommonJS loader.
+      'var __cc_rq;const require=Object.assign((id)=>(__cc_rq??=__cc_cr(import.meta.url))(id),{resolve:(id,o)=>(__cc_rq??=__cc_cr(import.meta.url)).resolve(id,o)});' +
+      'const __filename=__cc_fu(import.meta.url);const __dirname=__cc_dn(__filename);',
   },
   logLevel: 'warning',
   metafile: false,

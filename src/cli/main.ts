@@ -1,10 +1,10 @@
 // The codecell command line: builds the commander program and hands off to a front end.
 import { Command, CommanderError } from 'commander';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { EXIT_USAGE, reportFatal } from './errors.js';
 
-const require = createRequire(import.meta.url);
-const pkg = require('../../package.json') as { version: string };
+// Two folders up from dist/cli/main.js and from dist/bundle/main.js alike.
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 type Register = (program: Command) => void;
 
