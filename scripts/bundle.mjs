@@ -2,6 +2,7 @@
 // bin/codecell.js runs. Loading ~1,500 separate modules from node_modules was most of the launch time.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import { lazyRequires } from './lazy-requires.mjs';
 
 rmSync('dist/bundle', { recursive: true, force: true });
 await build({
@@ -32,6 +33,7 @@ await build({
       'var __cc_rq;const require=Object.assign((id)=>(__cc_rq??=__cc_cr(import.meta.url))(id),{resolve:(id,o)=>(__cc_rq??=__cc_cr(import.meta.url)).resolve(id,o)});' +
       'const __filename=__cc_fu(import.meta.url);const __dirname=__cc_dn(__filename);',
   },
+  plugins: [lazyRequires],
   logLevel: 'warning',
   metafile: false,
 });

@@ -122,7 +122,7 @@ export function registerConfig(program: Command, io: ConfigIO = processIO): void
         input = JSON.stringify(table);
       }
       const parsed = parseValue(key, parsedInput);
-      cfg.set(key, parsed.stored);
+      await cfg.set(key, parsed.stored);
       out(`${name} = ${sanitize(show(key, model !== undefined ? (parsed.stored as Record<string, unknown>)[model] : parsed.stored, false))}  (saved to ${cfg.path})\n`);
       const envName = KEYS[key].env.find((n) => io.env[n]?.trim());
       if (envName) io.stderr.write(`codecell: note: ${envName} is set and takes precedence over the config file\n`);
@@ -131,7 +131,7 @@ export function registerConfig(program: Command, io: ConfigIO = processIO): void
   config
     .command('unset <key>')
     .description('remove a key from the config file (its default applies again)')
-    .action((name: string) => {
+    .action(async (name: string) => {
       const { KEYS, formatStored } = configLayer();
       const { key, model } = keyArg(name);
       const cfg = file();
@@ -140,10 +140,10 @@ export function registerConfig(program: Command, io: ConfigIO = processIO): void
         if (current && typeof current === 'object' && model in current) {
           const table = { ...(current as Record<string, unknown>) };
           delete table[model];
-          cfg.set('prices', table);
+          await cfg.set('prices', table);
         }
       } else {
-        cfg.delete(key);
+        await cfg.delete(key);
       }
       const def = KEYS[key].default;
       out(`${name} unset${model === undefined && def !== undefined ? ` (default: ${formatStored(def)})` : ''}\n`);
