@@ -41,9 +41,9 @@ function sessionOpener(settings: Settings, approve: ApprovalHandler, onProgress?
       return { session: new FakeSession({ approve, delayMs: 40, model: settings.model, outDir: settings.outDir, id: resumeId }), resumedCells: 0 };
     }
     // Loaded here, not at the top: every other command (even --version) would pay for Docker and the model SDK.
-    const [{ prepareEngine }, { openSession }, { DockerSandbox }, { sandboxOptionsFrom }] = await Promise.all([
+    // The Docker side first: the container boots in the engine while the model SDK and the session load.
+    const [{ prepareEngine }, { DockerSandbox }, { sandboxOptionsFrom }] = await Promise.all([
       import('../sandbox-setup.js'),
-      import('../../core/open-session.js'),
       import('../../sandbox/docker-sandbox.js'),
       import('../../config/sandbox-options.js'),
     ]);
@@ -52,7 +52,17 @@ function sessionOpener(settings: Settings, approve: ApprovalHandler, onProgress?
     // Built here, as openSession would, so /rerun can run the resumed cells in it without the model.
     const options = sandboxOptionsFrom(settings);
     const sandbox = new DockerSandbox(docker, { ...options, image: options.image ?? image });
-    const opened = await openSession({ settings, engine: { docker, image }, approve, sandbox, ...(resumeId ? { resumeId } : {}), cwd: process.cwd() });
+    // openSession awaits this same start (start() is shared while in progress) and reports its failure.
+    sandbox.start().catch(() => undefined);
+    let opened: Awaited<ReturnType<typeof import('../../core/open-session.js').openSession>>;
+    try {
+      const { openSession } = await import('../../core/open-session.js');
+      opened = await openSession({ settings, engine: { docker, image }, approve, sandbox, ...(resumeId ? { resumeId } : {}), cwd: process.cwd() });
+    } catch (err) {
+      // No key, an unreadable session: the container started for nothing must not outlive the chat.
+      await sandbox.close().catch(() => undefined);
+      throw err;
+    }
     const session = new LoggedSession(opened.session, opened.log, { sandbox, cells: opened.resumedCells });
     return { session, resumedCells: opened.resumedCells.length };
   };

@@ -97,17 +97,12 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
   let close: (() => Promise<void>) | undefined;
   let interrupts: ReturnType<typeof handleInterrupts> | undefined;
   try {
-    const [{ openSession, checkModelSettings }, { fileUploads }, { PlainRenderer }, { JsonWriter }, { prepareEngine }, { handleInterrupts }, { plainTerminal }, { askOnTerminal }] =
-      await Promise.all([
-        import('../../core/open-session.js'),
-        import('../../core/uploads.js'),
-        import('../../render/plain.js'),
-        import('../../render/json-writer.js'),
-        import('../sandbox-setup.js'),
-        import('../interrupts.js'),
-        import('../terminal.js'),
-        import('../tty-approval.js'),
-      ]);
+    const [{ openSession, checkModelSettings }, { fileUploads }, { prepareEngine }, { handleInterrupts }] = await Promise.all([
+      import('../../core/open-session.js'),
+      import('../../core/uploads.js'),
+      import('../sandbox-setup.js'),
+      import('../interrupts.js'),
+    ]);
     const loaded = await loadSettings(flags, cmd);
     const { settings } = loaded;
     checkModelSettings(settings);
@@ -121,7 +116,7 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     }
     if (stdinData) uploads.push(stdinData);
 
-    const approve = settings.confirm ? askOnTerminal() : undefined;
+    const approve = settings.confirm ? (await import('../tty-approval.js')).askOnTerminal() : undefined;
     const engine = await prepareEngine({ quiet: flags.json === true || flags.quiet === true, ...(settings.image ? { image: settings.image } : {}) });
     const opened = await openSession({ settings, engine, uploads, ...(approve ? { approve } : {}) });
     const { session } = opened;
@@ -136,8 +131,9 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     let finalPrompt = prompt;
     if (stdinData) finalPrompt += `\n\n(The data piped to codecell is saved as /mnt/data/${stdinData.name}.)`;
 
-    const json = flags.json ? new JsonWriter(process.stdout) : undefined;
-    const plain = json ? undefined : new PlainRenderer(plainTerminal(flags, 'stderr'));
+    // Only the front end in use is loaded (the JSON one brings zod schemas).
+    const json = flags.json ? new (await import('../../render/json-writer.js')).JsonWriter(process.stdout) : undefined;
+    const plain = json ? undefined : new (await import('../../render/plain.js')).PlainRenderer((await import('../terminal.js')).plainTerminal(flags, 'stderr'));
     const emit = async (event: SessionEvent): Promise<void> => {
       if (json) json.write(event);
       else await plain!.handle(event);
