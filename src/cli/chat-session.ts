@@ -113,8 +113,6 @@ export class PendingSession implements ChatSession {
   constructor(
     opening: Promise<ChatSession>,
     private readonly known: { model: string; outDir: string },
-    /** Awaited before the first events are shown (renderers the transcript needs). */
-    private readonly beforeEvents: () => Promise<unknown> = async () => undefined,
     /** What to tell a user who sends a prompt before the session is open (e.g. an image build), if anything. */
     private readonly openingNote: () => string | undefined = () => undefined,
   ) {
@@ -154,7 +152,7 @@ export class PendingSession implements ChatSession {
   async *send(prompt: string, signal?: AbortSignal): AsyncGenerator<SessionEvent> {
     const note = this.inner ? undefined : this.openingNote();
     if (note) yield { type: 'notice', level: 'info', text: note };
-    const [session] = await Promise.all([this.opening, this.beforeEvents()]);
+    const session = await this.opening;
     if (!this.announced) {
       // The header learns the session id here (it was not known when the prompt was drawn).
       this.announced = true;

@@ -1,5 +1,6 @@
 // Mounts the chat in the terminal and guarantees cleanup: Ink unmounted, raw mode off, cursor shown, session closed.
 import { render } from 'ink';
+import { loadTextRenderers } from '../render/text-renderers.js';
 import type { ChatSession } from '../core/session-api.js';
 import { App } from './App.js';
 import type { ApprovalBridge } from './approval.js';
@@ -73,6 +74,8 @@ export async function startChat(options: StartChatOptions): Promise<void> {
     stdout.write('\x1b[?25h\x1b[?2004l');
   };
 
+  // A resumed transcript is drawn in the first frame, with markdown and highlighting.
+  if (options.initialItems?.length) await loadTextRenderers();
   const instance = render(
     <DisplayContext.Provider value={{ color: options.color, images: options.images }}>
       <App

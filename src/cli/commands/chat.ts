@@ -16,8 +16,7 @@ import { EXIT_USAGE, UsageError } from '../errors.js';
 import { colorEnabled } from '../terminal.js';
 import type { Engine } from '../sandbox-setup.js';
 import type { ProgressListener } from '../../sandbox/build-stream.js';
-import { loadHighlighter } from '../../render/highlight.js';
-import { loadMarkdown } from '../../render/markdown.js';
+import { loadTextRenderers } from '../../render/text-renderers.js';
 import { LoggedSession, PendingSession } from '../chat-session.js';
 import { sessionLine } from './sessions.js';
 import { addModelFlags, addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
@@ -27,9 +26,6 @@ interface ChatFlags extends CommonFlags {
 }
 
 export const NOT_A_TERMINAL = 'codecell: the chat needs a terminal; for scripts use `codecell run`\n';
-
-/** The renderers transcript items need (markdown, highlighting): loaded behind the prompt, before items show. */
-const loadRenderers = (): Promise<unknown> => Promise.all([loadMarkdown(), loadHighlighter()]);
 
 /** Opens chat sessions; the engine and image are prepared once, on the first. */
 function sessionOpener(settings: Settings, approve: ApprovalHandler, onProgress?: ProgressListener) {
@@ -137,19 +133,19 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
   let initialNotice: string | undefined;
   if (resumeId) {
     // The resumed transcript and its notice are drawn with the first frame, so they wait for the session.
-    const [opened] = await Promise.all([open(resumeId), loadRenderers()]);
+    const [opened] = await Promise.all([open(resumeId), loadTextRenderers()]);
     session = opened.session;
     initialItems = await transcriptOf(resumeId);
     initialNotice = resumeNotice(resumeId, opened.resumedCells);
   } else {
     // Draw the prompt first: the model SDK, Docker client, engine check and container start behind it.
     let opened!: (value: ChatSession | PromiseLike<ChatSession>) => void;
-    const pending = new PendingSession(new Promise<ChatSession>((resolve) => (opened = resolve)), { model: settings.model, outDir: settings.outDir }, loadRenderers, () =>
+    const pending = new PendingSession(new Promise<ChatSession>((resolve) => (opened = resolve)), { model: settings.model, outDir: settings.outDir }, () =>
       building ? 'building the sandbox image (the first run of this version takes a minute or two)…' : undefined,
     );
     startOpening = () => {
       opened(open().then((r) => r.session));
-      void loadRenderers().catch(() => undefined);
+      void loadTextRenderers();
     };
     session = pending;
     failed = pending.failed;
@@ -165,7 +161,7 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
         if (err instanceof SessionLogError) throw new UsageError(err.message, err.fix);
         throw err;
       }
-      const [next] = await Promise.all([open(id), loadRenderers()]);
+      const [next] = await Promise.all([open(id), loadTextRenderers()]);
       return { session: next.session, items: await transcriptOf(id), notice: resumeNotice(id, next.resumedCells) };
     },
     rerun: async (s) => {
