@@ -15,6 +15,7 @@ import type { NewItem } from '../../ui/transcript.js';
 import { EXIT_USAGE, UsageError } from '../errors.js';
 import { colorEnabled } from '../terminal.js';
 import type { Engine } from '../sandbox-setup.js';
+import type { DockerSandbox } from '../../sandbox/docker-sandbox.js';
 import type { ProgressListener } from '../../sandbox/build-stream.js';
 import { loadTextRenderers } from '../../render/text-renderers.js';
 import { LoggedSession, PendingSession } from '../chat-session.js';
@@ -27,29 +28,42 @@ interface ChatFlags extends CommonFlags {
 
 export const NOT_A_TERMINAL = 'codecell: the chat needs a terminal; for scripts use `codecell run`\n';
 
-/** Opens chat sessions; the engine and image are prepared once, on the first. */
+/**
+ * Opens chat sessions; the engine and image are prepared once, on the first. `boot()` starts the first
+ * session's container early (the chat calls it before drawing: the engine boots it while Ink loads).
+ */
 function sessionOpener(settings: Settings, approve: ApprovalHandler, onProgress?: ProgressListener) {
   let engine: Promise<Engine> | undefined;
-  return async (resumeId?: string): Promise<{ session: ChatSession; resumedCells: number }> => {
-    if (process.env.CODECELL_FAKE_SESSION === '1') {
-      // The scripted session, for working on the screen without a model or Docker.
-      const { FakeSession } = await import('../../ui/testing/fake-session.js');
-      return { session: new FakeSession({ approve, delayMs: 40, model: settings.model, outDir: settings.outDir, id: resumeId }), resumedCells: 0 };
-    }
-    // Loaded here, not at the top: every other command (even --version) would pay for Docker and the model SDK.
-    // The Docker side first: the container boots in the engine while the model SDK and the session load.
+  let booted: Promise<{ sandbox: DockerSandbox; engine: Engine }> | undefined;
+  const fake = process.env.CODECELL_FAKE_SESSION === '1';
+
+  // Loaded here, not at the top: every other command (even --version) would pay for Docker and the model SDK.
+  const bootSandbox = async (): Promise<{ sandbox: DockerSandbox; engine: Engine }> => {
     const [{ prepareEngine }, { DockerSandbox }, { sandboxOptionsFrom }] = await Promise.all([
       import('../sandbox-setup.js'),
       import('../../sandbox/docker-sandbox.js'),
       import('../../config/sandbox-options.js'),
     ]);
     engine ??= prepareEngine({ ...(settings.image ? { image: settings.image } : {}), ...(onProgress ? { onProgress } : {}) });
-    const { docker, image } = await engine;
+    const ready = await engine;
     // Built here, as openSession would, so /rerun can run the resumed cells in it without the model.
     const options = sandboxOptionsFrom(settings);
-    const sandbox = new DockerSandbox(docker, { ...options, image: options.image ?? image });
+    const sandbox = new DockerSandbox(ready.docker, { ...options, image: options.image ?? ready.image });
     // openSession awaits this same start (start() is shared while in progress) and reports its failure.
     sandbox.start().catch(() => undefined);
+    return { sandbox, engine: ready };
+  };
+
+  const open = async (resumeId?: string): Promise<{ session: ChatSession; resumedCells: number }> => {
+    if (fake) {
+      // The scripted session, for working on the screen without a model or Docker.
+      const { FakeSession } = await import('../../ui/testing/fake-session.js');
+      return { session: new FakeSession({ approve, delayMs: 40, model: settings.model, outDir: settings.outDir, id: resumeId }), resumedCells: 0 };
+    }
+    // The container boots in the engine while the model SDK and the session load.
+    const early = booted;
+    booted = undefined;
+    const { sandbox, engine: { docker, image } } = await (early ?? bootSandbox());
     let opened: Awaited<ReturnType<typeof import('../../core/open-session.js').openSession>>;
     try {
       const { openSession } = await import('../../core/open-session.js');
@@ -62,6 +76,13 @@ function sessionOpener(settings: Settings, approve: ApprovalHandler, onProgress?
     const session = new LoggedSession(opened.session, opened.log, { sandbox, cells: opened.resumedCells });
     return { session, resumedCells: opened.resumedCells.length };
   };
+
+  const boot = (): void => {
+    if (fake || booted) return;
+    booted = bootSandbox();
+    booted.catch(() => undefined); // reported by the open() that takes it
+  };
+  return { open, boot };
 }
 
 function resumeNotice(id: string, cells: number): string {
@@ -123,7 +144,7 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
   // A first run builds the image behind the prompt; stderr would garble the screen, so say it in the chat.
   // A resumed chat opens its session before drawing, so its build progress still goes to stderr.
   let building = false;
-  const open = sessionOpener(settings, approvals.handler, resumeId ? undefined : (p) => {
+  const { open, boot } = sessionOpener(settings, approvals.handler, resumeId ? undefined : (p) => {
     if (p.type !== 'done') building = true;
   });
   let session: ChatSession;
@@ -171,6 +192,8 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
     save: async (s, format) => saveExport(s.outDir, s.id, format, exportSession(await SessionLog.read(s.id), format)),
   };
 
+  // The container is the slowest part to get ready: its boot starts now, Ink loads while the engine works.
+  if (startOpening) boot();
   // React's development build costs several times more per frame; it is chosen when react is first loaded.
   process.env.NODE_ENV ??= 'production';
   const { startChat } = await import('../../ui/start.js');
