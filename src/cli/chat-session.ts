@@ -112,7 +112,8 @@ export class PendingSession implements ChatSession {
 
   constructor(
     opening: Promise<ChatSession>,
-    private readonly known: { model: string; outDir: string },
+    /** What is known before the session exists; `sandboxState` reports its container booting early, if any. */
+    private readonly known: { model: string; outDir: string; sandboxState?: () => SandboxState | undefined },
     /** What to tell a user who sends a prompt before the session is open (e.g. an image build), if anything. */
     private readonly openingNote: () => string | undefined = () => undefined,
   ) {
@@ -147,7 +148,7 @@ export class PendingSession implements ChatSession {
     return this.inner?.outDir ?? this.known.outDir;
   }
   get sandboxState(): SandboxState {
-    return this.inner?.sandboxState ?? 'starting';
+    return this.inner?.sandboxState ?? this.known.sandboxState?.() ?? 'starting';
   }
   async *send(prompt: string, signal?: AbortSignal): AsyncGenerator<SessionEvent> {
     const note = this.inner ? undefined : this.openingNote();

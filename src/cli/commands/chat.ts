@@ -16,6 +16,7 @@ import { EXIT_USAGE, UsageError } from '../errors.js';
 import { colorEnabled } from '../terminal.js';
 import type { Engine } from '../sandbox-setup.js';
 import type { DockerSandbox } from '../../sandbox/docker-sandbox.js';
+import type { SandboxState } from '../../sandbox/types.js';
 import type { ProgressListener } from '../../sandbox/build-stream.js';
 import { loadTextRenderers } from '../../render/text-renderers.js';
 import { LoggedSession, PendingSession } from '../chat-session.js';
@@ -77,12 +78,15 @@ function sessionOpener(settings: Settings, approve: ApprovalHandler, onProgress?
     return { session, resumedCells: opened.resumedCells.length };
   };
 
+  let first: DockerSandbox | undefined;
   const boot = (): void => {
     if (fake || booted) return;
     booted = bootSandbox();
-    booted.catch(() => undefined); // reported by the open() that takes it
+    booted.then((b) => (first = b.sandbox)).catch(() => undefined); // a failure is reported by the open() that takes it
   };
-  return { open, boot };
+  /** The early container's state, for the header while the session around it still loads. */
+  const bootState = (): SandboxState | undefined => first?.state;
+  return { open, boot, bootState };
 }
 
 function resumeNotice(id: string, cells: number): string {
@@ -144,7 +148,7 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
   // A first run builds the image behind the prompt; stderr would garble the screen, so say it in the chat.
   // A resumed chat opens its session before drawing, so its build progress still goes to stderr.
   let building = false;
-  const { open, boot } = sessionOpener(settings, approvals.handler, resumeId ? undefined : (p) => {
+  const { open, boot, bootState } = sessionOpener(settings, approvals.handler, resumeId ? undefined : (p) => {
     if (p.type !== 'done') building = true;
   });
   let session: ChatSession;
@@ -161,8 +165,10 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
   } else {
     // Draw the prompt first: the model SDK, Docker client, engine check and container start behind it.
     let opened!: (value: ChatSession | PromiseLike<ChatSession>) => void;
-    const pending = new PendingSession(new Promise<ChatSession>((resolve) => (opened = resolve)), { model: settings.model, outDir: settings.outDir }, () =>
-      building ? 'building the sandbox image (the first run of this version takes a minute or two)…' : undefined,
+    const pending = new PendingSession(
+      new Promise<ChatSession>((resolve) => (opened = resolve)),
+      { model: settings.model, outDir: settings.outDir, sandboxState: bootState },
+      () => (building ? 'building the sandbox image (the first run of this version takes a minute or two)…' : undefined),
     );
     startOpening = () => {
       opened(open().then((r) => r.session));
