@@ -171,8 +171,14 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
       () => (building ? 'building the sandbox image (the first run of this version takes a minute or two)…' : undefined),
     );
     startOpening = () => {
-      opened(open().then((r) => r.session));
-      void loadTextRenderers();
+      // Markdown and highlighting (a second of CPU on a slow machine) load once the session is open, so
+      // they do not hold up the header's "ready"; a prompt sent before then waits for them (useTurn).
+      opened(
+        open().then((r) => {
+          setImmediate(() => void loadTextRenderers());
+          return r.session;
+        }),
+      );
     };
     session = pending;
     failed = pending.failed;
