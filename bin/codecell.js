@@ -23,6 +23,9 @@ if (process.env.CODECELL_COMPILE_CACHE !== '0') {
   }
 }
 
+// Stack traces (CODECELL_DEBUG) name the TypeScript sources, not the minified bundle.
+if (process.env.CODECELL_DEBUG) process.setSourceMapsEnabled(true);
+
 const notBuilt = (err) => err && err.code === 'ERR_MODULE_NOT_FOUND' && /dist\/(bundle|cli)\/main\.js/.test(String(err.message));
 
 async function start() {

@@ -15,9 +15,11 @@ await build({
   platform: 'node',
   target: 'node22',
   minify: true,
-  // Names stay readable in stack traces of a bug report.
-  keepNames: true,
+  // Stack traces map back to the sources through the linked source maps (bin/codecell.js turns them on
+  // under CODECELL_DEBUG); keepNames would cost a call per function at load.
   sourcemap: 'linked',
+  // Stack traces need file names and lines only; the sources themselves would triple the package.
+  sourcesContent: false,
   // Chunks sit beside main.js: code that finds sandbox/ and package.json relative to its own file
   // (two folders up from dist/cli/…) finds them from dist/bundle/… too.
   chunkNames: '[name]-[hash]',
