@@ -86,7 +86,12 @@ function sessionOpener(settings: Settings, approve: ApprovalHandler, onProgress?
   };
   /** The early container's state, for the header while the session around it still loads. */
   const bootState = (): SandboxState | undefined => first?.state;
-  return { open, boot, bootState };
+  /** Settles when the early container has started (or failed to), at once when there is none. */
+  const booting = async (): Promise<void> => {
+    const b = await booted?.catch(() => undefined);
+    await b?.sandbox.start().catch(() => undefined);
+  };
+  return { open, boot, bootState, booting };
 }
 
 function resumeNotice(id: string, cells: number): string {
@@ -148,7 +153,7 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
   // A first run builds the image behind the prompt; stderr would garble the screen, so say it in the chat.
   // A resumed chat opens its session before drawing, so its build progress still goes to stderr.
   let building = false;
-  const { open, boot, bootState } = sessionOpener(settings, approvals.handler, resumeId ? undefined : (p) => {
+  const { open, boot, bootState, booting } = sessionOpener(settings, approvals.handler, resumeId ? undefined : (p) => {
     if (p.type !== 'done') building = true;
   });
   let session: ChatSession;
@@ -171,14 +176,11 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
       () => (building ? 'building the sandbox image (the first run of this version takes a minute or two)…' : undefined),
     );
     startOpening = () => {
-      // Markdown and highlighting (a second of CPU on a slow machine) load once the session is open, so
-      // they do not hold up the header's "ready"; a prompt sent before then waits for them (useTurn).
-      opened(
-        open().then((r) => {
-          setImmediate(() => void loadTextRenderers());
-          return r.session;
-        }),
-      );
+      // Markdown and highlighting (hundreds of ms of CPU on a busy machine) load once the container has
+      // started: the kernel's handshake needs this thread. A prompt sent earlier waits for them (useTurn).
+      const starting = booting();
+      opened(open().then((r) => r.session));
+      void starting.then(() => loadTextRenderers());
     };
     session = pending;
     failed = pending.failed;
