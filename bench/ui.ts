@@ -1,4 +1,4 @@
-// Chat benchmark: launch to ready prompt (real binary in tmux), frame cost and RSS with a 500-item transcript, typing-effect latency, figures.
+// Chat benchmark (launch to prompt is in launch.ts): frame cost and RSS with a 500-item transcript, typing-effect latency, figures.
 import { PassThrough } from 'node:stream';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -144,56 +144,12 @@ async function typingLatency(pattern: 'steady' | 'burst'): Promise<Row> {
   return { measure: `typing effect: code delta → on screen (${pattern === 'steady' ? '40 lines at 40 lines/s' : '40 lines in one burst'})`, p50: fmtMs(percentile(ok, 50)), p95: fmtMs(percentile(ok, 95)), n: `${ok.length}/${lat.length}` };
 }
 
-async function launchToPrompt(): Promise<Row[]> {
-  if (!hasTmux()) return [{ measure: 'launch → ready prompt', p50: 'skipped: no tmux', p95: '', n: '0' }];
-  const server = await startFakeOpenAI({ script: () => [{ text: 'ok' }] });
-  const home = mkdtempSync(join(tmpdir(), 'cc-bench-ui-'));
-  const prompt: number[] = [];
-  const ready: number[] = [];
-  try {
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      const t = Terminal.start(`node ${resolve('bin/codecell.js')}`, {
-        cwd: home,
-        env: { CODECELL_HOME: home, CODECELL_CONFIG_DIR: join(home, 'config'), OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'x', OPENAI_MODEL: 'fake-model' },
-      });
-      try {
-        let sawPrompt = false;
-        while (performance.now() - t0 < 60_000) {
-          const screen = t.screen();
-          if (!sawPrompt && screen.includes('codecell · fake-model')) {
-            prompt.push(performance.now() - t0);
-            sawPrompt = true;
-          }
-          if (screen.includes('sandbox ready')) {
-            ready.push(performance.now() - t0);
-            break;
-          }
-          await sleep(10);
-        }
-        t.keys('C-d');
-        await t.waitForExit(30_000).catch(() => undefined);
-      } finally {
-        t.close();
-      }
-    }
-  } finally {
-    await server.close();
-    rmSync(home, { recursive: true, force: true });
-  }
-  return [
-    { measure: 'launch → prompt on screen (real binary in tmux)', p50: fmtMs(percentile(prompt, 50)), p95: fmtMs(percentile(prompt, 95)), n: String(prompt.length) },
-    { measure: 'launch → header says "sandbox ready" (container started)', p50: fmtMs(percentile(ready, 50)), p95: fmtMs(percentile(ready, 95)), n: String(ready.length) },
-  ];
-}
-
 export async function benchUi(): Promise<string> {
   const step = <T>(what: string, run: () => Promise<T>): Promise<T> => {
     process.stderr.write(`ui bench: ${what}\n`);
     return run();
   };
   const rows: Row[] = [
-    ...(await step('launch to prompt', launchToPrompt)),
     ...(await step('frame cost', frameCost)),
     await step('typing (steady)', () => typingLatency('steady')),
     await step('typing (burst)', () => typingLatency('burst')),

@@ -97,3 +97,105 @@ export class LoggedSession implements ChatSession {
     }
   }
 }
+
+/**
+ * The chat's session while it is still opening: the prompt is drawn at once and the model client, Docker
+ * client, engine check and container start behind it. Calls that need the session wait for it; the
+ * header reads "starting" until then. A failed opening is reported by the chat (see `failed`).
+ */
+export class PendingSession implements ChatSession {
+  private inner: ChatSession | undefined;
+  private model_: string;
+  private confirm: boolean | undefined;
+  private announced = false;
+  private readonly opening: Promise<ChatSession>;
+
+  constructor(
+    opening: Promise<ChatSession>,
+    /** What is known before the session exists; `sandboxState` reports its container booting early, if any. */
+    private readonly known: { model: string; outDir: string; sandboxState?: () => SandboxState | undefined },
+    /** What to tell a user who sends a prompt before the session is open (e.g. an image build), if anything. */
+    private readonly openingNote: () => string | undefined = () => undefined,
+  ) {
+    this.model_ = known.model;
+    this.opening = opening.then((session) => {
+      // Choices made at the prompt before the session existed.
+      if (this.model_ !== known.model) session.setModel(this.model_);
+      if (this.confirm !== undefined) session.setConfirm(this.confirm);
+      this.inner = session;
+      return session;
+    });
+    this.opening.catch(() => undefined); // the chat reports it through `failed`
+  }
+
+  /** The opened session. */
+  ready(): Promise<ChatSession> {
+    return this.opening;
+  }
+
+  /** Rejects when the session cannot be opened (no Docker, no key): the chat then exits with that error. */
+  get failed(): Promise<never> {
+    return this.opening.then(() => new Promise<never>(() => undefined));
+  }
+
+  get id(): string {
+    return this.inner?.id ?? '';
+  }
+  get model(): string {
+    return this.inner?.model ?? this.model_;
+  }
+  get outDir(): string {
+    return this.inner?.outDir ?? this.known.outDir;
+  }
+  get sandboxState(): SandboxState {
+    return this.inner?.sandboxState ?? this.known.sandboxState?.() ?? 'starting';
+  }
+  async *send(prompt: string, signal?: AbortSignal): AsyncGenerator<SessionEvent> {
+    const note = this.inner ? undefined : this.openingNote();
+    if (note) yield { type: 'notice', level: 'info', text: note };
+    const session = await this.opening;
+    if (!this.announced) {
+      // The header learns the session id here (it was not known when the prompt was drawn).
+      this.announced = true;
+      yield { type: 'session_start', sessionId: session.id, model: session.model, outDir: session.outDir };
+    }
+    yield* session.send(prompt, signal);
+  }
+  async interrupt(): Promise<void> {
+    await this.inner?.interrupt();
+  }
+  async restartKernel(): Promise<void> {
+    await (await this.opening).restartKernel();
+  }
+  undo(): boolean {
+    return this.inner?.undo() ?? false;
+  }
+  async reset(): Promise<void> {
+    await (await this.opening).reset();
+  }
+  setModel(model: string): void {
+    this.model_ = model;
+    this.inner?.setModel(model);
+  }
+  setConfirm(on: boolean): void {
+    this.confirm = on;
+    this.inner?.setConfirm(on);
+  }
+  async upload(hostPath: string, name?: string): Promise<string> {
+    return (await this.opening).upload(hostPath, name);
+  }
+  files(): ManifestEntry[] {
+    return this.inner?.files() ?? [];
+  }
+  usage(): UsageTotals {
+    return this.inner?.usage() ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+  }
+  cells(): CellRecord[] {
+    return this.inner?.cells() ?? [];
+  }
+  async close(): Promise<void> {
+    // Quitting while the container starts must still remove it.
+    const session = await this.opening.catch(() => undefined);
+    await session?.close();
+  }
+}

@@ -1,15 +1,25 @@
 // The codecell command line: builds the commander program and hands off to a front end.
 import { Command, CommanderError } from 'commander';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { EXIT_USAGE, reportFatal } from './errors.js';
 
-const require = createRequire(import.meta.url);
-const pkg = require('../../package.json') as { version: string };
+// Two folders up from dist/cli/main.js and from dist/bundle/main.js alike.
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 type Register = (program: Command) => void;
 
-/** Each command's module, loaded only when needed: most pull in Docker, the model SDK or Ink. */
-const COMMANDS: Record<string, () => Promise<Register>> = {
+/**
+ * Every command, by name, and how to load the module that registers it. Only the command being run is
+ * loaded (all of them for `--help`; none for `--version`), so launch time is paid per command.
+ *
+ * Adding a command: write src/cli/commands/<name>.ts exporting `register<Name>(program)` and add a line
+ * here. Adding a flag: add it in that file's register function, as usual. Either way, keep the top of a
+ * command file light (commander types, ../settings.js, ../errors.js, small helpers): import the model
+ * SDK, the Docker client, Ink, renderers and the config layer with `await import()` inside the action.
+ * src/cli/module-graph.test.ts fails when `--help` or a command's help pulls in a heavy package; add the
+ * new command to its table.
+ */
+export const COMMANDS: Record<string, () => Promise<Register>> = {
   chat: async () => (await import('./commands/chat.js')).registerChat,
   run: async () => (await import('./commands/run.js')).registerRun,
   batch: async () => (await import('./commands/batch.js')).registerBatch,
@@ -20,12 +30,20 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   doctor: async () => (await import('./commands/doctor.js')).registerDoctor,
 };
 
-/** The commands to load for these arguments: just the one named, none for --version, else all (help, chat). */
-function commandsFor(argv: string[]): string[] {
-  const first = argv[2];
+/** The default command: `codecell` and `codecell --model x` open the chat. */
+const DEFAULT_COMMAND = 'chat';
+
+/**
+ * The commands to load for these arguments: none for --version, the one named, all for the program's
+ * help (it lists them), else the default command (the chat, which also answers unknown words).
+ */
+export function commandsFor(argv: string[]): string[] {
+  const args = argv.slice(2);
+  const first = args[0];
   if (first === '--version' || first === '-V') return [];
   if (first && Object.hasOwn(COMMANDS, first)) return [first];
-  return Object.keys(COMMANDS);
+  if (first === 'help' || args.includes('--help') || args.includes('-h')) return Object.keys(COMMANDS);
+  return [DEFAULT_COMMAND];
 }
 
 export async function buildProgram(argv: string[] = process.argv): Promise<Command> {

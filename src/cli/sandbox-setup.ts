@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { connectEngine } from '../sandbox/engine.js';
 import { resolveSandboxImage, type InstalledPackages } from '../sandbox/derived.js';
 import type { ExtraPackages } from '../sandbox/extras.js';
+import type { ProgressListener } from '../sandbox/build-stream.js';
 import { createProgressPrinter } from '../render/build-progress.js';
 import { DockerSandbox } from '../sandbox/docker-sandbox.js';
 import type { SandboxLimits, SandboxOptions } from '../sandbox/types.js';
@@ -23,17 +24,18 @@ export interface Engine {
 
 /**
  * Connects to the engine and makes sure the image exists: codecell's own (or the chosen one), plus a
- * derived image when extra packages are configured, built on first use with progress on stderr
- * (silent when quiet).
+ * derived image when extra packages are configured, built on first use with progress on stderr (silent
+ * when quiet; to `onProgress` instead when given, e.g. by the chat, whose screen stderr would garble).
  */
-export async function prepareEngine(options: { quiet?: boolean; image?: string; extras?: ExtraPackages } = {}): Promise<Engine> {
+export async function prepareEngine(options: { quiet?: boolean; image?: string; extras?: ExtraPackages; onProgress?: ProgressListener } = {}): Promise<Engine> {
   const { docker } = await connectEngine();
-  const printer = options.quiet ? undefined : createProgressPrinter(process.stderr);
+  const printer = options.quiet || options.onProgress ? undefined : createProgressPrinter(process.stderr);
+  const onProgress = options.onProgress ?? printer?.onProgress;
   try {
     const image = await resolveSandboxImage(docker, {
       ...(options.image ? { image: options.image } : {}),
       ...(options.extras ? { extras: options.extras } : {}),
-      ...(printer ? { onProgress: printer.onProgress } : {}),
+      ...(onProgress ? { onProgress } : {}),
     });
     return { docker, image: image.ref, ...(image.packages ? { packages: image.packages } : {}) };
   } finally {

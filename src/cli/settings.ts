@@ -1,8 +1,7 @@
 // Command-line flags shared by the commands, and the effective settings they resolve to (flags > env > file > defaults).
 import type { Command } from 'commander';
-import { resolveConfig, type ValueOrigin } from '../config/resolve.js';
+import type { ValueOrigin } from '../config/resolve.js';
 import type { ConfigKey, Settings } from '../config/keys.js';
-import { sandboxOptionsFrom } from '../config/sandbox-options.js';
 import type { SandboxSettings } from './sandbox-setup.js';
 import { normalizeExtras, PackageSpecError, type ExtraPackages } from '../sandbox/extras.js';
 import { UsageError } from './errors.js';
@@ -97,8 +96,11 @@ const FLAG_KEYS: Record<keyof CommonFlags, ConfigKey> = {
 /**
  * Resolves settings. With `cmd`, only options the user actually typed count as flags (commander fills
  * defaults such as `images: true` for `--no-images`, which must not override the config file).
+ * Async because the config layer (conf, zod) is loaded here, not when a command is registered: `--help`
+ * must not pay for it.
  */
-export function loadSettings(flags: CommonFlags, cmd?: Command, env: NodeJS.ProcessEnv = process.env): LoadedSettings {
+export async function loadSettings(flags: CommonFlags, cmd?: Command, env: NodeJS.ProcessEnv = process.env): Promise<LoadedSettings> {
+  const [{ resolveConfig }, { sandboxOptionsFrom }] = await Promise.all([import('../config/resolve.js'), import('../config/sandbox-options.js')]);
   const given: Partial<Record<ConfigKey, unknown>> = {};
   for (const [flag, key] of Object.entries(FLAG_KEYS) as [keyof CommonFlags, ConfigKey][]) {
     const value = flags[flag];

@@ -1,7 +1,7 @@
 // What the front ends need to know about the terminal: colours, width, how to draw figures, markdown.
 import { imageText, renderImage } from '../render/image.js';
 import type { ImageMode } from '../render/image-mode.js';
-import { renderMarkdown } from '../render/markdown.js';
+import { loadMarkdown, renderMarkdown } from '../render/markdown.js';
 import type { PlainOptions } from '../render/plain.js';
 import { colorEnabled } from './color.js';
 import { detectImages, queryTerminal, type TerminalImages } from '../render/terminal-graphics.js';
@@ -43,7 +43,11 @@ export function plainTerminal(flags: { images?: ImageMode; quiet?: boolean; verb
     quiet: flags.quiet === true,
     verbose: flags.verbose === true,
     cellStdoutTo,
-    markdown: (text) => renderMarkdown(text, { width: Math.min(process.stdout.columns || 100, 120), color: colorEnabled(process.stdout) }),
+    markdown: async (text) => {
+      // The renderer is loaded for the first answer, not at launch (it is not needed before).
+      await loadMarkdown();
+      return renderMarkdown(text, { width: Math.min(process.stdout.columns || 100, 120), color: colorEnabled(process.stdout) });
+    },
     image: async (png) => {
       const how = await (detected ??= terminalImages(mode, imageStream));
       if (how.method === 'none') throw new Error('this terminal shows no images');

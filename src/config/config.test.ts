@@ -183,24 +183,24 @@ describe('key parsing', () => {
 });
 
 describe('ConfigFile', () => {
-  it('is created 0600 in a 0700 folder and chmodded back after every write', () => {
+  it('is created 0600 in a 0700 folder and chmodded back after every write', async () => {
     const cdir = join(dir, 'cfg');
     const file = new ConfigFile(cdir);
-    file.set('apiKey', 'sk-secret');
+    await file.set('apiKey', 'sk-secret');
     expect(file.path).toBe(join(cdir, 'config.json'));
     expect(statSync(cdir).mode & 0o777).toBe(0o700);
     expect(statSync(file.path).mode & 0o777).toBe(0o600);
     chmodSync(file.path, 0o644);
-    file.set('model', 'gpt-4o');
+    await file.set('model', 'gpt-4o');
     expect(statSync(file.path).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file.path, 'utf8'))).toEqual({ apiKey: 'sk-secret', model: 'gpt-4o' });
-    file.delete('apiKey');
+    await file.delete('apiKey');
     expect(new ConfigFile(cdir).all()).toEqual({ model: 'gpt-4o' });
   });
 
-  it('keeps dotted model names as plain keys inside prices', () => {
+  it('keeps dotted model names as plain keys inside prices', async () => {
     const file = new ConfigFile(dir);
-    file.set('prices', { 'gpt-4.1': { input: 2, output: 8 } });
+    await file.set('prices', { 'gpt-4.1': { input: 2, output: 8 } });
     expect(resolveConfig({ env: {}, file }).settings.prices).toEqual({ 'gpt-4.1': { input: 2, output: 8 } });
   });
 
@@ -211,8 +211,8 @@ describe('ConfigFile', () => {
     expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe('{"model": "gpt-4o",');
   });
 
-  it('is found through CODECELL_CONFIG_DIR', () => {
-    new ConfigFile(dir).set('timeout', 7);
+  it('is found through CODECELL_CONFIG_DIR', async () => {
+    await new ConfigFile(dir).set('timeout', 7);
     const resolved = resolveConfig({ env: { CODECELL_CONFIG_DIR: dir } });
     expect(resolved.settings.timeout).toBe(7);
     expect(resolved.origins.timeout).toEqual({ source: 'file' });

@@ -21,8 +21,8 @@ export interface PlainOptions {
   verbose: boolean;
   /** `exec`: the program's stdout goes to stdout. `run`: all cell output goes to stderr. */
   cellStdoutTo: 'stdout' | 'stderr';
-  /** Markdown to terminal text (used only when stdout is a terminal). */
-  markdown?: (text: string) => string;
+  /** Markdown to terminal text (used only when stdout is a terminal); may load its renderer first. */
+  markdown?: (text: string) => string | Promise<string>;
   /** PNG to terminal text (kitty / iTerm2 / half blocks). */
   image?: (png: Buffer, width: number, height: number) => Promise<string>;
 }
@@ -132,7 +132,7 @@ export class PlainRenderer {
           if (text && this.pendingText) this.info(this.paint('italic', sanitize(text)));
         } else if (text) {
           this.newline('stderr');
-          const out = o.stdoutIsTTY && o.markdown ? o.markdown(sanitize(text)) : sanitize(text);
+          const out = o.stdoutIsTTY && o.markdown ? await o.markdown(sanitize(text)) : sanitize(text);
           this.write('stdout', out.endsWith('\n') ? out : out + '\n');
         }
         this.pendingText = '';
@@ -176,7 +176,7 @@ export class PlainRenderer {
         this.beforeOutput();
         this.newline(o.cellStdoutTo);
         const tty = o.cellStdoutTo === 'stdout' ? o.stdoutIsTTY : o.stderrIsTTY;
-        const text = event.mime === 'text/markdown' && tty && o.markdown ? o.markdown(sanitize(event.text)) : sanitize(event.text);
+        const text = event.mime === 'text/markdown' && tty && o.markdown ? await o.markdown(sanitize(event.text)) : sanitize(event.text);
         this.write(o.cellStdoutTo, text.endsWith('\n') ? text : text + '\n');
         return;
       }

@@ -90,19 +90,22 @@ export function App(props: ChatAppProps) {
   useEffect(() => {
     if (buildFailed) dispatch({ type: 'add', item: { kind: 'error', message: `the sandbox image could not be built: ${buildFailed.message}`, fix: buildFailed.fix } });
   }, [buildFailed]);
-  const building = build !== undefined && !build.done && !build.failed;
+  // The chat passes a feed whenever the image may need building; it shows only once a build really starts.
+  const building = build !== undefined && (build.phase !== undefined || build.step !== undefined || build.line !== undefined) && !build.done && !build.failed;
 
   // The sandbox starts in the background before the first turn; its state only arrives as events during one.
+  // Polled often while it starts, so "ready" shows within a few ms of the container being ready.
   const shownState = view.header.sandbox;
   const shownId = view.header.sessionId;
   useEffect(() => {
+    const settling = shownState === 'starting' || shownState === 'restarting';
     const t = setInterval(() => {
       const state = sessionRef.current.sandboxState;
       if (state !== shownState) dispatch({ type: 'header', header: { sandbox: state } });
       // A session opened after the image build gets its id late.
       const id = sessionRef.current.id;
       if (id !== shownId) dispatch({ type: 'header', header: { sessionId: id } });
-    }, 500);
+    }, settling ? 20 : 500);
     return () => clearInterval(t);
   }, [shownState, shownId]);
 

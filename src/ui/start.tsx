@@ -1,5 +1,6 @@
 // Mounts the chat in the terminal and guarantees cleanup: Ink unmounted, raw mode off, cursor shown, session closed.
 import { render } from 'ink';
+import { loadTextRenderers } from '../render/text-renderers.js';
 import type { ChatSession } from '../core/session-api.js';
 import { App } from './App.js';
 import type { ApprovalBridge } from './approval.js';
@@ -29,6 +30,11 @@ export interface StartChatOptions {
   /** Benchmarks: force Ink's interactive mode on fake streams, and get each frame's render time. */
   interactive?: boolean;
   onRender?: (renderMs: number) => void;
+  /**
+   * Rejects when the session, opened behind the prompt, cannot be (no Docker, no key): the chat then
+   * leaves and startChat throws that error, as if it had been raised before the chat was drawn.
+   */
+  failed?: Promise<unknown>;
 }
 
 /** Runs the chat until the user leaves; resolves after the terminal is restored and the session closed. */
@@ -38,8 +44,19 @@ export async function startChat(options: StartChatOptions): Promise<void> {
   // Figures drawn with a graphics protocol reach the screen through the image writer (see image-writer.ts).
   const inkStdout = options.images && options.graphics?.protocol ? imageWriter.wrap(stdout) : stdout;
   let current: ChatSession = options.session;
-  let finish: () => void = () => undefined;
-  const left = new Promise<void>((resolve) => (finish = resolve));
+  let resolveLeft: () => void = () => undefined;
+  const left = new Promise<void>((resolve) => (resolveLeft = resolve));
+  let leaving = false;
+  const finish = (): void => {
+    leaving = true;
+    resolveLeft();
+  };
+  let failure: { error: unknown } | undefined;
+  options.failed?.catch((error: unknown) => {
+    if (leaving) return; // the user had already left; nothing was waiting for the session
+    failure = { error };
+    finish();
+  });
 
   // The session may be swapped by /resume: always close the one in use.
   const trackingHost: ChatHost = {
@@ -65,6 +82,8 @@ export async function startChat(options: StartChatOptions): Promise<void> {
     stdout.write('\x1b[?25h\x1b[?2004l');
   };
 
+  // A resumed transcript is drawn in the first frame, with markdown and highlighting.
+  if (options.initialItems?.length) await loadTextRenderers();
   const instance = render(
     <DisplayContext.Provider value={{ color: options.color, images: options.images, ...(options.graphics ? { graphics: options.graphics } : {}) }}>
       <App
@@ -122,4 +141,5 @@ export async function startChat(options: StartChatOptions): Promise<void> {
     await closing;
   }
   if (crash !== undefined) throw crash;
+  if (failure) throw failure.error;
 }

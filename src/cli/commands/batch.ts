@@ -4,29 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type Docker from 'dockerode';
-import { checkModelSettings } from '../../core/open-session.js';
-import { createModelClient, DEFAULT_BASE_URL } from '../../llm/client.js';
-import { protocolMemory } from '../../store/protocol-memory.js';
 import type { ModelClient } from '../../llm/types.js';
-import { sandboxOptionsFrom } from '../../config/sandbox-options.js';
 import type { Settings } from '../../config/keys.js';
-import { createDocker } from '../../sandbox/engine.js';
-import { defaultEngineUrl, dockerFor, parseEngineSpec, pingEngine, type EngineSpec } from '../../sandbox/engines.js';
-import { createProgressPrinter } from '../../render/build-progress.js';
-import { DockerSandbox } from '../../sandbox/docker-sandbox.js';
-import { SandboxPool } from '../../sandbox/pool.js';
-import { reapOrphans } from '../../sandbox/reaper.js';
-import { SandboxError } from '../../sandbox/types.js';
-import { ensureImageEverywhere } from '../../batch/images.js';
-import { BatchProgress } from '../../batch/progress.js';
-import { ResultsFile, RESULTS_NAME, finishedIds, readResults, type TaskResult } from '../../batch/results.js';
-import { LABEL_BATCH, runTask } from '../../batch/run-task.js';
-import { schedule, type SchedulerEngine } from '../../batch/scheduler.js';
-import { finishedLine, summary } from '../../batch/summary.js';
-import { TaskFileError, parseTasks, type Task } from '../../batch/tasks.js';
+import type { EngineSpec } from '../../sandbox/engines.js';
+import type { SandboxPool } from '../../sandbox/pool.js';
+import type { ResultsFile, TaskResult } from '../../batch/results.js';
+import type { SchedulerEngine } from '../../batch/scheduler.js';
+import type { Task } from '../../batch/tasks.js';
 import { sanitize } from '../../render/sanitize.js';
 import { EXIT_INTERRUPTED, EXIT_OK, UsageError, reportFatal } from '../errors.js';
-import { handleInterrupts, type InterruptHandle } from '../interrupts.js';
+import type { InterruptHandle } from '../interrupts.js';
 import { addModelFlags, addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
 import { useLocalServerIfUnset } from '../model-server.js';
 
@@ -94,7 +81,8 @@ function readInput(input: string): { text: string; baseDir: string; name?: strin
   }
 }
 
-function loadTasks(input: string): Task[] {
+async function loadTasks(input: string): Promise<Task[]> {
+  const { parseTasks, TaskFileError } = await import('../../batch/tasks.js');
   const { text, baseDir, name } = readInput(input);
   let tasks: Task[];
   try {
@@ -117,6 +105,11 @@ interface LiveEngine extends SchedulerEngine {
 
 /** Connects to every engine; unreachable ones are reported and left out. */
 async function connectEngines(specs: EngineSpec[], explicit: boolean, warn: (text: string) => void): Promise<{ url: string; docker: Docker; concurrency?: number }[]> {
+  const [{ createDocker }, { dockerFor, pingEngine }, { SandboxError }] = await Promise.all([
+    import('../../sandbox/engine.js'),
+    import('../../sandbox/engines.js'),
+    import('../../sandbox/types.js'),
+  ]);
   const checked = await Promise.all(
     specs.map(async (spec) => {
       let docker: Docker;
@@ -157,7 +150,45 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
   let view: { stop(): Promise<void> } | undefined;
   const warn = (text: string): void => void process.stderr.write(`codecell: ${sanitize(text)}\n`);
   try {
-    const loaded = loadSettings(flags, cmd);
+    // Loaded here, not at the top of the file: `codecell --help` must not pay for Docker and the model SDK.
+    const [
+      { checkModelSettings },
+      { createModelClient, DEFAULT_BASE_URL },
+      { sandboxOptionsFrom },
+      { defaultEngineUrl, parseEngineSpec },
+      { createProgressPrinter },
+      { DockerSandbox },
+      { SandboxPool },
+      { reapOrphans },
+      { SandboxError },
+      { ensureImageEverywhere },
+      { BatchProgress },
+      { ResultsFile, RESULTS_NAME, finishedIds, readResults },
+      { LABEL_BATCH, runTask },
+      { schedule },
+      { finishedLine, summary },
+      { handleInterrupts },
+      { protocolMemory },
+    ] = await Promise.all([
+      import('../../core/open-session.js'),
+      import('../../llm/client.js'),
+      import('../../config/sandbox-options.js'),
+      import('../../sandbox/engines.js'),
+      import('../../render/build-progress.js'),
+      import('../../sandbox/docker-sandbox.js'),
+      import('../../sandbox/pool.js'),
+      import('../../sandbox/reaper.js'),
+      import('../../sandbox/types.js'),
+      import('../../batch/images.js'),
+      import('../../batch/progress.js'),
+      import('../../batch/results.js'),
+      import('../../batch/run-task.js'),
+      import('../../batch/scheduler.js'),
+      import('../../batch/summary.js'),
+      import('../interrupts.js'),
+      import('../../store/protocol-memory.js'),
+    ]);
+    const loaded = await loadSettings(flags, cmd);
     const { settings, extras } = loaded;
     if (settings.confirm && flags.confirm) throw new UsageError('--confirm does not work in batch (no one is there to answer)', 'Drop --confirm.');
     await useLocalServerIfUnset(loaded);
@@ -172,7 +203,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
       throw new UsageError(`--engine: ${(err as Error).message}`, 'Example: --engine unix:///var/run/docker.sock=2 --engine tcp://10.0.0.5:2376=4');
     }
 
-    const tasks = loadTasks(input);
+    const tasks = await loadTasks(input);
     const outDir = path.resolve(flags.out ?? (cmd?.getOptionValueSource('outDir') === 'cli' ? flags.outDir! : `codecell-batch-${stamp()}`));
     if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new UsageError(`--out ${outDir} is a file, not a folder`);
     const earlier = readResults(outDir);

@@ -3,10 +3,8 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatSession, ApprovalHandler } from '../../core/session-api.js';
-import type { BuildFeed } from '../../ui/build-state.js';
 import type { Settings } from '../../config/keys.js';
 import type { ExtraPackages } from '../../sandbox/extras.js';
-import type { ResolveImageOptions } from '../../sandbox/derived.js';
 import { SessionLog, SessionLogError } from '../../store/session-log.js';
 import { exportSession, type ExportFormat } from '../../store/export.js';
 import { historyPath } from '../../store/paths.js';
@@ -15,12 +13,17 @@ import type { ChatHost } from '../../ui/commands.js';
 import { PromptHistory } from '../../ui/history.js';
 import { replayTranscript } from '../../ui/replay.js';
 import { drawSavedImages, graphicsTarget } from '../../ui/images.js';
+import type { BuildFeed, BuildUpdate } from '../../ui/build-state.js';
 import type { TerminalImages } from '../../render/terminal-graphics.js';
 import type { NewItem } from '../../ui/transcript.js';
 import { EXIT_USAGE, UsageError } from '../errors.js';
 import { colorEnabled, terminalImages } from '../terminal.js';
 import type { Engine } from '../sandbox-setup.js';
-import { LoggedSession } from '../chat-session.js';
+import type { DockerSandbox } from '../../sandbox/docker-sandbox.js';
+import type { SandboxState } from '../../sandbox/types.js';
+import type { ProgressListener } from '../../sandbox/build-stream.js';
+import { loadTextRenderers } from '../../render/text-renderers.js';
+import { LoggedSession, PendingSession } from '../chat-session.js';
 import { sessionLine } from './sessions.js';
 import { addModelFlags, addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
 
@@ -30,32 +33,70 @@ interface ChatFlags extends CommonFlags {
 
 export const NOT_A_TERMINAL = 'codecell: the chat needs a terminal; for scripts use `codecell run`\n';
 
-/** Opens chat sessions; the engine and image are prepared once, on the first. */
-function sessionOpener(settings: Settings, extras: ExtraPackages, approve: ApprovalHandler, ready?: Promise<Engine>) {
-  let engine: Promise<Engine> | undefined = ready;
-  return async (resumeId?: string): Promise<{ session: ChatSession; resumedCells: number }> => {
-    if (process.env.CODECELL_FAKE_SESSION === '1') {
+/**
+ * Opens chat sessions; the engine and image are prepared once, on the first. `boot()` starts the first
+ * session's container early (the chat calls it before drawing: the engine boots it while Ink loads).
+ */
+function sessionOpener(settings: Settings, extras: ExtraPackages, approve: ApprovalHandler, onProgress?: ProgressListener) {
+  let engine: Promise<Engine> | undefined;
+  let booted: Promise<{ sandbox: DockerSandbox; engine: Engine }> | undefined;
+  const fake = process.env.CODECELL_FAKE_SESSION === '1';
+
+  // Loaded here, not at the top: every other command (even --version) would pay for Docker and the model SDK.
+  const bootSandbox = async (): Promise<{ sandbox: DockerSandbox; engine: Engine }> => {
+    const [{ prepareEngine }, { DockerSandbox }, { sandboxOptionsFrom }] = await Promise.all([
+      import('../sandbox-setup.js'),
+      import('../../sandbox/docker-sandbox.js'),
+      import('../../config/sandbox-options.js'),
+    ]);
+    engine ??= prepareEngine({ ...(settings.image ? { image: settings.image } : {}), extras, ...(onProgress ? { onProgress } : {}) });
+    const ready = await engine;
+    // Built here, as openSession would, so /rerun can run the resumed cells in it without the model.
+    // The prepared image already honours the chosen one and adds the extra packages.
+    const options = sandboxOptionsFrom(settings);
+    const sandbox = new DockerSandbox(ready.docker, { ...options, image: ready.image });
+    // openSession awaits this same start (start() is shared while in progress) and reports its failure.
+    sandbox.start().catch(() => undefined);
+    return { sandbox, engine: ready };
+  };
+
+  const open = async (resumeId?: string): Promise<{ session: ChatSession; resumedCells: number }> => {
+    if (fake) {
       // The scripted session, for working on the screen without a model or Docker.
       const { FakeSession } = await import('../../ui/testing/fake-session.js');
       return { session: new FakeSession({ approve, delayMs: 40, model: settings.model, outDir: settings.outDir, id: resumeId }), resumedCells: 0 };
     }
-    // Loaded here, not at the top: every other command (even --version) would pay for Docker and the model SDK.
-    const [{ prepareEngine }, { openSession }, { DockerSandbox }, { sandboxOptionsFrom }] = await Promise.all([
-      import('../sandbox-setup.js'),
-      import('../../core/open-session.js'),
-      import('../../sandbox/docker-sandbox.js'),
-      import('../../config/sandbox-options.js'),
-    ]);
-    engine ??= prepareEngine({ ...(settings.image ? { image: settings.image } : {}), extras });
-    const prepared = await engine;
-    // Built here, as openSession would, so /rerun can run the resumed cells in it without the model.
-    // The prepared image already honours the chosen one and adds the extra packages.
-    const options = sandboxOptionsFrom(settings);
-    const sandbox = new DockerSandbox(prepared.docker, { ...options, image: prepared.image });
-    const opened = await openSession({ settings, engine: prepared, approve, sandbox, ...(resumeId ? { resumeId } : {}), cwd: process.cwd() });
+    // The container boots in the engine while the model SDK and the session load.
+    const early = booted;
+    booted = undefined;
+    const { sandbox, engine: prepared } = await (early ?? bootSandbox());
+    let opened: Awaited<ReturnType<typeof import('../../core/open-session.js').openSession>>;
+    try {
+      const { openSession } = await import('../../core/open-session.js');
+      opened = await openSession({ settings, engine: prepared, approve, sandbox, ...(resumeId ? { resumeId } : {}), cwd: process.cwd() });
+    } catch (err) {
+      // No key, an unreadable session: the container started for nothing must not outlive the chat.
+      await sandbox.close().catch(() => undefined);
+      throw err;
+    }
     const session = new LoggedSession(opened.session, opened.log, { sandbox, cells: opened.resumedCells });
     return { session, resumedCells: opened.resumedCells.length };
   };
+
+  let first: DockerSandbox | undefined;
+  const boot = (): void => {
+    if (fake || booted) return;
+    booted = bootSandbox();
+    booted.then((b) => (first = b.sandbox)).catch(() => undefined); // a failure is reported by the open() that takes it
+  };
+  /** The early container's state, for the header while the session around it still loads. */
+  const bootState = (): SandboxState | undefined => first?.state;
+  /** Settles when the early container has started (or failed to), at once when there is none. */
+  const booting = async (): Promise<void> => {
+    const b = await booted?.catch(() => undefined);
+    await b?.sandbox.start().catch(() => undefined);
+  };
+  return { open, boot, bootState, booting };
 }
 
 function resumeNotice(id: string, cells: number): string {
@@ -99,20 +140,18 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
     process.stderr.write(NOT_A_TERMINAL);
     return EXIT_USAGE;
   }
-  let { settings } = loadSettings(flags, cmd);
-  const { extras } = loadSettings(flags, cmd);
+  let { settings } = await loadSettings(flags, cmd);
+  const { extras } = await loadSettings(flags, cmd);
   const color = colorEnabled(process.stdout);
   // Ink, cli-highlight and marked-terminal all colour through chalk, which reads FORCE_COLOR when loaded.
   if (!color) process.env.FORCE_COLOR = '0';
-  // React's development build costs several times more per frame; it is chosen when react is first loaded.
-  process.env.NODE_ENV ??= 'production';
 
   const { needsModelSetup } = await import('../model-server.js');
   if (needsModelSetup(settings) && process.env.CODECELL_FAKE_SESSION !== '1') {
     // No key for OpenAI and no other server: the first-run screen instead of an error.
     const { firstRun } = await import('../first-run.js');
     if ((await firstRun()) === 'quit') return EXIT_USAGE;
-    ({ settings } = loadSettings(flags, cmd));
+    ({ settings } = await loadSettings(flags, cmd));
   }
 
   let resumeId: string | undefined;
@@ -131,25 +170,46 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
   const showImages = graphics.method !== 'none' && color;
 
   const approvals = new ApprovalBridge();
-  const building = process.env.CODECELL_FAKE_SESSION === '1' ? undefined : await startImageBuild(settings, extras);
-  const open = sessionOpener(settings, extras, approvals.handler, building?.engine);
+  // A first run builds the image behind the prompt; stderr would garble the screen, so the chat shows the
+  // build's progress (the feed stays hidden unless a build really starts). A resumed chat opens its
+  // session before drawing, so its build progress still goes to stderr.
+  let building = false;
+  let settled = false;
+  let feed: (BuildFeed & { push(update: BuildUpdate): void }) | undefined;
+  if (!resumeId) feed = (await import('../../ui/build-state.js')).createBuildFeed();
+  const { open, boot, bootState, booting } = sessionOpener(settings, extras, approvals.handler, resumeId ? undefined : (p) => {
+    if (p.type !== 'done') building = true;
+    else settled = true;
+    feed?.push(p);
+  });
   let session: ChatSession;
-  let resumedCells = 0;
-  if (building?.feed) {
-    // The image is missing: the chat starts now, shows the build, and a prompt waits for the sandbox.
-    const { PendingSession } = await import('../pending-session.js');
-    session = new PendingSession(
-      open(resumeId).then((r) => r.session),
-      { model: settings.model, outDir: settings.outDir },
-    );
-  } else {
-    ({ session, resumedCells } = await open(resumeId));
-  }
+  let startOpening: (() => void) | undefined;
+  let failed: Promise<unknown> | undefined;
   let initialItems: NewItem[] | undefined;
   let initialNotice: string | undefined;
   if (resumeId) {
+    // The resumed transcript and its notice are drawn with the first frame, so they wait for the session.
+    const [opened] = await Promise.all([open(resumeId), loadTextRenderers()]);
+    session = opened.session;
     initialItems = await transcriptOf(resumeId, showImages, graphics);
-    initialNotice = resumeNotice(resumeId, resumedCells);
+    initialNotice = resumeNotice(resumeId, opened.resumedCells);
+  } else {
+    // Draw the prompt first: the model SDK, Docker client, engine check and container start behind it.
+    let opened!: (value: ChatSession | PromiseLike<ChatSession>) => void;
+    const pending = new PendingSession(
+      new Promise<ChatSession>((resolve) => (opened = resolve)),
+      { model: settings.model, outDir: settings.outDir, sandboxState: bootState },
+      () => (building ? 'building the sandbox image (the first run of this version takes a minute or two)…' : undefined),
+    );
+    startOpening = () => {
+      // Markdown and highlighting (hundreds of ms of CPU on a busy machine) load once the container has
+      // started: the kernel's handshake needs this thread. A prompt sent earlier waits for them (useTurn).
+      const starting = booting();
+      opened(open().then((r) => r.session));
+      void starting.then(() => loadTextRenderers());
+    };
+    session = pending;
+    failed = pending.failed;
   }
 
   const host: ChatHost = {
@@ -162,15 +222,22 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
         if (err instanceof SessionLogError) throw new UsageError(err.message, err.fix);
         throw err;
       }
-      const next = await open(id);
+      const [next] = await Promise.all([open(id), loadTextRenderers()]);
       return { session: next.session, items: await transcriptOf(id, showImages, graphics), notice: resumeNotice(id, next.resumedCells) };
     },
-    rerun: async (s) => (s instanceof LoggedSession ? s.rerun() : ['nothing to re-run in this session']),
+    rerun: async (s) => {
+      const real = s instanceof PendingSession ? await s.ready() : s;
+      return real instanceof LoggedSession ? real.rerun() : ['nothing to re-run in this session'];
+    },
     save: async (s, format) => saveExport(s.outDir, s.id, format, exportSession(await SessionLog.read(s.id), format)),
   };
 
+  // The container is the slowest part to get ready: its boot starts now, Ink loads while the engine works.
+  if (startOpening) boot();
+  // React's development build costs several times more per frame; it is chosen when react is first loaded.
+  process.env.NODE_ENV ??= 'production';
   const { startChat } = await import('../../ui/start.js');
-  await startChat({
+  const chat = startChat({
     session,
     host,
     approvals,
@@ -180,56 +247,18 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
     graphics: graphicsTarget(graphics),
     initialItems,
     initialNotice,
-    ...(building?.feed ? { build: building.feed } : {}),
+    ...(failed ? { failed } : {}),
+    ...(feed ? { build: feed } : {}),
   });
-  if (building?.feed && !building.settled()) {
+  // Ink has drawn the first frame synchronously inside startChat; the heavy loading starts after it.
+  if (startOpening) setImmediate(startOpening);
+  await chat;
+  if (building && !settled) {
     // Left during the build: closing the connection stops it on the engine; the next start builds again.
     process.stderr.write('codecell: the sandbox image build was stopped; it starts again next time (or run `codecell sandbox build`)\n');
     process.exit(0);
   }
   return 0;
-}
-
-/**
- * Connects to the engine. When the image the chat runs is missing (codecell's own, or the derived one
- * with the configured extra packages), starts building it and returns a feed of its progress for the
- * chat's screen; otherwise the engine is simply ready.
- */
-async function startImageBuild(settings: Settings, extras: ExtraPackages): Promise<{ engine: Promise<Engine>; feed?: BuildFeed; settled: () => boolean }> {
-  const [{ connectEngine }, { bundledImageRef, findImage }, { derivedRef, resolveSandboxImage }, { hasExtras }, { createBuildFeed }] = await Promise.all([
-    import('../../sandbox/engine.js'),
-    import('../../sandbox/image.js'),
-    import('../../sandbox/derived.js'),
-    import('../../sandbox/extras.js'),
-    import('../../ui/build-state.js'),
-  ]);
-  const { docker } = await connectEngine();
-  const resolve = (onProgress?: ResolveImageOptions['onProgress']): Promise<Engine> =>
-    resolveSandboxImage(docker, { ...(settings.image ? { image: settings.image } : {}), extras, ...(onProgress ? { onProgress } : {}) }).then((image) => ({
-      docker,
-      image: image.ref,
-      ...(image.packages ? { packages: image.packages } : {}),
-    }));
-  const base = await findImage(docker, settings.image ?? bundledImageRef());
-  // A chosen image that is missing is an error, not a build: resolving reports it with its fix.
-  const ready = settings.image && !base ? true : base !== null && (!hasExtras(extras) || (await findImage(docker, derivedRef(base.id, extras))) !== null);
-  if (ready) return { engine: resolve(), settled: () => true };
-  const feed = createBuildFeed();
-  let settled = false;
-  const engine = resolve(feed.push).then(
-    (prepared) => {
-      settled = true;
-      return prepared;
-    },
-    (err: unknown) => {
-      settled = true;
-      const e = err as { message?: string; fix?: string };
-      feed.push({ type: 'failed', message: e.message ?? String(err), ...(e.fix ? { fix: e.fix } : {}) });
-      throw err;
-    },
-  );
-  engine.catch(() => undefined); // reported in the chat, and by the first prompt
-  return { engine, feed, settled: () => settled };
 }
 
 export function registerChat(program: Command): void {

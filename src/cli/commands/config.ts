@@ -1,9 +1,7 @@
 // `codecell config get | set | unset | list | path`: read and change the config file, show where each value comes from.
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { ConfigFile } from '../../config/file.js';
-import { KEYS, KEY_NAMES, findKey, formatStored, maskSecret, type ConfigKey } from '../../config/keys.js';
-import { describeOrigin, parseValue, resolveConfig } from '../../config/resolve.js';
+import type { ConfigKey } from '../../config/keys.js';
 import { configDir } from '../../store/paths.js';
 import { resolvePipPath } from '../../config/project.js';
 import { sanitize } from '../../render/sanitize.js';
@@ -28,6 +26,23 @@ const processIO: ConfigIO = {
   },
 };
 
+type ConfigLayer = typeof import('../../config/keys.js') & typeof import('../../config/resolve.js') & typeof import('../../config/file.js');
+let layer: ConfigLayer | undefined;
+
+/**
+ * The config layer (conf, zod and the key table), loaded before any `config …` command runs or shows its
+ * help (a preSubcommand hook), not when the command is registered: `codecell --help` must not pay for it.
+ */
+async function loadConfigLayer(): Promise<void> {
+  const [keys, resolve, file] = await Promise.all([import('../../config/keys.js'), import('../../config/resolve.js'), import('../../config/file.js')]);
+  layer ??= { ...keys, ...resolve, ...file };
+}
+
+function configLayer(): ConfigLayer {
+  if (!layer) throw new Error('the config layer was used before loadConfigLayer()');
+  return layer;
+}
+
 /** A key argument: a config key, or `prices.<model>` for one row of the prices table. */
 interface KeyArg {
   key: ConfigKey;
@@ -35,6 +50,7 @@ interface KeyArg {
 }
 
 function keyArg(name: string): KeyArg {
+  const { findKey, KEY_NAMES } = configLayer();
   const price = /^prices\.(.+)$/i.exec(name);
   if (price) return { key: 'prices', model: price[1]! };
   const key = findKey(name);
@@ -54,6 +70,7 @@ function priceRow(value: string): unknown {
 }
 
 function show(key: ConfigKey, value: unknown, showSecrets: boolean): string {
+  const { formatStored, KEYS, maskSecret } = configLayer();
   const text = formatStored(value);
   return KEYS[key].secret && !showSecrets && typeof value === 'string' ? maskSecret(text) : text;
 }
@@ -62,15 +79,19 @@ export function registerConfig(program: Command, io: ConfigIO = processIO): void
   const config = program
     .command('config')
     .description('show and change settings (model, base URL, API key, output folder, limits, prices)')
-    .addHelpText('after', `\nKeys: ${KEY_NAMES.join(', ')}\nRun \`codecell config list\` for values, sources and ranges.`);
+    .addHelpText('after', () => `\nKeys: ${configLayer().KEY_NAMES.join(', ')}\nRun \`codecell config list\` for values, sources and ranges.`);
+  program.hook('preSubcommand', async (_program, sub) => {
+    if (sub === config) await loadConfigLayer();
+  });
   const out = (text: string) => io.stdout.write(text);
-  const file = () => new ConfigFile(configDir(io.env));
+  const file = () => new (configLayer().ConfigFile)(configDir(io.env));
 
   config
     .command('get <key>')
     .description('print the effective value of a key (environment, config file or default)')
     .option('--show-secrets', 'print the API key instead of a masked form')
     .action((name: string, opts: { showSecrets?: boolean }) => {
+      const { resolveConfig } = configLayer();
       const { key, model } = keyArg(name);
       const resolved = resolveConfig({ env: io.env, file: file(), lenient: true });
       const problem = resolved.problems[key];
@@ -89,6 +110,7 @@ export function registerConfig(program: Command, io: ConfigIO = processIO): void
     .command('set <key> <value>')
     .description('save a value in the config file (value "-" reads it from stdin, e.g. for apiKey)')
     .action(async (name: string, raw: string) => {
+      const { KEYS, parseValue } = configLayer();
       const { key, model } = keyArg(name);
       let input = raw === '-' ? (await io.readStdin()).replace(/\r?\n$/, '') : raw;
       const cfg = file();
@@ -106,7 +128,7 @@ export function registerConfig(program: Command, io: ConfigIO = processIO): void
         parsedInput = specs.map((spec) => resolvePipPath(spec, process.cwd()));
       }
       const parsed = parseValue(key, parsedInput);
-      cfg.set(key, parsed.stored);
+      await cfg.set(key, parsed.stored);
       out(`${name} = ${sanitize(show(key, model !== undefined ? (parsed.stored as Record<string, unknown>)[model] : parsed.stored, false))}  (saved to ${cfg.path})\n`);
       const envName = KEYS[key].env.find((n) => io.env[n]?.trim());
       if (envName) io.stderr.write(`codecell: note: ${envName} is set and takes precedence over the config file\n`);
@@ -115,7 +137,8 @@ export function registerConfig(program: Command, io: ConfigIO = processIO): void
   config
     .command('unset <key>')
     .description('remove a key from the config file (its default applies again)')
-    .action((name: string) => {
+    .action(async (name: string) => {
+      const { KEYS, formatStored } = configLayer();
       const { key, model } = keyArg(name);
       const cfg = file();
       if (model !== undefined) {
@@ -123,10 +146,10 @@ export function registerConfig(program: Command, io: ConfigIO = processIO): void
         if (current && typeof current === 'object' && model in current) {
           const table = { ...(current as Record<string, unknown>) };
           delete table[model];
-          cfg.set('prices', table);
+          await cfg.set('prices', table);
         }
       } else {
-        cfg.delete(key);
+        await cfg.delete(key);
       }
       const def = KEYS[key].default;
       out(`${name} unset${model === undefined && def !== undefined ? ` (default: ${formatStored(def)})` : ''}\n`);
@@ -138,6 +161,7 @@ export function registerConfig(program: Command, io: ConfigIO = processIO): void
     .option('--json', 'print a JSON array')
     .option('--show-secrets', 'print the API key instead of a masked form')
     .action((opts: { json?: boolean; showSecrets?: boolean }) => {
+      const { KEYS, KEY_NAMES, describeOrigin, formatStored, resolveConfig } = configLayer();
       const cfg = file();
       const resolved = resolveConfig({ env: io.env, file: cfg, lenient: true });
       const showSecrets = opts.showSecrets === true;

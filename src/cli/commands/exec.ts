@@ -1,14 +1,10 @@
 // `codecell exec <file.py | ->`: run Python in a fresh sandbox as one cell, no model involved.
+// Heavy modules (Docker client, renderers) are imported inside execCommand: `--help` loads this file.
 import fs from 'node:fs/promises';
 import type { Command } from 'commander';
-import { runCell } from '../../core/cell-runner.js';
-import { PlainRenderer } from '../../render/plain.js';
-import { JsonWriter } from '../../render/json-writer.js';
-import { OutputStore } from '../../store/output-store.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, UsageError, reportFatal } from '../errors.js';
-import { createSandbox, prepareEngine } from '../sandbox-setup.js';
-import { handleInterrupts } from '../interrupts.js';
-import { plainTerminal } from '../terminal.js';
+import type { createSandbox } from '../sandbox-setup.js';
+import type { handleInterrupts } from '../interrupts.js';
 import { addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
 
 interface ExecFlags extends CommonFlags {
@@ -54,8 +50,17 @@ export async function execCommand(file: string, flags: ExecFlags, cmd?: Command)
   let sandbox: ReturnType<typeof createSandbox> | undefined;
   let interrupts: ReturnType<typeof handleInterrupts> | undefined;
   try {
+    const [{ runCell }, { PlainRenderer }, { JsonWriter }, { OutputStore }, { createSandbox, prepareEngine }, { handleInterrupts }, { plainTerminal }] = await Promise.all([
+      import('../../core/cell-runner.js'),
+      import('../../render/plain.js'),
+      import('../../render/json-writer.js'),
+      import('../../store/output-store.js'),
+      import('../sandbox-setup.js'),
+      import('../interrupts.js'),
+      import('../terminal.js'),
+    ]);
     const code = await readCode(file);
-    const settings = loadSettings(flags, cmd);
+    const settings = await loadSettings(flags, cmd);
     const engine = await prepareEngine({ quiet: flags.json === true, ...(settings.sandbox.image ? { image: settings.sandbox.image } : {}), extras: settings.extras });
     sandbox = createSandbox(engine, settings.sandbox);
     const box = sandbox;

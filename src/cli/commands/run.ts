@@ -1,20 +1,13 @@
 // `codecell run [prompt...]`: one shot. The answer goes to stdout; code, output and files to stderr.
+// Only light modules are imported at the top: `codecell --help` loads this file. The model SDK, Docker
+// client and renderers are imported inside runCommand (see "Adding a command" in src/cli/main.ts).
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { openSession } from '../../core/open-session.js';
-import { checkModelSettings } from '../../core/open-session.js';
-import { fileUploads, stdinUpload } from '../../core/uploads.js';
 import type { Upload } from '../../core/open-session.js';
 import type { SessionEvent } from '../../core/events.js';
-import { errorEvent } from '../../core/error-event.js';
-import { PlainRenderer } from '../../render/plain.js';
-import { JsonWriter } from '../../render/json-writer.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, reportFatal } from '../errors.js';
-import { prepareEngine } from '../sandbox-setup.js';
-import { handleInterrupts } from '../interrupts.js';
-import { plainTerminal } from '../terminal.js';
+import type { handleInterrupts } from '../interrupts.js';
 import { addModelFlags, addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
-import { askOnTerminal } from '../tty-approval.js';
 import { useLocalServerIfUnset } from '../model-server.js';
 
 interface RunFlags extends CommonFlags {
@@ -57,6 +50,7 @@ async function readStdin(): Promise<Buffer> {
 
 /** The prompt and any piped data, following the rule: no prompt argument → stdin is the prompt. */
 async function promptAndData(words: string[], flags: RunFlags): Promise<{ prompt: string; stdinData?: Upload }> {
+  const { stdinUpload } = await import('../../core/uploads.js');
   let prompt = words.join(' ').trim();
   const piped = !process.stdin.isTTY;
   if (!prompt) {
@@ -94,8 +88,9 @@ function checkOutDir(outDir: string): void {
  * was torn down as if Ctrl-C had been pressed again. From here on `run` decides what a signal does.
  */
 /** With --json, a failure before the session starts is also a JSON line, so a consumer of stdout sees why. */
-function jsonErrorLine(err: unknown): Record<string, unknown> {
+async function jsonErrorLine(err: unknown): Promise<Record<string, unknown>> {
   if (err instanceof UsageError) return { stream_type: 'error', kind: 'usage', message: err.message, ...(err.fix ? { fix: err.fix } : {}) };
+  const { errorEvent } = await import('../../core/error-event.js');
   const { kind, message, fix } = errorEvent(err);
   return { stream_type: 'error', kind, message, ...(fix ? { fix } : {}) };
 }
@@ -104,7 +99,13 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
   let close: (() => Promise<void>) | undefined;
   let interrupts: ReturnType<typeof handleInterrupts> | undefined;
   try {
-    const loaded = loadSettings(flags, cmd);
+    const [{ openSession, checkModelSettings }, { fileUploads }, { prepareEngine }, { handleInterrupts }] = await Promise.all([
+      import('../../core/open-session.js'),
+      import('../../core/uploads.js'),
+      import('../sandbox-setup.js'),
+      import('../interrupts.js'),
+    ]);
+    const loaded = await loadSettings(flags, cmd);
     const { settings } = loaded;
     await useLocalServerIfUnset(loaded, { quiet: flags.quiet === true });
     checkModelSettings(settings);
@@ -118,7 +119,7 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     }
     if (stdinData) uploads.push(stdinData);
 
-    const approve = settings.confirm ? askOnTerminal() : undefined;
+    const approve = settings.confirm ? (await import('../tty-approval.js')).askOnTerminal() : undefined;
     const engine = await prepareEngine({ quiet: flags.json === true || flags.quiet === true, ...(settings.image ? { image: settings.image } : {}), extras: loaded.extras });
     const opened = await openSession({ settings, engine, uploads, ...(approve ? { approve } : {}) });
     const { session } = opened;
@@ -133,8 +134,9 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     let finalPrompt = prompt;
     if (stdinData) finalPrompt += `\n\n(The data piped to codecell is saved as /mnt/data/${stdinData.name}.)`;
 
-    const json = flags.json ? new JsonWriter(process.stdout) : undefined;
-    const plain = json ? undefined : new PlainRenderer(plainTerminal({ ...flags, images: settings.images }, 'stderr'));
+    // Only the front end in use is loaded (the JSON one brings zod schemas).
+    const json = flags.json ? new (await import('../../render/json-writer.js')).JsonWriter(process.stdout) : undefined;
+    const plain = json ? undefined : new (await import('../../render/plain.js')).PlainRenderer((await import('../terminal.js')).plainTerminal({ ...flags, images: settings.images }, 'stderr'));
     const emit = async (event: SessionEvent): Promise<void> => {
       if (json) json.write(event);
       else await plain!.handle(event);
@@ -153,7 +155,7 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     if (status === 'cancelled' || interrupts.interrupted) return EXIT_INTERRUPTED;
     return EXIT_FAILURE;
   } catch (err) {
-    if (flags.json) process.stdout.write(JSON.stringify(jsonErrorLine(err)) + '\n');
+    if (flags.json) process.stdout.write(JSON.stringify(await jsonErrorLine(err)) + '\n');
     const code = reportFatal(err);
     return code === EXIT_USAGE ? EXIT_USAGE : code;
   } finally {

@@ -1,13 +1,6 @@
 // `codecell sandbox build | status | prune`: manage the sandbox image and codecell's containers.
 import type { Command } from 'commander';
-import { connectEngine } from '../../sandbox/engine.js';
-import { createProgressPrinter } from '../../render/build-progress.js';
-import { bundledImageRef, buildSandboxImage } from '../../sandbox/image.js';
-import { describePackages, resolveSandboxImage } from '../../sandbox/derived.js';
 import { hasExtras, mergeExtras, normalizeExtras, PackageSpecError, readRequirements, type ExtraPackages } from '../../sandbox/extras.js';
-import { pruneSandboxes } from '../../sandbox/prune.js';
-import { currentImages, formatStatus, sandboxStatus } from '../../sandbox/status.js';
-import { resolveConfig } from '../../config/resolve.js';
 import { UsageError } from '../errors.js';
 import { extrasOf } from '../settings.js';
 
@@ -32,6 +25,9 @@ function buildExtras(opts: BuildFlags, configured: ExtraPackages): ExtraPackages
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+// The Docker client is loaded by each action, not with this file: `codecell --help` loads this file.
+const engine = () => import('../../sandbox/engine.js');
+
 export function registerSandbox(program: Command): void {
   const sandbox = program.command('sandbox').description('manage the sandbox image and containers');
 
@@ -45,6 +41,13 @@ export function registerSandbox(program: Command): void {
     .option('--base <image>', 'base image to build FROM (default: debian:trixie-slim, else the offline debootstrap base)')
     .action(async (opts: BuildFlags) => {
       if (opts.base !== undefined && !opts.base.trim()) throw new UsageError('--base needs an image reference', 'e.g. --base debian:trixie-slim');
+      const [{ connectEngine }, { createProgressPrinter }, { bundledImageRef, buildSandboxImage }, { describePackages, resolveSandboxImage }, { resolveConfig }] = await Promise.all([
+        engine(),
+        import('../../render/build-progress.js'),
+        import('../../sandbox/image.js'),
+        import('../../sandbox/derived.js'),
+        import('../../config/resolve.js'),
+      ]);
       const { settings } = resolveConfig({ env: process.env });
       const extras = buildExtras(opts, extrasOf(settings));
       const { docker } = await connectEngine();
@@ -83,8 +86,9 @@ export function registerSandbox(program: Command): void {
     .description('show the Docker engine, the sandbox image and codecell containers')
     .option('--json', 'print one JSON object')
     .action(async (opts: { json?: boolean }) => {
+      const [{ connectEngine }, { formatStatus, sandboxStatus }] = await Promise.all([engine(), import('../../sandbox/status.js')]);
       const { docker, info } = await connectEngine();
-      const status = await sandboxStatus(docker, info, process.env, configuredExtras());
+      const status = await sandboxStatus(docker, info, process.env, await configuredExtras());
       if (opts.json) process.stdout.write(JSON.stringify(status, null, 2) + '\n');
       else process.stdout.write(formatStatus(status).join('\n') + '\n');
     });
@@ -96,9 +100,10 @@ export function registerSandbox(program: Command): void {
     .option('--all', 'remove every codecell container, even ones a running codecell still uses')
     .option('--label <key=value>', 'only containers that also carry this label (e.g. one batch run)')
     .action(async (opts: { images?: boolean; all?: boolean; label?: string }) => {
+      const [{ connectEngine }, { pruneSandboxes }, { currentImages }] = await Promise.all([engine(), import('../../sandbox/prune.js'), import('../../sandbox/status.js')]);
       const { docker } = await connectEngine();
       // The image sandboxes here run (the base, and the derived image this folder's lists ask for) stays.
-      const keep = opts.images ? await currentImages(docker, process.env, configuredExtras()) : [];
+      const keep = opts.images ? await currentImages(docker, process.env, await configuredExtras()) : [];
       const result = await pruneSandboxes(docker, { images: opts.images, all: opts.all, label: opts.label, keep });
       const out: string[] = [];
       out.push(`removed ${result.removedContainers.length} container(s)${result.removedContainers.length ? ': ' + result.removedContainers.join(' ') : ''}`);
@@ -113,8 +118,9 @@ export function registerSandbox(program: Command): void {
 }
 
 /** The configured package lists, or the reason they cannot be used (status and prune still run). */
-function configuredExtras(): ExtraPackages | { problem: string } {
+async function configuredExtras(): Promise<ExtraPackages | { problem: string }> {
   try {
+    const { resolveConfig } = await import('../../config/resolve.js');
     return extrasOf(resolveConfig({ env: process.env }).settings);
   } catch (err) {
     return { problem: (err as Error).message };

@@ -4,6 +4,8 @@ import type { SessionEvent } from '../../core/events.js';
 import type { ChatSession } from '../../core/session-api.js';
 import { drawChatImage } from '../images.js';
 import type { DisplaySettings } from '../settings.js';
+import { renderImage } from '../../render/image.js';
+import { loadTextRenderers } from '../../render/text-renderers.js';
 import type { ChatAction } from '../transcript.js';
 
 type OutputEvent = Extract<SessionEvent, { type: 'cell_output' }>;
@@ -47,6 +49,8 @@ export function useTurn({ dispatch, display, size, outputFrameMs = 100 }: TurnOp
       };
       dispatch({ type: 'user', text: prompt });
       try {
+        // Markdown and highlighting load behind the first prompt; the answer must not be drawn before them.
+        await loadTextRenderers();
         for await (const event of session.send(prompt, ctrl.signal)) {
           if (gen !== generation.current) break;
           if (event.type === 'cell_output') {

@@ -1,0 +1,41 @@
+// Bundles the compiled CLI (dist/) into dist/bundle/: one minified entry and lazily loaded chunks, which
+// bin/codecell.js runs. Loading ~1,500 separate modules from node_modules was most of the launch time.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { lazyRequires } from './lazy-requires.mjs';
+
+rmSync('dist/bundle', { recursive: true, force: true });
+await build({
+  entryPoints: { main: 'dist/cli/main.js' },
+  outdir: 'dist/bundle',
+  bundle: true,
+  // Each `await import()` stays a separate chunk, loaded only when reached.
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  minify: true,
+  // Stack traces map back to the sources through the linked source maps (bin/codecell.js turns them on
+  // under CODECELL_DEBUG); keepNames would cost a call per function at load.
+  sourcemap: 'linked',
+  // Stack traces need file names and lines only; the sources themselves would triple the package.
+  sourcesContent: false,
+  // Chunks sit beside main.js: code that finds sandbox/ and package.json relative to its own file
+  // (two folders up from dist/cli/…) finds them from dist/bundle/… too.
+  chunkNames: '[name]-[hash]',
+  // React picks its production build from NODE_ENV when first loaded; decided at run time (see chat).
+  // Optional native add-ons of ssh2 (via dockerode); it falls back to JavaScript without them.
+  // ink loads react-devtools-core only under DEV=true; it is not a dependency.
+  external: ['cpu-features', '*.node', 'react-devtools-core'],
+  // CommonJS packages call require() and read __dirname/__filename; an ESM bundle has none of its own.
+  banner: {
+    js:
+      "import{createRequire as __cc_cr}from'node:module';import{fileURLToPath as __cc_fu}from'node:url';import{dirname as __cc_dn}from'node:path';" +
+      // Made on first use: most chunks never call require, and making one starts Node's CommonJS loader.
+      'var __cc_rq;const require=Object.assign((id)=>(__cc_rq??=__cc_cr(import.meta.url))(id),{resolve:(id,o)=>(__cc_rq??=__cc_cr(import.meta.url)).resolve(id,o)});' +
+      'const __filename=__cc_fu(import.meta.url);const __dirname=__cc_dn(__filename);',
+  },
+  plugins: [lazyRequires],
+  logLevel: 'warning',
+  metafile: false,
+});
