@@ -26,7 +26,8 @@ await build({
   // React picks its production build from NODE_ENV when first loaded; decided at run time (see chat).
   // Optional native add-ons of ssh2 (via dockerode); it falls back to JavaScript without them.
   // ink loads react-devtools-core only under DEV=true; it is not a dependency.
-  external: ['cpu-features', '*.node', 'react-devtools-core'],
+  // sixel's bundled PNG decoder assigns an undeclared global, which strict ESM refuses: loaded from node_modules.
+  external: ['cpu-features', '*.node', 'react-devtools-core', 'sixel'],
   // CommonJS packages call require() and read __dirname/__filename; an ESM bundle has none of its own.
   banner: {
     js:

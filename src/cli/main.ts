@@ -1,10 +1,7 @@
 // The codecell command line: builds the commander program and hands off to a front end.
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
+import { VERSION } from './version.js';
 import { EXIT_USAGE, reportFatal } from './errors.js';
-
-// Two folders up from dist/cli/main.js and from dist/bundle/main.js alike.
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 type Register = (program: Command) => void;
 
@@ -51,7 +48,7 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
   program
     .name('codecell')
     .description('A terminal code interpreter: your model writes Python, a hardened local Docker kernel runs it.')
-    .version(pkg.version, '-V, --version')
+    .version(VERSION, '-V, --version')
     .showHelpAfterError('(run `codecell --help` for usage)')
     .exitOverride();
   const names = commandsFor(argv);

@@ -15,7 +15,6 @@ import { sanitize } from '../../render/sanitize.js';
 import { EXIT_INTERRUPTED, EXIT_OK, UsageError, reportFatal } from '../errors.js';
 import type { InterruptHandle } from '../interrupts.js';
 import { addModelFlags, addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
-import { useLocalServerIfUnset } from '../model-server.js';
 
 /** Exit status when the batch ran but at least one task did not end ok (or was not run). */
 export const EXIT_TASKS_FAILED = 3;
@@ -191,7 +190,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     const loaded = await loadSettings(flags, cmd);
     const { settings, extras } = loaded;
     if (settings.confirm && flags.confirm) throw new UsageError('--confirm does not work in batch (no one is there to answer)', 'Drop --confirm.');
-    await useLocalServerIfUnset(loaded);
+    await (await import('../model-server.js')).useLocalServerIfUnset(loaded);
     checkModelSettings(settings);
     const concurrency = positive(flags.concurrency, '--concurrency', true) ?? defaultConcurrency(settings.memory);
     const taskTimeout = positive(flags.taskTimeout, '--task-timeout', false);

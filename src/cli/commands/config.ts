@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import type { ConfigKey } from '../../config/keys.js';
 import { configDir } from '../../store/paths.js';
-import { resolvePipPath } from '../../config/project.js';
 import { sanitize } from '../../render/sanitize.js';
 import { EXIT_FAILURE, UsageError } from '../errors.js';
 
@@ -26,7 +25,7 @@ const processIO: ConfigIO = {
   },
 };
 
-type ConfigLayer = typeof import('../../config/keys.js') & typeof import('../../config/resolve.js') & typeof import('../../config/file.js');
+type ConfigLayer = typeof import('../../config/keys.js') & typeof import('../../config/resolve.js') & typeof import('../../config/file.js') & typeof import('../../config/project.js');
 let layer: ConfigLayer | undefined;
 
 /**
@@ -34,8 +33,8 @@ let layer: ConfigLayer | undefined;
  * help (a preSubcommand hook), not when the command is registered: `codecell --help` must not pay for it.
  */
 async function loadConfigLayer(): Promise<void> {
-  const [keys, resolve, file] = await Promise.all([import('../../config/keys.js'), import('../../config/resolve.js'), import('../../config/file.js')]);
-  layer ??= { ...keys, ...resolve, ...file };
+  const [keys, resolve, file, project] = await Promise.all([import('../../config/keys.js'), import('../../config/resolve.js'), import('../../config/file.js'), import('../../config/project.js')]);
+  layer ??= { ...keys, ...resolve, ...file, ...project };
 }
 
 function configLayer(): ConfigLayer {
@@ -125,7 +124,7 @@ export function registerConfig(program: Command, io: ConfigIO = processIO): void
       // A wheel or folder named from here means this one, wherever codecell runs later.
       if (key === 'pip') {
         const specs = parseValue('pip', parsedInput).value;
-        parsedInput = specs.map((spec) => resolvePipPath(spec, process.cwd()));
+        parsedInput = specs.map((spec) => configLayer().resolvePipPath(spec, process.cwd()));
       }
       const parsed = parseValue(key, parsedInput);
       await cfg.set(key, parsed.stored);

@@ -8,7 +8,6 @@ import type { SessionEvent } from '../../core/events.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, reportFatal } from '../errors.js';
 import type { handleInterrupts } from '../interrupts.js';
 import { addModelFlags, addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
-import { useLocalServerIfUnset } from '../model-server.js';
 
 interface RunFlags extends CommonFlags {
   file?: string[];
@@ -107,7 +106,7 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     ]);
     const loaded = await loadSettings(flags, cmd);
     const { settings } = loaded;
-    await useLocalServerIfUnset(loaded, { quiet: flags.quiet === true });
+    await (await import('../model-server.js')).useLocalServerIfUnset(loaded, { quiet: flags.quiet === true });
     checkModelSettings(settings);
     checkOutDir(settings.outDir);
     const { prompt, stdinData } = await promptAndData(words, flags);
