@@ -16,6 +16,7 @@ const all: SessionEvent[] = [
   { type: 'turn_start', turn: 1 },
   { type: 'text_delta', turn: 1, text: 'Hi' },
   { type: 'reasoning_delta', turn: 1, text: 'hmm' },
+  { type: 'reasoning', turn: 1, text: 'hmm' },
   { type: 'text', turn: 1, text: 'Hi' },
   { type: 'code_start', turn: 1, callId: 'c' },
   { type: 'code_delta', turn: 1, callId: 'c', text: 'print(' },
