@@ -16,7 +16,6 @@ const all: SessionEvent[] = [
   { type: 'turn_start', turn: 1 },
   { type: 'text_delta', turn: 1, text: 'Hi' },
   { type: 'reasoning_delta', turn: 1, text: 'hmm' },
-  { type: 'reasoning', turn: 1, text: 'hmm' },
   { type: 'text', turn: 1, text: 'Hi' },
   { type: 'code_start', turn: 1, callId: 'c' },
   { type: 'code_delta', turn: 1, callId: 'c', text: 'print(' },
@@ -33,6 +32,7 @@ const all: SessionEvent[] = [
   { type: 'notice', level: 'warn', text: 'careful' },
   { type: 'error', kind: 'model_auth', message: 'bad key', fix: 'set it' },
   { type: 'done', status: 'ok', answer: 'Hi', usage, files: [entry] },
+  { type: 'reasoning', turn: 1, text: 'hmm' },
 ];
 
 describe('JSON lines', () => {
