@@ -168,7 +168,7 @@ export class TextToolCalls {
         line = '';
         lineStart = true;
       } else {
-        line += c;
+        if (line.length < 8) line += c;
         if (c !== ' ' && c !== '\t') lineStart = false;
       }
     }
@@ -180,7 +180,8 @@ export class TextToolCalls {
     if (text.trim()) this.seenText = true;
     // Follow fenced blocks: JSON shown inside one (```json …) is an example, never a call.
     const lines = (this.line + text).split('\n');
-    this.line = lines.pop()!;
+    // Only a line's first characters can make it a fence; a long line is not kept whole.
+    this.line = lines.pop()!.slice(0, 8);
     for (const l of lines) if (FENCE_LINE.test(l)) this.inFence = !this.inFence;
     const lastNl = text.lastIndexOf('\n');
     this.atLineStart = lastNl >= 0 ? !text.slice(lastNl + 1).trim() : this.atLineStart && !text.trim();
