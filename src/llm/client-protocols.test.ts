@@ -172,7 +172,7 @@ describe('reasoning', () => {
   it('takes <think> out of the content as reasoning, in both protocols', async () => {
     const { client } = await setup({ script: [[{ text: thinking('6*7 is 42.', 'It is 42.'), chunk: 3 }]] });
     const events = await collect(client);
-    expect(reasoningOf(events)).toBe('\n6*7 is 42.\n');
+    expect(reasoningOf(events)).toBe('6*7 is 42.\n');
     expect(textOf(events)).toBe('It is 42.');
     expect(finishOf(events).text).toBe('It is 42.');
   });

@@ -19,7 +19,7 @@ describe('ThinkFilter', () => {
   const reply = '\n<think>\nThe user wants 6*7 = 42.\n</think>\n\nThe answer is 42.';
   for (const size of [1, 2, 3, 7, 1000]) {
     it(`separates a leading think block in pieces of ${size}`, () => {
-      expect(run(reply, size)).toEqual({ text: 'The answer is 42.', reasoning: '\nThe user wants 6*7 = 42.\n' });
+      expect(run(reply, size)).toEqual({ text: 'The answer is 42.', reasoning: 'The user wants 6*7 = 42.\n' });
     });
   }
 

@@ -26,6 +26,7 @@ function partialTagAt(text: string, tag: string): number {
 export class ThinkFilter {
   private state: 'start' | 'inside' | 'after' | 'outside' = 'start';
   private held = '';
+  private started = false;
 
   push(chunk: string): ThinkPiece {
     let text = '';
@@ -48,6 +49,12 @@ export class ThinkFilter {
           break;
         }
         case 'inside': {
+          // The line break after <think> is layout, not reasoning.
+          if (!this.started) {
+            input = input.replace(/^\s+/, '');
+            if (!input) break;
+            this.started = true;
+          }
           const end = input.indexOf(CLOSE);
           if (end >= 0) {
             reasoning += input.slice(0, end);
