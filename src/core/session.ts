@@ -259,7 +259,8 @@ export class Session implements ChatSession {
               break;
             }
             case 'finish':
-              text = ev.text || text;
+              // The client's final word on the text: a late </think> takes reasoning out of what streamed.
+              text = ev.text;
               calls = ev.toolCalls;
               protocol = ev.protocol ?? protocol;
               break;

@@ -177,6 +177,13 @@ describe('reasoning', () => {
     expect(finishOf(events).text).toBe('It is 42.');
   });
 
+  it('takes the reasoning out of the answer when only </think> is in the content (the template opened it)', async () => {
+    const { client } = await setup({ script: [[{ text: 'Okay, 6*7 is 42.\n</think>\n\nIt is 42.', chunk: 5 }]] });
+    const events = await collect(client);
+    expect(finishOf(events).text).toBe('It is 42.');
+    expect(reasoningOf(events)).toBe('Okay, 6*7 is 42.');
+  });
+
   it('keeps <think> out of a text-mode block and answer', async () => {
     const { client } = await setup({ script: [[{ text: thinking('Need code.', fenced('print(1)')), chunk: 2 }]] }, { tools: 'text' });
     const events = await collect(client);

@@ -28,6 +28,13 @@ export class ThinkFilter {
   private held = '';
   private started = false;
 
+  private sawOpen = false;
+
+  /** True once a leading `<think>` was seen (then a later `</think>` is not a late one). */
+  get opened(): boolean {
+    return this.sawOpen;
+  }
+
   push(chunk: string): ThinkPiece {
     let text = '';
     let reasoning = '';
@@ -39,6 +46,7 @@ export class ThinkFilter {
           const trimmed = input.trimStart();
           if (trimmed.startsWith(OPEN)) {
             this.state = 'inside';
+            this.sawOpen = true;
             input = trimmed.slice(OPEN.length);
           } else if (OPEN.startsWith(trimmed)) {
             this.held = input; // Blank space or part of the tag: wait for more.
@@ -92,4 +100,15 @@ export class ThinkFilter {
     if (this.state === 'start') return { text: held.trim() ? held : '', reasoning: '' };
     return { text: held, reasoning: '' };
   }
+}
+
+/**
+ * Templates that open the think block themselves (DeepSeek-R1's since 2025, Qwen3's thinking template)
+ * leave only `</think>` in the content: reasoning, the closing tag, then the answer. That cannot be told
+ * while it streams, so the finished reply is split afterwards: the answer loses the reasoning.
+ */
+export function splitLateThink(text: string): { reasoning: string; text: string } | undefined {
+  const end = text.indexOf(CLOSE);
+  if (end < 0 || text.lastIndexOf(OPEN, end) >= 0) return undefined;
+  return { reasoning: text.slice(0, end).trim(), text: text.slice(end + CLOSE.length).trimStart() };
 }
