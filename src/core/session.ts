@@ -213,8 +213,8 @@ export class Session implements ChatSession {
         return;
       }
       const planned = this.options.client.protocolFor?.(this.modelName);
-      if (planned === 'text' && this.protocol === undefined) {
-        yield { type: 'notice', level: 'info', text: `text protocol: ${this.modelName} has no tool calling here, so code runs from its \`\`\`python blocks (--tools)` };
+      if (planned === 'text' && this.protocol !== 'text') {
+        yield { type: 'notice', level: 'info', text: `text protocol for ${this.modelName}: code runs from its \`\`\`python blocks (--tools text, or remembered by --tools auto)` };
       }
       // 1. Stream the model's reply.
       let text = '';
@@ -259,7 +259,8 @@ export class Session implements ChatSession {
               break;
             }
             case 'finish':
-              text = ev.text || text;
+              // The client's final word on the text: a late </think> takes reasoning out of what streamed.
+              text = ev.text;
               calls = ev.toolCalls;
               protocol = ev.protocol ?? protocol;
               break;

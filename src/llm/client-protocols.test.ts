@@ -172,9 +172,16 @@ describe('reasoning', () => {
   it('takes <think> out of the content as reasoning, in both protocols', async () => {
     const { client } = await setup({ script: [[{ text: thinking('6*7 is 42.', 'It is 42.'), chunk: 3 }]] });
     const events = await collect(client);
-    expect(reasoningOf(events)).toBe('\n6*7 is 42.\n');
+    expect(reasoningOf(events)).toBe('6*7 is 42.\n');
     expect(textOf(events)).toBe('It is 42.');
     expect(finishOf(events).text).toBe('It is 42.');
+  });
+
+  it('takes the reasoning out of the answer when only </think> is in the content (the template opened it)', async () => {
+    const { client } = await setup({ script: [[{ text: 'Okay, 6*7 is 42.\n</think>\n\nIt is 42.', chunk: 5 }]] });
+    const events = await collect(client);
+    expect(finishOf(events).text).toBe('It is 42.');
+    expect(reasoningOf(events)).toBe('Okay, 6*7 is 42.');
   });
 
   it('keeps <think> out of a text-mode block and answer', async () => {

@@ -5,7 +5,7 @@ import { ModelError, type ModelClient, type ModelEvent, type StreamRequest, type
 import { pythonTool } from './tool.js';
 import { ToolCallStream, type ToolCallFragment } from './tool-calls.js';
 import { mayBeUnknownModel, noAnswer, noApiKey, refusesTools, rejectsStreamOptions, stalled, streamDropped, toModelError, type ErrorContext } from './errors.js';
-import { ThinkFilter } from './think-filter.js';
+import { splitLateThink, ThinkFilter } from './think-filter.js';
 import { TextToolCalls } from './text-tool-calls.js';
 import { TextProtocolStream, toTextMessages } from './text-protocol.js';
 
@@ -319,6 +319,12 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
     const fromContent = blocks ? blocks.end({ truncated }) : written!.end({ truncated });
     yield* emit(fromContent.events);
     if (usage) yield { type: 'usage', usage };
+    const late = think.opened ? undefined : splitLateThink(text);
+    if (late) {
+      // Shown as text while it streamed; the answer and what the model gets back are without it.
+      if (late.reasoning) yield { type: 'reasoning_delta', text: late.reasoning };
+      text = late.text;
+    }
     const toolCalls: ToolCall[] = [...finished.calls, ...fromContent.calls];
     const reason = fromContent.calls.length > 0 && (finishReason === undefined || finishReason === 'stop') ? 'tool_calls' : (finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop'));
     yield { type: 'finish', reason, text, toolCalls, protocol };

@@ -37,6 +37,7 @@ const DOCS = [
   'Longer fence holds a shorter one:\n````python\ns = """\n```\n"""\nprint(s)\n````\n',
   'Inline `code` and ``double`` and a ```python block``` in a sentence stay text.\n',
   '```python\nprint("closing fence at the very end")\n```',
+  'A fence mark in the middle of a line opens nothing: use ```python\nprint("not code")\n```\nand ~~~python\nx\n',
   'Tildes and backticks do not close each other:\n~~~python\nx = "```"\n```\nprint(x)\n~~~\n',
 ];
 

@@ -48,6 +48,8 @@ interface Block {
 export class FenceScanner {
   private line = '';
   private block: Block | undefined;
+  /** Part of the current prose line was already released, so the line cannot be a fence. */
+  private midLine = false;
 
   push(chunk: string): FenceEvent[] {
     const events: FenceEvent[] = [];
@@ -71,6 +73,7 @@ export class FenceScanner {
     const events: FenceEvent[] = [];
     const block = this.block;
     if (!block) {
+      this.midLine = false;
       if (this.line) events.push({ type: 'text', text: this.line });
       this.line = '';
       return { events: merge(events) };
@@ -97,9 +100,11 @@ export class FenceScanner {
   private partial(events: FenceEvent[]): void {
     const block = this.block;
     if (!block) {
-      if (!MAYBE_OPENER.test(this.line) && !OPENER.test(this.line)) {
+      if (this.midLine || (!MAYBE_OPENER.test(this.line) && !OPENER.test(this.line))) {
         events.push({ type: 'text', text: this.line });
         this.line = '';
+        // The rest of this line is prose too, whatever it looks like: fences open only at a line's start.
+        this.midLine = true;
       }
       return;
     }
@@ -111,6 +116,11 @@ export class FenceScanner {
     const line = this.line;
     this.line = '';
     const block = this.block;
+    if (!block && this.midLine) {
+      this.midLine = false;
+      events.push({ type: 'text', text: line + '\n' });
+      return;
+    }
     if (!block) {
       const m = OPENER.exec(line);
       if (m && !(m[2]![0] === '`' && m[3]!.includes('`'))) {

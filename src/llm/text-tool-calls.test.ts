@@ -56,6 +56,11 @@ describe('TextToolCalls', () => {
     expect(cut.calls[0]!.problem).toMatch(/cut off/);
   });
 
+  it('never runs a call shown inside a fenced block of the answer', () => {
+    const text = `The format is:\n\`\`\`json\n${call('print(1)')}\n\`\`\`\nThat is all.`;
+    for (const size of [1, 7, 1000]) expect(run(text, size)).toMatchObject({ text, calls: [] });
+  });
+
   it('releases a held prefix that was not a tag', () => {
     expect(run('a < b and <tool', 1)).toMatchObject({ text: 'a < b and <tool', calls: [] });
   });

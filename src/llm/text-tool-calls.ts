@@ -11,6 +11,7 @@ export const CONTENT_CALL_INDEX = 1000;
 /** A JSON object later in the reply counts only when it starts like a call: `{"name": ...` or `{"function": ...`. */
 const CALL_START = /^\{\s*"(name|function)"\s*:/;
 const PARSE_EVERY_PUSH_BELOW = 4096;
+const FENCE_LINE = /^ {0,3}(```|~~~)/;
 const PARSE_INTERVAL_MS = 16;
 
 let ids = 0;
@@ -79,6 +80,9 @@ export class TextToolCalls {
   private seenText = false;
   private atLineStart = true;
   private afterCall = false;
+  /** Inside a fenced block of the answer, and the answer's current unfinished line. */
+  private inFence = false;
+  private line = '';
   private readonly calls: ToolCall[] = [];
 
   push(chunk: string): ModelEvent[] {
@@ -151,14 +155,22 @@ export class TextToolCalls {
     return { events, calls: [...this.calls] };
   }
 
-  /** The first `{` that starts the content or a line, or -1. */
+  /** The first `{` that starts the content or a line outside a fenced block, or -1. */
   private braceAt(input: string): number {
     let lineStart = this.atLineStart;
+    let inFence = this.inFence;
+    let line = this.line;
     for (let i = 0; i < input.length; i++) {
       const c = input[i]!;
-      if (c === '{' && lineStart) return i;
-      if (c === '\n') lineStart = true;
-      else if (c !== ' ' && c !== '\t') lineStart = false;
+      if (c === '{' && lineStart && !inFence) return i;
+      if (c === '\n') {
+        if (FENCE_LINE.test(line)) inFence = !inFence;
+        line = '';
+        lineStart = true;
+      } else {
+        if (line.length < 8) line += c;
+        if (c !== ' ' && c !== '\t') lineStart = false;
+      }
     }
     return -1;
   }
@@ -166,6 +178,11 @@ export class TextToolCalls {
   private text(text: string, events: ModelEvent[]): void {
     if (!text) return;
     if (text.trim()) this.seenText = true;
+    // Follow fenced blocks: JSON shown inside one (```json …) is an example, never a call.
+    const lines = (this.line + text).split('\n');
+    // Only a line's first characters can make it a fence; a long line is not kept whole.
+    this.line = lines.pop()!.slice(0, 8);
+    for (const l of lines) if (FENCE_LINE.test(l)) this.inFence = !this.inFence;
     const lastNl = text.lastIndexOf('\n');
     this.atLineStart = lastNl >= 0 ? !text.slice(lastNl + 1).trim() : this.atLineStart && !text.trim();
     const last = events[events.length - 1];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ThinkFilter } from './think-filter.js';
+import { splitLateThink, ThinkFilter } from './think-filter.js';
 
 /** Feeds `text` in pieces of `size` characters and joins what comes out. */
 function run(text: string, size: number): { text: string; reasoning: string } {
@@ -19,7 +19,7 @@ describe('ThinkFilter', () => {
   const reply = '\n<think>\nThe user wants 6*7 = 42.\n</think>\n\nThe answer is 42.';
   for (const size of [1, 2, 3, 7, 1000]) {
     it(`separates a leading think block in pieces of ${size}`, () => {
-      expect(run(reply, size)).toEqual({ text: 'The answer is 42.', reasoning: '\nThe user wants 6*7 = 42.\n' });
+      expect(run(reply, size)).toEqual({ text: 'The answer is 42.', reasoning: 'The user wants 6*7 = 42.\n' });
     });
   }
 
@@ -47,5 +47,15 @@ describe('ThinkFilter', () => {
     for (const piece of ['<think>abc</', 'thi', 'nk>done']) seen.push(f.push(piece).reasoning);
     expect(seen.join('')).toBe('abc');
     expect(seen.some((s) => s.includes('<'))).toBe(false);
+  });
+});
+
+describe('splitLateThink', () => {
+  it('splits reasoning from the answer when the template opened the block itself', () => {
+    expect(splitLateThink('Okay, 6*7.\nThat is 42.\n</think>\n\nThe answer is 42.')).toEqual({ reasoning: 'Okay, 6*7.\nThat is 42.', text: 'The answer is 42.' });
+  });
+  it('leaves replies without a closing tag, or with their own opening tag, alone', () => {
+    expect(splitLateThink('The answer is 42.')).toBeUndefined();
+    expect(splitLateThink('Write <think>x</think> to think.')).toBeUndefined();
   });
 });

@@ -26,6 +26,14 @@ function partialTagAt(text: string, tag: string): number {
 export class ThinkFilter {
   private state: 'start' | 'inside' | 'after' | 'outside' = 'start';
   private held = '';
+  private started = false;
+
+  private sawOpen = false;
+
+  /** True once a leading `<think>` was seen (then a later `</think>` is not a late one). */
+  get opened(): boolean {
+    return this.sawOpen;
+  }
 
   push(chunk: string): ThinkPiece {
     let text = '';
@@ -38,6 +46,7 @@ export class ThinkFilter {
           const trimmed = input.trimStart();
           if (trimmed.startsWith(OPEN)) {
             this.state = 'inside';
+            this.sawOpen = true;
             input = trimmed.slice(OPEN.length);
           } else if (OPEN.startsWith(trimmed)) {
             this.held = input; // Blank space or part of the tag: wait for more.
@@ -48,6 +57,12 @@ export class ThinkFilter {
           break;
         }
         case 'inside': {
+          // The line break after <think> is layout, not reasoning.
+          if (!this.started) {
+            input = input.replace(/^\s+/, '');
+            if (!input) break;
+            this.started = true;
+          }
           const end = input.indexOf(CLOSE);
           if (end >= 0) {
             reasoning += input.slice(0, end);
@@ -85,4 +100,15 @@ export class ThinkFilter {
     if (this.state === 'start') return { text: held.trim() ? held : '', reasoning: '' };
     return { text: held, reasoning: '' };
   }
+}
+
+/**
+ * Templates that open the think block themselves (DeepSeek-R1's since 2025, Qwen3's thinking template)
+ * leave only `</think>` in the content: reasoning, the closing tag, then the answer. That cannot be told
+ * while it streams, so the finished reply is split afterwards: the answer loses the reasoning.
+ */
+export function splitLateThink(text: string): { reasoning: string; text: string } | undefined {
+  const end = text.indexOf(CLOSE);
+  if (end < 0 || text.lastIndexOf(OPEN, end) >= 0) return undefined;
+  return { reasoning: text.slice(0, end).trim(), text: text.slice(end + CLOSE.length).trimStart() };
 }

@@ -34,6 +34,7 @@ const all: SessionEvent[] = [
   { type: 'notice', level: 'warn', text: 'careful' },
   { type: 'error', kind: 'model_auth', message: 'bad key', fix: 'set it' },
   { type: 'done', status: 'ok', answer: 'Hi', usage, files: [entry] },
+  { type: 'reasoning', turn: 1, text: 'hmm' },
 ];
 
 describe('JSON lines', () => {

@@ -21,6 +21,30 @@ describe('reduceView', () => {
     expect(v.items).toEqual([{ kind: 'assistant', id: 1, text: 'Hello **there**' }]);
   });
 
+  it('shows reasoning live, then commits it above the code and answer that follow, apart from the answer', () => {
+    let v = run([{ type: 'turn_start', turn: 1 }, { type: 'reasoning_delta', turn: 1, text: 'Think ' }, { type: 'reasoning_delta', turn: 1, text: 'first.' }]);
+    expect(v.live.reasoning).toBe('Think first.');
+    expect(v.items).toEqual([]);
+    v = run(
+      [
+        { type: 'code_start', turn: 1, callId: 'c1' },
+        { type: 'code_end', turn: 1, callId: 'c1', code: 'x = 1' },
+        { type: 'reasoning', turn: 1, text: 'Think first.' },
+        { type: 'text', turn: 1, text: '' },
+        { type: 'reasoning_delta', turn: 1, text: 'Done.' },
+        { type: 'text_delta', turn: 1, text: 'It is 1.' },
+        { type: 'text', turn: 1, text: 'It is 1.' },
+      ],
+      v,
+    );
+    expect(v.items.map((i) => (i.kind === 'reasoning' || i.kind === 'assistant' ? `${i.kind}: ${i.text}` : i.kind))).toEqual([
+      'reasoning: Think first.',
+      'code',
+      'reasoning: Done.',
+      'assistant: It is 1.',
+    ]);
+  });
+
   it('puts text streamed before a tool call above its code, without repeating it', () => {
     const v = run([
       { type: 'turn_start', turn: 1 },

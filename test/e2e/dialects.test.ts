@@ -72,6 +72,26 @@ describe.skipIf(!docker)('codecell run with every model dialect (built CLI, fake
     });
   }
 
+  it('a template that opened <think> itself: only </think> in the content, and still none of the reasoning in the answer', async () => {
+    const late = (reasoning: string, answer: string): string => `${reasoning}\n</think>\n\n${answer}`;
+    const s = await cli.serve({
+      script: (request) =>
+        request.messages.at(-1)!.role === 'tool'
+          ? [{ text: late('The cell printed 42.', 'The answer is 42.'), chunk: 5 }]
+          : [{ text: late('I should compute this.', ''), chunk: 5 }, { toolCall: { code: CODE } }],
+    });
+    const r = await codecellRun(s, cli.home, ['what is 6 times 7?']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('The answer is 42.\n');
+    const j = await codecellRun(s, { ...cli.home, outDir: path.join(cli.home.dir, 'out-json') }, ['what is 6 times 7?', '--json']);
+    const lines = jsonLines(j.stdout).map((l) => jsonLine.parse(l)) as JsonLine[];
+    expect(lines.at(-1)).toMatchObject({ stream_type: 'done', status: 'ok', answer: 'The answer is 42.' });
+    expect(lines.filter((l) => l.stream_type === 'text').map((l) => (l.stream_type === 'text' ? l.content : ''))).toEqual(['', 'The answer is 42.']);
+    expect(lines.filter((l) => l.stream_type === 'reasoning').map((l) => (l.stream_type === 'reasoning' ? l.content : ''))).toEqual(['I should compute this.', 'The cell printed 42.']);
+    // What goes back to the model has no reasoning either.
+    expect(JSON.stringify(s.requests.at(-1)!.messages)).not.toMatch(/I should compute this|<\/think>/);
+  });
+
   it('auto remembers a model without tool calling: the next run starts in text mode without asking again', async () => {
     const s = await cli.serve({ script: script('no-tools') });
     const first = await codecellRun(s, cli.home, ['what is 6 times 7?']);
