@@ -20,7 +20,11 @@ export interface Engine {
 
 /** Connects to the engine and builds the image when missing, with progress on stderr (silent when quiet). */
 export async function prepareEngine(options: { quiet?: boolean; image?: string } = {}): Promise<Engine> {
-  const { docker } = await connectEngine();
+  const { docker, info } = await connectEngine();
+  // Docker at its usual socket is the expected case; anything else is named so the user knows where cells run.
+  if (!options.quiet && (info.name !== 'Docker' || info.endpoint !== 'unix:///var/run/docker.sock')) {
+    process.stderr.write(`codecell: sandbox engine: ${info.name} ${info.version} at ${info.endpoint}\n`);
+  }
   if (options.image) return { docker, image: options.image };
   const printer = options.quiet ? undefined : createProgressPrinter(process.stderr);
   try {
