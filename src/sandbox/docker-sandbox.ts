@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { imageRef } from './image.js';
 import { FileAssembler, imageProblem, nameProblem, pngSize, safeName, safeText } from './files.js';
-import { startKernelContainer, type Death, type KernelContainer } from './kernel-container.js';
-import type { KernelMessage } from './kernel-client.js';
+import { startKernelContainer, type ContainerHandlers, type ContainerSpec, type Death } from './kernel-container.js';
+import type { HostMessage, KernelMessage } from './kernel-client.js';
 import { formatBytes, resolveLimits } from './limits.js';
 import { reapOrphans } from './reaper.js';
 import {
@@ -21,6 +21,24 @@ import {
 
 /** Upload chunk size (raw bytes); base64 lines stay far below the kernel's line cap. */
 const UPLOAD_CHUNK = 256 * 1024;
+
+/** A running kernel, in a container or a process sandbox: what the host side needs of it. */
+export interface KernelHandle {
+  readonly id: string;
+  readonly alive: boolean;
+  send(message: HostMessage): Promise<void>;
+  /** Ends the kernel and everything it started; safe to call twice. */
+  remove(): Promise<void>;
+  /** Process exit: end it synchronously. */
+  dropConnection(): void;
+}
+
+/** Starts kernels somewhere other than a Docker-API engine (the process sandbox). */
+export interface KernelLauncher {
+  /** Short name for messages ("bubblewrap"). */
+  readonly name: string;
+  start(spec: ContainerSpec, handlers: ContainerHandlers): Promise<{ kernel: KernelHandle; readyMs: number }>;
+}
 
 let reaped: Promise<number> | undefined;
 const live = new Set<DockerSandbox>();
@@ -55,7 +73,7 @@ export class DockerSandbox implements Sandbox {
   /** Heavy modules the kernel finished pre-importing (from its `warm` message). */
   warmed?: { modules: string[]; ms: number };
 
-  private kernel?: KernelContainer;
+  private kernel?: KernelHandle;
   private current?: Cell;
   private queue: Promise<unknown> = Promise.resolve();
   private stateValue: SandboxState = 'stopped';
@@ -65,9 +83,11 @@ export class DockerSandbox implements Sandbox {
   private uploads = new Map<string, (outcome: { ok: true } | { ok: false; message: string }) => void>();
   private readonly image: string;
 
+  /** `launcher` replaces the engine: the same host side (limits, interrupts, files, restarts) on another backend. */
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: Docker | null,
     private readonly options: SandboxOptions = {},
+    private readonly launcher?: KernelLauncher,
   ) {
     this.limits = resolveLimits(options.limits);
     this.image = options.image ?? imageRef();
@@ -132,13 +152,20 @@ export class DockerSandbox implements Sandbox {
 
   private async boot(state: 'starting' | 'restarting'): Promise<void> {
     this.setState(state);
-    reaped ??= reapOrphans(this.docker).catch(() => 0);
-    await reaped;
+    const docker = this.docker;
+    if (docker) {
+      reaped ??= reapOrphans(docker).catch(() => 0);
+      await reaped;
+    }
     installExitHook();
-    let holder: KernelContainer | undefined;
+    let holder: KernelHandle | undefined;
+    const launch = (spec: ContainerSpec, handlers: ContainerHandlers): Promise<{ kernel: KernelHandle; readyMs: number }> => {
+      if (this.launcher) return this.launcher.start(spec, handlers);
+      if (!docker) throw new SandboxError('no engine and no launcher for this sandbox', 'Pick a backend with --backend.', 'no_engine');
+      return startKernelContainer(docker, spec, handlers);
+    };
     try {
-      const { kernel, readyMs } = await startKernelContainer(
-        this.docker,
+      const { kernel, readyMs } = await launch(
         { image: this.image, limits: this.limits, ...(this.options.runtime ? { runtime: this.options.runtime } : {}), ...(this.options.labels ? { labels: this.options.labels } : {}) },
         {
           onMessage: (message) => this.message(message),
