@@ -40,6 +40,7 @@ describe('resolveConfig', () => {
       pids: 256,
       disk: 512 * 1024 ** 2,
       network: false,
+      backend: 'auto',
       images: true,
       confirm: false,
       prices: {},

@@ -8,7 +8,7 @@ import { createModelClient, needsApiKey } from '../llm/client.js';
 import { noApiKey } from '../llm/errors.js';
 import { priceFunction } from '../llm/prices.js';
 import type { ChatMessage, ModelClient } from '../llm/types.js';
-import { DockerSandbox } from '../sandbox/docker-sandbox.js';
+import { DockerSandbox, type KernelLauncher } from '../sandbox/docker-sandbox.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { formatSize } from '../config/size.js';
 import { OutputStore } from '../store/output-store.js';
@@ -30,7 +30,7 @@ export interface Upload {
 export interface OpenSessionOptions {
   settings: Settings;
   /** The engine and image, from prepareEngine (the caller shows build progress its own way). */
-  engine: { docker: Docker; image: string };
+  engine: { docker: Docker | null; image: string; launcher?: KernelLauncher };
   approve?: ApprovalHandler;
   /** Resume this session id (or prefix); its conversation is restored. */
   resumeId?: string;
@@ -107,11 +107,15 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenedSe
   const sandboxOptions = sandboxOptionsFrom(settings);
   const sandbox =
     options.sandbox ??
-    new DockerSandbox(options.engine.docker, {
-      ...sandboxOptions,
-      image: sandboxOptions.image ?? options.engine.image,
-      ...(options.labels ? { labels: options.labels } : {}),
-    });
+    new DockerSandbox(
+      options.engine.docker,
+      {
+        ...sandboxOptions,
+        image: sandboxOptions.image ?? options.engine.image,
+        ...(options.labels ? { labels: options.labels } : {}),
+      },
+      options.engine.launcher,
+    );
 
   // Start the container while the model thinks; uploads must land before the first cell runs.
   const uploads = options.uploads ?? [];

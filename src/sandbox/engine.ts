@@ -1,6 +1,7 @@
 // Connects to the Docker engine (honouring DOCKER_HOST, else Docker's socket, else Podman's) and explains clearly when there is none.
 import fs from 'node:fs';
 import Docker from 'dockerode';
+import { dockerFor } from './engines.js';
 import { SandboxError } from './types.js';
 
 export interface EngineInfo {
@@ -46,7 +47,10 @@ export function describeEndpoint(env: NodeJS.ProcessEnv = process.env): string {
 /** A dockerode client for DOCKER_HOST (unix, tcp with DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, ssh) or the found socket. */
 export function createDocker(env: NodeJS.ProcessEnv = process.env): Docker {
   // docker-modem reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH itself when given no options.
-  if (env.DOCKER_HOST?.trim()) return new Docker();
+  if (env.DOCKER_HOST?.trim()) {
+    // docker-modem only reads process.env; another env (`--backend podman`, tests) goes through our own URL parsing.
+    return env === process.env ? new Docker() : dockerFor(env.DOCKER_HOST.trim(), env);
+  }
   return new Docker({ socketPath: defaultSocket(env) });
 }
 

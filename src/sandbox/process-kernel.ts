@@ -262,12 +262,27 @@ export function processTree(root: number): TreeProcess[] {
   const out: TreeProcess[] = [];
   const walk = (pid: number, depth: number): void => {
     for (const child of children.get(pid) ?? []) {
-      out.push({ pid: child, rss: rss.get(child) ?? 0, depth });
+      out.push({ pid: child, rss: proportional(child) ?? rss.get(child) ?? 0, depth });
       walk(child, depth + 1);
     }
   };
   walk(root, 0);
   return out;
+}
+
+/**
+ * Proportional set size (shared pages split among their sharers), so forked copies of the kernel are
+ * not counted in full each, as a cgroup would not; undefined when unreadable (a non-dumpable process
+ * of our own uid when we are not root), and the caller falls back to RSS.
+ */
+function proportional(pid: number): number | undefined {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
+    const match = /^Pss:\s+(\d+) kB/m.exec(text);
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Processes the user runs now (RLIMIT_NPROC counts them with the sandbox's when both share a uid). */

@@ -1,10 +1,10 @@
 // Red team, resources: fork, thread and memory bombs, full disks and sparse files, writes to system paths.
 import { describe, expect, it } from 'vitest';
-import { engineOrSkip } from '../support/engine.js';
+import { sandboxEngineOrSkip } from '../support/engine.js';
 import { caseName } from './cases.js';
 import { OTHER_PROCESSES, expectNextCellWorks, notices, result, runCollect, useHostileSandbox } from './hostile.js';
 
-const docker = await engineOrSkip();
+const docker = await sandboxEngineOrSkip();
 
 describe.skipIf(!docker)('red team: resources', () => {
   const box = useHostileSandbox(docker!);

@@ -1,10 +1,10 @@
 // Integration: timeouts, OOM and a killed container end the cell with a plain-words result and the sandbox recovers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineOrSkip } from '../support/engine.js';
+import { sandboxEngineOrSkip } from '../support/engine.js';
 import type { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
-import { makeSandbox, ourContainers, runCollect } from './sandbox-image.js';
+import { killFromOutside, makeSandbox, ourContainers, runCollect, sandboxGone } from './sandbox-image.js';
 
-const docker = await engineOrSkip();
+const docker = await sandboxEngineOrSkip();
 const MiB = 1024 * 1024;
 
 describe.skipIf(!docker)('recovery', () => {
@@ -37,7 +37,7 @@ describe.skipIf(!docker)('recovery', () => {
     expect(out.message).toBe('the cell ran longer than 1.5 s and was stopped; the kernel was restarted, so variables were lost');
     expect(states).toContain('restarting');
     expect(sandbox.id).not.toBe(before);
-    await expect(docker!.getContainer(before).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect(await sandboxGone(docker!, before)).toBe(true);
     const next = await runCollect(sandbox, 'print("back")\n"kept" in globals()');
     expect(next.stdout).toBe('back\n');
     expect(next.events).toContainEqual({ type: 'result', text: 'False' });
@@ -65,7 +65,7 @@ describe.skipIf(!docker)('recovery', () => {
   it('resolves a cell whose container was killed from outside, then starts again on the next cell', async () => {
     const running = runCollect(sandbox, 'import time\ntime.sleep(20)', { timeoutMs: 20_000 });
     await new Promise((r) => setTimeout(r, 300));
-    await docker!.getContainer(sandbox.id).kill();
+    await killFromOutside(docker!, sandbox.id);
     const out = await running;
     expect(out.status).toBe('killed');
     expect(out.stateLost).toBe(true);

@@ -41,12 +41,13 @@ function sessionOpener(settings: Settings, approve: ApprovalHandler) {
       import('../../sandbox/docker-sandbox.js'),
       import('../../config/sandbox-options.js'),
     ]);
-    engine ??= prepareEngine({ ...(settings.image ? { image: settings.image } : {}) });
-    const { docker, image } = await engine;
+    engine ??= prepareEngine({ backend: settings.backend, ...(settings.image ? { image: settings.image } : {}) });
+    const prepared = await engine;
+    const { docker, image } = prepared;
     // Built here, as openSession would, so /rerun can run the resumed cells in it without the model.
     const options = sandboxOptionsFrom(settings);
-    const sandbox = new DockerSandbox(docker, { ...options, image: options.image ?? image });
-    const opened = await openSession({ settings, engine: { docker, image }, approve, sandbox, ...(resumeId ? { resumeId } : {}), cwd: process.cwd() });
+    const sandbox = new DockerSandbox(docker, { ...options, image: options.image ?? image }, prepared.launcher);
+    const opened = await openSession({ settings, engine: prepared, approve, sandbox, ...(resumeId ? { resumeId } : {}), cwd: process.cwd() });
     const session = new LoggedSession(opened.session, opened.log, { sandbox, cells: opened.resumedCells });
     return { session, resumedCells: opened.resumedCells.length };
   };

@@ -56,7 +56,7 @@ export async function execCommand(file: string, flags: ExecFlags, cmd?: Command)
   try {
     const code = await readCode(file);
     const settings = loadSettings(flags, cmd);
-    const engine = await prepareEngine({ quiet: flags.json === true, ...(settings.sandbox.image ? { image: settings.sandbox.image } : {}) });
+    const engine = await prepareEngine({ quiet: flags.json === true, backend: settings.settings.backend, ...(settings.sandbox.image ? { image: settings.sandbox.image } : {}) });
     sandbox = createSandbox(engine, settings.sandbox);
     const box = sandbox;
     const files = new OutputStore(settings.outDir, { session: '' });

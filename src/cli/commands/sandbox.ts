@@ -4,6 +4,8 @@ import { connectEngine } from '../../sandbox/engine.js';
 import { createProgressPrinter } from '../../render/build-progress.js';
 import { bundledImageRef, buildSandboxImage } from '../../sandbox/image.js';
 import { pruneSandboxes } from '../../sandbox/prune.js';
+import { resolveBackend } from '../../sandbox/backend.js';
+import { ensureRootfs } from '../../sandbox/rootfs.js';
 import { formatStatus, sandboxStatus } from '../../sandbox/status.js';
 import { UsageError } from '../errors.js';
 
@@ -15,9 +17,25 @@ export function registerSandbox(program: Command): void {
     .description('build the sandbox image (a no-op when the image for this kernel version exists)')
     .option('--force', 'rebuild without the layer cache even when the image exists')
     .option('--base <image>', 'base image to build FROM (default: debian:trixie-slim, else the offline debootstrap base)')
-    .action(async (opts: { force?: boolean; base?: string }) => {
+    .option('--backend <name>', 'bubblewrap: build the process sandbox\'s root filesystem (mmdebstrap) instead of the image; podman: build on Podman')
+    .action(async (opts: { force?: boolean; base?: string; backend?: string }) => {
       if (opts.base !== undefined && !opts.base.trim()) throw new UsageError('--base needs an image reference', 'e.g. --base debian:trixie-slim');
-      const { docker } = await connectEngine();
+      const backend = opts.backend?.trim().toLowerCase();
+      if (backend !== undefined && !['docker', 'podman', 'bubblewrap'].includes(backend)) {
+        throw new UsageError(`unknown backend ${JSON.stringify(opts.backend)}`, 'Use --backend docker, podman or bubblewrap.');
+      }
+      if (backend === 'bubblewrap') {
+        const printer = createProgressPrinter(process.stderr);
+        try {
+          const rootfs = await ensureRootfs({ force: opts.force, onProgress: printer.onProgress });
+          if (!rootfs.built) process.stderr.write(`codecell: the root filesystem ${rootfs.path} is already built (use --force to rebuild)\n`);
+          process.stdout.write(`${rootfs.path}\n`);
+        } finally {
+          printer.close();
+        }
+        return;
+      }
+      const docker = backend === 'podman' ? (await resolveBackend('podman').then((b) => (b.kind === 'engine' ? b.docker : null)))! : (await connectEngine()).docker;
       if (process.env.CODECELL_IMAGE?.trim()) {
         process.stderr.write(`codecell: note: CODECELL_IMAGE=${process.env.CODECELL_IMAGE} is what sandboxes run; building ${bundledImageRef()} anyway\n`);
       }
