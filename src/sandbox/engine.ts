@@ -117,3 +117,18 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
     );
   });
 }
+
+const podmanClients = new WeakMap<Docker, Promise<boolean>>();
+
+/** Whether this client talks to Podman (asked once per client; false when the engine does not say). */
+export function isPodman(docker: Docker): Promise<boolean> {
+  let known = podmanClients.get(docker);
+  if (!known) {
+    known = docker.version().then(
+      (version) => engineName(version as { Components?: { Name?: string }[] }) === 'Podman',
+      () => false,
+    );
+    podmanClients.set(docker, known);
+  }
+  return known;
+}

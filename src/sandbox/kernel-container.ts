@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { DockerDemux, type DemuxChunk } from './demux.js';
-import { noEngineError } from './engine.js';
+import { isPodman, noEngineError } from './engine.js';
 import { KernelLineAuth, LineSplitter, MAX_LINE_BYTES, encodeHostMessage, parseKernelLine, type HostMessage, type KernelMessage } from './kernel-client.js';
 import { LABEL_KERNEL, ownerLabels } from './labels.js';
 import { hostConfig } from './limits.js';
@@ -48,6 +48,7 @@ export async function startKernelContainer(
 ): Promise<{ kernel: KernelContainer; ready: Extract<KernelMessage, { type: 'ready' }>; readyMs: number }> {
   const started = performance.now();
   let container: Docker.Container;
+  const podman = await isPodman(docker);
   try {
     container = await docker.createContainer({
       Image: spec.image,
@@ -68,7 +69,7 @@ export async function startKernelContainer(
       AttachStderr: true,
       Tty: false,
       NetworkDisabled: !spec.limits.network,
-      HostConfig: hostConfig(spec.limits, spec.runtime ? { runtime: spec.runtime } : {}),
+      HostConfig: hostConfig(spec.limits, { ...(spec.runtime ? { runtime: spec.runtime } : {}), podman }),
     });
   } catch (err) {
     throw createError(err, spec);
@@ -290,6 +291,10 @@ function createError(err: unknown, spec: ContainerSpec): SandboxError {
     return new SandboxError(`the sandbox image ${spec.image} is not on the Docker engine`, 'Build it with `codecell sandbox build`.', 'no_image');
   }
   const text = engineMessage(err);
+  if (/catatonit/.test(text)) {
+    // Podman runs its init (for Init: true) from the catatonit package, which Debian's podman only recommends.
+    return new SandboxError(`Podman cannot start the sandbox's init: ${text}`, 'Install it: `sudo apt-get install catatonit`.', 'engine_error');
+  }
   if (spec.runtime && /runtime/i.test(text)) {
     return new SandboxError(`the engine refused the ${spec.runtime} runtime: ${text}`, `Install and register ${spec.runtime} with the engine, or drop the runtime setting.`, 'engine_error');
   }
