@@ -79,6 +79,8 @@ export async function startKernelContainer(
     await kernel.connect();
     const ready = kernel.waitForReady(READY_TIMEOUT_MS);
     await container.start();
+    // Podman passes the attach request's JSON body into stdin; a newline ends it so the kernel can skip it.
+    if (podman) await kernel.sendRaw('\n');
     // The kernel reads this first, before any user code runs; its lines then start with the token.
     await kernel.send({ type: 'hello', token: kernel.token });
     const message = await ready;
@@ -183,10 +185,14 @@ export class KernelContainer {
   }
 
   /** Writes one protocol message to the kernel's stdin, waiting when the pipe is full. */
-  async send(message: HostMessage): Promise<void> {
+  send(message: HostMessage): Promise<void> {
+    return this.sendRaw(encodeHostMessage(message));
+  }
+
+  async sendRaw(text: string): Promise<void> {
     const stream = this.stream;
     if (!stream || this.dead || stream.destroyed) throw new Error('the kernel is not running');
-    if (!stream.write(encodeHostMessage(message))) {
+    if (!stream.write(text)) {
       await new Promise<void>((resolve, reject) => {
         const done = (err?: Error): void => {
           stream.off('drain', ok);
