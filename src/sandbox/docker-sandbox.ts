@@ -81,6 +81,8 @@ export class DockerSandbox implements Sandbox {
   private closed = false;
   private starting?: Promise<void>;
   private uploads = new Map<string, (outcome: { ok: true } | { ok: false; message: string }) => void>();
+  /** Removals of dead kernels still in flight. */
+  private removals = new Set<Promise<unknown>>();
   private readonly image: string;
 
   /** `launcher` replaces the engine: the same host side (limits, interrupts, files, restarts) on another backend. */
@@ -146,6 +148,7 @@ export class DockerSandbox implements Sandbox {
     if (this.current && !this.current.done) this.finish(this.current, { status: 'killed', stateLost: true, message: 'the sandbox was closed while the cell ran' });
     this.setState('stopped');
     await kernel?.remove().catch(() => undefined);
+    await Promise.all([...this.removals]);
   }
 
   // ----- lifecycle -----
@@ -175,8 +178,11 @@ export class DockerSandbox implements Sandbox {
           onOom: () => this.childOom(),
           onDeath: (death) => {
             if (!holder) return;
-            // A dead container stays on the engine until removed; its record was read already.
-            void holder.remove().catch(() => undefined);
+            // A dead container stays on the engine until removed; its record was read already. close()
+            // waits for the removal, so no container outlives the sandbox.
+            const removal = holder.remove().catch(() => undefined);
+            this.removals.add(removal);
+            void removal.finally(() => this.removals.delete(removal));
             if (this.kernel === holder) void this.kernelDied(death);
           },
         },

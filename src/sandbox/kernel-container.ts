@@ -264,7 +264,12 @@ export class KernelContainer {
     const death: Death = { oom: this.oomSeen, stderr: this.stderrTail.trim() };
     try {
       // The oom event can trail the stream's end; the container's own record settles it.
-      const info = await this.container.inspect();
+      let info = await this.container.inspect();
+      // Podman can end the attach stream before it has recorded the exit (still "running", no exit code).
+      for (let i = 0; i < 20 && info.State?.Running; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        info = await this.container.inspect();
+      }
       death.oom ||= Boolean(info.State?.OOMKilled);
       if (typeof info.State?.ExitCode === 'number' && !info.State.Running) death.exitCode = info.State.ExitCode;
     } catch (err) {

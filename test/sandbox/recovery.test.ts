@@ -1,6 +1,6 @@
 // Integration: timeouts, OOM and a killed container end the cell with a plain-words result and the sandbox recovers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sandboxEngineOrSkip } from '../support/engine.js';
+import { sandboxEngineOrSkip, TEST_BACKEND } from '../support/engine.js';
 import type { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
 import { killFromOutside, makeSandbox, ourContainers, runCollect, sandboxGone } from './sandbox-image.js';
 
@@ -55,15 +55,23 @@ describe.skipIf(!docker)('recovery', () => {
 
   it('reports the kernel running out of memory, restarts it and says variables were lost', async () => {
     const out = await runCollect(sandbox, 'big = b"x" * (1 << 30)', { timeoutMs: 20_000 });
-    expect(out.status).toBe('oom');
+    if (TEST_BACKEND === 'podman') {
+      // Podman 4.3 on cgroup v1 records no OOMKilled and sends no oom event: the limit holds, the cause is not told.
+      expect(out.status).toBe('killed');
+      expect(out.message).toMatch(/\(exit code 137\)/);
+    } else {
+      expect(out.status).toBe('oom');
+      expect(out.message).toBe('the sandbox ran out of memory (256 MiB limit); the kernel was restarted and variables were lost');
+    }
     expect(out.stateLost).toBe(true);
-    expect(out.message).toBe('the sandbox ran out of memory (256 MiB limit); the kernel was restarted and variables were lost');
     const next = await runCollect(sandbox, 'print("alive")');
     expect(next.stdout).toBe('alive\n');
   });
 
   it('resolves a cell whose container was killed from outside, then starts again on the next cell', async () => {
     const running = runCollect(sandbox, 'import time\ntime.sleep(20)', { timeoutMs: 20_000 });
+    // The previous test's restart may still be starting the kernel (slower on Podman): wait for the cell to run.
+    for (let i = 0; i < 100 && sandbox.state !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 300));
     await killFromOutside(docker!, sandbox.id);
     const out = await running;
