@@ -33,12 +33,17 @@ export function processBackendProblem(env: NodeJS.ProcessEnv = process.env): str
   return null;
 }
 
-/** The Podman socket to use for `--backend podman` when DOCKER_HOST does not name one. */
-function podmanEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  if (env.DOCKER_HOST?.trim()) return env;
+/** Podman's socket URL: the rootful one, else the rootless one, whichever exists (rootful when neither does). */
+export function podmanUrl(env: NodeJS.ProcessEnv = process.env): string {
   const rootless = env.XDG_RUNTIME_DIR ? `${env.XDG_RUNTIME_DIR}/podman/podman.sock` : '';
   const socket = [PODMAN_ROOTFUL_SOCKET, rootless].find((p) => p && fs.existsSync(p)) ?? PODMAN_ROOTFUL_SOCKET;
-  return { ...env, DOCKER_HOST: `unix://${socket}` };
+  return `unix://${socket}`;
+}
+
+/** The environment for `--backend podman`: DOCKER_HOST when it names an engine, else Podman's socket. */
+function podmanEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.DOCKER_HOST?.trim()) return env;
+  return { ...env, DOCKER_HOST: podmanUrl(env) };
 }
 
 /**

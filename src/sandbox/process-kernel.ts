@@ -89,7 +89,8 @@ export class ProcessKernel {
     child.stdin!.on('error', () => {});
     this.exited = new Promise((resolve) => child.once('close', () => resolve()));
     child.once('error', (err) => this.die(`cannot run bubblewrap: ${err.message}`));
-    child.once('exit', (code, signal) => this.die(signal ? `killed by ${signal}` : `exited with ${code}`, code ?? undefined));
+    // 'close', not 'exit': every line the kernel wrote before it died is read first.
+    child.once('close', (code, signal) => this.die(signal ? `killed by ${signal}` : `exited with ${code}`, code ?? undefined));
     this.watchdog = setInterval(() => this.checkMemory(), WATCHDOG_MS);
     this.watchdog.unref();
   }
@@ -212,13 +213,12 @@ export class ProcessKernel {
   }
 
   private die(reason: string, exitCode?: number): void {
-    if (this.dead && !this.readyWaiter && !liveProcessKernels.has(this)) return;
-    const wasDead = this.dead;
+    // After remove() the sandbox is being closed on purpose: nothing to report.
+    if (this.dead) return;
     this.dead = true;
     this.stop();
     const failure = new SandboxError(`the process sandbox stopped before the kernel was ready (${reason})${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`, 'Check that bubblewrap works here (`bwrap --ro-bind / / true`), then retry.', 'container_dead');
     this.readyWaiter?.(failure);
-    if (wasDead) return;
     const death: Death = { oom: this.oomKill, stderr: this.stderrTail.trim(), ...(exitCode !== undefined ? { exitCode } : {}) };
     this.handlers.onDeath(death);
   }
