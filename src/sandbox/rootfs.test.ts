@@ -39,3 +39,19 @@ describe('cacheDir', () => {
     expect(cacheDir({ XDG_CACHE_HOME: '/home/u/.c' }, 1000)).toBe('/home/u/.c/codecell');
   });
 });
+
+describe('pruneRootfs', () => {
+  it('removes stale root filesystems and dead builds, keeps the current one unless all', async () => {
+    const { pruneRootfs, rootfsPath } = await import('./rootfs.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codecell-cache-'));
+    const env = { CODECELL_CACHE_DIR: dir };
+    const current = path.basename(rootfsPath(env));
+    for (const name of [current, 'rootfs-000000000000', `rootfs-000000000000.partial-${process.pid}`, 'rootfs-111111111111.partial-999999999', 'notes.txt']) {
+      fs.mkdirSync(path.join(dir, name));
+    }
+    expect(pruneRootfs({ env }).sort()).toEqual(['rootfs-000000000000', 'rootfs-111111111111.partial-999999999']);
+    expect(fs.readdirSync(dir).sort()).toEqual([current, `rootfs-000000000000.partial-${process.pid}`, 'notes.txt'].sort());
+    expect(pruneRootfs({ env, all: true })).toEqual([current]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -105,3 +105,40 @@ function runScript(script: string, args: string[], onProgress: ProgressListener 
     });
   });
 }
+
+/**
+ * Removes root filesystems other than the current one, and interrupted builds whose codecell is gone;
+ * with `all`, the current one too. Returns the folder names removed.
+ */
+export function pruneRootfs(options: { all?: boolean; env?: NodeJS.ProcessEnv } = {}): string[] {
+  const env = options.env ?? process.env;
+  const dir = cacheDir(env);
+  const current = path.basename(rootfsPath(env));
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const partial = /^rootfs-[0-9a-f]{12}\.partial-(\d+)$/.exec(name);
+    if (partial) {
+      if (processAlive(Number(partial[1]))) continue;
+    } else if (!/^rootfs-[0-9a-f]{12}$/.test(name) || (name === current && !options.all)) {
+      continue;
+    }
+    fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

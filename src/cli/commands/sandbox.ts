@@ -5,7 +5,7 @@ import { createProgressPrinter } from '../../render/build-progress.js';
 import { bundledImageRef, buildSandboxImage } from '../../sandbox/image.js';
 import { pruneSandboxes } from '../../sandbox/prune.js';
 import { resolveBackend } from '../../sandbox/backend.js';
-import { ensureRootfs } from '../../sandbox/rootfs.js';
+import { ensureRootfs, pruneRootfs } from '../../sandbox/rootfs.js';
 import { formatStatus, sandboxStatus } from '../../sandbox/status.js';
 import { UsageError } from '../errors.js';
 
@@ -66,8 +66,18 @@ export function registerSandbox(program: Command): void {
     .option('--images', 'also remove stale codecell images (with --all: every codecell image)')
     .option('--all', 'remove every codecell container, even ones a running codecell still uses')
     .option('--label <key=value>', 'only containers that also carry this label (e.g. one batch run)')
-    .action(async (opts: { images?: boolean; all?: boolean; label?: string }) => {
-      const { docker } = await connectEngine();
+    .option('--backend <name>', 'bubblewrap: remove stale process-sandbox root filesystems from the cache instead (with --all, the current one too)')
+    .action(async (opts: { images?: boolean; all?: boolean; label?: string; backend?: string }) => {
+      const backend = opts.backend?.trim().toLowerCase();
+      if (backend !== undefined && !['docker', 'podman', 'bubblewrap'].includes(backend)) {
+        throw new UsageError(`unknown backend ${JSON.stringify(opts.backend)}`, 'Use --backend docker, podman or bubblewrap.');
+      }
+      if (backend === 'bubblewrap') {
+        const removed = pruneRootfs({ all: opts.all });
+        process.stdout.write(`removed ${removed.length} root filesystem(s)${removed.length ? ': ' + removed.join(' ') : ''}\n`);
+        return;
+      }
+      const docker = backend === 'podman' ? (await resolveBackend('podman').then((b) => (b.kind === 'engine' ? b.docker : null)))! : (await connectEngine()).docker;
       const result = await pruneSandboxes(docker, { images: opts.images, all: opts.all, label: opts.label });
       const out: string[] = [];
       out.push(`removed ${result.removedContainers.length} container(s)${result.removedContainers.length ? ': ' + result.removedContainers.join(' ') : ''}`);
