@@ -50,14 +50,14 @@ function podmanEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * Resolves a backend choice. `auto` takes the engine that answers (DOCKER_HOST, Docker's socket,
  * Podman's), else bubblewrap when it is installed, and its note says which and why.
  */
-export async function resolveBackend(choice: BackendChoice, env: NodeJS.ProcessEnv = process.env, timeoutMs = 3000): Promise<ResolvedBackend> {
+export async function resolveBackend(choice: BackendChoice, env: NodeJS.ProcessEnv = process.env, timeoutMs = 5000): Promise<ResolvedBackend> {
   if (choice === 'bubblewrap') {
     const problem = processBackendProblem(env);
     if (problem) throw new SandboxError(`cannot use the bubblewrap backend: ${problem}`, 'Install it, or pick a container engine with --backend docker.', 'no_engine');
     return { kind: 'process', name: 'bubblewrap' };
   }
   if (choice === 'docker' || choice === 'podman') {
-    const { docker, info } = await connectEngine(choice === 'podman' ? podmanEnv(env) : env, timeoutMs * 2);
+    const { docker, info } = await connectEngine(choice === 'podman' ? podmanEnv(env) : env, timeoutMs);
     return { kind: 'engine', name: choice, docker, info };
   }
   try {
