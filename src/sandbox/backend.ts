@@ -48,22 +48,29 @@ function podmanEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /**
  * Resolves a backend choice. `auto` takes the engine that answers (DOCKER_HOST, Docker's socket,
- * Podman's), else bubblewrap when it is installed, and its note says which and why.
+ * Podman's), else bubblewrap when it is installed, and its note says which and why. An engine named in
+ * DOCKER_HOST is a choice: when it does not answer, that is an error, not a reason to fall back.
  */
-export async function resolveBackend(choice: BackendChoice, env: NodeJS.ProcessEnv = process.env, timeoutMs = 5000): Promise<ResolvedBackend> {
+export async function resolveBackend(
+  choice: BackendChoice,
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 5000,
+  connect: typeof connectEngine = connectEngine,
+): Promise<ResolvedBackend> {
   if (choice === 'bubblewrap') {
     const problem = processBackendProblem(env);
     if (problem) throw new SandboxError(`cannot use the bubblewrap backend: ${problem}`, 'Install it, or pick a container engine with --backend docker.', 'no_engine');
     return { kind: 'process', name: 'bubblewrap' };
   }
   if (choice === 'docker' || choice === 'podman') {
-    const { docker, info } = await connectEngine(choice === 'podman' ? podmanEnv(env) : env, timeoutMs);
+    const { docker, info } = await connect(choice === 'podman' ? podmanEnv(env) : env, timeoutMs);
     return { kind: 'engine', name: choice, docker, info };
   }
   try {
-    const { docker, info } = await connectEngine(env, timeoutMs);
+    const { docker, info } = await connect(env, timeoutMs);
     return { kind: 'engine', name: info.name === 'Podman' ? 'podman' : 'docker', docker, info };
   } catch (err) {
+    if (env.DOCKER_HOST?.trim()) throw err;
     const problem = processBackendProblem(env);
     if (problem) {
       if (err instanceof SandboxError) {
