@@ -262,7 +262,9 @@ export function processTree(root: number): TreeProcess[] {
   const out: TreeProcess[] = [];
   const walk = (pid: number, depth: number): void => {
     for (const child of children.get(pid) ?? []) {
-      out.push({ pid: child, rss: proportional(child) ?? rss.get(child) ?? 0, depth });
+      const pss = proportional(child);
+      // A process that exited between the two reads holds nothing; an unreadable one counts at its RSS.
+      out.push({ pid: child, rss: pss === 'gone' ? 0 : (pss ?? rss.get(child) ?? 0), depth });
       walk(child, depth + 1);
     }
   };
@@ -275,13 +277,15 @@ export function processTree(root: number): TreeProcess[] {
  * not counted in full each, as a cgroup would not; undefined when unreadable (a non-dumpable process
  * of our own uid when we are not root), and the caller falls back to RSS.
  */
-function proportional(pid: number): number | undefined {
+function proportional(pid: number): number | 'gone' | undefined {
   try {
     const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
     const match = /^Pss:\s+(\d+) kB/m.exec(text);
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
+    // No Pss line: a zombie, or a process exiting (no memory left to count).
+    return match ? Number(match[1]) * 1024 : 'gone';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ESRCH' ? 'gone' : undefined;
   }
 }
 
