@@ -122,12 +122,12 @@ async function recordSession(home: string, items: number): Promise<string> {
 async function timeSandboxStart(): Promise<number[]> {
   const { prepareEngine, createSandbox } = await import('../src/cli/sandbox-setup.js');
   const { reapOrphans } = await import('../src/sandbox/reaper.js');
-  const engine = await prepareEngine({ quiet: true });
+  const engine = await prepareEngine({ quiet: true, backend: 'docker' });
   const times: number[] = [];
   for (let i = 0; i < Math.min(ROUNDS, 5); i++) {
     const box = createSandbox(engine, { limits: {}, labels: { 'codecell.bench': 'launch' } });
     const t0 = performance.now();
-    await reapOrphans(engine.docker).catch(() => 0);
+    if (engine.docker) await reapOrphans(engine.docker).catch(() => 0);
     await box.start();
     times.push(performance.now() - t0);
     await box.close();

@@ -1,9 +1,10 @@
-// Sandbox benchmark: ready time, warm round trips (codecell vs docker exec vs jupyter_client), first PNG, throughput.
+// Sandbox benchmark: ready time, warm round trips (codecell vs docker exec vs jupyter_client), first PNG, throughput; then every backend side by side.
 import { connectEngine } from '../src/sandbox/engine.js';
 import { ensureBenchImage, ensureImage } from '../src/sandbox/image.js';
 import { DockerSandbox } from '../src/sandbox/docker-sandbox.js';
 import type Docker from 'dockerode';
 import { fmtMs, percentile, printTable, type Row } from './stats.js';
+import { benchBackends } from './backends.js';
 
 const N_READY = Number(process.env.BENCH_READY ?? 10);
 const N_WARM = Number(process.env.BENCH_WARM ?? 300);
@@ -189,7 +190,7 @@ export async function benchSandbox(): Promise<string> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  benchSandbox().then(
+  benchSandbox().then(benchBackends).then(
     () => process.exit(0),
     (err: unknown) => {
       console.error(err);

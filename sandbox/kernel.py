@@ -1224,6 +1224,16 @@ def read_hello(stream):
     """The host's first line, `{"type":"hello","token":...}`, read before any user code exists."""
     global _KEY
     line = stream.readline(4096)
+    # Podman passes the attach request's own JSON body (the attach options, no "type") into stdin ahead
+    # of the host's first line; the host ends it with a newline. Only such lines and blank ones are skipped.
+    for _ in range(4):
+        try:
+            skip = not line.strip() or "type" not in json.loads(line)
+        except ValueError:
+            skip = False
+        if not skip:
+            break
+        line = stream.readline(4096)
     try:
         msg = json.loads(line)
         token = msg["token"]

@@ -1,11 +1,14 @@
-// Shared start-up for commands that need a sandbox: reach the engine, make sure the image exists, build the sandbox.
+// Shared start-up for commands that need a sandbox: pick the backend, make sure the image or root filesystem exists, build the sandbox.
 import type Docker from 'dockerode';
-import { connectEngine } from '../sandbox/engine.js';
+import { resolveBackend, type BackendChoice } from '../sandbox/backend.js';
 import { resolveSandboxImage, type InstalledPackages } from '../sandbox/derived.js';
-import type { ExtraPackages } from '../sandbox/extras.js';
+import { hasExtras, type ExtraPackages } from '../sandbox/extras.js';
 import type { ProgressListener } from '../sandbox/build-stream.js';
+import { UsageError } from './errors.js';
 import { createProgressPrinter } from '../render/build-progress.js';
-import { DockerSandbox } from '../sandbox/docker-sandbox.js';
+import { DockerSandbox, type KernelLauncher } from '../sandbox/docker-sandbox.js';
+import { BubblewrapLauncher } from '../sandbox/process-sandbox.js';
+import { ensureRootfs } from '../sandbox/rootfs.js';
 import type { SandboxLimits, SandboxOptions } from '../sandbox/types.js';
 
 export interface SandboxSettings {
@@ -16,28 +19,51 @@ export interface SandboxSettings {
 }
 
 export interface Engine {
-  docker: Docker;
+  /** The Docker-API engine; null for the process sandbox. */
+  docker: Docker | null;
+  /** The image ref, or the root filesystem folder for the process sandbox. */
   image: string;
   /** The extra packages of a derived image, for the system prompt. */
   packages?: InstalledPackages;
+  /** Starts kernels without an engine (the process sandbox). */
+  launcher?: KernelLauncher;
+  backend: 'docker' | 'podman' | 'bubblewrap';
 }
 
 /**
- * Connects to the engine and makes sure the image exists: codecell's own (or the chosen one), plus a
- * derived image when extra packages are configured, built on first use with progress on stderr (silent
- * when quiet; to `onProgress` instead when given, e.g. by the chat, whose screen stderr would garble).
+ * Resolves the backend, then makes sure what it runs exists: the image (codecell's own or the chosen one,
+ * plus a derived image when extra packages are configured) or the process sandbox's root filesystem,
+ * built on first use with progress on stderr (silent when quiet; to `onProgress` instead when given, e.g.
+ * by the chat, whose screen stderr would garble). Says which backend runs cells unless it is Docker at
+ * its usual socket.
  */
-export async function prepareEngine(options: { quiet?: boolean; image?: string; extras?: ExtraPackages; onProgress?: ProgressListener } = {}): Promise<Engine> {
-  const { docker } = await connectEngine();
+export async function prepareEngine(
+  options: { quiet?: boolean; image?: string; extras?: ExtraPackages; onProgress?: ProgressListener; backend?: BackendChoice } = {},
+): Promise<Engine> {
+  const resolved = await resolveBackend(options.backend ?? 'auto');
+  const say = (text: string): void => {
+    if (!options.quiet && !options.onProgress) process.stderr.write(`codecell: ${text}\n`);
+  };
+  if (resolved.note) say(resolved.note);
   const printer = options.quiet || options.onProgress ? undefined : createProgressPrinter(process.stderr);
   const onProgress = options.onProgress ?? printer?.onProgress;
   try {
+    if (resolved.kind === 'process') {
+      if (hasExtras(options.extras)) {
+        throw new UsageError('extra packages (the apt and pip keys, codecell.json) need a container engine', 'Run with Docker or Podman (--backend docker|podman), or drop the extra packages for this run.');
+      }
+      const rootfs = await ensureRootfs(onProgress ? { onProgress } : {});
+      return { docker: null, image: rootfs.path, launcher: new BubblewrapLauncher(rootfs.path), backend: 'bubblewrap' };
+    }
+    const { docker, info } = resolved;
+    // Docker at its usual socket is the expected case; anything else is named so the user knows where cells run.
+    if (info.name !== 'Docker' || info.endpoint !== 'unix:///var/run/docker.sock') say(`sandbox engine: ${info.name} ${info.version} at ${info.endpoint}`);
     const image = await resolveSandboxImage(docker, {
       ...(options.image ? { image: options.image } : {}),
       ...(options.extras ? { extras: options.extras } : {}),
       ...(onProgress ? { onProgress } : {}),
     });
-    return { docker, image: image.ref, ...(image.packages ? { packages: image.packages } : {}) };
+    return { docker, image: image.ref, backend: resolved.name, ...(image.packages ? { packages: image.packages } : {}) };
   } finally {
     printer?.close();
   }
@@ -51,5 +77,5 @@ export function createSandbox(engine: Engine, settings: SandboxSettings): Docker
     ...(settings.runtime ? { runtime: settings.runtime } : {}),
     ...(settings.labels ? { labels: settings.labels } : {}),
   };
-  return new DockerSandbox(engine.docker, options);
+  return new DockerSandbox(engine.docker, options, engine.launcher);
 }

@@ -17,6 +17,7 @@ export interface CommonFlags {
   network?: boolean;
   image?: string;
   runtime?: string;
+  backend?: string;
   maxOutput?: string;
   model?: string;
   baseUrl?: string;
@@ -39,6 +40,7 @@ export function addSandboxFlags(cmd: Command): Command {
     .option('--network', 'give the sandbox network access (off by default)')
     .option('--image <ref>', 'sandbox image to run instead of the bundled one')
     .option('--runtime <name>', 'OCI runtime, e.g. runsc for gVisor')
+    .option('--backend <name>', 'where cells run: auto, docker, podman or bubblewrap (default auto)')
     .option('--max-output <bytes>', 'bytes of output per cell before it is cut and the cell stopped');
 }
 
@@ -83,6 +85,7 @@ const FLAG_KEYS: Record<keyof CommonFlags, ConfigKey> = {
   network: 'network',
   image: 'image',
   runtime: 'runtime',
+  backend: 'backend',
   maxOutput: 'maxOutputBytes',
   model: 'model',
   baseUrl: 'baseUrl',

@@ -43,6 +43,7 @@ describe('resolveConfig', () => {
       network: false,
       apt: [],
       pip: [],
+      backend: 'auto',
       images: 'auto',
       confirm: false,
       prices: {},
@@ -116,6 +117,7 @@ describe('key parsing', () => {
     expect(parseValue('prices', '{"llama3.1:8b":{"input":0,"output":0}}').value).toEqual({ 'llama3.1:8b': { input: 0, output: 0 } });
     expect(parseValue('baseUrl', 'https://openrouter.ai/api/v1').value).toBe('https://openrouter.ai/api/v1');
     expect(parseValue('runtime', 'runsc').value).toBe('runsc');
+    expect(parseValue('backend', ' Bubblewrap ').value).toBe('bubblewrap');
   });
 
   it('refuses values outside each range', () => {
@@ -138,6 +140,8 @@ describe('key parsing', () => {
       ['baseUrl', 'ftp://x'],
       ['model', 'two words'],
       ['runtime', '../x'],
+      ['backend', 'firejail'],
+      ['backend', 'lxc'],
       ['prices', '{"m":{"input":-1,"output":1}}'],
       ['prices', '{"m":{"input":1}}'],
       ['prices', 'not json'],

@@ -33,6 +33,8 @@ export interface Settings {
   /** Extra pip specs for the sandbox; local wheel and folder paths are absolute after resolveConfig. */
   pip: string[];
   runtime?: string;
+  /** Where cells run: auto, docker, podman or bubblewrap. */
+  backend: 'auto' | 'docker' | 'podman' | 'bubblewrap';
   /** How figures are drawn in the terminal (see render/terminal-graphics.ts). */
   images: ImageMode;
   confirm: boolean;
@@ -283,6 +285,14 @@ export const KEYS: { [P in ConfigKey]: KeyInfo<P> } = {
     range: 'a runtime name such as runc or runsc',
     env: ['CODECELL_RUNTIME'],
     parse: text(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/)),
+  },
+  backend: {
+    key: 'backend',
+    description: 'Where cells run: auto (Docker or Podman when one answers, else bubblewrap), docker, podman, or bubblewrap (a process sandbox, no container engine).',
+    default: 'auto',
+    range: 'one of auto, docker, podman, bubblewrap',
+    env: ['CODECELL_BACKEND'],
+    parse: fromSchema(z.enum(['auto', 'docker', 'podman', 'bubblewrap']), (x) => (typeof x === 'string' ? x.trim().toLowerCase() : x)),
   },
   images: {
     key: 'images',

@@ -9,7 +9,7 @@ import { protocolMemory } from '../store/protocol-memory.js';
 import { noApiKey } from '../llm/errors.js';
 import { priceFunction } from '../llm/prices.js';
 import type { ChatMessage, ModelClient } from '../llm/types.js';
-import { DockerSandbox } from '../sandbox/docker-sandbox.js';
+import { DockerSandbox, type KernelLauncher } from '../sandbox/docker-sandbox.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { formatSize } from '../config/size.js';
 import { OutputStore } from '../store/output-store.js';
@@ -31,7 +31,7 @@ export interface Upload {
 export interface OpenSessionOptions {
   settings: Settings;
   /** The engine and image, from prepareEngine (the caller shows build progress its own way). */
-  engine: { docker: Docker; image: string; packages?: { apt: string[]; pip: string[] } };
+  engine: { docker: Docker | null; image: string; launcher?: KernelLauncher; packages?: { apt: string[]; pip: string[] } };
   approve?: ApprovalHandler;
   /** Resume this session id (or prefix); its conversation is restored. */
   resumeId?: string;
@@ -112,12 +112,16 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenedSe
   const sandboxOptions = sandboxOptionsFrom(settings);
   const sandbox =
     options.sandbox ??
-    new DockerSandbox(options.engine.docker, {
-      ...sandboxOptions,
-      // The engine's image honours the chosen one already, and may add extra packages to it.
-      image: options.engine.image,
-      ...(options.labels ? { labels: options.labels } : {}),
-    });
+    new DockerSandbox(
+      options.engine.docker,
+      {
+        ...sandboxOptions,
+        // The engine's image honours the chosen one already, and may add extra packages to it.
+        image: options.engine.image,
+        ...(options.labels ? { labels: options.labels } : {}),
+      },
+      options.engine.launcher,
+    );
 
   // Start the container while the model thinks; uploads must land before the first cell runs.
   const uploads = options.uploads ?? [];

@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { imageRef } from './image.js';
-import { FileAssembler, nameProblem, safeName, safeText } from './files.js';
+import { FileAssembler, imageProblem, nameProblem, pngSize, safeName, safeText } from './files.js';
 import { displayEvents, textBundle } from './display.js';
-import { startKernelContainer, type Death, type KernelContainer } from './kernel-container.js';
-import type { KernelMessage } from './kernel-client.js';
+import { startKernelContainer, type ContainerHandlers, type ContainerSpec, type Death } from './kernel-container.js';
+import type { HostMessage, KernelMessage } from './kernel-client.js';
 import { formatBytes, resolveLimits } from './limits.js';
 import { reapOrphans } from './reaper.js';
 import {
@@ -22,6 +22,24 @@ import {
 
 /** Upload chunk size (raw bytes); base64 lines stay far below the kernel's line cap. */
 const UPLOAD_CHUNK = 256 * 1024;
+
+/** A running kernel, in a container or a process sandbox: what the host side needs of it. */
+export interface KernelHandle {
+  readonly id: string;
+  readonly alive: boolean;
+  send(message: HostMessage): Promise<void>;
+  /** Ends the kernel and everything it started; safe to call twice. */
+  remove(): Promise<void>;
+  /** Process exit: end it synchronously. */
+  dropConnection(): void;
+}
+
+/** Starts kernels somewhere other than a Docker-API engine (the process sandbox). */
+export interface KernelLauncher {
+  /** Short name for messages ("bubblewrap"). */
+  readonly name: string;
+  start(spec: ContainerSpec, handlers: ContainerHandlers): Promise<{ kernel: KernelHandle; readyMs: number }>;
+}
 
 let reaped: Promise<number> | undefined;
 const live = new Set<DockerSandbox>();
@@ -56,7 +74,7 @@ export class DockerSandbox implements Sandbox {
   /** Heavy modules the kernel finished pre-importing (from its `warm` message). */
   warmed?: { modules: string[]; ms: number };
 
-  private kernel?: KernelContainer;
+  private kernel?: KernelHandle;
   private current?: Cell;
   private queue: Promise<unknown> = Promise.resolve();
   private stateValue: SandboxState = 'stopped';
@@ -64,11 +82,15 @@ export class DockerSandbox implements Sandbox {
   private closed = false;
   private starting?: Promise<void>;
   private uploads = new Map<string, (outcome: { ok: true } | { ok: false; message: string }) => void>();
+  /** Removals of dead kernels still in flight. */
+  private removals = new Set<Promise<unknown>>();
   private readonly image: string;
 
+  /** `launcher` replaces the engine: the same host side (limits, interrupts, files, restarts) on another backend. */
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: Docker | null,
     private readonly options: SandboxOptions = {},
+    private readonly launcher?: KernelLauncher,
   ) {
     this.limits = resolveLimits(options.limits);
     this.image = options.image ?? imageRef();
@@ -127,19 +149,27 @@ export class DockerSandbox implements Sandbox {
     if (this.current && !this.current.done) this.finish(this.current, { status: 'killed', stateLost: true, message: 'the sandbox was closed while the cell ran' });
     this.setState('stopped');
     await kernel?.remove().catch(() => undefined);
+    await Promise.all([...this.removals]);
   }
 
   // ----- lifecycle -----
 
   private async boot(state: 'starting' | 'restarting'): Promise<void> {
     this.setState(state);
-    reaped ??= reapOrphans(this.docker).catch(() => 0);
-    await reaped;
+    const docker = this.docker;
+    if (docker) {
+      reaped ??= reapOrphans(docker).catch(() => 0);
+      await reaped;
+    }
     installExitHook();
-    let holder: KernelContainer | undefined;
+    let holder: KernelHandle | undefined;
+    const launch = (spec: ContainerSpec, handlers: ContainerHandlers): Promise<{ kernel: KernelHandle; readyMs: number }> => {
+      if (this.launcher) return this.launcher.start(spec, handlers);
+      if (!docker) throw new SandboxError('no engine and no launcher for this sandbox', 'Pick a backend with --backend.', 'no_engine');
+      return startKernelContainer(docker, spec, handlers);
+    };
     try {
-      const { kernel, readyMs } = await startKernelContainer(
-        this.docker,
+      const { kernel, readyMs } = await launch(
         { image: this.image, limits: this.limits, ...(this.options.runtime ? { runtime: this.options.runtime } : {}), ...(this.options.labels ? { labels: this.options.labels } : {}) },
         {
           onMessage: (message) => this.message(message),
@@ -149,8 +179,11 @@ export class DockerSandbox implements Sandbox {
           onOom: () => this.childOom(),
           onDeath: (death) => {
             if (!holder) return;
-            // A dead container stays on the engine until removed; its record was read already.
-            void holder.remove().catch(() => undefined);
+            // A dead container stays on the engine until removed; its record was read already. close()
+            // waits for the removal, so no container outlives the sandbox.
+            const removal = holder.remove().catch(() => undefined);
+            this.removals.add(removal);
+            void removal.finally(() => this.removals.delete(removal));
             if (this.kernel === holder) void this.kernelDied(death);
           },
         },

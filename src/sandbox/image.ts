@@ -163,8 +163,9 @@ export async function buildImageFromFiles(docker: Docker, files: ContextFile[], 
   try {
     stream = await docker.buildImage(contextTar(files), {
       t: options.tag,
-      buildargs: options.buildargs,
-      labels: options.labels,
+      // Unset keys are left out, not sent empty: Podman answers 400 to a build with `labels=` in the query.
+      ...(options.buildargs ? { buildargs: options.buildargs } : {}),
+      ...(options.labels ? { labels: options.labels } : {}),
       networkmode: 'host',
       nocache: options.nocache ?? false,
       rm: true,

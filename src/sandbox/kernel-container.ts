@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { DockerDemux, type DemuxChunk } from './demux.js';
-import { noEngineError } from './engine.js';
+import { isPodman, noEngineError } from './engine.js';
 import { KernelLineAuth, LineSplitter, MAX_LINE_BYTES, encodeHostMessage, parseKernelLine, type HostMessage, type KernelMessage } from './kernel-client.js';
 import { LABEL_KERNEL, ownerLabels } from './labels.js';
 import { hostConfig } from './limits.js';
@@ -48,6 +48,7 @@ export async function startKernelContainer(
 ): Promise<{ kernel: KernelContainer; ready: Extract<KernelMessage, { type: 'ready' }>; readyMs: number }> {
   const started = performance.now();
   let container: Docker.Container;
+  const podman = await isPodman(docker);
   try {
     container = await docker.createContainer({
       Image: spec.image,
@@ -68,7 +69,7 @@ export async function startKernelContainer(
       AttachStderr: true,
       Tty: false,
       NetworkDisabled: !spec.limits.network,
-      HostConfig: hostConfig(spec.limits, spec.runtime ? { runtime: spec.runtime } : {}),
+      HostConfig: hostConfig(spec.limits, { ...(spec.runtime ? { runtime: spec.runtime } : {}), podman }),
     });
   } catch (err) {
     throw createError(err, spec);
@@ -78,6 +79,8 @@ export async function startKernelContainer(
     await kernel.connect();
     const ready = kernel.waitForReady(READY_TIMEOUT_MS);
     await container.start();
+    // Podman passes the attach request's JSON body into stdin; a newline ends it so the kernel can skip it.
+    if (podman) await kernel.sendRaw('\n');
     // The kernel reads this first, before any user code runs; its lines then start with the token.
     await kernel.send({ type: 'hello', token: kernel.token });
     const message = await ready;
@@ -182,10 +185,14 @@ export class KernelContainer {
   }
 
   /** Writes one protocol message to the kernel's stdin, waiting when the pipe is full. */
-  async send(message: HostMessage): Promise<void> {
+  send(message: HostMessage): Promise<void> {
+    return this.sendRaw(encodeHostMessage(message));
+  }
+
+  async sendRaw(text: string): Promise<void> {
     const stream = this.stream;
     if (!stream || this.dead || stream.destroyed) throw new Error('the kernel is not running');
-    if (!stream.write(encodeHostMessage(message))) {
+    if (!stream.write(text)) {
       await new Promise<void>((resolve, reject) => {
         const done = (err?: Error): void => {
           stream.off('drain', ok);
@@ -257,7 +264,12 @@ export class KernelContainer {
     const death: Death = { oom: this.oomSeen, stderr: this.stderrTail.trim() };
     try {
       // The oom event can trail the stream's end; the container's own record settles it.
-      const info = await this.container.inspect();
+      let info = await this.container.inspect();
+      // Podman can end the attach stream before it has recorded the exit (still "running", no exit code).
+      for (let i = 0; i < 20 && info.State?.Running; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        info = await this.container.inspect();
+      }
       death.oom ||= Boolean(info.State?.OOMKilled);
       if (typeof info.State?.ExitCode === 'number' && !info.State.Running) death.exitCode = info.State.ExitCode;
     } catch (err) {
@@ -290,6 +302,10 @@ function createError(err: unknown, spec: ContainerSpec): SandboxError {
     return new SandboxError(`the sandbox image ${spec.image} is not on the Docker engine`, 'Build it with `codecell sandbox build`.', 'no_image');
   }
   const text = engineMessage(err);
+  if (/catatonit/.test(text)) {
+    // Podman runs its init (for Init: true) from the catatonit package, which Debian's podman only recommends.
+    return new SandboxError(`Podman cannot start the sandbox's init: ${text}`, 'Install it: `sudo apt-get install catatonit`.', 'engine_error');
+  }
   if (spec.runtime && /runtime/i.test(text)) {
     return new SandboxError(`the engine refused the ${spec.runtime} runtime: ${text}`, `Install and register ${spec.runtime} with the engine, or drop the runtime setting.`, 'engine_error');
   }

@@ -45,4 +45,12 @@ describe('limits', () => {
     expect(formatBytes(1024 ** 3)).toBe('1 GiB');
     expect(formatBytes(256 * 1024 ** 2)).toBe('256 MiB');
   });
+
+  it("gives Podman its own tmpfs owner option (it refuses uid=/gid=)", () => {
+    const docker = hostConfig(resolveLimits({}), { hostNproc: 4096 });
+    const podman = hostConfig(resolveLimits({}), { hostNproc: 4096, podman: true });
+    expect(docker.Tmpfs!['/mnt/data']).toContain('uid=1000,gid=1000');
+    expect(podman.Tmpfs!['/mnt/data']).toMatch(/,U,mode=0755$/);
+    expect(podman.Tmpfs!['/tmp']).not.toContain('uid=');
+  });
 });

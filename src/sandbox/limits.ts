@@ -62,6 +62,8 @@ export interface HostConfigOptions {
   runtime?: string;
   /** Override for tests; defaults to the host's hard limit. */
   hostNproc?: number;
+  /** Podman refuses `uid=`/`gid=` tmpfs options and has its own `U` (owned by the container's user). */
+  podman?: boolean;
 }
 
 export function hostConfig(limits: SandboxLimits, options: HostConfigOptions = {}): Docker.HostConfig {
@@ -72,12 +74,13 @@ export function hostConfig(limits: SandboxLimits, options: HostConfigOptions = {
   // not OOM-kill the kernel, so neither may take more than a quarter of the memory limit.
   const quarter = Math.max(16 * MiB, Math.floor(limits.memoryBytes / 4));
   const tmp = Math.min(TMP_BYTES, quarter);
+  const owner = options.podman ? 'U' : 'uid=1000,gid=1000';
   const config: Docker.HostConfig = {
     NetworkMode: limits.network ? 'bridge' : 'none',
     ReadonlyRootfs: true,
     Tmpfs: {
-      '/mnt/data': `rw,size=${disk},uid=1000,gid=1000,mode=0755`,
-      '/tmp': `rw,size=${tmp},uid=1000,gid=1000,mode=1777`,
+      '/mnt/data': `rw,size=${disk},${owner},mode=0755`,
+      '/tmp': `rw,size=${tmp},${owner},mode=1777`,
     },
     ShmSize: Math.min(SHM_BYTES, quarter),
     CapDrop: ['ALL'],

@@ -120,7 +120,7 @@ export function formatAge(ms: number): string {
 export function formatStatus(status: SandboxStatus): string[] {
   const { engine, image, images, containers, extras } = status;
   const lines = [
-    `engine      ${engine.endpoint}  Docker ${engine.version} (API ${engine.apiVersion}, ${engine.os})` +
+    `engine      ${engine.endpoint}  ${engine.name ?? 'Docker'} ${engine.version} (API ${engine.apiVersion}, ${engine.os})` +
       (engine.runtimes.length ? `  runtimes: ${engine.runtimes.join(', ')}` : ''),
   ];
   if (image.present) {

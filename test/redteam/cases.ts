@@ -13,6 +13,32 @@ export interface RedTeamCase {
   file: string;
 }
 
+/**
+ * How each case came out on Podman and bubblewrap, where it differs from Docker's "held" (every case
+ * holds on every backend; these notes say how, from what the tests assert under CODECELL_TEST_BACKEND).
+ */
+export const BACKEND_NOTES: Record<'podman' | 'bubblewrap', Partial<Record<string, string>>> = {
+  podman: {
+    R04: 'limit held; reported as `killed` (exit code 137), not `oom`: Podman 4.3 on cgroup v1 records no OOM kill',
+  },
+  bubblewrap: {
+    R01: 'held by RLIMIT_NPROC in its own user namespace (under a uid of its own when codecell runs as root)',
+    R02: 'held by RLIMIT_NPROC',
+    R03: 'held by RLIMIT_NPROC',
+    R04: 'held by the memory watchdog (sums PSS every 100 ms, kills the largest process): status oom',
+    R05: 'held by the memory watchdog: the child is killed, notice shown',
+    R07: 'held (tmpfs size from bubblewrap --size)',
+    R08: 'held (tmpfs size from bubblewrap --size)',
+    P02: 'held; EINVAL rather than EPERM (uid 0 is not mapped in the user namespace)',
+    P05: "held; pid 1 is bubblewrap's init, whose environment is PATH only",
+    C05: "held differently: bubblewrap's init drops a SIGTERM sent from inside its namespace, the cell goes on",
+    F02: 'held; /proc/1/fd/1 cannot even be opened (ENXIO), the forgeries to the kernel\'s own fds are rejected',
+    F03: 'held; /proc/1/fd/1 cannot be opened (ENXIO), so the garbage never reaches the channel',
+    F07: 'held; the spy cannot open /proc/1/fd/1 (ENXIO) and sees no kernel line',
+    F08: 'held; /proc/1/fd/1 cannot be opened (ENXIO), so the garbage never reaches the channel',
+  },
+};
+
 const cases = [
   // ----- resources -----
   { id: 'R01', category: 'resources', file: 'resources.test.ts', payload: '`while True: os.fork()` in the kernel process (Python fork bomb)', expected: 'fork fails at the pids limit; forked copies of the kernel cannot send a reply; every process is gone before the next cell' },
@@ -34,7 +60,7 @@ const cases = [
   { id: 'N06', category: 'network', file: 'network.test.ts', payload: 'list network interfaces', expected: 'only lo' },
   // ----- privilege -----
   { id: 'P01', category: 'privilege', file: 'privilege.test.ts', payload: 'find setuid binaries (`find / -perm -4000`) and run `su` / `mount` through them', expected: 'no-new-privileges: still uid 1000, su and mount fail' },
-  { id: 'P02', category: 'privilege', file: 'privilege.test.ts', payload: 'os.setuid(0), os.setgid(0)', expected: 'PermissionError' },
+  { id: 'P02', category: 'privilege', file: 'privilege.test.ts', payload: 'os.setuid(0), os.setgid(0)', expected: 'refused (PermissionError), still uid 1000' },
   { id: 'P03', category: 'privilege', file: 'privilege.test.ts', payload: "`mount -t tmpfs x /mnt` and os.chroot('/tmp')", expected: 'mount fails, chroot raises PermissionError' },
   { id: 'P04', category: 'privilege', file: 'privilege.test.ts', payload: 'read /etc/shadow', expected: 'PermissionError' },
   { id: 'P05', category: 'privilege', file: 'privilege.test.ts', payload: "read /proc/1/environ (the init's environment)", expected: "readable (same user) but holds none of the host's environment (no API keys)" },

@@ -3,14 +3,14 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineOrSkip } from '../support/engine.js';
+import { sandboxEngineOrSkip } from '../support/engine.js';
 import type { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
 import { OutputStore } from '../../src/store/output-store.js';
 import { ourContainers } from '../sandbox/sandbox-image.js';
 import { caseName } from './cases.js';
 import { expectNextCellWorks, hostileSandbox, result, runCollect } from './hostile.js';
 
-const docker = await engineOrSkip();
+const docker = await sandboxEngineOrSkip();
 
 /** Every path under dir (files and links), relative. */
 async function tree(dir: string): Promise<string[]> {

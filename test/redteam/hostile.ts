@@ -1,6 +1,6 @@
 // Red-team support: a sandbox with small limits (no hostile payload may hurt the host) and the "next cell works" check.
 import { afterAll, beforeAll, expect } from 'vitest';
-import type Docker from 'dockerode';
+import type { TestEngine } from '../support/engine.js';
 import type { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
 import type { SandboxLimits } from '../../src/sandbox/types.js';
 import { makeSandbox, ourContainers, runCollect, type Collected } from '../sandbox/sandbox-image.js';
@@ -20,7 +20,7 @@ export const HOSTILE_LIMITS: Partial<SandboxLimits> = {
   maxFileBytes: 8 * MiB,
 };
 
-export function hostileSandbox(docker: Docker, limits: Partial<SandboxLimits> = {}): Promise<DockerSandbox> {
+export function hostileSandbox(docker: TestEngine, limits: Partial<SandboxLimits> = {}): Promise<DockerSandbox> {
   return makeSandbox(docker, { ...HOSTILE_LIMITS, ...limits });
 }
 
@@ -28,7 +28,7 @@ export function hostileSandbox(docker: Docker, limits: Partial<SandboxLimits> = 
  * One hostile sandbox shared by a describe block's tests: started before them, closed after them, and then
  * no container of ours may be left. Read `.sandbox` inside tests (it is set by the time they run).
  */
-export function useHostileSandbox(docker: Docker): { sandbox: DockerSandbox } {
+export function useHostileSandbox(docker: TestEngine): { sandbox: DockerSandbox } {
   const shared = { sandbox: undefined as unknown as DockerSandbox };
   beforeAll(async () => {
     shared.sandbox = await hostileSandbox(docker);

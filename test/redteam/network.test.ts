@@ -1,10 +1,10 @@
 // Red team, network: only addresses on this machine and link-local ones are tried, and every attempt must fail.
 import { describe, expect, it } from 'vitest';
-import { engineOrSkip } from '../support/engine.js';
+import { sandboxEngineOrSkip } from '../support/engine.js';
 import { caseName } from './cases.js';
 import { expectNextCellWorks, result, runCollect, useHostileSandbox } from './hostile.js';
 
-const docker = await engineOrSkip();
+const docker = await sandboxEngineOrSkip();
 
 /** Python: try a TCP connect with a short timeout and report "connected" or the errno name. */
 const connect = (host: string, port: number): string =>
@@ -46,7 +46,7 @@ describe.skipIf(!docker)('red team: network', () => {
   });
 
   it(caseName('N06'), async () => {
-    const out = await runCollect(box.sandbox, 'import os\nsorted(os.listdir("/sys/class/net"))');
+    const out = await runCollect(box.sandbox, 'import socket\nsorted(name for _, name in socket.if_nameindex())');
     expect(result(out)).toBe("['lo']");
   });
 });

@@ -1,12 +1,12 @@
 // Red team, output: endless output, a gigantic line, binary bytes, and escape sequences on the way to the terminal.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { engineOrSkip } from '../support/engine.js';
+import { sandboxEngineOrSkip } from '../support/engine.js';
 import { PlainRenderer } from '../../src/render/plain.js';
 import { caseName } from './cases.js';
 import { MiB, expectNextCellWorks, notices, result, runCollect, useHostileSandbox } from './hostile.js';
 
-const docker = await engineOrSkip();
+const docker = await sandboxEngineOrSkip();
 
 describe.skipIf(!docker)('red team: output', () => {
   const box = useHostileSandbox(docker!);

@@ -1,10 +1,10 @@
 // Red team, privilege: setuid binaries, setuid(0), mount, chroot, secrets, the docker socket, the kernel's /proc entries.
 import { describe, expect, it } from 'vitest';
-import { engineOrSkip } from '../support/engine.js';
+import { sandboxEngineOrSkip } from '../support/engine.js';
 import { caseName } from './cases.js';
 import { expectNextCellWorks, result, runCollect, useHostileSandbox } from './hostile.js';
 
-const docker = await engineOrSkip();
+const docker = await sandboxEngineOrSkip();
 // A host secret that must never reach the sandbox.
 process.env.CODECELL_REDTEAM_SECRET = 'sk-redteam-do-not-leak';
 
@@ -19,7 +19,7 @@ describe.skipIf(!docker)('red team: privilege', () => {
   }, 40_000);
 
   it(caseName('P02'), async () => {
-    const out = await runCollect(box.sandbox, 'import os\nr = []\nfor f in (os.setuid, os.setgid, os.seteuid):\n    try:\n        f(0)\n        r.append("became root")\n    except PermissionError:\n        r.append("denied")\n(r, os.getuid(), os.geteuid())');
+    const out = await runCollect(box.sandbox, 'import os\nr = []\nfor f in (os.setuid, os.setgid, os.seteuid):\n    try:\n        f(0)\n        r.append("became root")\n    except OSError:\n        r.append("denied")\n(r, os.getuid(), os.geteuid())');
     expect(result(out)).toBe("(['denied', 'denied', 'denied'], 1000, 1000)");
     await expectNextCellWorks(box.sandbox);
   });

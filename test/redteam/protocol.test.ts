@@ -1,10 +1,10 @@
 // Red team, protocol: forged kernel messages on every file descriptor user code can reach, forks that return, in-process forgeries.
 import { describe, expect, it } from 'vitest';
-import { engineOrSkip } from '../support/engine.js';
+import { isProcessEngine, sandboxEngineOrSkip } from '../support/engine.js';
 import { caseName } from './cases.js';
 import { expectNextCellWorks, notices, result, runCollect, useHostileSandbox } from './hostile.js';
 
-const docker = await engineOrSkip();
+const docker = await sandboxEngineOrSkip();
 
 /** Python defining `forged`: bytes of a fake reply, a fake injected file and a fake display for the running cell. */
 const FORGED = `import sys, os, json, hashlib, base64, time
@@ -62,7 +62,9 @@ print("ran to the end")
     expect(performance.now() - started).toBeGreaterThan(500); // not ended by a forged reply
     expect(out.status).toBe('ok');
     expect(out.count).not.toBe(99);
-    expect(result(out)).toBe('(True, True)'); // the forgeries reached the channel and were ignored
+    // The forgeries reached the channel (the kernel's own fd) and were ignored; in a container they also reach
+    // the init's stdout, which under bubblewrap cannot even be opened (its init's fd 1 is not reachable: ENXIO).
+    expect(result(out)).toBe(isProcessEngine(docker) ? '(False, True)' : '(True, True)');
     expect(out.stdout).toMatch(/ran to the end\n$/);
     expect(out.events.some((e) => e.type === 'file')).toBe(false);
     expect(out.events.some((e) => e.type === 'stdout' && e.text === 'FORGED OUTPUT\n')).toBe(false);
@@ -112,7 +114,12 @@ print("finished normally")`);
     expect(out.stdout.endsWith('finished normally\n')).toBe(true);
     const ticks = out.stdout.split('\n').filter((l) => l.startsWith('tick'));
     expect(new Set(ticks).size).toBe(ticks.length); // nothing replayed
-    expect(out.stderr).toMatch(/spy saw [1-9]\d* lines/); // it really read the kernel's lines
+    if (isProcessEngine(docker)) {
+      // Under bubblewrap the init's stdout cannot be opened, so the kernel's lines cannot be read at all.
+      expect(out.stderr).toMatch(/No such device or address: '\/proc\/1\/fd\/1'/);
+    } else {
+      expect(out.stderr).toMatch(/spy saw [1-9]\d* lines/); // it really read the kernel's lines
+    }
     await expectNextCellWorks(box.sandbox);
   });
 

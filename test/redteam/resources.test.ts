@@ -1,10 +1,10 @@
 // Red team, resources: fork, thread and memory bombs, full disks and sparse files, writes to system paths.
 import { describe, expect, it } from 'vitest';
-import { engineOrSkip } from '../support/engine.js';
+import { sandboxEngineOrSkip, TEST_BACKEND } from '../support/engine.js';
 import { caseName } from './cases.js';
 import { OTHER_PROCESSES, expectNextCellWorks, notices, result, runCollect, useHostileSandbox } from './hostile.js';
 
-const docker = await engineOrSkip();
+const docker = await sandboxEngineOrSkip();
 
 describe.skipIf(!docker)('red team: resources', () => {
   const box = useHostileSandbox(docker!);
@@ -46,9 +46,15 @@ describe.skipIf(!docker)('red team: resources', () => {
 
   it(caseName('R04'), async () => {
     const out = await runCollect(box.sandbox, 'big = b"x" * (1 << 30)', { timeoutMs: 30_000 });
-    expect(out.status).toBe('oom');
+    if (TEST_BACKEND === 'podman') {
+      // Podman 4.3 on cgroup v1 records no OOMKilled and sends no oom event: the limit holds, the cause is not told.
+      expect(out.status).toBe('killed');
+      expect(out.message).toMatch(/\(exit code 137\)/);
+    } else {
+      expect(out.status).toBe('oom');
+      expect(out.message).toBe('the sandbox ran out of memory (256 MiB limit); the kernel was restarted and variables were lost');
+    }
     expect(out.stateLost).toBe(true);
-    expect(out.message).toBe('the sandbox ran out of memory (256 MiB limit); the kernel was restarted and variables were lost');
     const next = await expectNextCellWorks(box.sandbox);
     expect(next.count).toBe(1);
   }, 60_000);

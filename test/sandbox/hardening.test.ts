@@ -5,6 +5,7 @@ import { engineOrSkip } from '../support/engine.js';
 import type { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
 import { LABEL_APP, LABEL_HOST, LABEL_PID } from '../../src/sandbox/labels.js';
 import { reapOrphans } from '../../src/sandbox/reaper.js';
+import { isPodman } from '../../src/sandbox/engine.js';
 import { hostConfig, resolveLimits } from '../../src/sandbox/limits.js';
 import { makeSandbox, ourContainers, runCollect, sandboxImage } from './sandbox-image.js';
 import os from 'node:os';
@@ -27,14 +28,21 @@ describe.skipIf(!docker)('sandbox hardening', () => {
     expect(info.HostConfig).toMatchObject({
       NetworkMode: 'none',
       ReadonlyRootfs: true,
-      CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       Init: true,
       PidsLimit: 128,
       Memory: 512 * 1024 * 1024,
       MemorySwap: 512 * 1024 * 1024,
-      IpcMode: 'private',
     });
+    if (await isPodman(docker!)) {
+      // Podman reports "drop ALL" as the list of its default capabilities, and a private IPC namespace as shareable.
+      expect(info.HostConfig.CapAdd ?? []).toEqual([]);
+      expect(info.HostConfig.CapDrop).toEqual(expect.arrayContaining(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'NET_RAW', 'SETGID', 'SETUID', 'SYS_CHROOT']));
+      expect(info.HostConfig.IpcMode).toBe('shareable');
+    } else {
+      expect(info.HostConfig.CapDrop).toEqual(['ALL']);
+      expect(info.HostConfig.IpcMode).toBe('private');
+    }
     expect(info.HostConfig.LogConfig?.Type).toBe('none');
     expect(info.Config.User).toBe('1000:1000');
     expect(info.Config.Labels[LABEL_APP]).toBe('codecell');
@@ -73,12 +81,13 @@ describe.skipIf(!docker)('orphan reaping', () => {
   it('removes containers whose codecell process is gone, and only those', async () => {
     const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;
     const image = await sandboxImage(docker!);
+    const podman = await isPodman(docker!);
     const make = (pid: number) =>
       docker!.createContainer({
         Image: image,
         Cmd: ['true'],
         Labels: { [LABEL_APP]: 'codecell', [LABEL_HOST]: os.hostname(), [LABEL_PID]: String(pid) },
-        HostConfig: hostConfig(resolveLimits({ memoryBytes: 64 * 1024 * 1024, pids: 16 })),
+        HostConfig: hostConfig(resolveLimits({ memoryBytes: 64 * 1024 * 1024, pids: 16 }), { podman }),
       });
     const orphan = await make(deadPid);
     const mine = await make(process.pid);

@@ -1,13 +1,13 @@
 // Integration: the kernel in the real sandbox image — state, streams, display, errors, files, uploads, interrupts.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineOrSkip } from '../support/engine.js';
+import { sandboxEngineOrSkip } from '../support/engine.js';
 import type { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
 import { pngSize } from '../../src/sandbox/files.js';
 import type { CellEvent } from '../../src/sandbox/types.js';
 import { makeSandbox, ourContainers, runCollect } from './sandbox-image.js';
 
-const docker = await engineOrSkip();
+const docker = await sandboxEngineOrSkip();
 
 describe.skipIf(!docker)('kernel behaviour', () => {
   let sandbox: DockerSandbox;

@@ -1,10 +1,10 @@
 // Integration: timeouts, OOM and a killed container end the cell with a plain-words result and the sandbox recovers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineOrSkip } from '../support/engine.js';
+import { sandboxEngineOrSkip, TEST_BACKEND } from '../support/engine.js';
 import type { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
-import { makeSandbox, ourContainers, runCollect } from './sandbox-image.js';
+import { killFromOutside, makeSandbox, ourContainers, runCollect, sandboxGone } from './sandbox-image.js';
 
-const docker = await engineOrSkip();
+const docker = await sandboxEngineOrSkip();
 const MiB = 1024 * 1024;
 
 describe.skipIf(!docker)('recovery', () => {
@@ -37,7 +37,7 @@ describe.skipIf(!docker)('recovery', () => {
     expect(out.message).toBe('the cell ran longer than 1.5 s and was stopped; the kernel was restarted, so variables were lost');
     expect(states).toContain('restarting');
     expect(sandbox.id).not.toBe(before);
-    await expect(docker!.getContainer(before).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect(await sandboxGone(docker!, before)).toBe(true);
     const next = await runCollect(sandbox, 'print("back")\n"kept" in globals()');
     expect(next.stdout).toBe('back\n');
     expect(next.events).toContainEqual({ type: 'result', text: 'False' });
@@ -55,17 +55,25 @@ describe.skipIf(!docker)('recovery', () => {
 
   it('reports the kernel running out of memory, restarts it and says variables were lost', async () => {
     const out = await runCollect(sandbox, 'big = b"x" * (1 << 30)', { timeoutMs: 20_000 });
-    expect(out.status).toBe('oom');
+    if (TEST_BACKEND === 'podman') {
+      // Podman 4.3 on cgroup v1 records no OOMKilled and sends no oom event: the limit holds, the cause is not told.
+      expect(out.status).toBe('killed');
+      expect(out.message).toMatch(/\(exit code 137\)/);
+    } else {
+      expect(out.status).toBe('oom');
+      expect(out.message).toBe('the sandbox ran out of memory (256 MiB limit); the kernel was restarted and variables were lost');
+    }
     expect(out.stateLost).toBe(true);
-    expect(out.message).toBe('the sandbox ran out of memory (256 MiB limit); the kernel was restarted and variables were lost');
     const next = await runCollect(sandbox, 'print("alive")');
     expect(next.stdout).toBe('alive\n');
   });
 
   it('resolves a cell whose container was killed from outside, then starts again on the next cell', async () => {
     const running = runCollect(sandbox, 'import time\ntime.sleep(20)', { timeoutMs: 20_000 });
+    // The previous test's restart may still be starting the kernel (slower on Podman): wait for the cell to run.
+    for (let i = 0; i < 100 && sandbox.state !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 300));
-    await docker!.getContainer(sandbox.id).kill();
+    await killFromOutside(docker!, sandbox.id);
     const out = await running;
     expect(out.status).toBe('killed');
     expect(out.stateLost).toBe(true);

@@ -3,6 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { ensureImage } from '../../src/sandbox/image.js';
 import { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
+import { createProcessSandbox } from '../../src/sandbox/process-sandbox.js';
+import { liveProcessKernels } from '../../src/sandbox/process-kernel.js';
+import { isProcessEngine, type TestEngine } from '../support/engine.js';
 import type { CellEvent, CellResult, RunOptions, SandboxLimits } from '../../src/sandbox/types.js';
 
 const MiB = 1024 * 1024;
@@ -28,8 +31,10 @@ export function sandboxImage(docker: Docker): Promise<string> {
   return image;
 }
 
-export async function makeSandbox(docker: Docker, limits: Partial<SandboxLimits> = {}): Promise<DockerSandbox> {
-  const sandbox = new DockerSandbox(docker, { image: await sandboxImage(docker), limits: { ...TEST_LIMITS, ...limits }, labels: { [TEST_LABEL]: fileTag } });
+export async function makeSandbox(docker: TestEngine, limits: Partial<SandboxLimits> = {}): Promise<DockerSandbox> {
+  const sandbox = isProcessEngine(docker)
+    ? createProcessSandbox(docker.rootfs, { limits: { ...TEST_LIMITS, ...limits }, labels: { [TEST_LABEL]: fileTag } })
+    : new DockerSandbox(docker, { image: await sandboxImage(docker), limits: { ...TEST_LIMITS, ...limits }, labels: { [TEST_LABEL]: fileTag } });
   await sandbox.start();
   return sandbox;
 }
@@ -51,8 +56,42 @@ export async function runCollect(sandbox: DockerSandbox, code: string, options: 
   return { ...result, events, stdout: text('stdout'), stderr: text('stderr') };
 }
 
-/** Containers this test file's sandboxes created that still exist. */
-export async function ourContainers(docker: Docker): Promise<string[]> {
+/** Containers (or process sandboxes) this test file's sandboxes created that still exist. */
+export async function ourContainers(docker: TestEngine): Promise<string[]> {
+  if (isProcessEngine(docker)) {
+    // A process sandbox is gone when its bwrap has exited (its pid namespace, and every process in it, with it).
+    return [...liveProcessKernels].filter((k) => k.labels[TEST_LABEL] === fileTag && k.pid !== undefined && alive(k.pid)).map((k) => k.id);
+  }
   const list = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${fileTag}`] } });
   return list.map((c) => c.Id);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when the container (or process sandbox) `id` no longer exists. */
+export async function sandboxGone(docker: TestEngine, id: string): Promise<boolean> {
+  if (isProcessEngine(docker)) return ![...liveProcessKernels].some((k) => k.id === id && k.pid !== undefined && alive(k.pid));
+  try {
+    await docker.getContainer(id).inspect();
+    return false;
+  } catch (err) {
+    return (err as { statusCode?: number }).statusCode === 404;
+  }
+}
+
+/** Kills the sandbox from outside, as `docker kill` (or `kill -9` of bwrap) would. */
+export async function killFromOutside(docker: TestEngine, id: string): Promise<void> {
+  if (isProcessEngine(docker)) {
+    const kernel = [...liveProcessKernels].find((k) => k.id === id);
+    if (kernel?.pid) process.kill(kernel.pid, 'SIGKILL');
+    return;
+  }
+  await docker.getContainer(id).kill();
 }

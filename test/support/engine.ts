@@ -1,22 +1,66 @@
-// Test gate for Docker integration tests: skip loudly without an engine locally, fail under CI=true.
-import { connectEngine } from '../../src/sandbox/engine.js';
+// Test gate for sandbox integration tests: skip loudly without a backend locally, fail under CI=true.
+// CODECELL_TEST_BACKEND=docker (default) | podman | bubblewrap picks the backend the suites run against.
+import { connectEngine, PODMAN_ROOTFUL_SOCKET } from '../../src/sandbox/engine.js';
+import { processBackendProblem } from '../../src/sandbox/backend.js';
+import { ensureRootfs } from '../../src/sandbox/rootfs.js';
 import type Docker from 'dockerode';
 
+export type TestBackendName = 'docker' | 'podman' | 'bubblewrap';
+
+export const TEST_BACKEND: TestBackendName = ((): TestBackendName => {
+  const value = (process.env.CODECELL_TEST_BACKEND ?? 'docker').trim().toLowerCase();
+  if (value === 'docker' || value === 'podman' || value === 'bubblewrap') return value;
+  throw new Error(`CODECELL_TEST_BACKEND must be docker, podman or bubblewrap, not ${JSON.stringify(value)}`);
+})();
+
+// Podman: every client in the tests, and every codecell the tests spawn, talks to Podman's socket.
+if (TEST_BACKEND === 'podman' && !process.env.DOCKER_HOST?.trim()) {
+  const rootless = process.env.XDG_RUNTIME_DIR ? `${process.env.XDG_RUNTIME_DIR}/podman/podman.sock` : '';
+  process.env.DOCKER_HOST = `unix://${rootless && process.getuid?.() !== 0 ? rootless : PODMAN_ROOTFUL_SOCKET}`;
+}
+
+/** The process sandbox under test: its root filesystem (built into the cache when missing). */
+export class ProcessTestEngine {
+  readonly kind = 'process';
+  constructor(readonly rootfs: string) {}
+}
+
+/** What sandbox suites run against: a Docker-API engine, or the process sandbox. */
+export type TestEngine = Docker | ProcessTestEngine;
+
+export function isProcessEngine(engine: TestEngine | null | undefined): engine is ProcessTestEngine {
+  return engine instanceof ProcessTestEngine;
+}
+
 let cached: Promise<Docker | null> | undefined;
+
+function unavailable<T>(what: string, why: string): T | null {
+  if (process.env.CI === 'true') throw new Error(`CI=true but ${what} is not usable: ${why}`);
+  console.warn(`\n!!! SKIPPING ${what} integration tests: ${why}\n`);
+  return null;
+}
 
 /** Resolves the engine once per test file; null means "skip" (never under CI, where it throws). */
 export function engineOrSkip(): Promise<Docker | null> {
   cached ??= connectEngine(process.env, 3000).then(
     ({ docker }) => docker,
-    (err: unknown) => {
-      if (process.env.CI === 'true') {
-        throw new Error(`CI=true but no Docker engine is reachable: ${(err as Error).message}`);
-      }
-      console.warn(`\n!!! SKIPPING Docker integration tests: no engine reachable (${(err as Error).message})\n`);
-      return null;
-    },
+    (err: unknown) => unavailable<Docker>(TEST_BACKEND === 'podman' ? 'Podman' : 'the Docker engine', `no engine reachable (${(err as Error).message})`),
   );
   return cached;
+}
+
+let sandboxCached: Promise<TestEngine | null> | undefined;
+
+/** The backend the sandbox, red-team and fault suites run against (CODECELL_TEST_BACKEND). */
+export function sandboxEngineOrSkip(): Promise<TestEngine | null> {
+  sandboxCached ??= (async (): Promise<TestEngine | null> => {
+    if (TEST_BACKEND !== 'bubblewrap') return engineOrSkip();
+    const problem = processBackendProblem();
+    if (problem) return unavailable<TestEngine>('bubblewrap', problem);
+    const rootfs = await ensureRootfs();
+    return new ProcessTestEngine(rootfs.path);
+  })();
+  return sandboxCached;
 }
 
 /** Top-level await helper: `const docker = await engineOrSkip(); describe.skipIf(!docker)(...)`. */

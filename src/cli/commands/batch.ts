@@ -15,6 +15,7 @@ import { sanitize } from '../../render/sanitize.js';
 import { EXIT_INTERRUPTED, EXIT_OK, UsageError, reportFatal } from '../errors.js';
 import type { InterruptHandle } from '../interrupts.js';
 import { addModelFlags, addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
+import { podmanUrl } from '../../sandbox/backend.js';
 
 /** Exit status when the batch ran but at least one task did not end ok (or was not run). */
 export const EXIT_TASKS_FAILED = 3;
@@ -195,9 +196,13 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     const concurrency = positive(flags.concurrency, '--concurrency', true) ?? defaultConcurrency(settings.memory);
     const taskTimeout = positive(flags.taskTimeout, '--task-timeout', false);
     const taskBudget = positive(flags.taskBudget, '--task-budget', false);
+    if (settings.backend === 'bubblewrap') {
+      throw new UsageError('batch runs its tasks on container engines; the bubblewrap backend works with run, exec and the chat', 'Use --backend docker or podman, or --engine URL.');
+    }
     let specs: EngineSpec[];
     try {
-      specs = flags.engine?.length ? flags.engine.map(parseEngineSpec) : [{ url: defaultEngineUrl() }];
+      const fallback = settings.backend === 'podman' && !process.env.DOCKER_HOST?.trim() ? podmanUrl() : defaultEngineUrl();
+      specs = flags.engine?.length ? flags.engine.map(parseEngineSpec) : [{ url: fallback }];
     } catch (err) {
       throw new UsageError(`--engine: ${(err as Error).message}`, 'Example: --engine unix:///var/run/docker.sock=2 --engine tcp://10.0.0.5:2376=4');
     }
@@ -213,7 +218,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     const todo = tasks.filter((t) => !done.has(t.id));
     const skipped = tasks.length - todo.length;
 
-    const connected = await connectEngines(specs, Boolean(flags.engine?.length), warn);
+    const connected = await connectEngines(specs, Boolean(flags.engine?.length) || settings.backend === 'podman', warn);
     // Each engine's own orphans (DockerSandbox reaps only the engine it meets first).
     await Promise.all(connected.map((e) => reapOrphans(e.docker).catch(() => 0)));
     const printer = createProgressPrinter(process.stderr);

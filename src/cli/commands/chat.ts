@@ -49,12 +49,12 @@ function sessionOpener(settings: Settings, extras: ExtraPackages, approve: Appro
       import('../../sandbox/docker-sandbox.js'),
       import('../../config/sandbox-options.js'),
     ]);
-    engine ??= prepareEngine({ ...(settings.image ? { image: settings.image } : {}), extras, ...(onProgress ? { onProgress } : {}) });
+    engine ??= prepareEngine({ backend: settings.backend, ...(settings.image ? { image: settings.image } : {}), extras, ...(onProgress ? { onProgress } : {}) });
     const ready = await engine;
     // Built here, as openSession would, so /rerun can run the resumed cells in it without the model.
     // The prepared image already honours the chosen one and adds the extra packages.
     const options = sandboxOptionsFrom(settings);
-    const sandbox = new DockerSandbox(ready.docker, { ...options, image: ready.image });
+    const sandbox = new DockerSandbox(ready.docker, { ...options, image: ready.image }, ready.launcher);
     // openSession awaits this same start (start() is shared while in progress) and reports its failure.
     sandbox.start().catch(() => undefined);
     return { sandbox, engine: ready };

@@ -61,7 +61,7 @@ export async function execCommand(file: string, flags: ExecFlags, cmd?: Command)
     ]);
     const code = await readCode(file);
     const settings = await loadSettings(flags, cmd);
-    const engine = await prepareEngine({ quiet: flags.json === true, ...(settings.sandbox.image ? { image: settings.sandbox.image } : {}), extras: settings.extras });
+    const engine = await prepareEngine({ quiet: flags.json === true, backend: settings.settings.backend, ...(settings.sandbox.image ? { image: settings.sandbox.image } : {}), extras: settings.extras });
     sandbox = createSandbox(engine, settings.sandbox);
     const box = sandbox;
     const files = new OutputStore(settings.outDir, { session: '' });

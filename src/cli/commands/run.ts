@@ -119,7 +119,7 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     if (stdinData) uploads.push(stdinData);
 
     const approve = settings.confirm ? (await import('../tty-approval.js')).askOnTerminal() : undefined;
-    const engine = await prepareEngine({ quiet: flags.json === true || flags.quiet === true, ...(settings.image ? { image: settings.image } : {}), extras: loaded.extras });
+    const engine = await prepareEngine({ quiet: flags.json === true || flags.quiet === true, backend: settings.backend, ...(settings.image ? { image: settings.image } : {}), extras: loaded.extras });
     const opened = await openSession({ settings, engine, uploads, ...(approve ? { approve } : {}) });
     const { session } = opened;
     close = async () => {

@@ -28,6 +28,25 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 // The Docker client is loaded by each action, not with this file: `codecell --help` loads this file.
 const engine = () => import('../../sandbox/engine.js');
 
+/** The --backend flag of build and prune, checked. */
+function backendFlag(value: string | undefined): 'docker' | 'podman' | 'bubblewrap' | undefined {
+  const backend = value?.trim().toLowerCase();
+  if (backend === undefined) return undefined;
+  if (backend === 'docker' || backend === 'podman' || backend === 'bubblewrap') return backend;
+  throw new UsageError(`unknown backend ${JSON.stringify(value)}`, 'Use --backend docker, podman or bubblewrap.');
+}
+
+/** The engine to build on or prune: Podman when asked for, else the usual one (DOCKER_HOST, Docker, Podman). */
+async function engineFor(backend: 'docker' | 'podman' | undefined) {
+  if (backend === 'podman') {
+    const { resolveBackend } = await import('../../sandbox/backend.js');
+    const resolved = await resolveBackend('podman');
+    if (resolved.kind === 'engine') return resolved.docker;
+  }
+  return (await (await engine()).connectEngine()).docker;
+}
+
+
 export function registerSandbox(program: Command): void {
   const sandbox = program.command('sandbox').description('manage the sandbox image and containers');
 
@@ -39,10 +58,11 @@ export function registerSandbox(program: Command): void {
     .option('--requirements <file>', 'pip specs from a requirements file, one per line (repeatable)', collect)
     .option('--force', 'rebuild without the layer cache even when the image exists')
     .option('--base <image>', 'base image to build FROM (default: debian:trixie-slim, else the offline debootstrap base)')
-    .action(async (opts: BuildFlags) => {
+    .option('--backend <name>', 'bubblewrap: build the process sandbox\'s root filesystem (mmdebstrap) instead of the image; podman: build on Podman')
+    .action(async (opts: BuildFlags & { backend?: string }) => {
       if (opts.base !== undefined && !opts.base.trim()) throw new UsageError('--base needs an image reference', 'e.g. --base debian:trixie-slim');
-      const [{ connectEngine }, { createProgressPrinter }, { bundledImageRef, buildSandboxImage }, { describePackages, resolveSandboxImage }, { resolveConfig }] = await Promise.all([
-        engine(),
+      const backend = backendFlag(opts.backend);
+      const [{ createProgressPrinter }, { bundledImageRef, buildSandboxImage }, { describePackages, resolveSandboxImage }, { resolveConfig }] = await Promise.all([
         import('../../render/build-progress.js'),
         import('../../sandbox/image.js'),
         import('../../sandbox/derived.js'),
@@ -50,7 +70,20 @@ export function registerSandbox(program: Command): void {
       ]);
       const { settings } = resolveConfig({ env: process.env });
       const extras = buildExtras(opts, extrasOf(settings));
-      const { docker } = await connectEngine();
+      if (backend === 'bubblewrap') {
+        if (hasExtras(extras)) throw new UsageError('extra packages need a container engine; the process sandbox runs its own root filesystem', 'Build them with Docker or Podman (drop --backend bubblewrap).');
+        const { ensureRootfs } = await import('../../sandbox/rootfs.js');
+        const printer = createProgressPrinter(process.stderr);
+        try {
+          const rootfs = await ensureRootfs({ force: opts.force, onProgress: printer.onProgress });
+          if (!rootfs.built) process.stderr.write(`codecell: the root filesystem ${rootfs.path} is already built (use --force to rebuild)\n`);
+          process.stdout.write(`${rootfs.path}\n`);
+        } finally {
+          printer.close();
+        }
+        return;
+      }
+      const docker = await engineFor(backend);
       if (hasExtras(extras)) {
         const printer = createProgressPrinter(process.stderr);
         try {
@@ -99,9 +132,17 @@ export function registerSandbox(program: Command): void {
     .option('--images', 'also remove stale codecell images (with --all: every codecell image)')
     .option('--all', 'remove every codecell container, even ones a running codecell still uses')
     .option('--label <key=value>', 'only containers that also carry this label (e.g. one batch run)')
-    .action(async (opts: { images?: boolean; all?: boolean; label?: string }) => {
-      const [{ connectEngine }, { pruneSandboxes }, { currentImages }] = await Promise.all([engine(), import('../../sandbox/prune.js'), import('../../sandbox/status.js')]);
-      const { docker } = await connectEngine();
+    .option('--backend <name>', 'bubblewrap: remove stale process-sandbox root filesystems from the cache instead (with --all, the current one too)')
+    .action(async (opts: { images?: boolean; all?: boolean; label?: string; backend?: string }) => {
+      const backend = backendFlag(opts.backend);
+      if (backend === 'bubblewrap') {
+        const { pruneRootfs } = await import('../../sandbox/rootfs.js');
+        const removed = pruneRootfs({ all: opts.all });
+        process.stdout.write(`removed ${removed.length} root filesystem(s)${removed.length ? ': ' + removed.join(' ') : ''}\n`);
+        return;
+      }
+      const [{ pruneSandboxes }, { currentImages }] = await Promise.all([import('../../sandbox/prune.js'), import('../../sandbox/status.js')]);
+      const docker = await engineFor(backend);
       // The image sandboxes here run (the base, and the derived image this folder's lists ask for) stays.
       const keep = opts.images ? await currentImages(docker, process.env, await configuredExtras()) : [];
       const result = await pruneSandboxes(docker, { images: opts.images, all: opts.all, label: opts.label, keep });

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs the sandbox and red-team suites again against Podman and the bubblewrap process sandbox (CI's second
+# and third backend). Sets up what is missing, quietly and idempotently: the packages, Podman's socket (left
+# running only if it was already), the image on Podman (copied from Docker, no registry needed) and the
+# root filesystem (mmdebstrap, cached). Usage: scripts/test-backends.sh REPORT_PREFIX [podman] [bubblewrap]
+# Writes REPORT_PREFIX-<backend>.json (vitest's JSON report) per backend; exit status 1 if any run failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+prefix="$1"
+shift
+if [ $# -gt 0 ]; then backends=("$@"); else backends=(podman bubblewrap); fi
+say() { printf '[backends] %s\n' "$*" >&2; }
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+[ "$(node_major)" -ge 22 ] || export PATH="$HOME/.node22/node_modules/.bin:$PATH"
+unset DOCKER_HOST
+
+need=()
+for pair in podman:podman catatonit:/usr/libexec/podman/catatonit bwrap:bubblewrap mmdebstrap:mmdebstrap; do
+  cmd=${pair%%:*}; pkg=${pair#*:}
+  [ "$cmd" = catatonit ] && { [ -x /usr/libexec/podman/catatonit ] || need+=(catatonit); continue; }
+  command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  say "installing ${need[*]}"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"; } >/dev/null 2>&1 || say "could not install ${need[*]}"
+fi
+
+status=0
+started_podman=
+sock=/run/podman/podman.sock
+podman_up() { curl -s -m 5 --unix-socket "$sock" http://d/version >/dev/null 2>&1; }
+cleanup() { [ -n "$started_podman" ] && kill "$started_podman" 2>/dev/null; }
+trap cleanup EXIT
+
+for backend in "${backends[@]}"; do
+  suites=(test/sandbox test/redteam)
+  case "$backend" in
+    podman)
+      if ! podman_up; then
+        # Containers get nofile/nproc within the host's hard limits (codecell asks for 1024 and less).
+        mkdir -p /run/podman
+        (ulimit -n "$(ulimit -Hn)"; exec podman system service --time=0 "unix://$sock" >/tmp/codecell-podman-service.log 2>&1) &
+        started_podman=$!
+        for _ in $(seq 1 30); do podman_up && break; sleep 0.5; done
+      fi
+      image=$(node bin/codecell.js sandbox build 2>/dev/null | tail -1)
+      if [ -n "$image" ] && ! podman image exists "$image" 2>/dev/null; then
+        say "copying $image from Docker to Podman"
+        docker save "$image" | podman load -q >/dev/null 2>&1 || say "copy failed; the suites will build it on Podman"
+      fi
+      ;;
+    bubblewrap)
+      node bin/codecell.js sandbox build --backend bubblewrap >/dev/null 2>/tmp/codecell-rootfs-build.log || { say "root filesystem build failed: $(tail -3 /tmp/codecell-rootfs-build.log)"; }
+      ;;
+  esac
+  say "sandbox and red-team suites against $backend"
+  CODECELL_TEST_BACKEND=$backend npx vitest run "${suites[@]}" --maxWorkers=1 --reporter=default --reporter=json --outputFile="$prefix-$backend.json" || status=1
+done
+exit $status

@@ -1,0 +1,84 @@
+// Picks where cells run: a Docker-API engine (Docker or Podman) or the bubblewrap process sandbox, and says why.
+import fs from 'node:fs';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { connectEngine, PODMAN_ROOTFUL_SOCKET, type EngineInfo } from './engine.js';
+import { SandboxError } from './types.js';
+
+export const BACKENDS = ['auto', 'docker', 'podman', 'bubblewrap'] as const;
+export type BackendChoice = (typeof BACKENDS)[number];
+
+export type ResolvedBackend =
+  | { kind: 'engine'; name: 'docker' | 'podman'; docker: Docker; info: EngineInfo; note?: string }
+  | { kind: 'process'; name: 'bubblewrap'; note?: string };
+
+/** True when `command` is an executable on PATH (or in /usr/bin, /usr/sbin). */
+export function installed(command: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const dirs = [...(env.PATH ?? '').split(path.delimiter), '/usr/bin', '/usr/sbin', '/bin'];
+  return dirs.some((dir) => {
+    if (!dir) return false;
+    try {
+      fs.accessSync(path.join(dir, command), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** What the process backend needs that is missing here, or null when it can run. */
+export function processBackendProblem(env: NodeJS.ProcessEnv = process.env): string | null {
+  const missing = ['bwrap', 'prlimit', ...(process.getuid?.() === 0 ? ['setpriv'] : [])].filter((c) => !installed(c, env));
+  if (missing.length) return `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not installed (sudo apt-get install bubblewrap util-linux mmdebstrap)`;
+  return null;
+}
+
+/** Podman's socket URL: the rootful one, else the rootless one, whichever exists (rootful when neither does). */
+export function podmanUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const rootless = env.XDG_RUNTIME_DIR ? `${env.XDG_RUNTIME_DIR}/podman/podman.sock` : '';
+  const socket = [PODMAN_ROOTFUL_SOCKET, rootless].find((p) => p && fs.existsSync(p)) ?? PODMAN_ROOTFUL_SOCKET;
+  return `unix://${socket}`;
+}
+
+/** The environment for `--backend podman`: DOCKER_HOST when it names an engine, else Podman's socket. */
+function podmanEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.DOCKER_HOST?.trim()) return env;
+  return { ...env, DOCKER_HOST: podmanUrl(env) };
+}
+
+/**
+ * Resolves a backend choice. `auto` takes the engine that answers (DOCKER_HOST, Docker's socket,
+ * Podman's), else bubblewrap when it is installed, and its note says which and why. An engine named in
+ * DOCKER_HOST is a choice: when it does not answer, that is an error, not a reason to fall back.
+ */
+export async function resolveBackend(
+  choice: BackendChoice,
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 5000,
+  connect: typeof connectEngine = connectEngine,
+): Promise<ResolvedBackend> {
+  if (choice === 'bubblewrap') {
+    const problem = processBackendProblem(env);
+    if (problem) throw new SandboxError(`cannot use the bubblewrap backend: ${problem}`, 'Install it, or pick a container engine with --backend docker.', 'no_engine');
+    return { kind: 'process', name: 'bubblewrap' };
+  }
+  if (choice === 'docker' || choice === 'podman') {
+    const { docker, info } = await connect(choice === 'podman' ? podmanEnv(env) : env, timeoutMs);
+    return { kind: 'engine', name: choice, docker, info };
+  }
+  try {
+    const { docker, info } = await connect(env, timeoutMs);
+    return { kind: 'engine', name: info.name === 'Podman' ? 'podman' : 'docker', docker, info };
+  } catch (err) {
+    if (env.DOCKER_HOST?.trim()) throw err;
+    const problem = processBackendProblem(env);
+    if (problem) {
+      if (err instanceof SandboxError) {
+        throw new SandboxError(err.message, `${err.fix} Or install bubblewrap for the process sandbox (sudo apt-get install bubblewrap mmdebstrap).`, err.code);
+      }
+      throw err;
+    }
+    const why = err instanceof Error ? err.message : String(err);
+    return { kind: 'process', name: 'bubblewrap', note: `no container engine answered (${why}); using the bubblewrap process sandbox` };
+  }
+}

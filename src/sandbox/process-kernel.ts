@@ -1,0 +1,304 @@
+// One kernel in a bubblewrap process sandbox: spawned with the kernel protocol on plain pipes, watched for memory, killed whole.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { bwrapCommand, KERNEL_FD, SECCOMP_FD } from './bwrap.js';
+import type { ContainerHandlers, Death } from './kernel-container.js';
+import { KernelLineAuth, LineSplitter, MAX_LINE_BYTES, encodeHostMessage, parseKernelLine, type HostMessage, type KernelMessage } from './kernel-client.js';
+import { formatBytes } from './limits.js';
+import { seccompFilter } from './seccomp.js';
+import { SandboxError, type SandboxLimits } from './types.js';
+
+export const PROCESS_READY_TIMEOUT_MS = 30_000;
+const STDERR_TAIL = 4096;
+/** How often the memory watchdog sums the sandbox's resident memory. */
+export const WATCHDOG_MS = 100;
+
+export interface ProcessSpec {
+  rootfs: string;
+  kernelSource: Buffer;
+  limits: SandboxLimits;
+  labels?: Record<string, string>;
+}
+
+/** Every process kernel of this codecell process, so tests and `exit` can find what is still running. */
+export const liveProcessKernels = new Set<ProcessKernel>();
+
+/** Starts bwrap → kernel, sends hello, waits for ready. */
+export async function startProcessKernel(spec: ProcessSpec, handlers: ContainerHandlers): Promise<{ kernel: ProcessKernel; readyMs: number }> {
+  const started = performance.now();
+  const filter = seccompFilter();
+  const uid = process.getuid?.() ?? 1000;
+  const { argv } = bwrapCommand({ rootfs: spec.rootfs, limits: spec.limits, seccomp: filter !== null, uid, userProcesses: uid === 0 ? 0 : userProcessCount(uid) });
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } });
+  const kernel = new ProcessKernel(child, spec, handlers);
+  // bwrap reads both fds to their end before it starts the kernel.
+  const seccompPipe = child.stdio[SECCOMP_FD] as NodeJS.WritableStream | null;
+  const kernelPipe = child.stdio[KERNEL_FD] as NodeJS.WritableStream | null;
+  seccompPipe?.on('error', () => {});
+  kernelPipe?.on('error', () => {});
+  if (filter) seccompPipe?.end(filter);
+  else seccompPipe?.end();
+  kernelPipe?.end(spec.kernelSource);
+  try {
+    const ready = kernel.waitForReady(PROCESS_READY_TIMEOUT_MS);
+    await kernel.send({ type: 'hello', token: kernel.token });
+    await ready;
+    kernel.findKernelPid();
+    return { kernel, readyMs: performance.now() - started };
+  } catch (err) {
+    await kernel.remove();
+    if (err instanceof SandboxError) throw err;
+    throw new SandboxError(`could not start the process sandbox: ${(err as Error).message}`, 'Check that bubblewrap works here: `bwrap --ro-bind / / true`.', 'container_dead');
+  }
+}
+
+export class ProcessKernel {
+  readonly id: string;
+  readonly token = randomBytes(16).toString('hex');
+  readonly labels: Record<string, string>;
+  private dead = false;
+  private oomKill = false;
+  private stderrTail = '';
+  private readyWaiter?: (message: KernelMessage | Error) => void;
+  private readonly auth: KernelLineAuth;
+  private watchdog?: NodeJS.Timeout;
+  /** The kernel's host pid (bwrap → init → kernel), found once it said ready. */
+  private kernelPid?: number;
+  private exited: Promise<void>;
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly spec: ProcessSpec,
+    private readonly handlers: ContainerHandlers,
+  ) {
+    this.id = `bwrap-${child.pid ?? 'x'}-${randomBytes(3).toString('hex')}`;
+    this.labels = spec.labels ?? {};
+    this.auth = new KernelLineAuth(this.token);
+    liveProcessKernels.add(this);
+    const splitter = new LineSplitter(
+      (line) => this.line(line),
+      (bytes) => handlers.onProblem(`dropped a kernel line of ${bytes} bytes (over the line limit)`),
+      MAX_LINE_BYTES,
+      0x1e,
+    );
+    child.stdout!.on('data', (chunk: Buffer) => splitter.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL);
+    });
+    child.stdin!.on('error', () => {});
+    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
+    child.once('error', (err) => this.die(`cannot run bubblewrap: ${err.message}`));
+    // 'close', not 'exit': every line the kernel wrote before it died is read first.
+    child.once('close', (code, signal) => this.die(signal ? `killed by ${signal}` : `exited with ${code}`, code ?? undefined));
+    this.watchdog = setInterval(() => this.checkMemory(), WATCHDOG_MS);
+    this.watchdog.unref();
+  }
+
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  /** The host pid of bwrap (its children are the sandbox). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  waitForReady(timeoutMs: number): Promise<Extract<KernelMessage, { type: 'ready' }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.readyWaiter = undefined;
+        reject(new SandboxError(`the sandbox kernel did not start within ${Math.round(timeoutMs / 1000)} s${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`, 'Retry; rebuild the root filesystem with `codecell sandbox build --backend bubblewrap --force` if it keeps happening.', 'container_dead'));
+      }, timeoutMs);
+      this.readyWaiter = (message) => {
+        clearTimeout(timer);
+        this.readyWaiter = undefined;
+        if (message instanceof Error) reject(message);
+        else if (message.type === 'ready') resolve(message);
+      };
+    });
+  }
+
+  async send(message: HostMessage): Promise<void> {
+    const stdin = this.child.stdin;
+    if (!stdin || this.dead || stdin.destroyed) throw new Error('the kernel is not running');
+    if (!stdin.write(encodeHostMessage(message))) {
+      await new Promise<void>((resolve, reject) => {
+        const ok = (): void => {
+          stdin.off('close', closed);
+          resolve();
+        };
+        const closed = (): void => {
+          stdin.off('drain', ok);
+          reject(new Error('the kernel pipe closed'));
+        };
+        stdin.once('drain', ok);
+        stdin.once('close', closed);
+      });
+    }
+  }
+
+  /** Kills the whole sandbox (bwrap's pid namespace dies with it) and waits until it is gone. */
+  async remove(): Promise<void> {
+    this.dead = true;
+    this.stop();
+    this.readyWaiter?.(new Error('the sandbox was removed'));
+    this.kill();
+    await this.exited;
+  }
+
+  /** Process exit: kill synchronously (the pid namespace and everything in it goes with bwrap). */
+  dropConnection(): void {
+    this.kill();
+  }
+
+  /** Remembers the kernel's host pid: the memory watchdog treats it apart from the cell's processes. */
+  findKernelPid(): void {
+    if (!this.child.pid) return;
+    this.kernelPid = processTree(this.child.pid).find((p) => p.depth === 1)?.pid;
+  }
+
+  private kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      try {
+        this.child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  private stop(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
+    liveProcessKernels.delete(this);
+  }
+
+  private line(raw: string): void {
+    const opened = this.auth.open(raw);
+    if (!opened.ok) return this.handlers.onProblem(opened.problem);
+    const parsed = parseKernelLine(opened.json);
+    if (!parsed.ok) return this.handlers.onProblem(parsed.problem);
+    if (parsed.message.type === 'ready' && this.readyWaiter) return this.readyWaiter(parsed.message);
+    this.handlers.onMessage(parsed.message);
+  }
+
+  /**
+   * The memory limit without a cgroup: when the sandbox's processes together hold more resident memory
+   * than the limit, the largest is SIGKILLed, as the kernel's OOM killer would pick it. The kernel
+   * itself being the largest ends the sandbox with `oom`; a child is a notice and the cell goes on.
+   */
+  private checkMemory(): void {
+    if (this.dead || !this.child.pid) return;
+    const tree = processTree(this.child.pid);
+    let total = 0;
+    let largest: { pid: number; rss: number; kernel: boolean } | undefined;
+    for (const p of tree) {
+      total += p.rss;
+      if (p.depth === 0) continue; // bwrap's init: never the one to kill
+      if (!largest || p.rss > largest.rss) largest = { pid: p.pid, rss: p.rss, kernel: p.pid === this.kernelPid };
+    }
+    if (total <= this.spec.limits.memoryBytes || !largest) return;
+    try {
+      process.kill(largest.pid, 'SIGKILL');
+    } catch {
+      return;
+    }
+    if (largest.kernel) {
+      this.oomKill = true;
+      this.handlers.onProblem(`the kernel passed the ${formatBytes(this.spec.limits.memoryBytes)} memory limit and was killed`);
+    } else {
+      this.handlers.onOom();
+    }
+  }
+
+  private die(reason: string, exitCode?: number): void {
+    // After remove() the sandbox is being closed on purpose: nothing to report.
+    if (this.dead) return;
+    this.dead = true;
+    this.stop();
+    const failure = new SandboxError(`the process sandbox stopped before the kernel was ready (${reason})${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`, 'Check that bubblewrap works here (`bwrap --ro-bind / / true`), then retry.', 'container_dead');
+    this.readyWaiter?.(failure);
+    const death: Death = { oom: this.oomKill, stderr: this.stderrTail.trim(), ...(exitCode !== undefined ? { exitCode } : {}) };
+    this.handlers.onDeath(death);
+  }
+}
+
+interface TreeProcess {
+  pid: number;
+  rss: number;
+  /** 0: bwrap's pid-1 init; 1: the kernel and orphans the init adopted; deeper: what cells started. */
+  depth: number;
+}
+
+/** The descendants of `root` with their resident memory, read from /proc. */
+export function processTree(root: number): TreeProcess[] {
+  const parent = new Map<number, number>();
+  const rss = new Map<number, number>();
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const page = 4096;
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(entry), Number(fields[1]));
+      rss.set(Number(entry), Number(fields[21]) * page);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const children = new Map<number, number[]>();
+  for (const [pid, ppid] of parent) {
+    const list = children.get(ppid);
+    if (list) list.push(pid);
+    else children.set(ppid, [pid]);
+  }
+  const out: TreeProcess[] = [];
+  const walk = (pid: number, depth: number): void => {
+    for (const child of children.get(pid) ?? []) {
+      const pss = proportional(child);
+      // A process that exited between the two reads holds nothing; an unreadable one counts at its RSS.
+      out.push({ pid: child, rss: pss === 'gone' ? 0 : (pss ?? rss.get(child) ?? 0), depth });
+      walk(child, depth + 1);
+    }
+  };
+  walk(root, 0);
+  return out;
+}
+
+/**
+ * Proportional set size (shared pages split among their sharers), so forked copies of the kernel are
+ * not counted in full each, as a cgroup would not; undefined when unreadable (a non-dumpable process
+ * of our own uid when we are not root), and the caller falls back to RSS.
+ */
+function proportional(pid: number): number | 'gone' | undefined {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
+    const match = /^Pss:\s+(\d+) kB/m.exec(text);
+    // No Pss line: a zombie, or a process exiting (no memory left to count).
+    return match ? Number(match[1]) * 1024 : 'gone';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ESRCH' ? 'gone' : undefined;
+  }
+}
+
+/** Processes the user runs now (RLIMIT_NPROC counts them with the sandbox's when both share a uid). */
+function userProcessCount(uid: number): number {
+  let n = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.statSync(`/proc/${entry}`).uid === uid) n += 1;
+    } catch {
+      // gone
+    }
+  }
+  return n;
+}
