@@ -54,25 +54,28 @@ async function pairedRoundTrips(sb: DockerSandbox, a: string, b: string, n: numb
   return [ta, tb];
 }
 
-/** Create → ready, then the first cell's round trip (sent the moment the kernel is ready, as `exec` does). */
-async function firstCell(docker: Docker, image: string, code: string): Promise<{ ready: number[]; first: number[] }> {
-  const ready: number[] = [];
-  const first: number[] = [];
-  for (let i = 0; i < N_READY; i++) {
-    const sb = new DockerSandbox(docker, { image });
-    const t0 = performance.now();
-    await sb.start();
-    const t1 = performance.now();
-    const r = await sb.run(code);
-    first.push(performance.now() - t1);
-    ready.push(t1 - t0);
-    if (r.status !== 'ok') throw new Error(`first cell ${code} failed: ${r.status}`);
-    await sb.close();
+/**
+ * Create → ready, then the first cell's round trip (sent the moment the kernel is ready, as `exec` does),
+ * for each image in turn, alternating per round so load on the machine hits all alike.
+ */
+async function firstCell(docker: Docker, images: string[], code: string, rounds = N_READY): Promise<{ ready: number[]; first: number[] }[]> {
+  const out = images.map(() => ({ ready: [] as number[], first: [] as number[] }));
+  for (let i = 0; i < rounds; i++) {
+    for (const [k, image] of images.entries()) {
+      const sb = new DockerSandbox(docker, { image });
+      const t0 = performance.now();
+      await sb.start();
+      const t1 = performance.now();
+      const r = await sb.run(code);
+      out[k]!.first.push(performance.now() - t1);
+      out[k]!.ready.push(t1 - t0);
+      if (r.status !== 'ok') throw new Error(`first cell ${code} failed: ${r.status}`);
+      await sb.close();
+    }
   }
-  return { ready, first };
+  return out;
 }
 
-/** (b) A new `python3 -c` process per cell through `docker exec`, on the same container. */
 async function dockerExecRoundTrips(docker: Docker, containerId: string, n: number): Promise<number[]> {
   const container = docker.getContainer(containerId);
   const times: number[] = [];
@@ -131,6 +134,8 @@ async function jupyterRoundTrips(docker: Docker, n: number): Promise<number[] | 
   }
 }
 
+const PLOT = 'import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.show()';
+
 async function firstPng(docker: Docker, image: string): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < N_PNG; i++) {
@@ -184,10 +189,11 @@ export async function benchSandbox(): Promise<string> {
   // The image of the kernel before IPython (BENCH_BASELINE_IMAGE), measured in the same run for ratios.
   const baseline = process.env.BENCH_BASELINE_IMAGE;
   const ready = await readyTimes(docker, image);
-  const firstPrint = await firstCell(docker, image, 'print(1)');
-  const firstNumpy = await firstCell(docker, image, 'import numpy as np\nprint(np.arange(3).sum())');
-  const basePrint = baseline ? await firstCell(docker, baseline, 'print(1)') : undefined;
-  const baseNumpy = baseline ? await firstCell(docker, baseline, 'import numpy as np\nprint(np.arange(3).sum())') : undefined;
+  const images = baseline ? [image, baseline] : [image];
+  const [firstPrint, basePrint] = await firstCell(docker, images, 'print(1)');
+  const [firstNumpy, baseNumpy] = await firstCell(docker, images, 'import numpy as np\nprint(np.arange(3).sum())');
+  const [firstMagic] = await firstCell(docker, [image], '%time x = sum(range(10))');
+  const [firstPlot, basePlot] = await firstCell(docker, images, PLOT, N_PNG);
   const sb = new DockerSandbox(docker, { image });
   await sb.start();
   const warm = await warmRoundTrips(sb, N_WARM);
@@ -230,17 +236,31 @@ export async function benchSandbox(): Promise<string> {
     },
     {
       measure: 'first cell print(1), sent at ready',
-      p50: p50(firstPrint.first),
-      p95: p95(firstPrint.first),
+      p50: p50(firstPrint!.first),
+      p95: p95(firstPrint!.first),
       n: String(N_READY),
-      note: basePrint ? `kernel before IPython: ${p50(basePrint.first)} (${ratio(firstPrint.first, basePrint.first)})` : 'set BENCH_BASELINE_IMAGE to compare',
+      note: basePrint ? `kernel before IPython: ${p50(basePrint.first)} (${ratio(firstPrint!.first, basePrint.first)})` : 'set BENCH_BASELINE_IMAGE to compare',
     },
     {
       measure: 'first cell importing numpy, sent at ready',
-      p50: p50(firstNumpy.first),
-      p95: p95(firstNumpy.first),
+      p50: p50(firstNumpy!.first),
+      p95: p95(firstNumpy!.first),
       n: String(N_READY),
-      note: baseNumpy ? `kernel before IPython: ${p50(baseNumpy.first)} (${ratio(firstNumpy.first, baseNumpy.first)})` : 'set BENCH_BASELINE_IMAGE to compare',
+      note: baseNumpy ? `kernel before IPython: ${p50(baseNumpy.first)} (${ratio(firstNumpy!.first, baseNumpy.first)})` : 'set BENCH_BASELINE_IMAGE to compare',
+    },
+    {
+      measure: 'first cell with a magic (%time), sent at ready',
+      p50: p50(firstMagic!.first),
+      p95: p95(firstMagic!.first),
+      n: String(N_READY),
+      note: 'waits for the IPython shell (built in the background after ready); before IPython this cell failed',
+    },
+    {
+      measure: 'first cell plotting (pyplot + show), sent at ready',
+      p50: p50(firstPlot!.first),
+      p95: p95(firstPlot!.first),
+      n: String(N_PNG),
+      note: basePlot ? `kernel before IPython: ${p50(basePlot.first)} (${ratio(firstPlot!.first, basePlot.first)})` : 'set BENCH_BASELINE_IMAGE to compare',
     },
     ...(basePrint
       ? [
@@ -249,7 +269,7 @@ export async function benchSandbox(): Promise<string> {
             p50: p50([...basePrint.ready, ...baseNumpy!.ready]),
             p95: p95([...basePrint.ready, ...baseNumpy!.ready]),
             n: String(N_READY * 2),
-            note: `with IPython ${p50([...firstPrint.ready, ...firstNumpy.ready])} (${ratio([...firstPrint.ready, ...firstNumpy.ready], [...basePrint.ready, ...baseNumpy!.ready])}; target ≤ 1.2×)`,
+            note: `with IPython ${p50([...firstPrint!.ready, ...firstNumpy!.ready])} (${ratio([...firstPrint!.ready, ...firstNumpy!.ready], [...basePrint.ready, ...baseNumpy!.ready])}; target ≤ 1.2×)`,
           },
         ]
       : []),

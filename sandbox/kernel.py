@@ -25,7 +25,9 @@ MAX_WALK = 10000
 MAX_DISPLAY_BYTES = 16 * 1024 * 1024  # one display line must stay under the host's line cap
 KERNEL_FILE = os.path.abspath(__file__)
 # Warmed in the background after `ready`, in this order; "IPython" builds the shell cells run in.
-HEAVY = ("IPython", "numpy", "matplotlib.pyplot", "pandas")
+# numpy goes first: a first cell that imports it then waits only for numpy, as before IPython came,
+# and plain early cells (see run_early) do not need the shell at all.
+HEAVY = ("numpy", "IPython", "matplotlib.pyplot", "pandas")
 
 
 def env_int(name, default):
@@ -801,7 +803,13 @@ def send_display(data, metadata=None, transient=None, update=False):
     send(msg)
 
 
-PIP_INSTALL = __import__("re").compile(r"^\s*(\S*/)?(pip3?|\S*python3?(\.\d+)?\s+-m\s+pip)\s+install\b")
+PIP_INSTALL_RE = r"^\s*(\S*/)?(pip3?|\S*python3?(\.\d+)?\s+-m\s+pip)\s+install\b"
+
+
+def pip_install(command):
+    """The match when `command` is a `pip install` (re is imported here: not before `ready`)."""
+    import re
+    return re.match(PIP_INSTALL_RE, command)
 
 
 def pip_offline_message(command):
@@ -809,7 +817,7 @@ def pip_offline_message(command):
     import re
     from importlib import metadata
     lines = ["pip install cannot work here: this sandbox has no network (codecell starts it without one)."]
-    for word in PIP_INSTALL.sub("", command).split():
+    for word in re.sub(PIP_INSTALL_RE, "", command).split():
         name = re.split(r"[<>=!~\[;]", word.strip("'\""), maxsplit=1)[0]
         if not name or word.startswith("-"):
             continue
@@ -844,7 +852,8 @@ def pip_with_network(command):
     user_site = site.getusersitepackages()
     if user_site not in sys.path:
         sys.path.append(user_site)
-    return PIP_INSTALL.sub(f"{sys.executable} -m pip install --user --break-system-packages", command, count=1)
+    import re
+    return re.sub(PIP_INSTALL_RE, f"{sys.executable} -m pip install --user --break-system-packages", command, count=1)
 
 
 def build_shell():
@@ -933,7 +942,7 @@ def build_shell():
             def system(self, cmd):
                 # `!cmd`, %pip, %sx: a plain subprocess on fd 1/2 (captured live like any output and
                 # interruptible), not a pseudo-terminal. pip fails fast when there is no network.
-                if PIP_INSTALL.match(cmd):
+                if pip_install(cmd):
                     if not has_network():
                         sys.stdout.flush()
                         sys.stderr.write(pip_offline_message(cmd))
