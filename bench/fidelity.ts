@@ -106,7 +106,7 @@ async function runCodecell(cells: string[], image: string): Promise<Item[][]> {
         CODECELL_MAX_TURNS: String(Math.min(100, cells.length + 1)),
         NO_COLOR: '1',
       };
-      const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'codecell.js'), 'run', 'run the notebook', '--json', '--model', 'fake-model', '--out-dir', path.join(home, 'out')], { env, cwd: home });
+      const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'codecell.js'), 'run', 'run the notebook', '--json', '--model', 'fake-model', '--out-dir', path.join(home, 'out')], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));

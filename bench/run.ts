@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const suites = ['sandbox', 'agent', 'ui', 'batch'];
+const suites = ['sandbox', 'agent', 'ui', 'batch', 'fidelity'];
 
 let failed = 0;
 let ran = 0;
