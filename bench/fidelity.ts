@@ -82,7 +82,7 @@ function masked(o: CellOutput): string {
   const m = (s: string) =>
     s
       .replace(/0x[0-9a-f]{6,}/g, '0x…')
-      .replace(/\d+(\.\d+)?\s?(ns|µs|us|ms|s)\b/g, 'T')
+      .replace(/\d+(\.\d+)?(e[+-]\d+)?\s?(ns|µs|μs|us|ms|s)\b/g, 'T')
       .replace(/\/tmp\/ipykernel_\d+\/\d+\.py/g, 'CELL');
   return JSON.stringify({ stdout: m(o.stdout), stderr: m(o.stderr), rich: o.rich.map(m) });
 }
@@ -149,6 +149,7 @@ async function runCodecell(cells: string[], image: string): Promise<Item[][]> {
 const DRIVER = (cells: string[]) => `
 import base64, json, os
 os.environ.setdefault('JUPYTER_RUNTIME_DIR', '/tmp/jupyter-runtime')
+os.environ.pop('MPLBACKEND', None)  # set by codecell's kernel that runs this driver; Jupyter's default is inline
 from jupyter_client.manager import start_new_kernel
 cells = json.loads(base64.b64decode(${JSON.stringify(Buffer.from(JSON.stringify(cells)).toString('base64'))}))
 km, kc = start_new_kernel(kernel_name='python3', cwd='/mnt/data')

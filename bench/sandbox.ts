@@ -200,6 +200,13 @@ export async function benchSandbox(): Promise<string> {
   const [plainCell, magicCell] = await pairedRoundTrips(sb, 'import os\nos.getcwd()', '%pwd', N_WARM);
   const execTimes = await dockerExecRoundTrips(docker, sb.id, N_EXEC);
   await sb.close();
+  let baseWarm: number[] | undefined;
+  if (baseline) {
+    const base = new DockerSandbox(docker, { image: baseline });
+    await base.start();
+    baseWarm = await warmRoundTrips(base, N_WARM);
+    await base.close();
+  }
   const jupyter = await jupyterRoundTrips(docker, N_WARM);
   const png = await firstPng(docker, image);
   const tp = await throughput(docker, image);
@@ -211,6 +218,9 @@ export async function benchSandbox(): Promise<string> {
   const rows: Row[] = [
     { measure: 'sandbox ready (create → kernel ready)', p50: p50(ready), p95: p95(ready), n: String(N_READY), note: 'target ≤ 400 ms' },
     { measure: 'warm print(1): codecell kernel', p50: p50(warm), p95: p95(warm), n: String(N_WARM), note: 'target ≤ 5 ms, host ↔ container over attach' },
+    ...(baseWarm
+      ? [{ measure: 'warm print(1): kernel before IPython', p50: p50(baseWarm), p95: p95(baseWarm), n: String(N_WARM), note: `with IPython ${ratio(warm, baseWarm)} of this` }]
+      : []),
     {
       measure: 'warm print(1): docker exec python3 -c',
       p50: p50(execTimes),

@@ -479,11 +479,23 @@ def patch_pyplot(plt):
         figure_formats(SHELL)
 
 
-class PyplotHook:
-    """A meta-path finder that patches matplotlib.pyplot the moment it is first imported, by anyone."""
+def patch_pandas(pd):
+    """pandas picks its notebook layout (up to 20 columns, wrapped at 80 characters) only when it sees
+    a Jupyter kernel at import time; in a terminal it cuts columns to the terminal's width. Cells are
+    notebook cells, so wide frames print as they do in Jupyter."""
+    if pd.get_option("display.max_columns") == 0:
+        pd.set_option("display.max_columns", 20)
+
+
+class ImportHook:
+    """A meta-path finder that patches matplotlib.pyplot and pandas the moment they are first
+    imported, by anyone (a cell, the warming thread, another library)."""
+
+    PATCHES = {"matplotlib.pyplot": patch_pyplot, "pandas": patch_pandas}
 
     def find_spec(self, name, path=None, target=None):
-        if name != "matplotlib.pyplot":
+        patch = self.PATCHES.get(name)
+        if patch is None:
             return None
         from importlib.machinery import PathFinder
         spec = PathFinder.find_spec(name, path, target)
@@ -495,15 +507,15 @@ class PyplotHook:
         def exec_module(module):
             original(module)
             try:
-                patch_pyplot(module)
+                patch(module)
             except Exception as exc:
-                log(f"pyplot patch: {exc!r}")
+                log(f"{name} patch: {exc!r}")
 
         loader.exec_module = exec_module
         return spec
 
 
-sys.meta_path.insert(0, PyplotHook())
+sys.meta_path.insert(0, ImportHook())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -963,9 +975,17 @@ def build_shell():
                 import matplotlib
                 return gui or "inline", matplotlib.get_backend()
 
+        # pandas lays wide frames out as in Jupyter (wrapped at 80 columns, up to 20 columns shown)
+        # only when the shell's type names zmq (ipykernel's ZMQInteractiveShell); otherwise it cuts
+        # columns to a terminal's width. Cells here are notebook cells, so the type says so.
+        CodecellShell.__module__ = "codecell_kernel.zmq_compatible"
+
         cfg = Config()
         cfg.HistoryManager.hist_file = ":memory:"
         cfg.InteractiveShell.colors = "NoColor"
+        # Other libraries (tqdm.auto) ask whether they run under a notebook kernel by looking for
+        # IPKernelApp in the shell's config; they then behave as in Jupyter.
+        cfg.IPKernelApp.codecell = True
         shell = CodecellShell.instance(config=cfg, user_ns=USER_NS,
                                        displayhook_class=ProtocolDisplayHook,
                                        display_pub_class=ProtocolDisplayPublisher)
@@ -1287,6 +1307,10 @@ def main():
     # IPython makes the cells' namespace `__main__` (pickle and multiprocessing find the cells'
     # classes there, as in Jupyter); the kernel module stays reachable under its own name.
     sys.modules["codecell_kernel"] = sys.modules[__name__]
+    # Cells import modules they wrote to the working directory (`%%writefile helper.py`, then
+    # `import helper`), as in Jupyter, whose sys.path starts with '' rather than the kernel's folder.
+    if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(KERNEL_FILE):
+        sys.path[0] = ""
     stream = os.fdopen(PROTO_IN, "rb", buffering=1 << 20)
     read_hello(stream)
     not_dumpable()
