@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const suites = ['launch', 'sandbox', 'agent', 'ui', 'batch', 'extras', 'onboarding'];
+const suites = ['launch', 'sandbox', 'agent', 'ui', 'batch', 'extras', 'onboarding', 'fidelity'];
 
 let failed = 0;
 let ran = 0;

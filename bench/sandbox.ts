@@ -24,19 +24,59 @@ async function readyTimes(docker: Docker, image: string): Promise<number[]> {
   return times;
 }
 
-async function warmRoundTrips(sb: DockerSandbox, n: number): Promise<number[]> {
-  for (let i = 0; i < 20; i++) await sb.run('print(1)');
+async function warmRoundTrips(sb: DockerSandbox, n: number, code = 'print(1)'): Promise<number[]> {
+  for (let i = 0; i < 20; i++) await sb.run(code);
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    const r = await sb.run('print(1)');
+    const r = await sb.run(code);
     times.push(performance.now() - t0);
-    if (r.status !== 'ok') throw new Error(`print(1) failed: ${r.status}`);
+    if (r.status !== 'ok') throw new Error(`${code} failed: ${r.status}`);
   }
   return times;
 }
 
-/** (b) A new `python3 -c` process per cell through `docker exec`, on the same container. */
+/** Warm round trips of two cells with the same kind of output (a result), alternated so load hits both alike. */
+async function pairedRoundTrips(sb: DockerSandbox, a: string, b: string, n: number): Promise<[number[], number[]]> {
+  for (let i = 0; i < 20; i++) {
+    await sb.run(a);
+    await sb.run(b);
+  }
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (const [code, into] of [[a, ta], [b, tb]] as const) {
+      const t0 = performance.now();
+      const r = await sb.run(code);
+      into.push(performance.now() - t0);
+      if (r.status !== 'ok') throw new Error(`${code} failed: ${r.status}`);
+    }
+  }
+  return [ta, tb];
+}
+
+/**
+ * Create → ready, then the first cell's round trip (sent the moment the kernel is ready, as `exec` does),
+ * for each image in turn, alternating per round so load on the machine hits all alike.
+ */
+async function firstCell(docker: Docker, images: string[], code: string, rounds = N_READY): Promise<{ ready: number[]; first: number[] }[]> {
+  const out = images.map(() => ({ ready: [] as number[], first: [] as number[] }));
+  for (let i = 0; i < rounds; i++) {
+    for (const [k, image] of images.entries()) {
+      const sb = new DockerSandbox(docker, { image });
+      const t0 = performance.now();
+      await sb.start();
+      const t1 = performance.now();
+      const r = await sb.run(code);
+      out[k]!.first.push(performance.now() - t1);
+      out[k]!.ready.push(t1 - t0);
+      if (r.status !== 'ok') throw new Error(`first cell ${code} failed: ${r.status}`);
+      await sb.close();
+    }
+  }
+  return out;
+}
+
 async function dockerExecRoundTrips(docker: Docker, containerId: string, n: number): Promise<number[]> {
   const container = docker.getContainer(containerId);
   const times: number[] = [];
@@ -95,6 +135,8 @@ async function jupyterRoundTrips(docker: Docker, n: number): Promise<number[] | 
   }
 }
 
+const PLOT = 'import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.show()';
+
 async function firstPng(docker: Docker, image: string): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < N_PNG; i++) {
@@ -145,22 +187,41 @@ export async function benchSandbox(): Promise<string> {
   const { ref: image } = await ensureImage(docker);
   console.log(`engine ${info.version} at ${info.endpoint}; image ${image}`);
 
+  // The image of the kernel before IPython (BENCH_BASELINE_IMAGE), measured in the same run for ratios.
+  const baseline = process.env.BENCH_BASELINE_IMAGE;
   const ready = await readyTimes(docker, image);
+  const images = baseline ? [image, baseline] : [image];
+  const [firstPrint, basePrint] = await firstCell(docker, images, 'print(1)');
+  const [firstNumpy, baseNumpy] = await firstCell(docker, images, 'import numpy as np\nprint(np.arange(3).sum())');
+  const [firstMagic] = await firstCell(docker, [image], '%time x = sum(range(10))');
+  const [firstPlot, basePlot] = await firstCell(docker, images, PLOT, N_PNG);
   const sb = new DockerSandbox(docker, { image });
   await sb.start();
   const warm = await warmRoundTrips(sb, N_WARM);
+  const [plainCell, magicCell] = await pairedRoundTrips(sb, 'import os\nos.getcwd()', '%pwd', N_WARM);
   const execTimes = await dockerExecRoundTrips(docker, sb.id, N_EXEC);
   await sb.close();
+  let baseWarm: number[] | undefined;
+  if (baseline) {
+    const base = new DockerSandbox(docker, { image: baseline });
+    await base.start();
+    baseWarm = await warmRoundTrips(base, N_WARM);
+    await base.close();
+  }
   const jupyter = await jupyterRoundTrips(docker, N_WARM);
   const png = await firstPng(docker, image);
   const tp = await throughput(docker, image);
 
   const p50 = (v: number[]) => fmtMs(percentile(v, 50));
+  const ratio = (a: number[], b: number[]) => `${(percentile(a, 50) / percentile(b, 50)).toFixed(2)}×`;
   const p95 = (v: number[]) => fmtMs(percentile(v, 95));
   const w50 = percentile(warm, 50);
   const rows: Row[] = [
     { measure: 'sandbox ready (create → kernel ready)', p50: p50(ready), p95: p95(ready), n: String(N_READY), note: 'target ≤ 400 ms' },
     { measure: 'warm print(1): codecell kernel', p50: p50(warm), p95: p95(warm), n: String(N_WARM), note: 'target ≤ 5 ms, host ↔ container over attach' },
+    ...(baseWarm
+      ? [{ measure: 'warm print(1): kernel before IPython', p50: p50(baseWarm), p95: p95(baseWarm), n: String(N_WARM), note: `with IPython ${ratio(warm, baseWarm)} of this` }]
+      : []),
     {
       measure: 'warm print(1): docker exec python3 -c',
       p50: p50(execTimes),
@@ -177,6 +238,52 @@ export async function benchSandbox(): Promise<string> {
           n: String(jupyter.length),
           note: `timed inside the container (no attach hop); codecell ${w50 <= percentile(jupyter, 50) ? 'is not slower' : 'is slower'} (${(percentile(jupyter, 50) / w50).toFixed(1)}×)`,
         },
+    {
+      measure: 'a magic cell (%pwd) vs the same in Python (os.getcwd())',
+      p50: p50(magicCell),
+      p95: p95(magicCell),
+      n: String(magicCell.length),
+      note: `Python ${p50(plainCell)}; the magic adds ${fmtMs(percentile(magicCell, 50) - percentile(plainCell, 50))} (target < 1 ms)`,
+    },
+    {
+      measure: 'first cell print(1), sent at ready',
+      p50: p50(firstPrint!.first),
+      p95: p95(firstPrint!.first),
+      n: String(N_READY),
+      note: basePrint ? `kernel before IPython: ${p50(basePrint.first)} (${ratio(firstPrint!.first, basePrint.first)})` : 'set BENCH_BASELINE_IMAGE to compare',
+    },
+    {
+      measure: 'first cell importing numpy, sent at ready',
+      p50: p50(firstNumpy!.first),
+      p95: p95(firstNumpy!.first),
+      n: String(N_READY),
+      note: baseNumpy ? `kernel before IPython: ${p50(baseNumpy.first)} (${ratio(firstNumpy!.first, baseNumpy.first)})` : 'set BENCH_BASELINE_IMAGE to compare',
+    },
+    {
+      measure: 'first cell with a magic (%time), sent at ready',
+      p50: p50(firstMagic!.first),
+      p95: p95(firstMagic!.first),
+      n: String(N_READY),
+      note: 'waits for the IPython shell (built in the background after ready); before IPython this cell failed',
+    },
+    {
+      measure: 'first cell plotting (pyplot + show), sent at ready',
+      p50: p50(firstPlot!.first),
+      p95: p95(firstPlot!.first),
+      n: String(N_PNG),
+      note: basePlot ? `kernel before IPython: ${p50(basePlot.first)} (${ratio(firstPlot!.first, basePlot.first)})` : 'set BENCH_BASELINE_IMAGE to compare',
+    },
+    ...(basePrint
+      ? [
+          {
+            measure: 'sandbox ready: kernel before IPython',
+            p50: p50([...basePrint.ready, ...baseNumpy!.ready]),
+            p95: p95([...basePrint.ready, ...baseNumpy!.ready]),
+            n: String(N_READY * 2),
+            note: `with IPython ${p50([...firstPrint!.ready, ...firstNumpy!.ready])} (${ratio([...firstPrint!.ready, ...firstNumpy!.ready], [...basePrint.ready, ...baseNumpy!.ready])}; target ≤ 1.2×)`,
+          },
+        ]
+      : []),
     { measure: 'first matplotlib PNG on the host, cold start', p50: p50(png), p95: p95(png), n: String(N_PNG), note: 'create → start → plot → PNG event; target ≤ 1.5 s' },
     {
       measure: `stdout throughput, ${THROUGHPUT_MB} MB printed`,

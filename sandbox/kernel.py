@@ -25,7 +25,9 @@ MAX_WALK = 10000
 MAX_DISPLAY_BYTES = 16 * 1024 * 1024  # one display line must stay under the host's line cap
 KERNEL_FILE = os.path.abspath(__file__)
 # Warmed in the background after `ready`, in this order; "IPython" builds the shell cells run in.
-HEAVY = ("IPython", "numpy", "matplotlib.pyplot", "pandas")
+# numpy goes first: a first cell that imports it then waits only for numpy, as before IPython came,
+# and plain early cells (see run_early) do not need the shell at all.
+HEAVY = ("numpy", "IPython", "matplotlib.pyplot", "pandas")
 
 
 def env_int(name, default):
@@ -477,11 +479,23 @@ def patch_pyplot(plt):
         figure_formats(SHELL)
 
 
-class PyplotHook:
-    """A meta-path finder that patches matplotlib.pyplot the moment it is first imported, by anyone."""
+def patch_pandas(pd):
+    """pandas picks its notebook layout (up to 20 columns, wrapped at 80 characters) only when it sees
+    a Jupyter kernel at import time; in a terminal it cuts columns to the terminal's width. Cells are
+    notebook cells, so wide frames print as they do in Jupyter."""
+    if pd.get_option("display.max_columns") == 0:
+        pd.set_option("display.max_columns", 20)
+
+
+class ImportHook:
+    """A meta-path finder that patches matplotlib.pyplot and pandas the moment they are first
+    imported, by anyone (a cell, the warming thread, another library)."""
+
+    PATCHES = {"matplotlib.pyplot": patch_pyplot, "pandas": patch_pandas}
 
     def find_spec(self, name, path=None, target=None):
-        if name != "matplotlib.pyplot":
+        patch = self.PATCHES.get(name)
+        if patch is None:
             return None
         from importlib.machinery import PathFinder
         spec = PathFinder.find_spec(name, path, target)
@@ -493,15 +507,15 @@ class PyplotHook:
         def exec_module(module):
             original(module)
             try:
-                patch_pyplot(module)
+                patch(module)
             except Exception as exc:
-                log(f"pyplot patch: {exc!r}")
+                log(f"{name} patch: {exc!r}")
 
         loader.exec_module = exec_module
         return spec
 
 
-sys.meta_path.insert(0, PyplotHook())
+sys.meta_path.insert(0, ImportHook())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -801,7 +815,13 @@ def send_display(data, metadata=None, transient=None, update=False):
     send(msg)
 
 
-PIP_INSTALL = __import__("re").compile(r"^\s*(\S*/)?(pip3?|\S*python3?(\.\d+)?\s+-m\s+pip)\s+install\b")
+PIP_INSTALL_RE = r"^\s*(\S*/)?(pip3?|\S*python3?(\.\d+)?\s+-m\s+pip)\s+install\b"
+
+
+def pip_install(command):
+    """The match when `command` is a `pip install` (re is imported here: not before `ready`)."""
+    import re
+    return re.match(PIP_INSTALL_RE, command)
 
 
 def pip_offline_message(command):
@@ -809,7 +829,7 @@ def pip_offline_message(command):
     import re
     from importlib import metadata
     lines = ["pip install cannot work here: this sandbox has no network (codecell starts it without one)."]
-    for word in PIP_INSTALL.sub("", command).split():
+    for word in re.sub(PIP_INSTALL_RE, "", command).split():
         name = re.split(r"[<>=!~\[;]", word.strip("'\""), maxsplit=1)[0]
         if not name or word.startswith("-"):
             continue
@@ -844,7 +864,8 @@ def pip_with_network(command):
     user_site = site.getusersitepackages()
     if user_site not in sys.path:
         sys.path.append(user_site)
-    return PIP_INSTALL.sub(f"{sys.executable} -m pip install --user --break-system-packages", command, count=1)
+    import re
+    return re.sub(PIP_INSTALL_RE, f"{sys.executable} -m pip install --user --break-system-packages", command, count=1)
 
 
 def build_shell():
@@ -933,7 +954,7 @@ def build_shell():
             def system(self, cmd):
                 # `!cmd`, %pip, %sx: a plain subprocess on fd 1/2 (captured live like any output and
                 # interruptible), not a pseudo-terminal. pip fails fast when there is no network.
-                if PIP_INSTALL.match(cmd):
+                if pip_install(cmd):
                     if not has_network():
                         sys.stdout.flush()
                         sys.stderr.write(pip_offline_message(cmd))
@@ -954,9 +975,17 @@ def build_shell():
                 import matplotlib
                 return gui or "inline", matplotlib.get_backend()
 
+        # pandas lays wide frames out as in Jupyter (wrapped at 80 columns, up to 20 columns shown)
+        # only when the shell's type names zmq (ipykernel's ZMQInteractiveShell); otherwise it cuts
+        # columns to a terminal's width. Cells here are notebook cells, so the type says so.
+        CodecellShell.__module__ = "codecell_kernel.zmq_compatible"
+
         cfg = Config()
         cfg.HistoryManager.hist_file = ":memory:"
         cfg.InteractiveShell.colors = "NoColor"
+        # Other libraries (tqdm.auto) ask whether they run under a notebook kernel by looking for
+        # IPKernelApp in the shell's config; they then behave as in Jupyter.
+        cfg.IPKernelApp.codecell = True
         shell = CodecellShell.instance(config=cfg, user_ns=USER_NS,
                                        displayhook_class=ProtocolDisplayHook,
                                        display_pub_class=ProtocolDisplayPublisher)
@@ -1288,6 +1317,10 @@ def main():
     # IPython makes the cells' namespace `__main__` (pickle and multiprocessing find the cells'
     # classes there, as in Jupyter); the kernel module stays reachable under its own name.
     sys.modules["codecell_kernel"] = sys.modules[__name__]
+    # Cells import modules they wrote to the working directory (`%%writefile helper.py`, then
+    # `import helper`), as in Jupyter, whose sys.path starts with '' rather than the kernel's folder.
+    if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(KERNEL_FILE):
+        sys.path[0] = ""
     stream = os.fdopen(PROTO_IN, "rb", buffering=1 << 20)
     read_hello(stream)
     not_dumpable()

@@ -98,6 +98,18 @@ describe('reduceView', () => {
     expect(v.items.map((i) => (i.kind === 'output' ? i.lines.join('|') : i.kind))).toEqual(['100%|before', 'image', 'after', 'file', '42', 'cell_end']);
   });
 
+  it('shows rich displays as their text and drops live output on clear_output', () => {
+    const v = run([
+      { type: 'cell_start', turn: 1, callId: 'c' },
+      { type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: 'epoch 1\n' },
+      { type: 'cell_clear', turn: 1, callId: 'c', wait: true },
+      { type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: 'epoch 2\n' },
+      { type: 'cell_display', turn: 1, callId: 'c', mime: 'text/html', text: 'city  n\nOslo  3', bundle: { 'text/html': '<table/>' } },
+      { type: 'cell_end', turn: 1, callId: 'c', status: 'ok', durationMs: 5, stateLost: false, modelView: '' },
+    ], initialView(header), { maxOutputLines: 10, tailLines: 2 });
+    expect(v.items.map((i) => (i.kind === 'output' ? i.lines.join('|') : i.kind))).toEqual(['epoch 2|city  n|Oslo  3', 'cell_end']);
+  });
+
   it('shows tracebacks, errors and notices, and ends a cancelled turn cleanly', () => {
     let v = run([
       { type: 'turn_start', turn: 1 },

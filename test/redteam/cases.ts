@@ -41,7 +41,7 @@ export const BACKEND_NOTES: Record<'podman' | 'bubblewrap', Partial<Record<strin
 
 const cases = [
   // ----- resources -----
-  { id: 'R01', category: 'resources', file: 'resources.test.ts', payload: '`while True: os.fork()` in the kernel process (Python fork bomb)', expected: 'fork fails at the pids limit; forked copies of the kernel cannot send a reply; every process is gone before the next cell' },
+  { id: 'R01', category: 'resources', file: 'resources.test.ts', payload: '`while True: os.fork()` in the kernel process (Python fork bomb)', expected: 'fork fails at the pids limit (or the copies exhaust memory first: status oom, kernel restarted); forked copies of the kernel cannot send a reply; every process is gone before the next cell' },
   { id: 'R02', category: 'resources', file: 'resources.test.ts', payload: 'shell fork bomb (`bomb() { bomb | bomb & }; bomb` through os.system) left running while the cell sleeps', expected: 'held at the pids limit, stopped at the cell timeout, no process survives the cell' },
   { id: 'R03', category: 'resources', file: 'resources.test.ts', payload: 'thread bomb: start threads that block forever until it fails', expected: 'RuntimeError at the pids limit; the kernel still answers; setting the event (state kept) frees the pids for subprocesses' },
   { id: 'R04', category: 'resources', file: 'resources.test.ts', payload: 'memory bomb in the kernel (`b"x" * 2**30`)', expected: 'status oom, kernel restarted, message says variables were lost' },

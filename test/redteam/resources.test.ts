@@ -13,11 +13,18 @@ describe.skipIf(!docker)('red team: resources', () => {
     await runCollect(box.sandbox, 'kept = "r01"');
     const out = await runCollect(box.sandbox, 'import os\nwhile True:\n    os.fork()', { timeoutMs: 30_000 });
     // Exactly one reply for the cell (the kernel's): forked copies that hit the limit exit silently.
-    expect(out.status).toBe('error');
-    expect(out.error?.ename).toBe('BlockingIOError');
-    expect(out.stateLost).toBe(false);
+    // The copies share the kernel's memory until they write to it; with IPython and the warmed
+    // modules loaded, 128 of them can exhaust the 256 MiB limit before the pids limit stops them.
+    if (out.status === 'oom') {
+      expect(out.stateLost).toBe(true);
+      expect(out.message).toMatch(/ran out of memory .* variables were lost/);
+    } else {
+      expect(out.status).toBe('error');
+      expect(out.error?.ename).toBe('BlockingIOError');
+      expect(out.stateLost).toBe(false);
+    }
     expect(result(await runCollect(box.sandbox, OTHER_PROCESSES))).toBe('[]');
-    expect(result(await runCollect(box.sandbox, 'kept'))).toBe("'r01'");
+    if (!out.stateLost) expect(result(await runCollect(box.sandbox, 'kept'))).toBe("'r01'");
     await expectNextCellWorks(box.sandbox);
   }, 60_000);
 

@@ -174,6 +174,15 @@ describe.skipIf(!docker)('IPython semantics in the sandbox kernel', () => {
     expect(hist.stdout).toMatch(/1:\s*early = 40 \+ 2\nearly\n/);
   });
 
+  it('imports a module the cell wrote to the working folder, and lays out wide frames as Jupyter does', async () => {
+    await runCollect(sandbox, '%%writefile helper_mod.py\ndef double(x):\n    return 2 * x');
+    expect(results((await runCollect(sandbox, 'from helper_mod import double\ndouble(21)')).events)).toEqual(['42']);
+    const wide = await runCollect(sandbox, 'import pandas as pd\npd.DataFrame([list(range(20))], columns=[f"column_{i}" for i in range(20)])');
+    const text = results(wide.events)[0]!;
+    expect(text).not.toContain('...');
+    expect(text).toContain('\\\n');
+  });
+
   it('interrupts a running !cmd and keeps the kernel', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 1000);
