@@ -45,11 +45,11 @@ export async function firstRun(env: NodeJS.ProcessEnv = process.env): Promise<Fi
     return 'quit';
   }
   if (choice.kind === 'key') {
-    file.set('apiKey', choice.apiKey);
+    await file.set('apiKey', choice.apiKey);
     process.stderr.write(`codecell: saved the API key to ${file.path} (readable only by you)\n`);
   } else {
-    file.set('baseUrl', choice.baseURL);
-    file.set('model', choice.model);
+    await file.set('baseUrl', choice.baseURL);
+    await file.set('model', choice.model);
     process.stderr.write(sanitize(`codecell: saved ${choice.baseURL} with ${choice.model} to ${file.path}`) + '\n');
   }
   return 'configured';

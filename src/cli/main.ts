@@ -1,6 +1,6 @@
 // The codecell command line: builds the commander program and hands off to a front end.
 import { Command, CommanderError } from 'commander';
-import { VERSION } from './version.js';
+import { README_PATH, VERSION } from './version.js';
 import { EXIT_USAGE, reportFatal } from './errors.js';
 
 type Register = (program: Command) => void;
@@ -47,8 +47,14 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
   const program = new Command();
   program
     .name('codecell')
-    .description('A terminal code interpreter: your model writes Python, a hardened local Docker kernel runs it.')
+    .description('A terminal code interpreter: your model writes Python, a hardened local sandbox runs it.')
     .version(VERSION, '-V, --version')
+    .addHelpText(
+      'after',
+      () =>
+        '\nStart with `codecell doctor`: it checks the sandbox, the model server and the terminal, with fixes.\n' +
+        `Every command, flag, config key, environment variable and JSON event: ${README_PATH}`,
+    )
     .showHelpAfterError('(run `codecell --help` for usage)')
     .exitOverride();
   const names = commandsFor(argv);

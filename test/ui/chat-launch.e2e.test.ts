@@ -57,14 +57,15 @@ describe.skipIf(!docker || !tmux)('chat launch: prompt first, session behind it 
     expect(await t.waitForExit(30_000)).toBe(0);
   });
 
-  it('no API key: the chat leaves with exit 2 and the same message as `run`, and removes the container it started', async () => {
+  it('no API key: the first-run screen comes before any container starts; quitting it leaves with exit 2 and nothing behind', async () => {
     const pidFile = join(home, 'b.pid');
-    const t = chat({ OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined }, pidFile);
-    expect(await t.waitForExit(60_000)).toBe(2);
-    const screen = t.all();
-    expect(screen).toContain('codecell: no API key is set for https://api.openai.com/v1');
-    expect(screen).toContain('codecell config set apiKey');
+    const t = chat({ OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, CODECELL_LOCAL_SERVERS: 'off' }, pidFile);
+    await t.waitFor('No model is set up yet', 30_000);
     const pid = readFileSync(pidFile, 'utf8').trim();
+    expect(await containersOf(pid)).toEqual([]);
+    t.keys('q');
+    expect(await t.waitForExit(20_000)).toBe(2);
+    expect(t.all()).toContain('codecell: no model is set up. To do it by hand, either:');
     expect(await containersOf(pid)).toEqual([]);
   });
 

@@ -15,7 +15,6 @@ import { sanitize } from '../../render/sanitize.js';
 import { EXIT_INTERRUPTED, EXIT_OK, UsageError, reportFatal } from '../errors.js';
 import type { InterruptHandle } from '../interrupts.js';
 import { addModelFlags, addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
-import { podmanUrl } from '../../sandbox/backend.js';
 
 /** Exit status when the batch ran but at least one task did not end ok (or was not run). */
 export const EXIT_TASKS_FAILED = 3;
@@ -201,7 +200,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     }
     let specs: EngineSpec[];
     try {
-      const fallback = settings.backend === 'podman' && !process.env.DOCKER_HOST?.trim() ? podmanUrl() : defaultEngineUrl();
+      const fallback = settings.backend === 'podman' && !process.env.DOCKER_HOST?.trim() ? (await import('../../sandbox/backend.js')).podmanUrl() : defaultEngineUrl();
       specs = flags.engine?.length ? flags.engine.map(parseEngineSpec) : [{ url: fallback }];
     } catch (err) {
       throw new UsageError(`--engine: ${(err as Error).message}`, 'Example: --engine unix:///var/run/docker.sock=2 --engine tcp://10.0.0.5:2376=4');

@@ -198,8 +198,8 @@ async function runChat(words: string[], flags: ChatFlags, cmd: Command): Promise
     let opened!: (value: ChatSession | PromiseLike<ChatSession>) => void;
     const pending = new PendingSession(
       new Promise<ChatSession>((resolve) => (opened = resolve)),
+      // The build's progress is on screen (the feed), so a prompt sent meanwhile needs no note of its own.
       { model: settings.model, outDir: settings.outDir, sandboxState: bootState },
-      () => (building ? 'building the sandbox image (the first run of this version takes a minute or two)…' : undefined),
     );
     startOpening = () => {
       // Markdown and highlighting (hundreds of ms of CPU on a busy machine) load once the container has
