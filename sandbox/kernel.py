@@ -966,6 +966,16 @@ def build_shell():
                     return
                 return self.system_raw(cmd)
 
+            def should_run_async(self, raw_cell, *, transformed_cell=None, preprocessing_exc_tuple=None):
+                # IPython compiles every cell an extra time to look for top-level await; a cell
+                # without the word cannot have one, and skipping that compile is most of what
+                # IPython adds to a small cell.
+                cell = transformed_cell if transformed_cell is not None else raw_cell
+                if "await" not in cell and "async" not in cell:
+                    return False
+                return super().should_run_async(raw_cell, transformed_cell=transformed_cell,
+                                                preprocessing_exc_tuple=preprocessing_exc_tuple)
+
             def enable_matplotlib(self, gui=None):
                 # Figures are always drawn inline (Agg, sent after show() and at the end of a cell);
                 # other GUIs cannot exist in the sandbox.

@@ -183,6 +183,12 @@ describe.skipIf(!docker)('IPython semantics in the sandbox kernel', () => {
     expect(text).toContain('\\\n');
   });
 
+  it('runs top-level await, async for and async with', async () => {
+    const out = await runCollect(sandbox, 'import asyncio\nawait asyncio.sleep(0.01)\nasync def gen():\n    yield 1\n    yield 2\nseen = [v async for v in gen()]\nseen');
+    expect(out.status, JSON.stringify(out.error)).toBe('ok');
+    expect(results(out.events)).toEqual(['[1, 2]']);
+  });
+
   it('interrupts a running !cmd and keeps the kernel', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 1000);
