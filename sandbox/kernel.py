@@ -1071,7 +1071,8 @@ def early_plan(code):
     except SyntaxError:  # magics, `!cmd`, or a real syntax error: IPython's transformers and messages
         return None
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and (node.id in IPYTHON_NAMES or node.id[:2] in ("_i", "_o") or node.id[1:].isdigit()):
+        if isinstance(node, ast.Name) and (node.id in IPYTHON_NAMES or node.id[:2] in ("_i", "_o")
+                                           or node.id[:1] == "_" and node.id[1:].isdigit()):
             return None
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
