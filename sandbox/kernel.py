@@ -850,6 +850,19 @@ def pip_offline_message(command):
     return "\n".join(lines) + "\n"
 
 
+def local_targets(command):
+    """True when every package `pip install` names is a file or folder here (a wheel, an sdist, a
+    project): pip needs no network for those, so they install even in a sandbox without one."""
+    import re
+    import shlex
+    try:
+        words = shlex.split(re.sub(PIP_INSTALL_RE, "", command))
+    except ValueError:
+        return False
+    targets = [w for w in words if not w.startswith("-")]
+    return bool(targets) and all(os.path.exists(os.path.expanduser(t)) for t in targets)
+
+
 def has_network():
     try:
         return any(name != "lo" for name in os.listdir("/sys/class/net"))
@@ -865,7 +878,8 @@ def pip_with_network(command):
     if user_site not in sys.path:
         sys.path.append(user_site)
     import re
-    return re.sub(PIP_INSTALL_RE, f"{sys.executable} -m pip install --user --break-system-packages", command, count=1)
+    offline = "" if has_network() else " --no-index"
+    return re.sub(PIP_INSTALL_RE, f"{sys.executable} -m pip install --user --break-system-packages{offline}", command, count=1)
 
 
 def build_shell():
@@ -955,7 +969,7 @@ def build_shell():
                 # `!cmd`, %pip, %sx: a plain subprocess on fd 1/2 (captured live like any output and
                 # interruptible), not a pseudo-terminal. pip fails fast when there is no network.
                 if pip_install(cmd):
-                    if not has_network():
+                    if not has_network() and not local_targets(cmd):
                         sys.stdout.flush()
                         sys.stderr.write(pip_offline_message(cmd))
                         sys.stderr.flush()
@@ -965,6 +979,16 @@ def build_shell():
                     __import__("importlib").invalidate_caches()  # so the new package imports now
                     return
                 return self.system_raw(cmd)
+
+            def should_run_async(self, raw_cell, *, transformed_cell=None, preprocessing_exc_tuple=None):
+                # IPython compiles every cell an extra time to look for top-level await; a cell
+                # without the word cannot have one, and skipping that compile is most of what
+                # IPython adds to a small cell.
+                cell = transformed_cell if transformed_cell is not None else raw_cell
+                if "await" not in cell and "async" not in cell:
+                    return False
+                return super().should_run_async(raw_cell, transformed_cell=transformed_cell,
+                                                preprocessing_exc_tuple=preprocessing_exc_tuple)
 
             def enable_matplotlib(self, gui=None):
                 # Figures are always drawn inline (Agg, sent after show() and at the end of a cell);
@@ -1047,7 +1071,8 @@ def early_plan(code):
     except SyntaxError:  # magics, `!cmd`, or a real syntax error: IPython's transformers and messages
         return None
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and (node.id in IPYTHON_NAMES or node.id[:2] in ("_i", "_o") or node.id[1:].isdigit()):
+        if isinstance(node, ast.Name) and (node.id in IPYTHON_NAMES or node.id[:2] in ("_i", "_o")
+                                           or node.id[:1] == "_" and node.id[1:].isdigit()):
             return None
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]

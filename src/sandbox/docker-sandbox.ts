@@ -59,6 +59,8 @@ interface Cell {
   /** Output bytes the host has forwarded (a second cap in case user code writes to the protocol fd). */
   bytes: number;
   hostTruncated: boolean;
+  /** Rich output passed the output budget: later displays are dropped without another notice. */
+  displaysCapped: boolean;
   stopping?: StopReason;
   timeoutMs: number;
   error?: CellResult['error'];
@@ -254,6 +256,7 @@ export class DockerSandbox implements Sandbox {
         files: new FileAssembler(this.limits.maxFileBytes, this.limits.maxFiles),
         bytes: 0,
         hostTruncated: false,
+        displaysCapped: false,
         timeoutMs,
         oomNoticed: false,
         timers: [],
@@ -387,9 +390,10 @@ export class DockerSandbox implements Sandbox {
       case 'display': {
         // Rich output counts against the same per-cell budget as printed text.
         const size = Buffer.byteLength(JSON.stringify(message.data));
-        if (cell.hostTruncated) return;
+        if (cell.hostTruncated || cell.displaysCapped) return;
         if (cell.bytes + size > this.limits.maxOutputBytes + 64 * 1024 && !('image/png' in message.data)) {
-          cell.emit({ type: 'notice', text: 'a display was not shown: the cell is over its output limit' });
+          cell.displaysCapped = true;
+          cell.emit({ type: 'notice', text: `rich output passed the ${formatBytes(this.limits.maxOutputBytes)} output limit; later displays of this cell were not shown` });
           return;
         }
         cell.bytes += 'image/png' in message.data ? 0 : size;

@@ -42,6 +42,17 @@ describe('parseKernelLine', () => {
     expect(parsed).toEqual({ ok: true, message: { type: 'reply', id: 'c1', status: 'ok', count: 3, ms: 4 } });
   });
 
+  it('accepts display bundles, results with their other forms, and clear', () => {
+    expect(parseKernelLine('{"type":"display","id":"c1","data":{"text/plain":"x","application/json":{"a":1}},"display_id":"d","update":true}')).toEqual({
+      ok: true,
+      message: { type: 'display', id: 'c1', data: { 'text/plain': 'x', 'application/json': { a: 1 } }, display_id: 'd', update: true },
+    });
+    expect(parseKernelLine('{"type":"result","id":"c1","text":"1","count":2,"data":{"text/html":"<b>1</b>"}}').ok).toBe(true);
+    expect(parseKernelLine('{"type":"clear","id":"c1","wait":true}')).toEqual({ ok: true, message: { type: 'clear', id: 'c1', wait: true } });
+    expect(parseKernelLine('{"type":"display","id":"c1","data":"not a bundle"}').ok).toBe(false);
+    expect(parseKernelLine('{"type":"clear","id":"c1"}').ok).toBe(false);
+  });
+
   it('rejects broken JSON, wrong shapes and unknown types without throwing', () => {
     expect(parseKernelLine('{"type":"reply",').ok).toBe(false);
     expect(parseKernelLine('{"type":"reply","id":"c1","status":"exploded","count":1,"ms":1}').ok).toBe(false);

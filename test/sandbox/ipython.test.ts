@@ -154,6 +154,28 @@ describe.skipIf(!docker)('IPython semantics in the sandbox kernel', () => {
     expect(already.stderr).toMatch(/pandas [\d.]+\S* is already installed/);
   });
 
+  it('installs a local wheel with !pip without a network, into /tmp, importable in the same session', async () => {
+    const wheel = [
+      'import zipfile, base64, hashlib',
+      'def rec(name, data):',
+      '    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()',
+      '    return f"{name},sha256={digest},{len(data)}"',
+      'files = {"tinywheel/__init__.py": b"ANSWER = 42\\n",',
+      '         "tinywheel-0.1.dist-info/METADATA": b"Metadata-Version: 2.1\\nName: tinywheel\\nVersion: 0.1\\n",',
+      '         "tinywheel-0.1.dist-info/WHEEL": b"Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}',
+      'record = "\\n".join(rec(n, d) for n, d in files.items()) + "\\ntinywheel-0.1.dist-info/RECORD,,\\n"',
+      'with zipfile.ZipFile("tinywheel-0.1-py3-none-any.whl", "w") as z:',
+      '    for n, d in files.items():',
+      '        z.writestr(n, d)',
+      '    z.writestr("tinywheel-0.1.dist-info/RECORD", record)',
+    ].join('\n');
+    expect((await runCollect(sandbox, wheel)).status).toBe('ok');
+    const install = await runCollect(sandbox, '!pip install tinywheel-0.1-py3-none-any.whl', { timeoutMs: 60_000 });
+    expect(install.stdout + install.stderr).toMatch(/Successfully installed tinywheel-0\.1/);
+    const used = await runCollect(sandbox, 'import tinywheel\ntinywheel.ANSWER, tinywheel.__file__.startswith("/tmp/")');
+    expect(results(used.events)).toEqual(['(42, True)']);
+  });
+
   it('runs %%capture, %who, %cd, %pwd, %env, %%writefile and %history', async () => {
     const cap = await runCollect(sandbox, '%%capture captured\nprint("hidden")');
     expect(cap.stdout).toBe('');
@@ -181,6 +203,12 @@ describe.skipIf(!docker)('IPython semantics in the sandbox kernel', () => {
     const text = results(wide.events)[0]!;
     expect(text).not.toContain('...');
     expect(text).toContain('\\\n');
+  });
+
+  it('runs top-level await, async for and async with', async () => {
+    const out = await runCollect(sandbox, 'import asyncio\nawait asyncio.sleep(0.01)\nasync def gen():\n    yield 1\n    yield 2\nseen = [v async for v in gen()]\nseen');
+    expect(out.status, JSON.stringify(out.error)).toBe('ok');
+    expect(results(out.events)).toEqual(['[1, 2]']);
   });
 
   it('interrupts a running !cmd and keeps the kernel', async () => {

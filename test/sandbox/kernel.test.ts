@@ -63,6 +63,18 @@ describe.skipIf(!docker)('kernel behaviour', () => {
     expect(syntax.error!.traceback.join('\n')).not.toContain('kernel.py');
   });
 
+  it('counts rich displays against the output limit and says so once', async () => {
+    const out = await runCollect(sandbox, 'from IPython.display import HTML\nfor i in range(200):\n    display(HTML("<p>" + "x" * 2000 + "</p>"))\nprint("end")');
+    expect(out.status).toBe('ok');
+    expect(out.stdout).toBe('end\n');
+    const shown = out.events.filter((e) => e.type === 'display').length;
+    expect(shown).toBeGreaterThan(10);
+    expect(shown).toBeLessThan(200);
+    expect(out.events.filter((e) => e.type === 'notice')).toEqual([
+      { type: 'notice', text: 'rich output passed the 64 KiB output limit; later displays of this cell were not shown' },
+    ]);
+  });
+
   it('gives input() an EOF instead of the protocol', async () => {
     const out = await runCollect(sandbox, 'input("name? ")');
     expect(out.error?.ename).toBe('EOFError');
