@@ -2,7 +2,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
-/** Longest kernel line accepted: a 256 KiB file chunk or a 16 MiB figure, base64-encoded, fits with room. */
+/** Longest kernel line accepted: a 1 MiB file chunk or a 16 MiB figure, base64-encoded, fits with room. */
 export const MAX_LINE_BYTES = 32 * 1024 * 1024;
 
 const id = z.string().max(200);
