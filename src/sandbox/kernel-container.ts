@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { DockerDemux, type DemuxChunk } from './demux.js';
 import { noEngineError } from './engine.js';
-import { KernelLineAuth, LineSplitter, MAX_LINE_BYTES, encodeHostMessage, parseKernelLine, type HostMessage, type KernelMessage } from './kernel-client.js';
+import { ByteLineSplitter, KernelLineAuth, LineSplitter, MAX_LINE_BYTES, encodeHostMessage, parseKernelBytes, type HostMessage, type KernelMessage } from './kernel-client.js';
 import { LABEL_KERNEL, ownerLabels } from './labels.js';
 import { hostConfig } from './limits.js';
 import { SandboxError, type SandboxLimits } from './types.js';
@@ -123,7 +123,7 @@ export class KernelContainer {
     ]);
     this.stream = stream as Duplex;
     this.events = events;
-    const splitter = new LineSplitter(
+    const splitter = new ByteLineSplitter(
       (line) => this.line(line),
       (bytes) => this.handlers.onProblem(`dropped a kernel line of ${bytes} bytes (over the line limit)`),
       MAX_LINE_BYTES,
@@ -230,14 +230,14 @@ export class KernelContainer {
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
   }
 
-  private line(raw: string): void {
+  private line(raw: Buffer): void {
     // Lines written to /proc/1/fd/1 by user code carry no valid signature and are dropped here.
-    const opened = this.auth.open(raw);
+    const opened = this.auth.openBytes(raw);
     if (!opened.ok) {
       this.handlers.onProblem(opened.problem);
       return;
     }
-    const parsed = parseKernelLine(opened.json);
+    const parsed = parseKernelBytes(opened.json);
     if (!parsed.ok) {
       this.handlers.onProblem(parsed.problem);
       return;
