@@ -49,6 +49,12 @@ MAX_FILE_BYTES = env_int("CODECELL_MAX_FILE_BYTES", 100 * 1024 * 1024)
 # ---------------------------------------------------------------------------------------------
 PROTO_OUT = fcntl.fcntl(1, fcntl.F_DUPFD_CLOEXEC, 100)
 PROTO_IN = fcntl.fcntl(0, fcntl.F_DUPFD_CLOEXEC, 100)
+try:
+    # A 1 MiB pipe to the engine (the unprivileged maximum) instead of 64 KiB: a file chunk or a
+    # burst of output goes out in one write instead of sixteen wake-ups of the engine's reader.
+    fcntl.fcntl(PROTO_OUT, 1031, 1 << 20)  # F_SETPIPE_SZ
+except OSError:
+    pass  # not a pipe (a test harness) or over the limit: the default size works, only slower
 _send_lock = threading.Lock()
 # Every line is signed with the host's per-container key (the `hello` line, read before any user code
 # runs) and numbered: `\x1e<json>\x1f<seq>.<hmac>\n`. The container's stdout can be opened by any
