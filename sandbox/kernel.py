@@ -374,6 +374,12 @@ def kill_leftovers():
     """SIGKILL every process but init and the kernel: daemons and fork leftovers do not outlive a cell."""
     me = os.getpid()
     killed = 0
+    # Most cells start no process: when /proc lists only init and the kernel, there is nothing to read
+    # or kill (a quarter of a print(1) cell's bookkeeping went to reading their stat files).
+    alone = {"1", str(me)}
+    if all(entry in alone for entry in os.listdir("/proc") if entry.isdigit()):
+        reap_children()
+        return 0
     for _ in range(50):
         victims = [pid for pid, _ in all_processes() if pid not in (1, me)]
         if not victims:
