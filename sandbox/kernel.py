@@ -569,6 +569,20 @@ class WarmGate:
 
 
 WARM_GATE = WarmGate()
+_warm_lock = threading.Lock()
+_warm_started = False
+
+
+def start_warming():
+    """Starts the warming thread once: at `ready`, or with CODECELL_WARM=defer when the host sends
+    `warm` (a batch pool hands the sandbox to a task), so idle pooled kernels do not import while
+    other tasks' cells need the CPU."""
+    global _warm_started
+    with _warm_lock:
+        if _warm_started:
+            return
+        _warm_started = True
+    threading.Thread(target=warm, name="codecell-warm", daemon=True).start()
 
 
 def warm():
@@ -1304,6 +1318,9 @@ def read_protocol(stream):
             elif kind == "interrupt":
                 if CELL.id is not None:
                     interrupt_cell()
+            elif kind == "warm":
+                if os.environ.get("CODECELL_WARM") == "defer":
+                    start_warming()
             elif kind in ("execute", "put_file"):
                 WORK.put(msg)
             else:
@@ -1330,10 +1347,11 @@ def main():
         pass
     threading.Thread(target=read_protocol, args=(stream,), name="codecell-protocol", daemon=True).start()
     send({"type": "ready", "version": VERSION, "python": sys.version.split()[0], "pid": os.getpid()})
-    if os.environ.get("CODECELL_WARM", "1") != "0":
-        threading.Thread(target=warm, name="codecell-warm", daemon=True).start()
-    else:
+    warm_mode = os.environ.get("CODECELL_WARM", "1")
+    if warm_mode == "0":
         WARM_DONE.set()
+    elif warm_mode != "defer":
+        start_warming()
     uploads = Uploads()
     while True:
         msg = None

@@ -118,6 +118,10 @@ export class DockerSandbox implements Sandbox {
     return result;
   }
 
+  warm(): void {
+    if (this.options.deferWarm) void this.kernel?.send({ type: 'warm' }).catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -140,7 +144,7 @@ export class DockerSandbox implements Sandbox {
     try {
       const { kernel, readyMs } = await startKernelContainer(
         this.docker,
-        { image: this.image, limits: this.limits, ...(this.options.runtime ? { runtime: this.options.runtime } : {}), ...(this.options.labels ? { labels: this.options.labels } : {}) },
+        { image: this.image, limits: this.limits, ...(this.options.runtime ? { runtime: this.options.runtime } : {}), ...(this.options.labels ? { labels: this.options.labels } : {}), ...(this.options.deferWarm ? { deferWarm: true } : {}) },
         {
           onMessage: (message) => this.message(message),
           onProblem: () => {

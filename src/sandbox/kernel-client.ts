@@ -53,6 +53,7 @@ export type HostMessage =
   | { type: 'hello'; token: string }
   | { type: 'execute'; id: string; code: string; max_output?: number; max_files?: number; max_file_bytes?: number }
   | { type: 'interrupt' }
+  | { type: 'warm' }
   | { type: 'ping'; id: string }
   | { type: 'put_file'; name: string; data: string; last: boolean };
 

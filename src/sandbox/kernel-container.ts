@@ -18,6 +18,8 @@ export interface ContainerSpec {
   limits: SandboxLimits;
   runtime?: string;
   labels?: Record<string, string>;
+  /** CODECELL_WARM=defer: the kernel warms only when sent `warm`. */
+  deferWarm?: boolean;
 }
 
 export interface Death {
@@ -57,6 +59,7 @@ export async function startKernelContainer(
       Env: [
         `CODECELL_MAX_FILES=${spec.limits.maxFiles}`,
         `CODECELL_MAX_FILE_BYTES=${spec.limits.maxFileBytes}`,
+        ...(spec.deferWarm ? ['CODECELL_WARM=defer'] : []),
       ],
       Labels: ownerLabels({ [LABEL_KERNEL]: spec.image, ...(spec.labels ?? {}) }),
       OpenStdin: true,
