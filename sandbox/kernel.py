@@ -648,7 +648,7 @@ def snapshot():
 _fid = 0
 
 
-def send_changed_files(cell_id, before, max_files, max_bytes):
+def send_changed_files(cell_id, before, max_files, max_bytes, pull_min=0):
     global _fid
     after = snapshot()
     changed = sorted(name for name, sig in after.items() if before.get(name) != sig)
@@ -682,6 +682,9 @@ def send_changed_files(cell_id, before, max_files, max_bytes):
                 continue
             _fid += 1
             fid, size, left = _fid, st.st_size, st.st_size
+            if pull_min and size >= pull_min and pull_name(name) and send_for_pull(cell_id, fid, name, fd, size):
+                sent += 1
+                continue
             digest = hashlib.sha256()
             send({"type": "file_start", "id": cell_id, "fid": fid, "name": name, "size": size})
             while left > 0:
@@ -699,6 +702,32 @@ def send_changed_files(cell_id, before, max_files, max_bytes):
             sent += 1
         finally:
             os.close(fd)
+
+
+def pull_name(name):
+    """Names the host may pass to `cat` as they are: printable, no backslash (others go as chunks)."""
+    return name.isprintable() and "\\" not in name and not name.startswith("-")
+
+
+def send_for_pull(cell_id, fid, name, fd, size):
+    """A large file the host reads itself (`docker exec cat`, raw bytes, no base64 or JSON): only its
+    signed size and sha256 travel here, so the host can check the bytes it pulls. Nothing runs in the
+    container between cells, so the file cannot change before the host has read it. False when the
+    file did not read back at its size (it goes as chunks then)."""
+    digest = hashlib.sha256()
+    got = 0
+    while True:
+        data = os.read(fd, CHUNK)
+        if not data:
+            break
+        digest.update(data)
+        got += len(data)
+    if got != size:
+        os.lseek(fd, 0, os.SEEK_SET)
+        return False
+    send({"type": "file_start", "id": cell_id, "fid": fid, "name": name, "size": size, "pull": True})
+    send({"type": "file_end", "fid": fid, "sha256": digest.hexdigest()})
+    return True
 
 
 def send_chunk(fid, data):
@@ -1191,6 +1220,7 @@ def execute(msg):
     max_output = int(msg.get("max_output") or 0)
     max_files = int(msg.get("max_files") or MAX_FILES)
     max_bytes = int(msg.get("max_file_bytes") or MAX_FILE_BYTES)
+    pull_min = int(msg.get("pull_min") or 0)
     started = time.monotonic()
     before = snapshot()
     ooms = oom_kills()
@@ -1255,7 +1285,7 @@ def execute(msg):
             CELL.id = None
 
     for step in (restore_stdio, lambda: emit_figures(cell_id), kill_leftovers, end_output, report_oom,
-                 lambda: send_changed_files(cell_id, before, max_files, max_bytes)):
+                 lambda: send_changed_files(cell_id, before, max_files, max_bytes, pull_min)):
         try:
             step()
         except Exception as exc:

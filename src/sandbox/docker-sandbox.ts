@@ -22,6 +22,11 @@ import {
 
 /** Upload chunk size (raw bytes); base64 lines stay far below the kernel's line cap. */
 const UPLOAD_CHUNK = 256 * 1024;
+/**
+ * Files at least this large are read by the host with `docker exec cat` (raw bytes) instead of as
+ * base64 lines on the kernel channel; the kernel signs their size and sha256.
+ */
+export const PULL_MIN_BYTES = 8 * 1024 * 1024;
 
 let reaped: Promise<number> | undefined;
 const live = new Set<DockerSandbox>();
@@ -38,6 +43,8 @@ interface Cell {
   /** Infrastructure failure (the engine is gone): the run rejects, per the Sandbox contract. */
   reject: (error: SandboxError) => void;
   files: FileAssembler;
+  /** File results in the kernel's order; pulled files make it wait for their bytes. The reply waits for it. */
+  fileChain: Promise<void>;
   /** Output bytes the host has forwarded (a second cap in case user code writes to the protocol fd). */
   bytes: number;
   hostTruncated: boolean;
@@ -223,6 +230,7 @@ export class DockerSandbox implements Sandbox {
         resolve,
         reject,
         files: new FileAssembler(this.limits.maxFileBytes, this.limits.maxFiles),
+        fileChain: Promise.resolve(),
         bytes: 0,
         hostTruncated: false,
         timeoutMs,
@@ -258,6 +266,7 @@ export class DockerSandbox implements Sandbox {
           max_output: this.limits.maxOutputBytes,
           max_files: this.limits.maxFiles,
           max_file_bytes: this.limits.maxFileBytes,
+          pull_min: PULL_MIN_BYTES,
         })
         .catch(() => {
           // the death handler resolves the cell
@@ -393,7 +402,7 @@ export class DockerSandbox implements Sandbox {
         this.childOom();
         return;
       case 'file_start': {
-        const rejected = cell.files.start(message.fid, message.name, message.size);
+        const rejected = cell.files.start(message.fid, message.name, message.size, message.pull === true);
         if (rejected && !rejected.ok) cell.emit({ type: 'file_skipped', name: rejected.name, reason: rejected.reason });
         return;
       }
@@ -403,17 +412,37 @@ export class DockerSandbox implements Sandbox {
         return;
       }
       case 'file_end': {
-        const outcome = cell.files.end(message.fid, message.sha256);
-        if (outcome?.ok) cell.emit({ type: 'file', file: outcome.file });
-        else if (outcome) cell.emit({ type: 'file_skipped', name: outcome.name, reason: outcome.reason });
+        const pull = cell.files.takePull(message.fid);
+        const kernel = this.kernel;
+        const fileEvent = (outcome: ReturnType<FileAssembler['end']>): void => {
+          if (cell.done) return;
+          if (outcome?.ok) cell.emit({ type: 'file', file: outcome.file });
+          else if (outcome) cell.emit({ type: 'file_skipped', name: outcome.name, reason: outcome.reason });
+        };
+        if (!pull) {
+          const outcome = cell.files.end(message.fid, message.sha256);
+          cell.fileChain = cell.fileChain.then(() => fileEvent(outcome));
+          return;
+        }
+        const sha256 = message.sha256;
+        cell.fileChain = cell.fileChain.then(async () => {
+          if (cell.done || !kernel) return;
+          try {
+            fileEvent(pull.finish(await kernel.readFile(`/mnt/data/${pull.raw}`, pull.size), sha256));
+          } catch (err) {
+            fileEvent({ ok: false, name: safeName(pull.raw) ?? '(unsafe name)', reason: `could not read it from the sandbox: ${(err as Error).message}` });
+          }
+        });
         return;
       }
       case 'file_skipped':
         cell.emit({ type: 'file_skipped', name: safeName(message.name) ?? '(unsafe name)', reason: safeText(message.reason) });
         return;
-      case 'reply':
-        this.finish(cell, this.replyResult(cell, message));
+      case 'reply': {
+        const result = this.replyResult(cell, message);
+        void cell.fileChain.then(() => this.finish(cell, result));
         return;
+      }
       default: {
         const unexpected: never = message;
         void unexpected;

@@ -28,7 +28,7 @@ const messageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('error'), id, ename: z.string(), evalue: z.string(), traceback: z.array(z.string()) }),
   z.object({ type: z.literal('truncated'), id, bytes: int }),
   z.object({ type: z.literal('oom_kill'), id, count: int }),
-  z.object({ type: z.literal('file_start'), id, fid: int, name: z.string(), size: int }),
+  z.object({ type: z.literal('file_start'), id, fid: int, name: z.string(), size: int, pull: z.boolean().optional() }),
   z.object({ type: z.literal('file_chunk'), fid: int, data: z.string() }),
   z.object({ type: z.literal('file_end'), fid: int, sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
   z.object({ type: z.literal('file_skipped'), id, name: z.string(), reason: z.string() }),
@@ -51,7 +51,7 @@ export type KernelMessage = z.infer<typeof messageSchema>;
 /** Host → kernel messages. */
 export type HostMessage =
   | { type: 'hello'; token: string }
-  | { type: 'execute'; id: string; code: string; max_output?: number; max_files?: number; max_file_bytes?: number }
+  | { type: 'execute'; id: string; code: string; max_output?: number; max_files?: number; max_file_bytes?: number; pull_min?: number }
   | { type: 'interrupt' }
   | { type: 'warm' }
   | { type: 'ping'; id: string }

@@ -204,6 +204,39 @@ export class KernelContainer {
     }
   }
 
+  /**
+   * A file's raw bytes through `docker exec cat` (works on remote engines and a read-only root): no
+   * base64 or JSON on the way. At most `size` bytes are kept; the caller checks size and sha256
+   * against what the kernel signed.
+   */
+  async readFile(path: string, size: number): Promise<Buffer> {
+    const exec = await this.container.exec({ Cmd: ['cat', '--', path], AttachStdout: true, AttachStderr: true, User: '1000:1000' });
+    const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
+    const data = Buffer.allocUnsafe(size);
+    let got = 0;
+    let over = false;
+    const demux = new DockerDemux();
+    await new Promise<void>((resolve, reject) => {
+      demux.on('data', (chunk: DemuxChunk) => {
+        if (chunk.stream !== 'stdout' || over) return;
+        if (got + chunk.data.length > size) {
+          over = true;
+          stream.destroy();
+          resolve();
+          return;
+        }
+        chunk.data.copy(data, got);
+        got += chunk.data.length;
+      });
+      demux.on('end', resolve);
+      demux.on('error', reject);
+      stream.on('error', reject);
+      stream.pipe(demux);
+    });
+    if (over) throw new Error(`more bytes than the announced ${size}`);
+    return data.subarray(0, got);
+  }
+
   /** SIGINT to the kernel via the init (the path for a kernel too busy to read its stdin). */
   async signalInterrupt(): Promise<void> {
     try {
