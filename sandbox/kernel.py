@@ -682,7 +682,8 @@ def send_changed_files(cell_id, before, max_files, max_bytes, pull_min=0):
                 continue
             _fid += 1
             fid, size, left = _fid, st.st_size, st.st_size
-            if pull_min and size >= pull_min and pull_name(name) and send_for_pull(cell_id, fid, name, fd, size):
+            if pull_min and size >= pull_min and pull_name(name):
+                send_for_pull(cell_id, fid, name, fd, size)
                 sent += 1
                 continue
             digest = hashlib.sha256()
@@ -711,23 +712,17 @@ def pull_name(name):
 
 def send_for_pull(cell_id, fid, name, fd, size):
     """A large file the host reads itself (`docker exec cat`, raw bytes, no base64 or JSON): only its
-    signed size and sha256 travel here, so the host can check the bytes it pulls. Nothing runs in the
-    container between cells, so the file cannot change before the host has read it. False when the
-    file did not read back at its size (it goes as chunks then)."""
+    signed size and sha256 travel here, so the host can check the bytes it pulls. `file_start` goes
+    first, so the host's read overlaps the hashing here. Nothing runs in the container between
+    cells, so the file cannot change before the host has read it (if it did, the check fails)."""
+    send({"type": "file_start", "id": cell_id, "fid": fid, "name": name, "size": size, "pull": True})
     digest = hashlib.sha256()
-    got = 0
     while True:
         data = os.read(fd, CHUNK)
         if not data:
             break
         digest.update(data)
-        got += len(data)
-    if got != size:
-        os.lseek(fd, 0, os.SEEK_SET)
-        return False
-    send({"type": "file_start", "id": cell_id, "fid": fid, "name": name, "size": size, "pull": True})
     send({"type": "file_end", "fid": fid, "sha256": digest.hexdigest()})
-    return True
 
 
 def send_chunk(fid, data):

@@ -45,6 +45,9 @@ interface Cell {
   files: FileAssembler;
   /** File results in the kernel's order; pulled files make it wait for their bytes. The reply waits for it. */
   fileChain: Promise<void>;
+  /** Reads of pulled files, one after another (one file's bytes in memory at a time), by fid. */
+  pulls: Map<number, { pull: NonNullable<ReturnType<FileAssembler['takePull']>>; read: Promise<{ data: Buffer; sha256: string }> }>;
+  pullChain: Promise<unknown>;
   /** Output bytes the host has forwarded (a second cap in case user code writes to the protocol fd). */
   bytes: number;
   hostTruncated: boolean;
@@ -231,6 +234,8 @@ export class DockerSandbox implements Sandbox {
         reject,
         files: new FileAssembler(this.limits.maxFileBytes, this.limits.maxFiles),
         fileChain: Promise.resolve(),
+        pulls: new Map(),
+        pullChain: Promise.resolve(),
         bytes: 0,
         hostTruncated: false,
         timeoutMs,
@@ -404,6 +409,7 @@ export class DockerSandbox implements Sandbox {
       case 'file_start': {
         const rejected = cell.files.start(message.fid, message.name, message.size, message.pull === true);
         if (rejected && !rejected.ok) cell.emit({ type: 'file_skipped', name: rejected.name, reason: rejected.reason });
+        else if (message.pull === true) this.startPull(cell, message.fid);
         return;
       }
       case 'file_chunk': {
@@ -412,23 +418,23 @@ export class DockerSandbox implements Sandbox {
         return;
       }
       case 'file_end': {
-        const pull = cell.files.takePull(message.fid);
-        const kernel = this.kernel;
         const fileEvent = (outcome: ReturnType<FileAssembler['end']>): void => {
           if (cell.done) return;
           if (outcome?.ok) cell.emit({ type: 'file', file: outcome.file });
           else if (outcome) cell.emit({ type: 'file_skipped', name: outcome.name, reason: outcome.reason });
         };
-        if (!pull) {
+        const pulled = cell.pulls.get(message.fid);
+        if (!pulled) {
           const outcome = cell.files.end(message.fid, message.sha256);
           cell.fileChain = cell.fileChain.then(() => fileEvent(outcome));
           return;
         }
+        cell.pulls.delete(message.fid);
         const sha256 = message.sha256;
         cell.fileChain = cell.fileChain.then(async () => {
-          if (cell.done || !kernel) return;
+          const { pull, read } = pulled;
           try {
-            fileEvent(pull.finish(await kernel.readFile(`/mnt/data/${pull.raw}`, pull.size), sha256));
+            fileEvent(pull.finish(await read, sha256));
           } catch (err) {
             fileEvent({ ok: false, name: safeName(pull.raw) ?? '(unsafe name)', reason: `could not read it from the sandbox: ${(err as Error).message}` });
           }
@@ -448,6 +454,20 @@ export class DockerSandbox implements Sandbox {
         void unexpected;
       }
     }
+  }
+
+  /**
+   * Starts reading a pulled file as soon as the kernel announces it (overlapping the kernel's own
+   * hashing), after any earlier pull of the cell has finished.
+   */
+  private startPull(cell: Cell, fid: number): void {
+    const pull = cell.files.takePull(fid);
+    const kernel = this.kernel;
+    if (!pull || !kernel) return;
+    const read = cell.pullChain.then(() => (cell.done ? Promise.reject(new Error('the cell ended')) : kernel.readFile(`/mnt/data/${pull.raw}`, pull.size)));
+    read.catch(() => undefined); // reported at file_end
+    cell.pullChain = read.catch(() => undefined);
+    cell.pulls.set(fid, { pull, read });
   }
 
   private replyResult(cell: Cell, reply: Extract<KernelMessage, { type: 'reply' }>): Omit<CellResult, 'durationMs'> {

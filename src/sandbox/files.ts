@@ -149,19 +149,20 @@ export class FileAssembler {
    * For a pulled file, at its file_end: takes it out of the one-at-a-time slot (the next file may
    * start while its bytes are read) and returns what to read and check; null for any other file.
    */
-  takePull(fid: number): { raw: string; size: number; finish: (data: Buffer, sha256: string) => AssemblyOutcome } | null {
+  takePull(fid: number): { raw: string; size: number; finish: (read: { data: Buffer; sha256: string }, sha256: string) => AssemblyOutcome } | null {
     const file = this.files.get(fid);
     if (!file?.pull) return null;
     this.files.delete(fid);
     return {
       raw: file.raw,
       size: file.size,
-      finish: (data, sha256) => {
+      // `read.sha256` is the digest of `read.data` as the host received it (hashed while reading).
+      finish: (read, sha256) => {
+        const { data } = read;
         file.received = data.length;
         if (data.length !== file.size) return { ok: false, name: file.name, reason: `got ${data.length} of ${file.size} bytes` };
-        const digest = createHash('sha256').update(data).digest('hex');
-        if (digest !== sha256) return { ok: false, name: file.name, reason: 'sha256 mismatch' };
-        return { ok: true, file: { name: file.name, data, sha256: digest } };
+        if (read.sha256 !== sha256) return { ok: false, name: file.name, reason: 'sha256 mismatch' };
+        return { ok: true, file: { name: file.name, data, sha256 } };
       },
     };
   }

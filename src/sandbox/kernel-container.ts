@@ -1,5 +1,5 @@
 // One running kernel container: created hardened, attached before start, its protocol lines and death reported.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { DockerDemux, type DemuxChunk } from './demux.js';
@@ -209,10 +209,12 @@ export class KernelContainer {
    * base64 or JSON on the way. At most `size` bytes are kept; the caller checks size and sha256
    * against what the kernel signed.
    */
-  async readFile(path: string, size: number): Promise<Buffer> {
+  async readFile(path: string, size: number): Promise<{ data: Buffer; sha256: string }> {
     const exec = await this.container.exec({ Cmd: ['cat', '--', path], AttachStdout: true, AttachStderr: true, User: '1000:1000' });
     const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
     const data = Buffer.allocUnsafe(size);
+    // Hashed as it arrives, so checking it costs no second pass over 100 MB after the transfer.
+    const hash = createHash('sha256');
     let got = 0;
     let over = false;
     const demux = new DockerDemux();
@@ -226,6 +228,7 @@ export class KernelContainer {
           return;
         }
         chunk.data.copy(data, got);
+        hash.update(chunk.data);
         got += chunk.data.length;
       });
       demux.on('end', resolve);
@@ -234,7 +237,7 @@ export class KernelContainer {
       stream.pipe(demux);
     });
     if (over) throw new Error(`more bytes than the announced ${size}`);
-    return data.subarray(0, got);
+    return { data: data.subarray(0, got), sha256: hash.digest('hex') };
   }
 
   /** SIGINT to the kernel via the init (the path for a kernel too busy to read its stdin). */
