@@ -34,7 +34,7 @@ const limits = { memoryBytes: 512 * 1024 * 1024, pids: 128, cpus: 1 };
 async function run(concurrency: number, pooled: boolean): Promise<{ wallMs: number; results: TaskResult[] }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codecell-bench-batch-'));
   const tasks = parseTasks(Array.from({ length: TASKS }, (_, i) => `bench task ${i}`).join('\n'), { baseDir: dir, format: 'text' });
-  const pool = new SandboxPool({ create: () => new DockerSandbox(docker, { image, limits }), size: pooled ? concurrency : 0 });
+  const pool = new SandboxPool({ create: ({ deferWarm }) => new DockerSandbox(docker, { image, limits, deferWarm }), size: pooled ? concurrency : 0 });
   const engine = { url: 'local', concurrency, expect: (n: number) => pool.expect(n) };
   const t0 = performance.now();
   try {

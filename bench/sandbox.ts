@@ -1,4 +1,9 @@
-// Sandbox benchmark: ready time, warm round trips (codecell vs docker exec vs jupyter_client), first PNG, throughput; then every backend side by side.
+// Sandbox benchmark: ready time, warm round trips (codecell vs docker exec vs jupyter_client), first PNG, throughput, and the wire-speed goals side by side with their baselines; then every backend side by side.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { connectEngine } from '../src/sandbox/engine.js';
 import { ensureBenchImage, ensureImage } from '../src/sandbox/image.js';
 import { DockerSandbox } from '../src/sandbox/docker-sandbox.js';
@@ -11,10 +16,135 @@ const N_WARM = Number(process.env.BENCH_WARM ?? 300);
 const N_EXEC = Number(process.env.BENCH_EXEC ?? 20);
 const N_PNG = Number(process.env.BENCH_PNG ?? 5);
 const THROUGHPUT_MB = Number(process.env.BENCH_MB ?? 50);
+const N_FILE = Number(process.env.BENCH_FILE ?? 3);
+const FILE_MB = 100;
+const N_FIG = Number(process.env.BENCH_FIG ?? 10);
+/** The CSV both sides move: ~100 MB of a typical row. */
+const CSV_CELL = (name: string): string =>
+  `row = b'1234567,2.5,hello world,abcdefghij\\n'\nwith open('${name}', 'wb') as f:\n    f.write(row * (${FILE_MB} * 1024 * 1024 // len(row)))`;
 
-async function readyTimes(docker: Docker, image: string): Promise<number[]> {
+const CSV_ROW = '1234567,2.5,hello world,abcdefghij\n';
+const CSV_SHA256 = createHash('sha256').update(CSV_ROW.repeat(Math.floor((FILE_MB * 1024 * 1024) / CSV_ROW.length))).digest('hex');
+
+/** `docker run --rm IMAGE true` through the API (no CLI start-up counted): create, start, wait until removed. */
+async function dockerRunTrue(docker: Docker, image: string, n: number): Promise<number[]> {
   const times: number[] = [];
-  for (let i = 0; i < N_READY; i++) {
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const c = await docker.createContainer({ Image: image, Cmd: ['true'], Entrypoint: [], NetworkDisabled: true, Labels: { 'codecell.bench': 'run-true' }, HostConfig: { AutoRemove: true } });
+    const removed = c.wait({ condition: 'removed' });
+    await c.start();
+    await removed;
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+/**
+ * A cell writes a 100 MB CSV to /mnt/data; timed from run() to the file written on the host disk (what
+ * `run` and the chat do with a file event), the cell's own writing included.
+ */
+async function fileOut(sb: DockerSandbox, dir: string, n: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    let saved = '';
+    const r = await sb.run(CSV_CELL(`out${i}.csv`), {
+      onEvent: (e) => {
+        if (e.type !== 'file') return;
+        saved = path.join(dir, e.file.name);
+        fs.writeFileSync(saved, e.file.data);
+      },
+    });
+    // The host checked the bytes against the sha256 the kernel signed before the event; the bench's
+    // own check below is a test of that, outside the timing (docker cp's side checks nothing).
+    times.push(performance.now() - t0);
+    if (r.status !== 'ok' || !saved) throw new Error(`file cell ended ${r.status} without a file`);
+    const digest = createHash('sha256').update(fs.readFileSync(saved)).digest('hex');
+    if (digest !== CSV_SHA256) throw new Error('file arrived damaged');
+    fs.rmSync(saved);
+  }
+  return times;
+}
+
+/**
+ * `docker cp` of the same 100 MB CSV out of a plain container of the same image (docker cp cannot read
+ * the sandbox's tmpfs), written by a cell-like command first; only the copy is timed.
+ */
+async function dockerCp(docker: Docker, image: string, dir: string, n: number): Promise<number[] | string> {
+  if (spawnSync('docker', ['version', '--format', '{{.Client.Version}}']).status !== 0) return 'docker CLI not found';
+  const c = await docker.createContainer({
+    Image: image,
+    Entrypoint: ['python3', '-c', CSV_CELL('/tmp/big.csv') + '\nimport time\ntime.sleep(600)'],
+    NetworkDisabled: true,
+    Labels: { 'codecell.bench': 'docker-cp' },
+  });
+  try {
+    await c.start();
+    for (let i = 0; i < 100; i++) {
+      const size = await c.exec({ Cmd: ['stat', '-c', '%s', '/tmp/big.csv'], AttachStdout: true }).then(async (e) => {
+        const s = await e.start({ hijack: true, stdin: false });
+        let out = '';
+        s.on('data', (d: Buffer) => (out += d.toString('latin1')));
+        await new Promise((r) => s.on('end', r));
+        return Number(/(\d{6,})/.exec(out)?.[1] ?? 0);
+      });
+      if (size >= FILE_MB * 1024 * 1024 - 64) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const dest = path.join(dir, `cp${i}.csv`);
+      const t0 = performance.now();
+      const r = spawnSync('docker', ['cp', `${c.id}:/tmp/big.csv`, dest]);
+      times.push(performance.now() - t0);
+      if (r.status !== 0) return `docker cp failed: ${r.stderr.toString().trim()}`;
+      fs.rmSync(dest);
+    }
+    return times;
+  } finally {
+    await c.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * plt.show() → image event on the host, against the kernel's own savefig of the same figure (png,
+ * bbox_inches='tight', as the kernel renders it) timed inside. A figure left open is flushed at the
+ * end of its cell, so show() cannot have a cell of its own: its cost is the time to the image event
+ * of `draw; plt.show()` minus the round trip of `draw; plt.close(fig)` (same cell without the figure),
+ * alternated so load hits all three alike.
+ */
+async function figureVsSavefig(sb: DockerSandbox, n: number): Promise<{ show: number[]; savefig: number[] }> {
+  const draw = 'fig = plt.figure()\nplt.plot([1, 3, 2, 4, 3]); plt.title("typical chart"); plt.xlabel("x"); plt.ylabel("y")';
+  await sb.run('import matplotlib.pyplot as plt, io, time');
+  const withShow: number[] = [];
+  const without: number[] = [];
+  const savefig: number[] = [];
+  for (let i = 0; i < n + 2; i++) {
+    let at = 0;
+    let t0 = performance.now();
+    await sb.run(`${draw}\nplt.show()`, { onEvent: (e) => { if (e.type === 'image' && !at) at = performance.now(); } });
+    if (!at) throw new Error('no figure arrived');
+    const shown = at - t0;
+    t0 = performance.now();
+    await sb.run(`${draw}\nplt.close(fig)`);
+    const closed = performance.now() - t0;
+    let out = '';
+    await sb.run(`${draw}\nb = io.BytesIO(); t = time.perf_counter(); fig.savefig(b, format="png", bbox_inches="tight"); print((time.perf_counter() - t) * 1000); plt.close(fig)`, {
+      onEvent: (e) => { if (e.type === 'stdout') out += e.text; },
+    });
+    if (i < 2) continue;
+    withShow.push(shown);
+    without.push(closed);
+    savefig.push(Number(out));
+  }
+  const show = withShow.map((v, i) => Math.max(0, v - without[i]!));
+  return { show, savefig };
+}
+
+async function readyTimes(docker: Docker, image: string, n = N_READY): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
     const sb = new DockerSandbox(docker, { image });
     const t0 = performance.now();
     await sb.start();
@@ -189,7 +319,13 @@ export async function benchSandbox(): Promise<string> {
 
   // The image of the kernel before IPython (BENCH_BASELINE_IMAGE), measured in the same run for ratios.
   const baseline = process.env.BENCH_BASELINE_IMAGE;
-  const ready = await readyTimes(docker, image);
+  // Ready and `docker run --rm IMAGE true` alternated, so load on the machine hits both alike.
+  const ready: number[] = [];
+  const runTrue: number[] = [];
+  for (let i = 0; i < N_READY; i++) {
+    ready.push(...(await readyTimes(docker, image, 1)));
+    runTrue.push(...(await dockerRunTrue(docker, image, 1)));
+  }
   const images = baseline ? [image, baseline] : [image];
   const [firstPrint, basePrint] = await firstCell(docker, images, 'print(1)');
   const [firstNumpy, baseNumpy] = await firstCell(docker, images, 'import numpy as np\nprint(np.arange(3).sum())');
@@ -200,7 +336,29 @@ export async function benchSandbox(): Promise<string> {
   const warm = await warmRoundTrips(sb, N_WARM);
   const [plainCell, magicCell] = await pairedRoundTrips(sb, 'import os\nos.getcwd()', '%pwd', N_WARM);
   const execTimes = await dockerExecRoundTrips(docker, sb.id, N_EXEC);
+  const fig = await figureVsSavefig(sb, N_FIG);
   await sb.close();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codecell-bench-files-'));
+  const fileSb = new DockerSandbox(docker, { image, limits: { maxFileBytes: 2 * FILE_MB * 1024 * 1024, timeoutMs: 300_000 } });
+  let files: number[];
+  let cp: number[] | string;
+  try {
+    await fileSb.start();
+    // alternated one by one with docker cp, so load hits both alike
+    files = [];
+    const cps: number[] = [];
+    let cpProblem = '';
+    for (let i = 0; i < N_FILE; i++) {
+      files.push(...(await fileOut(fileSb, dir, 1)));
+      const c = await dockerCp(docker, image, dir, 1);
+      if (typeof c === 'string') cpProblem = c;
+      else cps.push(...c);
+    }
+    cp = cpProblem || cps;
+  } finally {
+    await fileSb.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   let baseWarm: number[] | undefined;
   if (baseline) {
     const base = new DockerSandbox(docker, { image: baseline });
@@ -216,6 +374,20 @@ export async function benchSandbox(): Promise<string> {
   const ratio = (a: number[], b: number[]) => `${(percentile(a, 50) / percentile(b, 50)).toFixed(2)}×`;
   const p95 = (v: number[]) => fmtMs(percentile(v, 95));
   const w50 = percentile(warm, 50);
+  const x = (a: number, b: number, digits = 1): string => `${(a / b).toFixed(digits)}×`;
+  const jup50 = typeof jupyter === 'string' ? NaN : percentile(jupyter, 50);
+  const growth = tp.peakRssMb - tp.baseRssMb;
+  const goals: Row[] = [
+    { goal: 'warm print(1) vs docker exec python3 -c', target: '≥ 100× faster', measured: `${p50(warm)} vs ${p50(execTimes)}`, ratio: x(percentile(execTimes, 50), w50, 0), met: percentile(execTimes, 50) / w50 >= 100 ? 'yes' : 'no' },
+    { goal: 'warm print(1) vs jupyter_client + ipykernel (inside)', target: '≥ 5× faster', measured: `${p50(warm)} vs ${fmtMs(jup50)}`, ratio: x(jup50, w50), met: jup50 / w50 >= 5 ? 'yes' : 'no' },
+    { goal: `stdout throughput, ${THROUGHPUT_MB} MB`, target: '≥ 150 MB/s', measured: `${tp.mbps.toFixed(0)} MB/s`, ratio: x(tp.mbps, 150, 2) + ' of target', met: tp.mbps >= 150 ? 'yes' : 'no' },
+    { goal: `host peak RSS growth for ${THROUGHPUT_MB} MB`, target: '≤ 32 MB', measured: `${growth.toFixed(0)} MB`, ratio: x(growth, 32, 2) + ' of cap', met: growth <= 32 ? 'yes' : 'no' },
+    typeof cp === 'string'
+      ? { goal: `${FILE_MB} MB CSV on the host vs docker cp`, target: '≤ 1.5×', measured: `${p50(files)}; ${cp}`, ratio: '—', met: '—' }
+      : { goal: `${FILE_MB} MB CSV on the host vs docker cp`, target: '≤ 1.5×', measured: `${p50(files)} vs ${p50(cp)}`, ratio: x(percentile(files, 50), percentile(cp, 50), 2), met: percentile(files, 50) / percentile(cp, 50) <= 1.5 ? 'yes' : 'no' },
+    { goal: 'plt.show() → PNG event vs savefig alone', target: '≤ 1.2×', measured: `${p50(fig.show)} vs ${p50(fig.savefig)}`, ratio: x(percentile(fig.show, 50), percentile(fig.savefig, 50), 2), met: percentile(fig.show, 50) / percentile(fig.savefig, 50) <= 1.2 ? 'yes' : 'no' },
+    { goal: 'sandbox ready vs docker run --rm IMAGE true', target: '≤ 1.5×', measured: `${p50(ready)} vs ${p50(runTrue)}`, ratio: x(percentile(ready, 50), percentile(runTrue, 50), 2), met: percentile(ready, 50) / percentile(runTrue, 50) <= 1.5 ? 'yes' : 'no' },
+  ];
   const rows: Row[] = [
     { measure: 'sandbox ready (create → kernel ready)', p50: p50(ready), p95: p95(ready), n: String(N_READY), note: 'target ≤ 400 ms' },
     { measure: 'warm print(1): codecell kernel', p50: p50(warm), p95: p95(warm), n: String(N_WARM), note: 'target ≤ 5 ms, host ↔ container over attach' },
@@ -293,7 +465,7 @@ export async function benchSandbox(): Promise<string> {
       note: `host RSS ${tp.baseRssMb.toFixed(0)} → peak ${tp.peakRssMb.toFixed(0)} MB; target ≥ 50 MB/s`,
     },
   ];
-  return printTable('Sandbox', rows);
+  return printTable('Sandbox', rows) + printTable('Wire-speed goals (ratios from this run; p50)', goals);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -22,6 +22,11 @@ import {
 
 /** Upload chunk size (raw bytes); base64 lines stay far below the kernel's line cap. */
 const UPLOAD_CHUNK = 256 * 1024;
+/**
+ * Files at least this large are read by the host with `docker exec cat` (raw bytes) instead of as
+ * base64 lines on the kernel channel; the kernel signs their size and sha256.
+ */
+export const PULL_MIN_BYTES = 8 * 1024 * 1024;
 
 /** A running kernel, in a container or a process sandbox: what the host side needs of it. */
 export interface KernelHandle {
@@ -32,6 +37,11 @@ export interface KernelHandle {
   remove(): Promise<void>;
   /** Process exit: end it synchronously. */
   dropConnection(): void;
+  /**
+   * Reads a large file's raw bytes out of the sandbox (containers: `docker exec cat`); kernels without it
+   * (the process sandbox) get every file as signed chunks over the protocol instead.
+   */
+  readFile?(path: string, size: number): Promise<{ data: Buffer; sha256: string }>;
 }
 
 /** Starts kernels somewhere other than a Docker-API engine (the process sandbox). */
@@ -56,6 +66,11 @@ interface Cell {
   /** Infrastructure failure (the engine is gone): the run rejects, per the Sandbox contract. */
   reject: (error: SandboxError) => void;
   files: FileAssembler;
+  /** File results in the kernel's order; pulled files make it wait for their bytes. The reply waits for it. */
+  fileChain: Promise<void>;
+  /** Reads of pulled files, one after another (one file's bytes in memory at a time), by fid. */
+  pulls: Map<number, { pull: NonNullable<ReturnType<FileAssembler['takePull']>>; read: Promise<{ data: Buffer; sha256: string }> }>;
+  pullChain: Promise<unknown>;
   /** Output bytes the host has forwarded (a second cap in case user code writes to the protocol fd). */
   bytes: number;
   hostTruncated: boolean;
@@ -142,6 +157,10 @@ export class DockerSandbox implements Sandbox {
     return result;
   }
 
+  warm(): void {
+    if (this.options.deferWarm) void this.kernel?.send({ type: 'warm' }).catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -172,7 +191,7 @@ export class DockerSandbox implements Sandbox {
     };
     try {
       const { kernel, readyMs } = await launch(
-        { image: this.image, limits: this.limits, ...(this.options.runtime ? { runtime: this.options.runtime } : {}), ...(this.options.labels ? { labels: this.options.labels } : {}) },
+        { image: this.image, limits: this.limits, ...(this.options.runtime ? { runtime: this.options.runtime } : {}), ...(this.options.labels ? { labels: this.options.labels } : {}), ...(this.options.deferWarm ? { deferWarm: true } : {}) },
         {
           onMessage: (message) => this.message(message),
           onProblem: () => {
@@ -254,6 +273,9 @@ export class DockerSandbox implements Sandbox {
         resolve,
         reject,
         files: new FileAssembler(this.limits.maxFileBytes, this.limits.maxFiles),
+        fileChain: Promise.resolve(),
+        pulls: new Map(),
+        pullChain: Promise.resolve(),
         bytes: 0,
         hostTruncated: false,
         displaysCapped: false,
@@ -290,6 +312,8 @@ export class DockerSandbox implements Sandbox {
           max_output: this.limits.maxOutputBytes,
           max_files: this.limits.maxFiles,
           max_file_bytes: this.limits.maxFileBytes,
+          // Large files are pulled as raw bytes only where the kernel handle can read them.
+          pull_min: kernel.readFile ? PULL_MIN_BYTES : 0,
         })
         .catch(() => {
           // the death handler resolves the cell
@@ -426,8 +450,9 @@ export class DockerSandbox implements Sandbox {
         this.childOom();
         return;
       case 'file_start': {
-        const rejected = cell.files.start(message.fid, message.name, message.size);
+        const rejected = cell.files.start(message.fid, message.name, message.size, message.pull === true);
         if (rejected && !rejected.ok) cell.emit({ type: 'file_skipped', name: rejected.name, reason: rejected.reason });
+        else if (message.pull === true) this.startPull(cell, message.fid);
         return;
       }
       case 'file_chunk': {
@@ -436,22 +461,58 @@ export class DockerSandbox implements Sandbox {
         return;
       }
       case 'file_end': {
-        const outcome = cell.files.end(message.fid, message.sha256);
-        if (outcome?.ok) cell.emit({ type: 'file', file: outcome.file });
-        else if (outcome) cell.emit({ type: 'file_skipped', name: outcome.name, reason: outcome.reason });
+        const fileEvent = (outcome: ReturnType<FileAssembler['end']>): void => {
+          if (cell.done) return;
+          if (outcome?.ok) cell.emit({ type: 'file', file: outcome.file });
+          else if (outcome) cell.emit({ type: 'file_skipped', name: outcome.name, reason: outcome.reason });
+        };
+        const pulled = cell.pulls.get(message.fid);
+        if (!pulled) {
+          const outcome = cell.files.end(message.fid, message.sha256);
+          cell.fileChain = cell.fileChain.then(() => fileEvent(outcome));
+          return;
+        }
+        cell.pulls.delete(message.fid);
+        const sha256 = message.sha256;
+        cell.fileChain = cell.fileChain.then(async () => {
+          const { pull, read } = pulled;
+          try {
+            fileEvent(pull.finish(await read, sha256));
+          } catch (err) {
+            fileEvent({ ok: false, name: safeName(pull.raw) ?? '(unsafe name)', reason: `could not read it from the sandbox: ${(err as Error).message}` });
+          }
+        });
         return;
       }
       case 'file_skipped':
         cell.emit({ type: 'file_skipped', name: safeName(message.name) ?? '(unsafe name)', reason: safeText(message.reason) });
         return;
-      case 'reply':
-        this.finish(cell, this.replyResult(cell, message));
+      case 'reply': {
+        const result = this.replyResult(cell, message);
+        void cell.fileChain.then(() => this.finish(cell, result));
         return;
+      }
       default: {
         const unexpected: never = message;
         void unexpected;
       }
     }
+  }
+
+  /**
+   * Starts reading a pulled file as soon as the kernel announces it (overlapping the kernel's own
+   * hashing), after any earlier pull of the cell has finished.
+   */
+  private startPull(cell: Cell, fid: number): void {
+    const pull = cell.files.takePull(fid);
+    const kernel = this.kernel;
+    if (!pull || !kernel) return;
+    const read = cell.pullChain.then(() =>
+      cell.done ? Promise.reject(new Error('the cell ended')) : kernel.readFile ? kernel.readFile(`/mnt/data/${pull.raw}`, pull.size) : Promise.reject(new Error('this sandbox cannot pull files')),
+    );
+    read.catch(() => undefined); // reported at file_end
+    cell.pullChain = read.catch(() => undefined);
+    cell.pulls.set(fid, { pull, read });
   }
 
   private replyResult(cell: Cell, reply: Extract<KernelMessage, { type: 'reply' }>): Omit<CellResult, 'durationMs'> {

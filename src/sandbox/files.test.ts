@@ -27,6 +27,21 @@ describe('FileAssembler', () => {
     expect(files.end(1, sha)).toEqual({ ok: true, file: { name: 'x.csv', data, sha256: sha } });
   });
 
+  it('hands a pulled file out of the one-at-a-time slot and checks the bytes read for it', () => {
+    const files = new FileAssembler(1000);
+    expect(files.start(1, 'big.csv', data.length, true)).toBeNull();
+    files.chunk(1, Buffer.from('ignored').toString('base64')); // no chunks for a pulled file
+    const pull = files.takePull(1)!;
+    expect(pull.raw).toBe('big.csv');
+    expect(files.start(2, 'next.csv', 1)).toBeNull(); // the next file may start while it is read
+    const read = (bytes: Buffer): { data: Buffer; sha256: string } => ({ data: bytes, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(pull.finish(read(data), sha)).toEqual({ ok: true, file: { name: 'big.csv', data, sha256: sha } });
+    expect(pull.finish(read(data.subarray(1)), sha)).toMatchObject({ ok: false, reason: `got ${data.length - 1} of ${data.length} bytes` });
+    expect(pull.finish(read(Buffer.from(data).fill(0x41)), sha)).toMatchObject({ ok: false, reason: 'sha256 mismatch' });
+    expect(files.takePull(2)).toBeNull(); // not a pulled file
+    expect(new FileAssembler(1000).start(3, 'tab\tname.csv', 1, true)).toMatchObject({ ok: false, reason: 'unsafe name for a pulled file' });
+  });
+
   it('rejects a wrong hash, a short file, extra bytes, an unsafe name and an oversize file', () => {
     const files = new FileAssembler(1000);
     files.start(1, 'x.csv', data.length);

@@ -79,6 +79,10 @@ export function imageProblem(data: Buffer, maxPixels = MAX_IMAGE_PIXELS): string
 
 interface Incoming {
   name: string;
+  /** The kernel's own name for it (a pulled file is read under it). */
+  raw: string;
+  /** The host reads the bytes itself (file_start with `pull`), no chunks follow. */
+  pull: boolean;
   size: number;
   received: number;
   parts: Buffer[];
@@ -104,7 +108,7 @@ export class FileAssembler {
   ) {}
 
   /** Returns a rejection when the announced file is not acceptable. */
-  start(fid: number, name: string, size: number): AssemblyOutcome | null {
+  start(fid: number, name: string, size: number, pull = false): AssemblyOutcome | null {
     const safe = safeName(name);
     const problem = safe === null ? (nameProblem(name) ?? 'unsafe name') : null;
     let reason: string | null = problem;
@@ -117,13 +121,18 @@ export class FileAssembler {
       return { ok: false, name: safe ?? '(unsafe name)', reason };
     }
     this.started++;
-    this.files.set(fid, { name: safe!, size, received: 0, parts: [], hash: createHash('sha256') });
+    // A pulled file is read under its own name, so that name must need no cleaning.
+    if (pull && safe !== name) {
+      this.rejected.add(fid);
+      return { ok: false, name: safe ?? '(unsafe name)', reason: 'unsafe name for a pulled file' };
+    }
+    this.files.set(fid, { name: safe!, raw: name, pull, size, received: 0, parts: [], hash: createHash('sha256') });
     return null;
   }
 
   chunk(fid: number, base64: string): AssemblyOutcome | null {
     const file = this.files.get(fid);
-    if (!file) return null;
+    if (!file || file.pull) return null;
     const data = Buffer.from(base64, 'base64');
     file.received += data.length;
     if (file.received > file.size) {
@@ -134,6 +143,28 @@ export class FileAssembler {
     file.hash.update(data);
     file.parts.push(data);
     return null;
+  }
+
+  /**
+   * For a pulled file, at its file_end: takes it out of the one-at-a-time slot (the next file may
+   * start while its bytes are read) and returns what to read and check; null for any other file.
+   */
+  takePull(fid: number): { raw: string; size: number; finish: (read: { data: Buffer; sha256: string }, sha256: string) => AssemblyOutcome } | null {
+    const file = this.files.get(fid);
+    if (!file?.pull) return null;
+    this.files.delete(fid);
+    return {
+      raw: file.raw,
+      size: file.size,
+      // `read.sha256` is the digest of `read.data` as the host received it (hashed while reading).
+      finish: (read, sha256) => {
+        const { data } = read;
+        file.received = data.length;
+        if (data.length !== file.size) return { ok: false, name: file.name, reason: `got ${data.length} of ${file.size} bytes` };
+        if (read.sha256 !== sha256) return { ok: false, name: file.name, reason: 'sha256 mismatch' };
+        return { ok: true, file: { name: file.name, data, sha256 } };
+      },
+    };
   }
 
   end(fid: number, sha256: string): AssemblyOutcome | null {

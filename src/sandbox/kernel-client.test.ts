@@ -1,6 +1,6 @@
 // Unit tests for kernel line framing (length cap, split chunks) and message validation.
 import { describe, expect, it } from 'vitest';
-import { KernelLineAuth, LineSplitter, parseKernelLine } from './kernel-client.js';
+import { KernelLineAuth, LineSplitter, parseKernelBytes, parseKernelLine } from './kernel-client.js';
 
 function split(pieces: (string | Buffer)[], max = 1000): { lines: string[]; overflows: number[] } {
   const lines: string[] = [];
@@ -108,5 +108,42 @@ describe('LineSplitter with a restart byte', () => {
     splitter.push(Buffer.from('\n\x1efake\x1ereal\n'));
     expect(lines).toEqual(['\x1eok', '\x1ereal']);
     expect(overflows).toEqual([]);
+  });
+});
+
+describe('parseKernelBytes file_chunk fast path', () => {
+  const b = (text: string): Buffer => Buffer.from(text, 'latin1');
+
+  it('reads a chunk in the kernel layout the same as JSON.parse would', () => {
+    const data = Buffer.from('hello, file').toString('base64');
+    const line = `{"type":"file_chunk","fid":42,"data":"${data}"}`;
+    expect(parseKernelBytes(b(line))).toEqual(parseKernelLine(line));
+    expect(parseKernelBytes(b(line))).toEqual({ ok: true, message: { type: 'file_chunk', fid: 42, data } });
+    expect(parseKernelBytes(b('{"type":"file_chunk","fid":1,"data":""}'))).toEqual({ ok: true, message: { type: 'file_chunk', fid: 1, data: '' } });
+  });
+
+  it('sends anything else through the checked path', () => {
+    // extra fields, another order, escapes, a quote inside the data, a negative or missing fid
+    expect(parseKernelBytes(b('{"type":"file_chunk","fid":1,"data":"QQ==","x":1}'))).toEqual({ ok: true, message: { type: 'file_chunk', fid: 1, data: 'QQ==' } });
+    expect(parseKernelBytes(b('{"type":"file_chunk","data":"QQ==","fid":2}'))).toEqual({ ok: true, message: { type: 'file_chunk', fid: 2, data: 'QQ==' } });
+    expect(parseKernelBytes(b('{"type":"file_chunk","fid":1,"data":"Q\\u0051"}')).ok).toBe(true);
+    expect(parseKernelBytes(b('{"type":"file_chunk","fid":1,"data":"QQ"=="}')).ok).toBe(false);
+    expect(parseKernelBytes(b('{"type":"file_chunk","fid":-1,"data":"QQ=="}')).ok).toBe(false);
+    expect(parseKernelBytes(b('{"type":"file_chunk","fid":,"data":"QQ=="}')).ok).toBe(false);
+    expect(parseKernelBytes(b('{"type":"file_chunk","fid":1,"data":"QQ==')).ok).toBe(false);
+    expect(parseKernelBytes(Buffer.from('{"type":"stream","id":"c1","name":"stdout","text":"h\\u00e9 é\\n"}'))).toEqual({ ok: true, message: { type: 'stream', id: 'c1', name: 'stdout', text: 'hé é\n' } });
+  });
+});
+
+describe('KernelLineAuth on bytes', () => {
+  it('checks the MAC over the bytes as sent, multi-byte UTF-8 included', () => {
+    const key = 'k'.repeat(32);
+    const json = '{"type":"log","text":"héllo ✓"}';
+    const auth = new KernelLineAuth(key);
+    const opened = auth.openBytes(Buffer.from('junk\x1e' + KernelLineAuth.sign(key, 1, json)));
+    expect(opened.ok && opened.json.toString('utf8')).toBe(json);
+    const altered = Buffer.from(KernelLineAuth.sign(key, 2, json));
+    altered[5] = altered[5]! ^ 1;
+    expect(auth.openBytes(altered).ok).toBe(false);
   });
 });

@@ -1,10 +1,10 @@
 // One running kernel container: created hardened, attached before start, its protocol lines and death reported.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { DockerDemux, type DemuxChunk } from './demux.js';
 import { isPodman, noEngineError } from './engine.js';
-import { KernelLineAuth, LineSplitter, MAX_LINE_BYTES, encodeHostMessage, parseKernelLine, type HostMessage, type KernelMessage } from './kernel-client.js';
+import { ByteLineSplitter, KernelLineAuth, LineSplitter, MAX_LINE_BYTES, encodeHostMessage, parseKernelBytes, type HostMessage, type KernelMessage } from './kernel-client.js';
 import { LABEL_KERNEL, ownerLabels } from './labels.js';
 import { hostConfig } from './limits.js';
 import { SandboxError, type SandboxLimits } from './types.js';
@@ -18,6 +18,8 @@ export interface ContainerSpec {
   limits: SandboxLimits;
   runtime?: string;
   labels?: Record<string, string>;
+  /** CODECELL_WARM=defer: the kernel warms only when sent `warm`. */
+  deferWarm?: boolean;
 }
 
 export interface Death {
@@ -58,6 +60,7 @@ export async function startKernelContainer(
       Env: [
         `CODECELL_MAX_FILES=${spec.limits.maxFiles}`,
         `CODECELL_MAX_FILE_BYTES=${spec.limits.maxFileBytes}`,
+        ...(spec.deferWarm ? ['CODECELL_WARM=defer'] : []),
       ],
       Labels: ownerLabels({ [LABEL_KERNEL]: spec.image, ...(spec.labels ?? {}) }),
       OpenStdin: true,
@@ -126,7 +129,7 @@ export class KernelContainer {
     ]);
     this.stream = stream as Duplex;
     this.events = events;
-    const splitter = new LineSplitter(
+    const splitter = new ByteLineSplitter(
       (line) => this.line(line),
       (bytes) => this.handlers.onProblem(`dropped a kernel line of ${bytes} bytes (over the line limit)`),
       MAX_LINE_BYTES,
@@ -208,6 +211,42 @@ export class KernelContainer {
     }
   }
 
+  /**
+   * A file's raw bytes through `docker exec cat` (works on remote engines and a read-only root): no
+   * base64 or JSON on the way. At most `size` bytes are kept; the caller checks size and sha256
+   * against what the kernel signed.
+   */
+  async readFile(path: string, size: number): Promise<{ data: Buffer; sha256: string }> {
+    const exec = await this.container.exec({ Cmd: ['cat', '--', path], AttachStdout: true, AttachStderr: true, User: '1000:1000' });
+    const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
+    const data = Buffer.allocUnsafe(size);
+    // Hashed as it arrives, so checking it costs no second pass over 100 MB after the transfer.
+    const hash = createHash('sha256');
+    let got = 0;
+    let over = false;
+    const demux = new DockerDemux();
+    await new Promise<void>((resolve, reject) => {
+      demux.on('data', (chunk: DemuxChunk) => {
+        if (chunk.stream !== 'stdout' || over) return;
+        if (got + chunk.data.length > size) {
+          over = true;
+          stream.destroy();
+          resolve();
+          return;
+        }
+        chunk.data.copy(data, got);
+        hash.update(chunk.data);
+        got += chunk.data.length;
+      });
+      demux.on('end', resolve);
+      demux.on('error', reject);
+      stream.on('error', reject);
+      stream.pipe(demux);
+    });
+    if (over) throw new Error(`more bytes than the announced ${size}`);
+    return { data: data.subarray(0, got), sha256: hash.digest('hex') };
+  }
+
   /** SIGINT to the kernel via the init (the path for a kernel too busy to read its stdin). */
   async signalInterrupt(): Promise<void> {
     try {
@@ -237,14 +276,14 @@ export class KernelContainer {
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
   }
 
-  private line(raw: string): void {
+  private line(raw: Buffer): void {
     // Lines written to /proc/1/fd/1 by user code carry no valid signature and are dropped here.
-    const opened = this.auth.open(raw);
+    const opened = this.auth.openBytes(raw);
     if (!opened.ok) {
       this.handlers.onProblem(opened.problem);
       return;
     }
-    const parsed = parseKernelLine(opened.json);
+    const parsed = parseKernelBytes(opened.json);
     if (!parsed.ok) {
       this.handlers.onProblem(parsed.problem);
       return;

@@ -39,6 +39,30 @@ describe.skipIf(!docker)('SandboxPool (real engine)', () => {
     expect(await ourContainers(docker!)).toEqual([]);
   });
 
+  it('pooled kernels import nothing while they wait, and start warming when handed out', async () => {
+    const image = await sandboxImage(docker!);
+    const made: { deferWarm: boolean }[] = [];
+    const pool = new SandboxPool({
+      create: (options) => {
+        made.push(options);
+        return new DockerSandbox(docker!, { image, limits: TEST_LIMITS, deferWarm: options.deferWarm });
+      },
+      size: 1,
+    });
+    pools.push(pool);
+    pool.warm();
+    await new Promise((r) => setTimeout(r, 3000)); // a kernel that warms at ready sends `warm` well within this
+    const got = await pool.acquire();
+    const box = got.sandbox as DockerSandbox;
+    expect(made[0]).toEqual({ deferWarm: true });
+    expect(box.warmed).toBeUndefined();
+    for (let i = 0; i < 150 && !box.warmed; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(box.warmed?.modules).toContain('IPython');
+    expect((await box.run('%pwd')).status).toBe('ok');
+    await box.close();
+    await pool.close();
+  }, 30_000);
+
   it('warms no more than the callers still need', async () => {
     const image = await sandboxImage(docker!);
     const pool = new SandboxPool({ create: () => new DockerSandbox(docker!, { image, limits: TEST_LIMITS }), size: 3 });

@@ -32,6 +32,11 @@ export interface SandboxOptions {
   runtime?: string;
   /** Extra labels (batch uses them to group containers). */
   labels?: Record<string, string>;
+  /**
+   * The kernel waits for warm() before pre-importing numpy, IPython, pyplot and pandas (a warm pool:
+   * idle sandboxes then take no CPU from running ones). Cells work either way.
+   */
+  deferWarm?: boolean;
 }
 
 /** A file the cell created or changed in /mnt/data, with its bytes. The store decides where it lands. */
@@ -111,6 +116,8 @@ export interface Sandbox {
   upload(name: string, data: Buffer): Promise<void>;
   /** Stop and remove the container. Safe to call twice. */
   close(): Promise<void>;
+  /** Starts the kernel's background imports when it was created with `deferWarm` (no-op otherwise). */
+  warm?(): void;
   onStateChange?(listener: (state: SandboxState) => void): () => void;
 }
 

@@ -1,9 +1,10 @@
 // Integration: the kernel in the real sandbox image — state, streams, display, errors, files, uploads, interrupts.
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sandboxEngineOrSkip } from '../support/engine.js';
 import type { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
 import { pngSize } from '../../src/sandbox/files.js';
+import { KernelContainer } from '../../src/sandbox/kernel-container.js';
 import type { CellEvent } from '../../src/sandbox/types.js';
 import { makeSandbox, ourContainers, runCollect } from './sandbox-image.js';
 
@@ -112,6 +113,33 @@ describe.skipIf(!docker)('kernel behaviour', () => {
     expect(files.get('reports/sales.xlsx')!.data.subarray(0, 2).toString()).toBe('PK');
     const unchanged = await runCollect(sandbox, 'len(df)');
     expect(unchanged.events.some((e) => e.type === 'file')).toBe(false);
+  });
+
+  it('large files come out raw through docker exec, checked against the sha256 the kernel signed, in order with chunked ones', async () => {
+    const reads = vi.spyOn(KernelContainer.prototype, 'readFile');
+    const out = await runCollect(
+      sandbox,
+      [
+        'import os, random',
+        'random.seed(7)',
+        'big = random.randbytes(12 * 1024 * 1024)',
+        'open("a-small.txt", "w").write("small")',
+        'open("b-big.bin", "wb").write(big)',
+        'open("c-tab\\tname.bin", "wb").write(big[:9 * 1024 * 1024])  # not printable: goes as chunks',
+        'open("d-small.txt", "w").write("after")',
+      ].join('\n'),
+    );
+    expect(out.status).toBe('ok');
+    const files = out.events.flatMap((e) => (e.type === 'file' ? [e.file] : []));
+    expect(files.map((f) => f.name)).toEqual(['a-small.txt', 'b-big.bin', 'c-tab_name.bin', 'd-small.txt']);
+    expect(files[1]!.data.length).toBe(12 * 1024 * 1024);
+    // exactly one file was read through an exec (the big one with a printable name)
+    expect(reads.mock.calls.map((c) => c[0])).toEqual(['/mnt/data/b-big.bin']);
+    reads.mockRestore();
+    expect(files[2]!.data.equals(files[1]!.data.subarray(0, 9 * 1024 * 1024))).toBe(true);
+    for (const file of files) expect(file.sha256).toBe(createHash('sha256').update(file.data).digest('hex'));
+    const check = await runCollect(sandbox, 'import hashlib\nprint(hashlib.sha256(big).hexdigest())\nimport os\nfor n in os.listdir("."): os.remove(n)');
+    expect(check.stdout.trim()).toBe(files[1]!.sha256);
   });
 
   it('never follows symlinks out of /mnt/data', async () => {

@@ -238,7 +238,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
       }
       const slots = e.concurrency ?? concurrency;
       const pool = new SandboxPool({
-        create: () => new DockerSandbox(e.docker, { ...sandboxOptions, image: image.ref, labels: { [LABEL_BATCH]: label } }),
+        create: ({ deferWarm }) => new DockerSandbox(e.docker, { ...sandboxOptions, image: image.ref, labels: { [LABEL_BATCH]: label }, deferWarm }),
         size: flags.pool === false ? 0 : slots,
       });
       pools.push(pool);
