@@ -8,6 +8,7 @@ import { startKernelContainer, type ContainerHandlers, type ContainerSpec, type 
 import type { HostMessage, KernelMessage } from './kernel-client.js';
 import { formatBytes, resolveLimits } from './limits.js';
 import { reapOrphans } from './reaper.js';
+import { LABEL_INSTANCE } from './labels.js';
 import {
   SandboxError,
   type CellEvent,
@@ -102,6 +103,8 @@ export class DockerSandbox implements Sandbox {
   /** Removals of dead kernels still in flight. */
   private removals = new Set<Promise<unknown>>();
   private readonly image: string;
+  /** Put on every container this sandbox starts, so close() can find one a race left behind. */
+  private readonly instance = randomUUID();
 
   /** `launcher` replaces the engine: the same host side (limits, interrupts, files, restarts) on another backend. */
   constructor(
@@ -171,6 +174,21 @@ export class DockerSandbox implements Sandbox {
     this.setState('stopped');
     await kernel?.remove().catch(() => undefined);
     await Promise.all([...this.removals]);
+    await this.sweepLeftovers();
+  }
+
+  /**
+   * Removes any container of this sandbox still on the engine: a kernel that died while it was being
+   * started (Podman can report it after the start returned) has no handle to remove it by.
+   */
+  private async sweepLeftovers(): Promise<void> {
+    if (!this.docker || this.launcher) return;
+    try {
+      const left = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${this.instance}`] } });
+      await Promise.all(left.map((c) => this.docker!.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+    } catch {
+      // the engine is gone: the reaper removes them at the next start
+    }
   }
 
   // ----- lifecycle -----
@@ -191,7 +209,13 @@ export class DockerSandbox implements Sandbox {
     };
     try {
       const { kernel, readyMs } = await launch(
-        { image: this.image, limits: this.limits, ...(this.options.runtime ? { runtime: this.options.runtime } : {}), ...(this.options.labels ? { labels: this.options.labels } : {}), ...(this.options.deferWarm ? { deferWarm: true } : {}) },
+        {
+          image: this.image,
+          limits: this.limits,
+          ...(this.options.runtime ? { runtime: this.options.runtime } : {}),
+          labels: { ...(this.options.labels ?? {}), [LABEL_INSTANCE]: this.instance },
+          ...(this.options.deferWarm ? { deferWarm: true } : {}),
+        },
         {
           onMessage: (message) => this.message(message),
           onProblem: () => {

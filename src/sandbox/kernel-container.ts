@@ -262,11 +262,19 @@ export class KernelContainer {
     this.readyWaiter?.(new Error('the container was removed'));
     this.stream?.destroy();
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
-    try {
-      await this.container.remove({ force: true, v: true });
-    } catch (err) {
-      const code = (err as { statusCode?: number }).statusCode;
-      if (code !== 404 && code !== 409) throw err;
+    // 409 is a removal already in progress (Docker), or a container Podman is still stopping after a
+    // kill: asked again until it is gone (404) or removed, for up to ~3 s, so none outlives the sandbox.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.container.remove({ force: true, v: true });
+        return;
+      } catch (err) {
+        const code = (err as { statusCode?: number }).statusCode;
+        if (code === 404) return;
+        if (code !== 409) throw err;
+        if (attempt >= 30) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     }
   }
 

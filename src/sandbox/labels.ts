@@ -6,6 +6,8 @@ export const LABEL_HOST = 'dev.codecell.host';
 export const LABEL_PID = 'dev.codecell.pid';
 export const LABEL_STARTED = 'dev.codecell.started';
 export const LABEL_KERNEL = 'dev.codecell.kernel';
+/** One DockerSandbox: its kernels, including replacements after a restart. */
+export const LABEL_INSTANCE = 'dev.codecell.sandbox';
 
 export function ownerLabels(extra: Record<string, string> = {}): Record<string, string> {
   return {
