@@ -1,5 +1,4 @@
 // What the front ends need to know about the terminal: colours, width, how to draw figures, markdown.
-import { imageText, renderImage } from '../render/image.js';
 import type { ImageMode } from '../render/image-mode.js';
 import { loadMarkdown, renderMarkdown } from '../render/markdown.js';
 import type { PlainOptions } from '../render/plain.js';
@@ -54,6 +53,8 @@ export function plainTerminal(flags: { images?: ImageMode; quiet?: boolean; verb
       const cols = imageStream.columns || 80;
       const rows = imageStream.rows || 30;
       const protocol = how.method === 'blocks' ? undefined : how.method;
+      // The image renderer (and its encoders) loads with the first figure: most runs draw none.
+      const { imageText, renderImage } = await import('../render/image.js');
       const r = await renderImage(png, {
         maxWidth: protocol ? cols - 2 : Math.min(cols - 2, 100),
         maxHeight: Math.max(4, rows - 4),

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, ConfigFile } from './file.js';
 import { KEYS, KEY_NAMES, findKey, maskSecret } from './keys.js';
+import { CONFIG_KEY_NAMES } from './key-names.js';
 import { flagName, parseValue, resolveConfig } from './resolve.js';
 import { formatSize, parseSize } from './size.js';
 import { sandboxOptionsFrom } from './sandbox-options.js';
@@ -151,6 +152,10 @@ describe('key parsing', () => {
     for (const [key, value] of bad) {
       expect(() => parseValue(key, value), `${key}=${String(value)}`).toThrow(`${key} must be ${KEYS[key].range}`);
     }
+  });
+
+  it('the light list of key names (for `config --help`) matches the key table, in order', () => {
+    expect(CONFIG_KEY_NAMES).toEqual(KEY_NAMES);
   });
 
   it('every key has a description, a range and a CODECELL_ variable, and valid defaults', () => {

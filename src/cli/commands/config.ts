@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import type { ConfigKey } from '../../config/keys.js';
+import { CONFIG_KEY_NAMES } from '../../config/key-names.js';
 import { configDir } from '../../store/paths.js';
 import { sanitize } from '../../render/sanitize.js';
 import { EXIT_FAILURE, UsageError } from '../errors.js';
@@ -29,8 +30,8 @@ type ConfigLayer = typeof import('../../config/keys.js') & typeof import('../../
 let layer: ConfigLayer | undefined;
 
 /**
- * The config layer (conf, zod and the key table), loaded before any `config …` command runs or shows its
- * help (a preSubcommand hook), not when the command is registered: `codecell --help` must not pay for it.
+ * The config layer (conf, zod and the key table), loaded before any `config …` command runs (a preAction
+ * hook), not when the command is registered or shows its help: `--help` must not pay for it.
  */
 async function loadConfigLayer(): Promise<void> {
   const [keys, resolve, file, project] = await Promise.all([import('../../config/keys.js'), import('../../config/resolve.js'), import('../../config/file.js'), import('../../config/project.js')]);
@@ -78,9 +79,9 @@ export function registerConfig(program: Command, io: ConfigIO = processIO): void
   const config = program
     .command('config')
     .description('show and change settings (model, base URL, API key, output folder, limits, prices)')
-    .addHelpText('after', () => `\nKeys: ${configLayer().KEY_NAMES.join(', ')}\nRun \`codecell config list\` for values, sources and ranges.`);
-  program.hook('preSubcommand', async (_program, sub) => {
-    if (sub === config) await loadConfigLayer();
+    .addHelpText('after', () => `\nKeys: ${CONFIG_KEY_NAMES.join(', ')}\nRun \`codecell config list\` for values, sources and ranges.`);
+  config.hook('preAction', async () => {
+    await loadConfigLayer();
   });
   const out = (text: string) => io.stdout.write(text);
   const file = () => new (configLayer().ConfigFile)(configDir(io.env));

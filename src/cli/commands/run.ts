@@ -119,6 +119,16 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     if (stdinData) uploads.push(stdinData);
 
     const approve = settings.confirm ? (await import('../tty-approval.js')).askOnTerminal() : undefined;
+    // While the engine answers (the run's longest wait before the request), load what comes next: the
+    // renderer, and fetch's HTTP client, which Node loads on first use and the model client needs first.
+    const renderer = flags.json
+      ? import('../../render/json-writer.js').then(({ JsonWriter }) => ({ json: new JsonWriter(process.stdout), plain: undefined }))
+      : Promise.all([import('../../render/plain.js'), import('../terminal.js')]).then(([{ PlainRenderer }, { plainTerminal }]) => ({
+          json: undefined,
+          plain: new PlainRenderer(plainTerminal({ ...flags, images: settings.images }, 'stderr')),
+        }));
+    renderer.catch(() => undefined); // awaited below, after the session is open
+    setImmediate(() => void globalThis.Headers);
     const engine = await prepareEngine({ quiet: flags.json === true || flags.quiet === true, backend: settings.backend, ...(settings.image ? { image: settings.image } : {}), extras: loaded.extras });
     const opened = await openSession({ settings, engine, uploads, ...(approve ? { approve } : {}) });
     const { session } = opened;
@@ -134,8 +144,7 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     if (stdinData) finalPrompt += `\n\n(The data piped to codecell is saved as /mnt/data/${stdinData.name}.)`;
 
     // Only the front end in use is loaded (the JSON one brings zod schemas).
-    const json = flags.json ? new (await import('../../render/json-writer.js')).JsonWriter(process.stdout) : undefined;
-    const plain = json ? undefined : new (await import('../../render/plain.js')).PlainRenderer((await import('../terminal.js')).plainTerminal({ ...flags, images: settings.images }, 'stderr'));
+    const { json, plain } = await renderer;
     const emit = async (event: SessionEvent): Promise<void> => {
       if (json) json.write(event);
       else await plain!.handle(event);

@@ -2,11 +2,11 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SessionLog, SessionLogError, type SessionSummary } from '../../store/session-log.js';
+import type { SessionSummary } from '../../store/session-log.js';
 import { EXPORT_FORMATS, exportSession, type ExportFormat } from '../../store/export.js';
 import { sanitize } from '../../render/sanitize.js';
 import { UsageError } from '../errors.js';
-import { colorEnabled } from '../terminal.js';
+import { colorEnabled } from '../color.js';
 
 /** One line per session for `sessions list` and the chat's /sessions. */
 export function sessionLine(s: SessionSummary): string {
@@ -16,10 +16,14 @@ export function sessionLine(s: SessionSummary): string {
   return sanitize(`${s.id}  ${when}  ${s.model || '?'}  ${turns}${files}  ${s.title}`);
 }
 
-/** Session log errors are the user's to fix (wrong id): exit 2 with the log's own fix. */
-async function withLog<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * Runs `work` with the session log, loaded on use (not for `--help`). Session log errors are the user's
+ * to fix (wrong id): exit 2 with the log's own fix.
+ */
+async function withLog<T>(work: (log: typeof import('../../store/session-log.js').SessionLog) => Promise<T>): Promise<T> {
+  const { SessionLog, SessionLogError } = await import('../../store/session-log.js');
   try {
-    return await work();
+    return await work(SessionLog);
   } catch (err) {
     if (err instanceof SessionLogError) throw new UsageError(err.message, err.fix);
     throw err;
@@ -33,7 +37,7 @@ export function registerSessions(program: Command): void {
     .command('list')
     .description('recorded sessions, newest first')
     .action(async () => {
-      const all = await withLog(() => SessionLog.list());
+      const all = await withLog((log) => log.list());
       if (all.length === 0) {
         process.stdout.write('no recorded sessions yet (start one with `codecell`)\n');
         return;
@@ -45,7 +49,7 @@ export function registerSessions(program: Command): void {
     .command('show <id>')
     .description('print a session: prompts, code, full output and answers (any unique prefix of the id works)')
     .action(async (id: string) => {
-      const records = await withLog(() => SessionLog.read(id));
+      const records = await withLog((log) => log.read(id));
       const md = exportSession(records, 'md');
       const { renderMarkdown } = await import('../../render/markdown.js');
       const out = process.stdout.isTTY ? renderMarkdown(md, { width: Math.min(process.stdout.columns || 100, 120), color: colorEnabled(process.stdout) }) : md;
@@ -61,7 +65,7 @@ export function registerSessions(program: Command): void {
       if (!EXPORT_FORMATS.includes(opts.format as ExportFormat)) {
         throw new UsageError(`unknown export format ${JSON.stringify(opts.format)}`, `Use --format ${EXPORT_FORMATS.join(', --format ')}.`);
       }
-      const records = await withLog(() => SessionLog.read(id));
+      const records = await withLog((log) => log.read(id));
       const text = exportSession(records, opts.format as ExportFormat);
       if (opts.output) {
         const path = resolve(opts.output);

@@ -1,0 +1,28 @@
+// The config keys' names, in the order `config list` shows them: light enough for `config --help` to list
+// them without loading the key table (which needs zod). config.test.ts checks it matches KEYS.
+export const CONFIG_KEY_NAMES: readonly string[] = [
+  'model',
+  'baseUrl',
+  'apiKey',
+  'outDir',
+  'timeout',
+  'maxTurns',
+  'tools',
+  'requestTimeout',
+  'memory',
+  'cpus',
+  'pids',
+  'disk',
+  'network',
+  'image',
+  'apt',
+  'pip',
+  'runtime',
+  'backend',
+  'images',
+  'confirm',
+  'budget',
+  'prices',
+  'maxOutputBytes',
+  'modelOutputChars',
+];
