@@ -81,6 +81,8 @@ export async function startKernelContainer(
   try {
     await kernel.connect();
     const ready = kernel.waitForReady(READY_TIMEOUT_MS);
+    // When a step below fails first, remove() settles this too; the failure reported is that step's.
+    ready.catch(() => undefined);
     await container.start();
     // Podman passes the attach request's JSON body into stdin; a newline ends it so the kernel can skip it.
     if (podman) await kernel.sendRaw('\n');

@@ -42,6 +42,8 @@ export async function startProcessKernel(spec: ProcessSpec, handlers: ContainerH
   kernelPipe?.end(spec.kernelSource);
   try {
     const ready = kernel.waitForReady(PROCESS_READY_TIMEOUT_MS);
+    // When the hello fails first, remove() settles this too; the failure reported is the hello's.
+    ready.catch(() => undefined);
     await kernel.send({ type: 'hello', token: kernel.token });
     await ready;
     kernel.findKernelPid();
