@@ -79,5 +79,5 @@ describe.skipIf(!docker || !tmux)('chat with every model dialect (real sandbox, 
       status = t.exitStatus();
     }
     expect(status ?? (await t.waitForExit(30_000))).toBe(0);
-  });
+  }, 150_000); // six dialects, one model call and one cell each, in one chat
 });
