@@ -1,8 +1,8 @@
 // Runs sandbox/build-base.sh (debootstrap + docker import) when no registry can supply the base image.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ProgressListener } from './build-stream.js';
+import { runBuildScript, type ScriptFailure } from './build-script.js';
 import { SandboxError } from './types.js';
 
 function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
@@ -22,30 +22,16 @@ export function canBuildOfflineBase(env: NodeJS.ProcessEnv = process.env): true 
 }
 
 /** Runs the script, streaming its output lines as progress; rejects with its last lines on failure. */
-export function buildOfflineBase(script: string, tag: string, onProgress?: ProgressListener, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const child = spawn('sh', [script, '--tag', tag], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const tail: string[] = [];
-    const collect = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split(/\r?\n/)) {
-        if (!line.trim()) continue;
-        tail.push(line);
-        if (tail.length > 10) tail.shift();
-        onProgress?.({ type: 'output', text: line });
-      }
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('error', (err) => reject(new SandboxError(`cannot run ${script}: ${err.message}`, 'Install a POSIX shell and debootstrap.', 'no_image')));
-    child.on('close', (code) => {
-      if (code === 0) return resolve();
-      reject(
-        new SandboxError(
-          `building the offline base image failed (exit ${code}): ${tail.slice(-3).join(' | ')}`,
-          `Run \`sudo ${script} --force\` to see the full output; set DEBIAN_MIRROR to a reachable Debian mirror if the download failed.`,
-          'no_image',
-        ),
-      );
-    });
-  });
+export async function buildOfflineBase(script: string, tag: string, onProgress?: ProgressListener, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  try {
+    await runBuildScript(script, ['--tag', tag], onProgress, env);
+  } catch (err) {
+    const failure = err as ScriptFailure;
+    if (failure.kind === 'spawn') throw new SandboxError(`cannot run ${script}: ${failure.message}`, 'Install a POSIX shell and debootstrap.', 'no_image');
+    throw new SandboxError(
+      `building the offline base image failed (exit ${failure.code}): ${failure.tail.slice(-3).join(' | ')}`,
+      `Run \`sudo ${script} --force\` to see the full output; set DEBIAN_MIRROR to a reachable Debian mirror if the download failed.`,
+      'no_image',
+    );
+  }
 }

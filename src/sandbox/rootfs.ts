@@ -1,11 +1,11 @@
 // The process sandbox's root filesystem: the image's Debian packages, built with mmdebstrap into codecell's cache, named by a hash.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sandboxDir } from './build-context.js';
 import type { ProgressListener } from './build-stream.js';
+import { runBuildScript, type ScriptFailure } from './build-script.js';
 import { SandboxError } from './types.js';
 
 /** Written last into a finished root filesystem; a folder without it is an interrupted build. */
@@ -77,33 +77,19 @@ export async function ensureRootfs(options: { force?: boolean; onProgress?: Prog
   return { path: target, built: true, ms };
 }
 
-function runScript(script: string, args: string[], onProgress: ProgressListener | undefined, env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const child = spawn('sh', [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const tail: string[] = [];
-    const collect = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split(/\r?\n/)) {
-        if (!line.trim()) continue;
-        tail.push(line);
-        if (tail.length > 10) tail.shift();
-        onProgress?.({ type: 'output', text: line });
-      }
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('error', (err) => reject(new SandboxError(`cannot run ${script}: ${err.message}`, 'Install a POSIX shell and mmdebstrap.', 'build_failed')));
-    child.on('close', (code) => {
-      if (code === 0) return resolve();
-      reject(
-        new SandboxError(
-          `building the process sandbox's root filesystem failed (exit ${code}): ${tail.slice(-3).join(' | ')}`,
-          'Install mmdebstrap (`sudo apt-get install mmdebstrap`); set DEBIAN_MIRROR to a reachable Debian mirror if the download failed; ' +
-            'without root, mmdebstrap needs unprivileged user namespaces and a subuid range (`/etc/subuid`).',
-          'build_failed',
-        ),
-      );
-    });
-  });
+async function runScript(script: string, args: string[], onProgress: ProgressListener | undefined, env: NodeJS.ProcessEnv): Promise<void> {
+  try {
+    await runBuildScript(script, args, onProgress, env);
+  } catch (err) {
+    const failure = err as ScriptFailure;
+    if (failure.kind === 'spawn') throw new SandboxError(`cannot run ${script}: ${failure.message}`, 'Install a POSIX shell and mmdebstrap.', 'build_failed');
+    throw new SandboxError(
+      `building the process sandbox's root filesystem failed (exit ${failure.code}): ${failure.tail.slice(-3).join(' | ')}`,
+      'Install mmdebstrap (`sudo apt-get install mmdebstrap`); set DEBIAN_MIRROR to a reachable Debian mirror if the download failed; ' +
+        'without root, mmdebstrap needs unprivileged user namespaces and a subuid range (`/etc/subuid`).',
+      'build_failed',
+    );
+  }
 }
 
 /**

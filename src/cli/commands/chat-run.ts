@@ -140,8 +140,7 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
     process.stderr.write(NOT_A_TERMINAL);
     return EXIT_USAGE;
   }
-  let { settings } = await loadSettings(flags, cmd);
-  const { extras } = await loadSettings(flags, cmd);
+  let { settings, extras } = await loadSettings(flags, cmd);
   const color = colorEnabled(process.stdout);
   // Ink, cli-highlight and marked-terminal all colour through chalk, which reads FORCE_COLOR when loaded.
   if (!color) process.env.FORCE_COLOR = '0';
@@ -151,7 +150,8 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
     // No key for OpenAI and no other server: the first-run screen instead of an error.
     const { firstRun } = await import('../first-run.js');
     if ((await firstRun()) === 'quit') return EXIT_USAGE;
-    ({ settings } = await loadSettings(flags, cmd));
+    // The first-run screen saved a key or a server: read the settings again.
+    ({ settings, extras } = await loadSettings(flags, cmd));
   }
 
   let resumeId: string | undefined;
