@@ -16,7 +16,8 @@ import { PlainRenderer } from '../src/render/plain.js';
 import { fmtMs, percentile, printTable, type Row } from './stats.js';
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 15);
-const CODE = 'import matplotlib.pyplot as plt\nimport pandas as pd\ndf = pd.DataFrame({"x": range(100), "y": [i * i for i in range(100)]})\ndf.to_csv("squares.csv", index=False)\nplt.plot(df.x, df.y)\nplt.show()\nprint(df.y.sum())';
+const CODE =
+  'import matplotlib.pyplot as plt\nimport pandas as pd\ndf = pd.DataFrame({"x": range(100), "y": [i * i for i in range(100)]})\ndf.to_csv("squares.csv", index=False)\nplt.plot(df.x, df.y)\nplt.show()\nprint(df.y.sum())';
 
 /** Times the model stream and the sandbox, so overhead = total − model − code. */
 function timedClient(inner: ModelClient, spent: { model: number }): ModelClient {
@@ -75,7 +76,8 @@ export async function benchAgent(): Promise<string> {
       const sawResult = last.role === 'tool' || (last.role === 'user' && String(last.content).includes('<python-output>'));
       if (sawResult) return [{ text: ANSWER, chunk: 6, delayMs: 2 }];
       // Native: a tool call; text: the same code in a ```python block, streamed in the same 4-character pieces.
-      if (req.tools) return [{ text: PROSE, chunk: 6, delayMs: 2 }, { toolCall: { code: CODE }, chunk: 4, delayMs: 2 }, { usage: { prompt: 500, completion: 80 } }];
+      if (req.tools)
+        return [{ text: PROSE, chunk: 6, delayMs: 2 }, { toolCall: { code: CODE }, chunk: 4, delayMs: 2 }, { usage: { prompt: 500, completion: 80 } }];
       return [{ text: `${PROSE}\n\n\`\`\`python\n${CODE}\n\`\`\`\n`, chunk: 4, delayMs: 2 }];
     },
   });
@@ -98,7 +100,17 @@ export async function benchAgent(): Promise<string> {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'codecell-bench-'));
   const sink = new PassThrough();
   sink.resume();
-  const renderer = new PlainRenderer({ stdout: sink, stderr: sink, stdoutIsTTY: false, stderrIsTTY: false, color: false, images: false, quiet: false, verbose: false, cellStdoutTo: 'stderr' });
+  const renderer = new PlainRenderer({
+    stdout: sink,
+    stderr: sink,
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    color: false,
+    images: false,
+    quiet: false,
+    verbose: false,
+    cellStdoutTo: 'stderr',
+  });
 
   const protocols = ['native', 'text'] as const;
   const runs = protocols.map((tools) => {
@@ -106,7 +118,15 @@ export async function benchAgent(): Promise<string> {
     const client = timedClient(createModelClient({ apiKey: 'k', baseURL: fake.url, fetch: timedFetch, tools }), spent);
     const real = new DockerSandbox(docker, { image });
     const sandbox = timedSandbox(real, spent);
-    const session = new Session({ client, sandbox, files: new OutputStore(path.join(outDir, tools), { session: 'bench' }), model: 'fake-model', systemPrompt: 'bench', maxTurns: 5, modelOutputChars: 8000 });
+    const session = new Session({
+      client,
+      sandbox,
+      files: new OutputStore(path.join(outDir, tools), { session: 'bench' }),
+      model: 'fake-model',
+      systemPrompt: 'bench',
+      maxTurns: 5,
+      modelOutputChars: 8000,
+    });
     const measured: Measured = { totals: [], overheads: [], deltaDelays: [], resultRequestBytes: [] };
     return { tools, spent, real, session, measured };
   });
@@ -141,10 +161,30 @@ export async function benchAgent(): Promise<string> {
   const rows: Row[] = [];
   for (const { tools, measured: m } of runs) {
     rows.push(
-      { measure: `${tools}: turn total (model stream + one cell with a figure and a CSV + answer)`, p50: fmtMs(percentile(m.totals, 50)), p95: fmtMs(percentile(m.totals, 95)), n: String(m.totals.length) },
-      { measure: `${tools}: codecell overhead per turn (total − model − code): parsing, events, file saves, rendering`, p50: fmtMs(percentile(m.overheads, 50)), p95: fmtMs(percentile(m.overheads, 95)), n: String(m.overheads.length) },
-      { measure: `${tools}: code delta: HTTP chunk arrival → written to the terminal stream`, p50: fmtMs(percentile(m.deltaDelays, 50)), p95: fmtMs(percentile(m.deltaDelays, 95)), n: String(m.deltaDelays.length) },
-      { measure: `${tools}: bytes of the request that returns the cell's output (the conversation grows each turn)`, p50: String(percentile(m.resultRequestBytes, 50)), p95: String(percentile(m.resultRequestBytes, 95)), n: String(m.resultRequestBytes.length) },
+      {
+        measure: `${tools}: turn total (model stream + one cell with a figure and a CSV + answer)`,
+        p50: fmtMs(percentile(m.totals, 50)),
+        p95: fmtMs(percentile(m.totals, 95)),
+        n: String(m.totals.length),
+      },
+      {
+        measure: `${tools}: codecell overhead per turn (total − model − code): parsing, events, file saves, rendering`,
+        p50: fmtMs(percentile(m.overheads, 50)),
+        p95: fmtMs(percentile(m.overheads, 95)),
+        n: String(m.overheads.length),
+      },
+      {
+        measure: `${tools}: code delta: HTTP chunk arrival → written to the terminal stream`,
+        p50: fmtMs(percentile(m.deltaDelays, 50)),
+        p95: fmtMs(percentile(m.deltaDelays, 95)),
+        n: String(m.deltaDelays.length),
+      },
+      {
+        measure: `${tools}: bytes of the request that returns the cell's output (the conversation grows each turn)`,
+        p50: String(percentile(m.resultRequestBytes, 50)),
+        p95: String(percentile(m.resultRequestBytes, 95)),
+        n: String(m.resultRequestBytes.length),
+      },
     );
   }
   return printTable('Agent turn, native tool calls vs the text protocol (fake OpenAI server over HTTP, real sandbox, turns alternate)', rows);

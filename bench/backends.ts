@@ -86,7 +86,8 @@ export async function benchBackends(): Promise<string> {
   const containerReady = results.filter((r) => r.ready && r.name !== 'bubblewrap').map((r) => percentile(r.ready!, 50));
   const fastestContainer = containerReady.length ? Math.min(...containerReady) : NaN;
   const rows: Row[] = results.map((r) => {
-    if (!r.ready || !r.warm) return { backend: r.name, 'ready p50': '—', 'ready p95': '—', 'warm print(1) p50': '—', 'warm p95': '—', note: `not measured: ${r.skipped}` };
+    if (!r.ready || !r.warm)
+      return { backend: r.name, 'ready p50': '—', 'ready p95': '—', 'warm print(1) p50': '—', 'warm p95': '—', note: `not measured: ${r.skipped}` };
     const ready50 = percentile(r.ready, 50);
     const note =
       r.name === 'bubblewrap' && Number.isFinite(fastestContainer)

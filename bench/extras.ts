@@ -45,7 +45,10 @@ try {
   // Sandbox start to kernel ready, alternating images so load on the machine hits both alike.
   const ready: Record<string, number[]> = { base: [], derived: [] };
   for (let i = 0; i < N_READY; i++) {
-    for (const [name, image] of [['base', base.ref], ['derived', b.ref]] as const) {
+    for (const [name, image] of [
+      ['base', base.ref],
+      ['derived', b.ref],
+    ] as const) {
       const sandbox = new DockerSandbox(docker, { image });
       const [ms] = await time(() => sandbox.start());
       ready[name]!.push(ms);
@@ -58,6 +61,10 @@ try {
     { image: `derived ${b.ref}`, ready: fmtMs(percentile(ready.derived!, 50)), size: await size(b.ref) },
   ]);
 } finally {
-  for (const ref of made) await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+  for (const ref of made)
+    await docker
+      .getImage(ref)
+      .remove({ force: true })
+      .catch(() => undefined);
   fs.rmSync(dir, { recursive: true, force: true });
 }

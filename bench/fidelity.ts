@@ -87,8 +87,7 @@ function masked(o: CellOutput): string {
   return JSON.stringify({ stdout: m(o.stdout), stderr: m(o.stderr), rich: o.rich.map(m) });
 }
 
-const same = (a: CellOutput, b: CellOutput): boolean =>
-  a.stdout === b.stdout && a.stderr === b.stderr && JSON.stringify(a.rich) === JSON.stringify(b.rich);
+const same = (a: CellOutput, b: CellOutput): boolean => a.stdout === b.stdout && a.stderr === b.stderr && JSON.stringify(a.rich) === JSON.stringify(b.rich);
 
 // ---------------------------------------------------------------- codecell: the real agent path
 async function runCodecell(cells: string[], image: string): Promise<Item[][]> {
@@ -106,7 +105,11 @@ async function runCodecell(cells: string[], image: string): Promise<Item[][]> {
         CODECELL_MAX_TURNS: String(Math.min(100, cells.length + 1)),
         NO_COLOR: '1',
       };
-      const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'codecell.js'), 'run', 'run the notebook', '--json', '--model', 'fake-model', '--out-dir', path.join(home, 'out')], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [path.join(ROOT, 'bin', 'codecell.js'), 'run', 'run the notebook', '--json', '--model', 'fake-model', '--out-dir', path.join(home, 'out')],
+        { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let out = '';
       let err = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -129,12 +132,24 @@ async function runCodecell(cells: string[], image: string): Promise<Item[][]> {
       if (line.stream_type === 'code_execution') {
         const chunk = line.chunk;
         if (chunk.type === 'hot_code_output' && chunk.stream !== 'result') items.push({ kind: chunk.stream, text: chunk.content });
-        else if (chunk.type === 'hot_code_output') items.push({ kind: 'result', text: chunk.bundle?.['text/plain'] ?? chunk.content.replace(/\n$/, ''), png: false });
+        else if (chunk.type === 'hot_code_output')
+          items.push({ kind: 'result', text: chunk.bundle?.['text/plain'] ?? chunk.content.replace(/\n$/, ''), png: false });
         else if (chunk.type === 'code_interpreter_stream' && /^figure-\d+-\d+/.test(chunk.content.filename)) {
-          items.push({ kind: 'display', text: chunk.content.text ?? '', png: true, ...(chunk.content.display_id ? { displayId: chunk.content.display_id } : {}) });
+          items.push({
+            kind: 'display',
+            text: chunk.content.text ?? '',
+            png: true,
+            ...(chunk.content.display_id ? { displayId: chunk.content.display_id } : {}),
+          });
         }
       } else if (line.stream_type === 'display') {
-        items.push({ kind: 'display', text: line.bundle['text/plain'] ?? line.content, png: false, ...(line.display_id ? { displayId: line.display_id } : {}), ...(line.update ? { update: true } : {}) });
+        items.push({
+          kind: 'display',
+          text: line.bundle['text/plain'] ?? line.content,
+          png: false,
+          ...(line.display_id ? { displayId: line.display_id } : {}),
+          ...(line.update ? { update: true } : {}),
+        });
       } else if (line.stream_type === 'clear_output') items.push({ kind: 'clear', wait: line.wait });
       else if (line.stream_type === 'cell_error') items.push({ kind: 'error', ename: line.ename, evalue: line.evalue });
     }
@@ -194,7 +209,11 @@ async function runIpykernel(cells: string[], benchImage: string, docker: Awaited
   await sb.start();
   try {
     let out = '';
-    const r = await sb.run(DRIVER(cells), { onEvent: (e) => { if (e.type === 'stdout' || e.type === 'stderr') out += e.text; } });
+    const r = await sb.run(DRIVER(cells), {
+      onEvent: (e) => {
+        if (e.type === 'stdout' || e.type === 'stderr') out += e.text;
+      },
+    });
     const line = out.split('\n').find((l) => l.startsWith('FIDELITY'));
     if (!line) throw new Error(`ipykernel driver failed (${r.status}): ${out.slice(-800)}`);
     return JSON.parse(line.slice('FIDELITY'.length)) as Item[][];
@@ -208,7 +227,10 @@ export async function benchFidelity(): Promise<string> {
   const { ref: image } = await ensureImage(docker);
   const benchImage = await ensureBenchImage(docker);
   const only = process.env.BENCH_NOTEBOOKS?.split(',');
-  const files = fs.readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.py') && (!only || only.some((o) => f.includes(o)))).sort();
+  const files = fs
+    .readdirSync(NOTEBOOKS)
+    .filter((f) => f.endsWith('.py') && (!only || only.some((o) => f.includes(o))))
+    .sort();
   const rows: Row[] = [];
   const differences: string[] = [];
   const totals = { cells: 0, identical: 0, masked: 0, ipyFigures: 0, ccFigures: 0 };

@@ -78,12 +78,26 @@ async function timeScreen(command: string, env: Record<string, string>, prompt: 
 }
 
 /** Time from spawning `codecell run` until the model server receives the first request. */
-async function timeRunFirstRequest(url: string, home: string, firstRequest: () => number | undefined, reset: () => void): Promise<{ first: number; total: number }> {
+async function timeRunFirstRequest(
+  url: string,
+  home: string,
+  firstRequest: () => number | undefined,
+  reset: () => void,
+): Promise<{ first: number; total: number }> {
   reset();
   const t0 = performance.now();
   const child = spawn(BIN, ['run', '--quiet', 'say ok'], {
     cwd: home,
-    env: { ...process.env, PATH, CI: '', CODECELL_HOME: home, CODECELL_CONFIG_DIR: join(home, 'config'), OPENAI_BASE_URL: url, OPENAI_API_KEY: 'x', OPENAI_MODEL: 'fake-model' },
+    env: {
+      ...process.env,
+      PATH,
+      CI: '',
+      CODECELL_HOME: home,
+      CODECELL_CONFIG_DIR: join(home, 'config'),
+      OPENAI_BASE_URL: url,
+      OPENAI_API_KEY: 'x',
+      OPENAI_MODEL: 'fake-model',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
@@ -107,7 +121,13 @@ async function recordSession(home: string, items: number): Promise<string> {
     const code = `import pandas as pd\ndf = pd.read_csv('/mnt/data/f${i}.csv')\nprint(df.describe())\n`;
     log.append('event', { type: 'code_end', turn: 1, callId, code });
     log.append('event', { type: 'cell_start', turn: 1, callId });
-    log.append('event', { type: 'cell_output', turn: 1, callId, stream: 'stdout', text: Array.from({ length: 8 }, (_, k) => `row ${k}   ${(k * 1.5).toFixed(2)}   ${(k * 7) % 13}`).join('\n') + '\n' });
+    log.append('event', {
+      type: 'cell_output',
+      turn: 1,
+      callId,
+      stream: 'stdout',
+      text: Array.from({ length: 8 }, (_, k) => `row ${k}   ${(k * 1.5).toFixed(2)}   ${(k * 7) % 13}`).join('\n') + '\n',
+    });
     log.append('event', { type: 'cell_end', turn: 1, callId, status: 'ok', durationMs: 120, stateLost: false, modelView: '' });
     log.append('event', { type: 'text', turn: 1, text: `The mean is **${i}.5**; see \`f${i}.csv\`.\n\n- one\n- two` });
   }
@@ -145,7 +165,14 @@ export async function benchLaunch(): Promise<string> {
       return [{ text: 'ok' }];
     },
   });
-  const env = { PATH, CODECELL_HOME: home, CODECELL_CONFIG_DIR: join(home, 'config'), OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'x', OPENAI_MODEL: 'fake-model' };
+  const env = {
+    PATH,
+    CODECELL_HOME: home,
+    CODECELL_CONFIG_DIR: join(home, 'config'),
+    OPENAI_BASE_URL: server.url,
+    OPENAI_API_KEY: 'x',
+    OPENAI_MODEL: 'fake-model',
+  };
   const cliEnv = { ...process.env, ...env };
   const helps = ['run', 'chat', 'batch', 'exec', 'sandbox', 'config', 'sessions'];
   const t: Record<string, number[]> = {};
@@ -176,7 +203,12 @@ export async function benchLaunch(): Promise<string> {
           (rss.transcript ??= []).push(resumed.rss ?? NaN);
         }
       }
-      const run = await timeRunFirstRequest(server.url, home, () => firstAt, () => (firstAt = undefined));
+      const run = await timeRunFirstRequest(
+        server.url,
+        home,
+        () => firstAt,
+        () => (firstAt = undefined),
+      );
       add('run first request', run.first);
       add('run total', run.total);
     }

@@ -31,12 +31,21 @@ async function probeTimes(endpoints: LocalEndpoint[], n: number): Promise<number
   return times;
 }
 
-const row = (measure: string, times: number[], note: string): Row => ({ measure, p50: fmtMs(percentile(times, 50)), p95: fmtMs(percentile(times, 95)), n: String(times.length), note });
+const row = (measure: string, times: number[], note: string): Row => ({
+  measure,
+  p50: fmtMs(percentile(times, 50)),
+  p95: fmtMs(percentile(times, 95)),
+  n: String(times.length),
+  note,
+});
 
 const closed = await Promise.all([closedPort(), closedPort(), closedPort(), closedPort()]);
 const kinds = ['ollama', 'lmstudio', 'llamacpp', 'vllm'] as const;
 const none = closed.map((port, i) => ({ kind: kinds[i]!, port }));
-const ollama = await startFakeOpenAI({ models: ['gemma3:4b', 'qwen2.5-coder:7b', 'llama3.1:8b', 'nomic-embed-text'], ollama: { capabilities: { 'qwen2.5-coder:7b': ['completion', 'tools'] } } });
+const ollama = await startFakeOpenAI({
+  models: ['gemma3:4b', 'qwen2.5-coder:7b', 'llama3.1:8b', 'nomic-embed-text'],
+  ollama: { capabilities: { 'qwen2.5-coder:7b': ['completion', 'tools'] } },
+});
 const withOllama = [{ kind: 'ollama' as const, port: Number(new URL(ollama.url).port) }, ...none.slice(1)];
 const silent = createServer(() => undefined);
 await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));

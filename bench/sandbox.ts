@@ -24,14 +24,23 @@ const CSV_CELL = (name: string): string =>
   `row = b'1234567,2.5,hello world,abcdefghij\\n'\nwith open('${name}', 'wb') as f:\n    f.write(row * (${FILE_MB} * 1024 * 1024 // len(row)))`;
 
 const CSV_ROW = '1234567,2.5,hello world,abcdefghij\n';
-const CSV_SHA256 = createHash('sha256').update(CSV_ROW.repeat(Math.floor((FILE_MB * 1024 * 1024) / CSV_ROW.length))).digest('hex');
+const CSV_SHA256 = createHash('sha256')
+  .update(CSV_ROW.repeat(Math.floor((FILE_MB * 1024 * 1024) / CSV_ROW.length)))
+  .digest('hex');
 
 /** `docker run --rm IMAGE true` through the API (no CLI start-up counted): create, start, wait until removed. */
 async function dockerRunTrue(docker: Docker, image: string, n: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    const c = await docker.createContainer({ Image: image, Cmd: ['true'], Entrypoint: [], NetworkDisabled: true, Labels: { 'codecell.bench': 'run-true' }, HostConfig: { AutoRemove: true } });
+    const c = await docker.createContainer({
+      Image: image,
+      Cmd: ['true'],
+      Entrypoint: [],
+      NetworkDisabled: true,
+      Labels: { 'codecell.bench': 'run-true' },
+      HostConfig: { AutoRemove: true },
+    });
     const removed = c.wait({ condition: 'removed' });
     await c.start();
     await removed;
@@ -123,16 +132,25 @@ async function figureVsSavefig(sb: DockerSandbox, n: number): Promise<{ show: nu
   for (let i = 0; i < n + 2; i++) {
     let at = 0;
     let t0 = performance.now();
-    await sb.run(`${draw}\nplt.show()`, { onEvent: (e) => { if (e.type === 'image' && !at) at = performance.now(); } });
+    await sb.run(`${draw}\nplt.show()`, {
+      onEvent: (e) => {
+        if (e.type === 'image' && !at) at = performance.now();
+      },
+    });
     if (!at) throw new Error('no figure arrived');
     const shown = at - t0;
     t0 = performance.now();
     await sb.run(`${draw}\nplt.close(fig)`);
     const closed = performance.now() - t0;
     let out = '';
-    await sb.run(`${draw}\nb = io.BytesIO(); t = time.perf_counter(); fig.savefig(b, format="png", bbox_inches="tight"); print((time.perf_counter() - t) * 1000); plt.close(fig)`, {
-      onEvent: (e) => { if (e.type === 'stdout') out += e.text; },
-    });
+    await sb.run(
+      `${draw}\nb = io.BytesIO(); t = time.perf_counter(); fig.savefig(b, format="png", bbox_inches="tight"); print((time.perf_counter() - t) * 1000); plt.close(fig)`,
+      {
+        onEvent: (e) => {
+          if (e.type === 'stdout') out += e.text;
+        },
+      },
+    );
     if (i < 2) continue;
     withShow.push(shown);
     without.push(closed);
@@ -175,7 +193,10 @@ async function pairedRoundTrips(sb: DockerSandbox, a: string, b: string, n: numb
   const ta: number[] = [];
   const tb: number[] = [];
   for (let i = 0; i < n; i++) {
-    for (const [code, into] of [[a, ta], [b, tb]] as const) {
+    for (const [code, into] of [
+      [a, ta],
+      [b, tb],
+    ] as const) {
       const t0 = performance.now();
       const r = await sb.run(code);
       into.push(performance.now() - t0);
@@ -256,7 +277,11 @@ async function jupyterRoundTrips(docker: Docker, n: number): Promise<number[] | 
   try {
     await sb.start();
     let out = '';
-    const r = await sb.run(JUPYTER_CODE(n), { onEvent: (e) => { if (e.type === 'stdout' || e.type === 'stderr') out += e.text; } });
+    const r = await sb.run(JUPYTER_CODE(n), {
+      onEvent: (e) => {
+        if (e.type === 'stdout' || e.type === 'stderr') out += e.text;
+      },
+    });
     const line = out.split('\n').find((l) => l.startsWith('JUPYTER'));
     if (r.status !== 'ok' || !line) return `jupyter run failed: ${r.status} ${out.slice(-300)}`;
     return JSON.parse(line.slice('JUPYTER'.length)) as number[];
@@ -378,21 +403,71 @@ export async function benchSandbox(): Promise<string> {
   const jup50 = typeof jupyter === 'string' ? NaN : percentile(jupyter, 50);
   const growth = tp.peakRssMb - tp.baseRssMb;
   const goals: Row[] = [
-    { goal: 'warm print(1) vs docker exec python3 -c', target: '≥ 100× faster', measured: `${p50(warm)} vs ${p50(execTimes)}`, ratio: x(percentile(execTimes, 50), w50, 0), met: percentile(execTimes, 50) / w50 >= 100 ? 'yes' : 'no' },
-    { goal: 'warm print(1) vs jupyter_client + ipykernel (inside)', target: '≥ 5× faster', measured: `${p50(warm)} vs ${fmtMs(jup50)}`, ratio: x(jup50, w50), met: jup50 / w50 >= 5 ? 'yes' : 'no' },
-    { goal: `stdout throughput, ${THROUGHPUT_MB} MB`, target: '≥ 150 MB/s', measured: `${tp.mbps.toFixed(0)} MB/s`, ratio: x(tp.mbps, 150, 2) + ' of target', met: tp.mbps >= 150 ? 'yes' : 'no' },
-    { goal: `host peak RSS growth for ${THROUGHPUT_MB} MB`, target: '≤ 32 MB', measured: `${growth.toFixed(0)} MB`, ratio: x(growth, 32, 2) + ' of cap', met: growth <= 32 ? 'yes' : 'no' },
+    {
+      goal: 'warm print(1) vs docker exec python3 -c',
+      target: '≥ 100× faster',
+      measured: `${p50(warm)} vs ${p50(execTimes)}`,
+      ratio: x(percentile(execTimes, 50), w50, 0),
+      met: percentile(execTimes, 50) / w50 >= 100 ? 'yes' : 'no',
+    },
+    {
+      goal: 'warm print(1) vs jupyter_client + ipykernel (inside)',
+      target: '≥ 5× faster',
+      measured: `${p50(warm)} vs ${fmtMs(jup50)}`,
+      ratio: x(jup50, w50),
+      met: jup50 / w50 >= 5 ? 'yes' : 'no',
+    },
+    {
+      goal: `stdout throughput, ${THROUGHPUT_MB} MB`,
+      target: '≥ 150 MB/s',
+      measured: `${tp.mbps.toFixed(0)} MB/s`,
+      ratio: x(tp.mbps, 150, 2) + ' of target',
+      met: tp.mbps >= 150 ? 'yes' : 'no',
+    },
+    {
+      goal: `host peak RSS growth for ${THROUGHPUT_MB} MB`,
+      target: '≤ 32 MB',
+      measured: `${growth.toFixed(0)} MB`,
+      ratio: x(growth, 32, 2) + ' of cap',
+      met: growth <= 32 ? 'yes' : 'no',
+    },
     typeof cp === 'string'
       ? { goal: `${FILE_MB} MB CSV on the host vs docker cp`, target: '≤ 1.5×', measured: `${p50(files)}; ${cp}`, ratio: '—', met: '—' }
-      : { goal: `${FILE_MB} MB CSV on the host vs docker cp`, target: '≤ 1.5×', measured: `${p50(files)} vs ${p50(cp)}`, ratio: x(percentile(files, 50), percentile(cp, 50), 2), met: percentile(files, 50) / percentile(cp, 50) <= 1.5 ? 'yes' : 'no' },
-    { goal: 'plt.show() → PNG event vs savefig alone', target: '≤ 1.2×', measured: `${p50(fig.show)} vs ${p50(fig.savefig)}`, ratio: x(percentile(fig.show, 50), percentile(fig.savefig, 50), 2), met: percentile(fig.show, 50) / percentile(fig.savefig, 50) <= 1.2 ? 'yes' : 'no' },
-    { goal: 'sandbox ready vs docker run --rm IMAGE true', target: '≤ 1.5×', measured: `${p50(ready)} vs ${p50(runTrue)}`, ratio: x(percentile(ready, 50), percentile(runTrue, 50), 2), met: percentile(ready, 50) / percentile(runTrue, 50) <= 1.5 ? 'yes' : 'no' },
+      : {
+          goal: `${FILE_MB} MB CSV on the host vs docker cp`,
+          target: '≤ 1.5×',
+          measured: `${p50(files)} vs ${p50(cp)}`,
+          ratio: x(percentile(files, 50), percentile(cp, 50), 2),
+          met: percentile(files, 50) / percentile(cp, 50) <= 1.5 ? 'yes' : 'no',
+        },
+    {
+      goal: 'plt.show() → PNG event vs savefig alone',
+      target: '≤ 1.2×',
+      measured: `${p50(fig.show)} vs ${p50(fig.savefig)}`,
+      ratio: x(percentile(fig.show, 50), percentile(fig.savefig, 50), 2),
+      met: percentile(fig.show, 50) / percentile(fig.savefig, 50) <= 1.2 ? 'yes' : 'no',
+    },
+    {
+      goal: 'sandbox ready vs docker run --rm IMAGE true',
+      target: '≤ 1.5×',
+      measured: `${p50(ready)} vs ${p50(runTrue)}`,
+      ratio: x(percentile(ready, 50), percentile(runTrue, 50), 2),
+      met: percentile(ready, 50) / percentile(runTrue, 50) <= 1.5 ? 'yes' : 'no',
+    },
   ];
   const rows: Row[] = [
     { measure: 'sandbox ready (create → kernel ready)', p50: p50(ready), p95: p95(ready), n: String(N_READY), note: 'target ≤ 400 ms' },
     { measure: 'warm print(1): codecell kernel', p50: p50(warm), p95: p95(warm), n: String(N_WARM), note: 'target ≤ 5 ms, host ↔ container over attach' },
     ...(baseWarm
-      ? [{ measure: 'warm print(1): kernel before IPython', p50: p50(baseWarm), p95: p95(baseWarm), n: String(N_WARM), note: `with IPython ${ratio(warm, baseWarm)} of this` }]
+      ? [
+          {
+            measure: 'warm print(1): kernel before IPython',
+            p50: p50(baseWarm),
+            p95: p95(baseWarm),
+            n: String(N_WARM),
+            note: `with IPython ${ratio(warm, baseWarm)} of this`,
+          },
+        ]
       : []),
     {
       measure: 'warm print(1): docker exec python3 -c',
@@ -456,7 +531,13 @@ export async function benchSandbox(): Promise<string> {
           },
         ]
       : []),
-    { measure: 'first matplotlib PNG on the host, cold start', p50: p50(png), p95: p95(png), n: String(N_PNG), note: 'create → start → plot → PNG event; target ≤ 1.5 s' },
+    {
+      measure: 'first matplotlib PNG on the host, cold start',
+      p50: p50(png),
+      p95: p95(png),
+      n: String(N_PNG),
+      note: 'create → start → plot → PNG event; target ≤ 1.5 s',
+    },
     {
       measure: `stdout throughput, ${THROUGHPUT_MB} MB printed`,
       p50: `${tp.mbps.toFixed(0)} MB/s`,
@@ -469,11 +550,13 @@ export async function benchSandbox(): Promise<string> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  benchSandbox().then(benchBackends).then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+  benchSandbox()
+    .then(benchBackends)
+    .then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
 }

@@ -24,7 +24,12 @@ export function printTable(title: string, rows: Row[]): string {
   const cols = Object.keys(rows[0]!);
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
-  const out = [`\n### ${title}\n`, line(cols), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map((r) => line(cols.map((c) => r[c] ?? '')))].join('\n');
+  const out = [
+    `\n### ${title}\n`,
+    line(cols),
+    '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|',
+    ...rows.map((r) => line(cols.map((c) => r[c] ?? ''))),
+  ].join('\n');
   console.log(out);
   return out;
 }

@@ -36,7 +36,12 @@ const host: ChatHost = {
 };
 
 function fakeTerminal() {
-  const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => stdin, ref: () => stdin, unref: () => stdin }) as unknown as NodeJS.ReadStream & PassThrough;
+  const stdin = Object.assign(new PassThrough(), {
+    isTTY: true,
+    setRawMode: () => stdin,
+    ref: () => stdin,
+    unref: () => stdin,
+  }) as unknown as NodeJS.ReadStream & PassThrough;
   const writes: Array<{ at: number; text: string }> = [];
   const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: COLUMNS, rows: ROWS }) as unknown as NodeJS.WriteStream & PassThrough;
   const write = stdout.write.bind(stdout);
@@ -80,8 +85,16 @@ async function figureToScreen(mode: (typeof MODES)[number]): Promise<Row> {
   const term = fakeTerminal();
   const session = new FigureSession(15);
   const done = startChat({
-    session, host, approvals: new ApprovalBridge(), history: new PromptHistory(), color: true, images: true,
-    ...(mode.graphics ? { graphics: mode.graphics } : {}), stdin: term.stdin, stdout: term.stdout, interactive: true,
+    session,
+    host,
+    approvals: new ApprovalBridge(),
+    history: new PromptHistory(),
+    color: true,
+    images: true,
+    ...(mode.graphics ? { graphics: mode.graphics } : {}),
+    stdin: term.stdin,
+    stdout: term.stdout,
+    interactive: true,
   });
   for (let i = 0; i < 50 && !term.writes.some((w) => w.text.includes('Type a request')); i++) await sleep(20);
   for (let i = 0; i < 10 && session.sentAt.length === 0; i++) {
@@ -96,7 +109,12 @@ async function figureToScreen(mode: (typeof MODES)[number]): Promise<Row> {
   });
   await quit(term.stdin, done);
   const ok = lat.filter(Number.isFinite);
-  return { measure: `figure event → picture written to the terminal, ${mode.name} (501×395 chart, ${COLUMNS} columns)`, p50: fmtMs(percentile(ok, 50)), p95: fmtMs(percentile(ok, 95)), n: `${ok.length}/${lat.length}` };
+  return {
+    measure: `figure event → picture written to the terminal, ${mode.name} (501×395 chart, ${COLUMNS} columns)`,
+    p50: fmtMs(percentile(ok, 50)),
+    p95: fmtMs(percentile(ok, 95)),
+    n: `${ok.length}/${lat.length}`,
+  };
 }
 
 async function frameWithPictures(mode: (typeof MODES)[number]): Promise<Row> {
@@ -104,13 +122,28 @@ async function frameWithPictures(mode: (typeof MODES)[number]): Promise<Row> {
   const items: NewItem[] = [];
   for (let i = 0; i < 20; i++) {
     items.push({ kind: 'user', text: `chart ${i}` });
-    items.push({ kind: 'image', render: await drawChatImage(CHART, display, { columns: COLUMNS, rows: ROWS }), width: 501, height: 395, path: `/out/figure-${i}.png` });
+    items.push({
+      kind: 'image',
+      render: await drawChatImage(CHART, display, { columns: COLUMNS, rows: ROWS }),
+      width: 501,
+      height: 395,
+      path: `/out/figure-${i}.png`,
+    });
   }
   const term = fakeTerminal();
   const renders: number[] = [];
   const done = startChat({
-    session: new FakeSession({}), host, approvals: new ApprovalBridge(), history: new PromptHistory(), color: true, images: true,
-    ...(mode.graphics ? { graphics: mode.graphics } : {}), initialItems: items, stdin: term.stdin, stdout: term.stdout, interactive: true,
+    session: new FakeSession({}),
+    host,
+    approvals: new ApprovalBridge(),
+    history: new PromptHistory(),
+    color: true,
+    images: true,
+    ...(mode.graphics ? { graphics: mode.graphics } : {}),
+    initialItems: items,
+    stdin: term.stdin,
+    stdout: term.stdout,
+    interactive: true,
     onRender: (ms) => renders.push(ms),
   });
   await sleep(1500);
@@ -120,7 +153,12 @@ async function frameWithPictures(mode: (typeof MODES)[number]): Promise<Row> {
     await sleep(40);
   }
   await quit(term.stdin, done);
-  return { measure: `frame render time while typing, 20 pictures in the transcript, ${mode.name}`, p50: fmtMs(percentile(renders, 50)), p95: fmtMs(percentile(renders, 95)), n: String(renders.length) };
+  return {
+    measure: `frame render time while typing, 20 pictures in the transcript, ${mode.name}`,
+    p50: fmtMs(percentile(renders, 50)),
+    p95: fmtMs(percentile(renders, 95)),
+    n: String(renders.length),
+  };
 }
 
 export async function benchChatImages(): Promise<Row[]> {

@@ -32,7 +32,12 @@ async function quit(stdin: NodeJS.WritableStream, done: Promise<unknown>): Promi
 
 /** Fake terminal streams Ink accepts as a TTY. */
 function fakeTerminal(columns = 100, rows = 30) {
-  const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => stdin, ref: () => stdin, unref: () => stdin }) as unknown as NodeJS.ReadStream & PassThrough;
+  const stdin = Object.assign(new PassThrough(), {
+    isTTY: true,
+    setRawMode: () => stdin,
+    ref: () => stdin,
+    unref: () => stdin,
+  }) as unknown as NodeJS.ReadStream & PassThrough;
   const writes: Array<{ at: number; text: string }> = [];
   const stdout = Object.assign(new PassThrough(), { isTTY: true, columns, rows }) as unknown as NodeJS.WriteStream & PassThrough;
   const write = stdout.write.bind(stdout);
@@ -71,8 +76,17 @@ async function frameCost(): Promise<Row[]> {
   const renders: number[] = [];
   const session = new FakeSession({});
   const done = startChat({
-    session, host, approvals: new ApprovalBridge(), history: new PromptHistory(), color: true, images: true,
-    initialItems: transcript(500), stdin: term.stdin, stdout: term.stdout, interactive: true, onRender: (ms) => renders.push(ms),
+    session,
+    host,
+    approvals: new ApprovalBridge(),
+    history: new PromptHistory(),
+    color: true,
+    images: true,
+    initialItems: transcript(500),
+    stdin: term.stdin,
+    stdout: term.stdout,
+    interactive: true,
+    onRender: (ms) => renders.push(ms),
   });
   await sleep(1500);
   const mountRender = renders.slice();
@@ -90,9 +104,24 @@ async function frameCost(): Promise<Row[]> {
   await quit(term.stdin, done);
   return [
     { measure: 'first frame with a 500-item transcript (render time)', p50: fmtMs(mountRender[0] ?? NaN), p95: '', n: '1' },
-    { measure: 'frame render time while typing, 500 items in <Static>', p50: fmtMs(percentile(renders, 50)), p95: fmtMs(percentile(renders, 95)), n: String(renders.length) },
-    { measure: 'keypress → frame written to the terminal', p50: fmtMs(percentile(keyToFrame, 50)), p95: fmtMs(percentile(keyToFrame, 95)), n: String(keyToFrame.length) },
-    { measure: 'RSS with the 500-item transcript mounted (growth)', p50: `${(rss / 1048576).toFixed(0)} MB (+${((rss - rssBefore) / 1048576).toFixed(0)} MB)`, p95: '', n: '1' },
+    {
+      measure: 'frame render time while typing, 500 items in <Static>',
+      p50: fmtMs(percentile(renders, 50)),
+      p95: fmtMs(percentile(renders, 95)),
+      n: String(renders.length),
+    },
+    {
+      measure: 'keypress → frame written to the terminal',
+      p50: fmtMs(percentile(keyToFrame, 50)),
+      p95: fmtMs(percentile(keyToFrame, 95)),
+      n: String(keyToFrame.length),
+    },
+    {
+      measure: 'RSS with the 500-item transcript mounted (growth)',
+      p50: `${(rss / 1048576).toFixed(0)} MB (+${((rss - rssBefore) / 1048576).toFixed(0)} MB)`,
+      p95: '',
+      n: '1',
+    },
   ];
 }
 
@@ -126,7 +155,17 @@ class DeltaSession extends FakeSession {
 async function typingLatency(pattern: 'steady' | 'burst'): Promise<Row> {
   const term = fakeTerminal(100, 60);
   const session = new DeltaSession(pattern);
-  const done = startChat({ session, host, approvals: new ApprovalBridge(), history: new PromptHistory(), color: false, images: false, stdin: term.stdin, stdout: term.stdout, interactive: true });
+  const done = startChat({
+    session,
+    host,
+    approvals: new ApprovalBridge(),
+    history: new PromptHistory(),
+    color: false,
+    images: false,
+    stdin: term.stdin,
+    stdout: term.stdout,
+    interactive: true,
+  });
   // Wait for the prompt, then send until the session sees the turn (the first keys can beat Ink's input hook).
   for (let i = 0; i < 50 && !term.writes.some((w) => w.text.includes('Type a request')); i++) await sleep(20);
   for (let i = 0; i < 10 && session.sentAt.size === 0; i++) {
@@ -141,7 +180,12 @@ async function typingLatency(pattern: 'steady' | 'burst'): Promise<Row> {
   }
   await quit(term.stdin, done);
   const ok = lat.filter(Number.isFinite);
-  return { measure: `typing effect: code delta → on screen (${pattern === 'steady' ? '40 lines at 40 lines/s' : '40 lines in one burst'})`, p50: fmtMs(percentile(ok, 50)), p95: fmtMs(percentile(ok, 95)), n: `${ok.length}/${lat.length}` };
+  return {
+    measure: `typing effect: code delta → on screen (${pattern === 'steady' ? '40 lines at 40 lines/s' : '40 lines in one burst'})`,
+    p50: fmtMs(percentile(ok, 50)),
+    p95: fmtMs(percentile(ok, 95)),
+    n: `${ok.length}/${lat.length}`,
+  };
 }
 
 export async function benchUi(): Promise<string> {

@@ -14,13 +14,18 @@ const DEFERRED = {
 export const lazyRequires = {
   name: 'lazy-requires',
   setup(build) {
-    const filter = new RegExp(`node_modules/(${Object.keys(DEFERRED).map((f) => f.replace(/[./]/g, '\\$&')).join('|')})$`);
+    const filter = new RegExp(
+      `node_modules/(${Object.keys(DEFERRED)
+        .map((f) => f.replace(/[./]/g, '\\$&'))
+        .join('|')})$`,
+    );
     build.onLoad({ filter }, async (args) => {
       const key = Object.keys(DEFERRED).find((f) => args.path.endsWith(f));
       const [eager, lazy] = DEFERRED[key];
       const source = await readFile(args.path, 'utf8');
       // A dependency update that changes the line only costs launch time: say so, bundle it as it is.
-      if (!source.includes(eager)) return { contents: source, loader: 'js', warnings: [{ text: `lazy-requires: "${eager}" not found in ${key}; it loads eagerly` }] };
+      if (!source.includes(eager))
+        return { contents: source, loader: 'js', warnings: [{ text: `lazy-requires: "${eager}" not found in ${key}; it loads eagerly` }] };
       return { contents: source.replace(eager, lazy), loader: 'js' };
     });
   },

@@ -36,7 +36,7 @@ export async function copyImage(from: Docker, to: Docker, ref: string): Promise<
     const error = message.errorDetail?.message ?? message.error;
     if (error) throw new SandboxError(`loading ${ref} into the engine failed: ${error}`, 'Check the free disk space of that engine.', 'no_image');
   }
-  if (!(await findImage(to, ref))) throw new SandboxError(`loaded ${ref} but the engine does not list it`, 'Retry; check that engine\'s logs.', 'no_image');
+  if (!(await findImage(to, ref))) throw new SandboxError(`loaded ${ref} but the engine does not list it`, "Retry; check that engine's logs.", 'no_image');
 }
 
 export interface EnsuredOn {
@@ -97,12 +97,7 @@ function resolveOnEngine(docker: Docker, options: EverywhereOptions): Promise<Sa
   });
 }
 
-async function putImage(
-  first: ImageEngine,
-  engine: ImageEngine,
-  ref: string,
-  options: EverywhereOptions,
-): Promise<'present' | 'copied' | 'built'> {
+async function putImage(first: ImageEngine, engine: ImageEngine, ref: string, options: EverywhereOptions): Promise<'present' | 'copied' | 'built'> {
   if (await findImage(engine.docker, ref)) return 'present';
   options.onNote?.(`copying ${ref} from ${first.url} to ${engine.url}`);
   try {
@@ -116,7 +111,9 @@ async function putImage(
   const built = await resolveOnEngine(engine.docker, options);
   if (built.ref !== ref) {
     // A derived image's tag hashes its base's id, and two engines' own builds of the base differ.
-    const fix = built.packages ? 'The copy is what makes the images equal: fix what made it fail (free disk space on that engine, the connection), then retry.' : 'Use the same codecell version for every engine.';
+    const fix = built.packages
+      ? 'The copy is what makes the images equal: fix what made it fail (free disk space on that engine, the connection), then retry.'
+      : 'Use the same codecell version for every engine.';
     throw new SandboxError(`${engine.url} built ${built.ref}, not ${ref}`, fix, 'no_image');
   }
   return 'built';

@@ -57,7 +57,9 @@ describe('ResultsFile', () => {
   });
 
   it('resume skips only ids whose latest result is ok', () => {
-    expect(finishedIds([result('a', 'ok'), result('b', 'error'), result('c', 'error'), result('c', 'ok'), result('d', 'ok'), result('d', 'timeout')])).toEqual(new Set(['a', 'c']));
+    expect(finishedIds([result('a', 'ok'), result('b', 'error'), result('c', 'error'), result('c', 'ok'), result('d', 'ok'), result('d', 'timeout')])).toEqual(
+      new Set(['a', 'c']),
+    );
     expect(readResults(path.join(os.tmpdir(), 'codecell-no-such-dir'))).toEqual([]);
   });
 });

@@ -69,7 +69,10 @@ function timedClient(client: ModelClient, add: (ms: number) => void): ModelClien
 }
 
 function lastLine(text: string): string | undefined {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.at(-1);
 }
 

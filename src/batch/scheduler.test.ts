@@ -27,8 +27,11 @@ function ok(attempt: Attempt, engine: string, fields: Partial<TaskResult> = {}):
 }
 
 describe('schedule', () => {
-  it('never runs more than each engine\'s concurrency at once and runs every task once', async () => {
-    const engines: SchedulerEngine[] = [{ url: 'a', concurrency: 2 }, { url: 'b', concurrency: 1 }];
+  it("never runs more than each engine's concurrency at once and runs every task once", async () => {
+    const engines: SchedulerEngine[] = [
+      { url: 'a', concurrency: 2 },
+      { url: 'b', concurrency: 1 },
+    ];
     const now = new Map<string, number>();
     const peak = new Map<string, number>();
     const recorded: string[] = [];
@@ -44,7 +47,11 @@ describe('schedule', () => {
         return ok(attempt, engine.url);
       },
     });
-    expect(recorded.sort()).toEqual(tasks(9).map((t) => t.id).sort());
+    expect(recorded.sort()).toEqual(
+      tasks(9)
+        .map((t) => t.id)
+        .sort(),
+    );
     expect(peak.get('a')).toBe(2);
     expect(peak.get('b')).toBe(1);
     expect(outcome.notRun).toEqual([]);
@@ -52,7 +59,10 @@ describe('schedule', () => {
   });
 
   it('retries a task whose engine failed on another engine and takes a failing engine out', async () => {
-    const engines: SchedulerEngine[] = [{ url: 'dead', concurrency: 1 }, { url: 'good', concurrency: 1 }];
+    const engines: SchedulerEngine[] = [
+      { url: 'dead', concurrency: 1 },
+      { url: 'good', concurrency: 1 },
+    ];
     const down: string[] = [];
     const retried: string[] = [];
     const outcome = await schedule({

@@ -6,7 +6,10 @@ import type { StopReason } from './scheduler.js';
 
 /** One line of text with control characters and newlines removed, cut to `max` characters. */
 export function oneLine(text: string, max: number): string {
-  const flat = stripAll(text).replace(/[\r\n\t]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+  const flat = stripAll(text)
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
   return flat.length > max ? flat.slice(0, Math.max(0, max - 1)) + '…' : flat;
 }
 
@@ -38,7 +41,14 @@ export interface SummaryInput {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 const STOP_TEXT: Record<StopReason, string> = {
@@ -91,10 +101,15 @@ export function summary(input: SummaryInput): string {
     const engines = [...new Set(results.map((r) => r.engine))];
     if (engines.length > 1) {
       lines.push('');
-      lines.push(table([['engine', 'tasks', 'ok', 'retried'], ...engines.map((e) => {
-        const mine = results.filter((r) => r.engine === e);
-        return [e, String(mine.length), String(mine.filter((r) => r.status === 'ok').length), String(mine.filter((r) => r.attempts > 1).length)];
-      })]));
+      lines.push(
+        table([
+          ['engine', 'tasks', 'ok', 'retried'],
+          ...engines.map((e) => {
+            const mine = results.filter((r) => r.engine === e);
+            return [e, String(mine.length), String(mine.filter((r) => r.status === 'ok').length), String(mine.filter((r) => r.attempts > 1).length)];
+          }),
+        ]),
+      );
     }
   }
   const failed = results.filter((r) => r.status !== 'ok');

@@ -3,7 +3,10 @@ import { TaskFileError, derivedId, detectFormat, parseTasks } from './tasks.js';
 
 describe('parseTasks', () => {
   it('reads JSONL with every field and resolves files against the base folder', () => {
-    const tasks = parseTasks('{"id":"a","prompt":"p1","files":["data.csv"],"model":"m","timeout":30,"max_turns":3,"budget":0.5}\n\n{"prompt":"p2"}\n', { baseDir: '/base', name: 't.jsonl' });
+    const tasks = parseTasks('{"id":"a","prompt":"p1","files":["data.csv"],"model":"m","timeout":30,"max_turns":3,"budget":0.5}\n\n{"prompt":"p2"}\n', {
+      baseDir: '/base',
+      name: 't.jsonl',
+    });
     expect(tasks).toHaveLength(2);
     expect(tasks[0]).toEqual({ id: 'a', prompt: 'p1', files: ['/base/data.csv'], model: 'm', timeout: 30, maxTurns: 3, budget: 0.5, line: 1 });
     expect(tasks[1]!.line).toBe(3);

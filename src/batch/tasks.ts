@@ -53,7 +53,9 @@ export function detectFormat(text: string, name?: string): InputFormat {
 
 /** Same prompt, files and model → same id, wherever the line sits in the file. */
 export function derivedId(prompt: string, files: string[], model: string | undefined): string {
-  const hash = createHash('sha256').update(JSON.stringify([prompt, files, model ?? ''])).digest('hex');
+  const hash = createHash('sha256')
+    .update(JSON.stringify([prompt, files, model ?? '']))
+    .digest('hex');
   return `t-${hash.slice(0, 10)}`;
 }
 

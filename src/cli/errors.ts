@@ -10,7 +10,10 @@ export const EXIT_INTERRUPTED = 130;
 
 /** A mistake in how codecell was called; exits 2. */
 export class UsageError extends Error {
-  constructor(message: string, readonly fix?: string) {
+  constructor(
+    message: string,
+    readonly fix?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }

@@ -27,9 +27,7 @@ export function manualSteps(servers: LocalServer[]): string[] {
  */
 export async function firstRun(env: NodeJS.ProcessEnv = process.env): Promise<FirstRunOutcome> {
   // Only chat models are offered: an embedding model would fail the first prompt.
-  const servers = (await findLocalServers(env))
-    .map((s) => ({ ...s, models: s.models.filter((m) => isChatModel(m.id)) }))
-    .filter((s) => s.models.length > 0);
+  const servers = (await findLocalServers(env)).map((s) => ({ ...s, models: s.models.filter((m) => isChatModel(m.id)) })).filter((s) => s.models.length > 0);
   const file = new ConfigFile(configDir(env));
   const { askFirstRun } = await import('../ui/first-run.js');
   const choice = await askFirstRun({

@@ -1,6 +1,14 @@
 // With no API key and no base URL, looks for a model server on this machine and uses it, saying so in one line.
 import { needsApiKey, DEFAULT_BASE_URL } from '../llm/client.js';
-import { DEFAULT_LOCAL_ENDPOINTS, localEndpoints, pickModel, probeLocalServers, SERVER_LABELS, type LocalServer, type ModelChoice } from '../llm/local-servers.js';
+import {
+  DEFAULT_LOCAL_ENDPOINTS,
+  localEndpoints,
+  pickModel,
+  probeLocalServers,
+  SERVER_LABELS,
+  type LocalServer,
+  type ModelChoice,
+} from '../llm/local-servers.js';
 import { ModelError } from '../llm/types.js';
 import { sanitize } from '../render/sanitize.js';
 import type { LoadedSettings } from './settings.js';

@@ -8,7 +8,24 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../test/support/cli.js';
 
 /** Packages too heavy for a launch that does not use them. */
-const HEAVY = ['ink', 'react', 'openai', 'dockerode', 'docker-modem', 'ssh2', 'terminal-image', 'jimp', 'marked', 'marked-terminal', 'cli-highlight', 'highlight.js', 'conf', 'ajv', 'zod', 'sixel'];
+const HEAVY = [
+  'ink',
+  'react',
+  'openai',
+  'dockerode',
+  'docker-modem',
+  'ssh2',
+  'terminal-image',
+  'jimp',
+  'marked',
+  'marked-terminal',
+  'cli-highlight',
+  'highlight.js',
+  'conf',
+  'ajv',
+  'zod',
+  'sixel',
+];
 
 /**
  * Heavy packages a command line may load, when it needs them to answer. Every command `codecell --help`

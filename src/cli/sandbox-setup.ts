@@ -50,7 +50,10 @@ export async function prepareEngine(
   try {
     if (resolved.kind === 'process') {
       if (hasExtras(options.extras)) {
-        throw new UsageError('extra packages (the apt and pip keys, codecell.json) need a container engine', 'Run with Docker or Podman (--backend docker|podman), or drop the extra packages for this run.');
+        throw new UsageError(
+          'extra packages (the apt and pip keys, codecell.json) need a container engine',
+          'Run with Docker or Podman (--backend docker|podman), or drop the extra packages for this run.',
+        );
       }
       const rootfs = await ensureRootfs(onProgress ? { onProgress } : {});
       return { docker: null, image: rootfs.path, launcher: new BubblewrapLauncher(rootfs.path), backend: 'bubblewrap' };

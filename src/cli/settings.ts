@@ -70,7 +70,8 @@ export function extrasOf(settings: Pick<Settings, 'apt' | 'pip'>): ExtraPackages
   try {
     return normalizeExtras({ apt: settings.apt, pip: settings.pip });
   } catch (err) {
-    if (err instanceof PackageSpecError) throw new UsageError(`extra packages: ${err.message}`, `${err.fix} (See \`codecell config list\` for where the lists come from.)`);
+    if (err instanceof PackageSpecError)
+      throw new UsageError(`extra packages: ${err.message}`, `${err.fix} (See \`codecell config list\` for where the lists come from.)`);
     throw err;
   }
 }

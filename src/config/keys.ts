@@ -199,7 +199,8 @@ export const KEYS: { [P in ConfigKey]: KeyInfo<P> } = {
   },
   tools: {
     key: 'tools',
-    description: 'How the model runs code: native tool calls, text (```python blocks, for models without tool calling), or auto (native, then text if the server refuses tools).',
+    description:
+      'How the model runs code: native tool calls, text (```python blocks, for models without tool calling), or auto (native, then text if the server refuses tools).',
     default: 'auto',
     range: 'one of auto, native, text',
     env: ['CODECELL_TOOLS'],
@@ -288,7 +289,8 @@ export const KEYS: { [P in ConfigKey]: KeyInfo<P> } = {
   },
   backend: {
     key: 'backend',
-    description: 'Where cells run: auto (Docker or Podman when one answers, else bubblewrap), docker, podman, or bubblewrap (a process sandbox, no container engine).',
+    description:
+      'Where cells run: auto (Docker or Podman when one answers, else bubblewrap), docker, podman, or bubblewrap (a process sandbox, no container engine).',
     default: 'auto',
     range: 'one of auto, docker, podman, bubblewrap',
     env: ['CODECELL_BACKEND'],
@@ -296,7 +298,8 @@ export const KEYS: { [P in ConfigKey]: KeyInfo<P> } = {
   },
   images: {
     key: 'images',
-    description: 'How figures are drawn in the terminal: auto picks kitty, iTerm2 or sixel graphics when the terminal has them, else half-blocks; off prints only the file path.',
+    description:
+      'How figures are drawn in the terminal: auto picks kitty, iTerm2 or sixel graphics when the terminal has them, else half-blocks; off prints only the file path.',
     default: 'auto',
     range: `one of ${IMAGE_MODES.join(', ')} (true means auto, false means off)`,
     env: ['CODECELL_IMAGES'],

@@ -22,7 +22,11 @@ describe('codecell.json', () => {
   });
 
   it('resolves local pip paths against its own folder', () => {
-    expect(readProjectFile(file)).toEqual({ path: file, apt: ['python3-networkx'], pip: [path.join(project, 'wheels', 'tool-0.1-py3-none-any.whl'), 'polars==1.2'] });
+    expect(readProjectFile(file)).toEqual({
+      path: file,
+      apt: ['python3-networkx'],
+      pip: [path.join(project, 'wheels', 'tool-0.1-py3-none-any.whl'), 'polars==1.2'],
+    });
   });
 
   it('refuses keys other than apt and pip (a cloned repository must not pick the model server)', () => {
@@ -50,10 +54,17 @@ describe('codecell.json', () => {
   });
 
   it('takes lists from the environment as words, and none without a project file', () => {
-    const resolved = resolveConfig({ env: { CODECELL_APT: 'graphviz, python3-polars', CODECELL_PIP: 'duckdb ./w/x-1-py3-none-any.whl' }, file: {}, cwd: root, project: null });
+    const resolved = resolveConfig({
+      env: { CODECELL_APT: 'graphviz, python3-polars', CODECELL_PIP: 'duckdb ./w/x-1-py3-none-any.whl' },
+      file: {},
+      cwd: root,
+      project: null,
+    });
     expect(resolved.settings.apt).toEqual(['graphviz', 'python3-polars']);
     expect(resolved.settings.pip).toEqual(['duckdb', path.join(root, 'w', 'x-1-py3-none-any.whl')]);
-    expect(() => resolveConfig({ env: { CODECELL_APT: 'Bad;Name' }, file: {}, project: null })).toThrow(/apt must be a list of Debian package names .*CODECELL_APT/);
+    expect(() => resolveConfig({ env: { CODECELL_APT: 'Bad;Name' }, file: {}, project: null })).toThrow(
+      /apt must be a list of Debian package names .*CODECELL_APT/,
+    );
     expect(resolveConfig({ env: {}, file: {}, cwd: root }).settings.apt).toEqual([]);
   });
 });

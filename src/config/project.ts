@@ -44,7 +44,10 @@ export function readProjectFile(file: string): ProjectConfig {
   try {
     data = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`the project file ${file} cannot be read: ${(err as Error).message}`, `Fix the JSON, e.g. {"apt": ["python3-networkx"], "pip": ["./wheels/tool-0.1-py3-none-any.whl"]}.`);
+    throw new ConfigError(
+      `the project file ${file} cannot be read: ${(err as Error).message}`,
+      `Fix the JSON, e.g. {"apt": ["python3-networkx"], "pip": ["./wheels/tool-0.1-py3-none-any.whl"]}.`,
+    );
   }
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError(`the project file ${file} must hold a JSON object`, 'Write e.g. {"apt": ["python3-networkx"], "pip": []}.');

@@ -103,7 +103,17 @@ export async function* runCell(run: CellRun): AsyncGenerator<SessionEvent, CellO
           const entry = await save(name, ev.data, 'image/png');
           if (entry) summary.images.push(entry.name);
           const extra = { ...(ev.text !== undefined ? { text: ev.text } : {}), ...(ev.displayId !== undefined ? { displayId: ev.displayId } : {}) };
-          channel.push({ type: 'cell_image', turn, callId, mime: ev.mime, data: ev.data, width: ev.width, height: ev.height, ...(entry ? { file: entry } : {}), ...extra });
+          channel.push({
+            type: 'cell_image',
+            turn,
+            callId,
+            mime: ev.mime,
+            data: ev.data,
+            width: ev.width,
+            height: ev.height,
+            ...(entry ? { file: entry } : {}),
+            ...extra,
+          });
         });
         break;
       }

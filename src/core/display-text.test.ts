@@ -13,8 +13,9 @@ describe('displayText', () => {
   });
 
   it('turns HTML without text/plain into readable text, tables in columns', () => {
-    const html = '<style>.x{color:red}</style><table class="dataframe"><thead><tr><th></th><th>city</th><th>n</th></tr></thead>'
-      + '<tbody><tr><th>0</th><td>Oslo</td><td>1</td></tr><tr><th>1</th><td>Lima</td><td>22</td></tr></tbody></table><script>alert(1)</script>';
+    const html =
+      '<style>.x{color:red}</style><table class="dataframe"><thead><tr><th></th><th>city</th><th>n</th></tr></thead>' +
+      '<tbody><tr><th>0</th><td>Oslo</td><td>1</td></tr><tr><th>1</th><td>Lima</td><td>22</td></tr></tbody></table><script>alert(1)</script>';
     const shown = displayText({ 'text/html': html });
     expect(shown.mime).toBe('text/html');
     expect(shown.text.split('\n')).toEqual(['   city  n', '0  Oslo  1', '1  Lima  22']);

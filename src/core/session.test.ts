@@ -70,7 +70,18 @@ function memoryFiles(): FileSink & { saved: ManifestEntry[] } {
     saved,
     outDir: '/tmp/out',
     async save(f) {
-      const entry: ManifestEntry = { id: `f${saved.length}`, session: 's', turn: f.turn, name: f.source, source: f.source, mime: f.mime ?? 'application/octet-stream', path: `/tmp/out/${f.source}`, size: f.data.length, sha256: '', created_at: '' };
+      const entry: ManifestEntry = {
+        id: `f${saved.length}`,
+        session: 's',
+        turn: f.turn,
+        name: f.source,
+        source: f.source,
+        mime: f.mime ?? 'application/octet-stream',
+        path: `/tmp/out/${f.source}`,
+        size: f.data.length,
+        sha256: '',
+        created_at: '',
+      };
       saved.push(entry);
       return entry;
     },
@@ -103,9 +114,23 @@ describe('Session', () => {
     const events = await collect(newSession(model, sandbox).send('what is 6*7?'));
     const types = events.map((e) => e.type);
     expect(types).toEqual([
-      'turn_start', 'code_start', 'code_delta', 'code_delta', 'code_end', 'usage', 'text',
-      'sandbox_state', 'cell_start', 'sandbox_state', 'cell_output', 'file_saved', 'sandbox_state', 'cell_end',
-      'text_delta', 'text', 'done',
+      'turn_start',
+      'code_start',
+      'code_delta',
+      'code_delta',
+      'code_end',
+      'usage',
+      'text',
+      'sandbox_state',
+      'cell_start',
+      'sandbox_state',
+      'cell_output',
+      'file_saved',
+      'sandbox_state',
+      'cell_end',
+      'text_delta',
+      'text',
+      'done',
     ]);
     expect(sandbox.ran).toEqual(['print(6*7)']);
     const toolMsg = model.requests[1]!.messages.at(-1)!;
@@ -124,7 +149,10 @@ describe('Session', () => {
       return ok();
     });
     const events = await collect(newSession(model, sandbox).send('go'));
-    const shown = events.filter((e) => e.type === 'cell_output').map((e) => (e as { text: string }).text).join('');
+    const shown = events
+      .filter((e) => e.type === 'cell_output')
+      .map((e) => (e as { text: string }).text)
+      .join('');
     expect(shown.length).toBe(10_000);
     const toolMsg = String(model.requests[1]!.messages.at(-1)!.content);
     expect(toolMsg.length).toBeLessThan(400);
@@ -176,7 +204,11 @@ describe('Session', () => {
   it('tells the model why unreadable code was not run, and says so when that fills --max-turns', async () => {
     const bad = (id: string): ModelEvent[] => {
       const call = { id, name: 'python', arguments: '{"code": "print(', problem: 'Not run: the tool call was cut off before it ended. Call `python` again.' };
-      return [{ type: 'tool_call_start', index: 0, id, name: 'python' }, { type: 'tool_call_end', index: 0, call }, { type: 'finish', reason: 'tool_calls', text: '', toolCalls: [call] }];
+      return [
+        { type: 'tool_call_start', index: 0, id, name: 'python' },
+        { type: 'tool_call_end', index: 0, call },
+        { type: 'finish', reason: 'tool_calls', text: '', toolCalls: [call] },
+      ];
     };
     const model = fakeModel([bad('a'), bad('b'), bad('c')]);
     const sandbox = new ScriptedSandbox(async () => ok());

@@ -214,7 +214,11 @@ export class Session implements ChatSession {
       }
       const planned = this.options.client.protocolFor?.(this.modelName);
       if (planned === 'text' && this.protocol !== 'text') {
-        yield { type: 'notice', level: 'info', text: `text protocol for ${this.modelName}: code runs from its \`\`\`python blocks (--tools text, or remembered by --tools auto)` };
+        yield {
+          type: 'notice',
+          level: 'info',
+          text: `text protocol for ${this.modelName}: code runs from its \`\`\`python blocks (--tools text, or remembered by --tools auto)`,
+        };
       }
       // 1. Stream the model's reply.
       let text = '';
@@ -298,7 +302,11 @@ export class Session implements ChatSession {
       if (budgetUsd !== undefined && (this.totals.costUsd ?? 0) > budgetUsd) {
         // Tool calls the model asked for still need answers, or the conversation cannot continue later.
         for (const c of calls) this.pushMessage({ role: 'tool', tool_call_id: c.id, content: 'Not run: the budget was exhausted.' });
-        yield { type: 'notice', level: 'warn', text: `budget of $${budgetUsd.toFixed(4)} exceeded ($${(this.totals.costUsd ?? 0).toFixed(4)} spent); stopping` };
+        yield {
+          type: 'notice',
+          level: 'warn',
+          text: `budget of $${budgetUsd.toFixed(4)} exceeded ($${(this.totals.costUsd ?? 0).toFixed(4)} spent); stopping`,
+        };
         yield { type: 'done', status: 'budget', answer, usage: turnUsage, files: turnFiles };
         return;
       }

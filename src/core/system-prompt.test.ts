@@ -11,7 +11,9 @@ describe('system prompt', () => {
   });
 
   it('lists extra libraries by the name they install, and other Debian packages apart', () => {
-    expect(extraLibraries({ apt: ['python3-networkx', 'graphviz', 'python3-polars=1.0-1'], pip: ['tinycell-0.1-py3-none-any.whl', 'duckdb>=1', 'proj/'] })).toEqual({
+    expect(
+      extraLibraries({ apt: ['python3-networkx', 'graphviz', 'python3-polars=1.0-1'], pip: ['tinycell-0.1-py3-none-any.whl', 'duckdb>=1', 'proj/'] }),
+    ).toEqual({
       python: ['networkx', 'polars', 'tinycell', 'duckdb', 'proj'],
       system: ['graphviz'],
     });

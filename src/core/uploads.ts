@@ -20,7 +20,11 @@ export function sniffExtension(data: Buffer): string {
   const mime = sniffMime(data);
   if (mime) return mimeTypes.extension(mime) || 'bin';
   if (!isText(data)) return 'bin';
-  const text = data.subarray(0, 256 * 1024).toString('utf8').replace(/^\ufeff/, '').trim();
+  const text = data
+    .subarray(0, 256 * 1024)
+    .toString('utf8')
+    .replace(/^\ufeff/, '')
+    .trim();
   if (!text) return 'txt';
   if (text.startsWith('{') || text.startsWith('[')) {
     try {
@@ -39,9 +43,16 @@ export function sniffExtension(data: Buffer): string {
       if (jsonLines) return 'jsonl';
     }
   }
-  const lines = text.split(/\r?\n/).slice(0, 20).filter((l) => l.length > 0);
+  const lines = text
+    .split(/\r?\n/)
+    .slice(0, 20)
+    .filter((l) => l.length > 0);
   if (lines.length >= 2) {
-    for (const [sep, ext] of [['\t', 'tsv'], [',', 'csv'], [';', 'csv']] as const) {
+    for (const [sep, ext] of [
+      ['\t', 'tsv'],
+      [',', 'csv'],
+      [';', 'csv'],
+    ] as const) {
       const counts = lines.map((l) => l.split(sep).length - 1);
       if (counts[0]! > 0 && counts.every((c) => c === counts[0])) return ext;
     }

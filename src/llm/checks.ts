@@ -73,7 +73,8 @@ export async function checkModel(options: ModelCheckOptions): Promise<Check[]> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const ctx: ErrorContext = { baseURL, model: options.model, provider, timeoutMs };
   const source = options.source ? ` (${options.source})` : '';
-  const skip = (id: string, title: string, why: string): Check => check({ id, group: 'model', title, status: 'skip', detail: `not checked: ${why}`, required: true });
+  const skip = (id: string, title: string, why: string): Check =>
+    check({ id, group: 'model', title, status: 'skip', detail: `not checked: ${why}`, required: true });
 
   const sdk = new OpenAI({
     apiKey: options.apiKey || PLACEHOLDER_API_KEY,
@@ -95,11 +96,28 @@ export async function checkModel(options: ModelCheckOptions): Promise<Check[]> {
 
   const checks: Check[] = [];
   if (listError && (listError.kind === 'connection' || listError.kind === 'timeout')) {
-    checks.push(check({ id: 'server', group: 'model', title: 'server', status: 'fail', detail: `${listError.message}${source}`, fix: listError.fix, required: true, data: { baseURL, provider } }));
-    checks.push(skip('api_key', 'API key', 'the server did not answer'), skip('model', 'model', 'the server did not answer'), skip('tool_calling', 'tool calling', 'the server did not answer'));
+    checks.push(
+      check({
+        id: 'server',
+        group: 'model',
+        title: 'server',
+        status: 'fail',
+        detail: `${listError.message}${source}`,
+        fix: listError.fix,
+        required: true,
+        data: { baseURL, provider },
+      }),
+    );
+    checks.push(
+      skip('api_key', 'API key', 'the server did not answer'),
+      skip('model', 'model', 'the server did not answer'),
+      skip('tool_calling', 'tool calling', 'the server did not answer'),
+    );
     return checks;
   }
-  checks.push(check({ id: 'server', group: 'model', title: 'server', status: 'ok', detail: `${baseURL} answers${source}`, required: true, data: { baseURL, provider } }));
+  checks.push(
+    check({ id: 'server', group: 'model', title: 'server', status: 'ok', detail: `${baseURL} answers${source}`, required: true, data: { baseURL, provider } }),
+  );
 
   if (listError?.kind === 'auth') {
     checks.push(check({ id: 'api_key', group: 'model', title: 'API key', status: 'fail', detail: listError.message, fix: listError.fix, required: true }));
@@ -138,7 +156,16 @@ export async function checkModel(options: ModelCheckOptions): Promise<Check[]> {
       );
     }
   } else {
-    checks.push(check({ id: 'model', group: 'model', title: 'model', status: 'warn', detail: `the server does not list its models, so ${options.model} is tried below`, required: true }));
+    checks.push(
+      check({
+        id: 'model',
+        group: 'model',
+        title: 'model',
+        status: 'warn',
+        detail: `the server does not list its models, so ${options.model} is tried below`,
+        required: true,
+      }),
+    );
   }
 
   if (!options.probe) {
@@ -153,13 +180,45 @@ export async function checkModel(options: ModelCheckOptions): Promise<Check[]> {
     const r = await probeTools({ ...options, baseURL, timeoutMs });
     const cost = r.usage ? costUsd(options.model, r.usage, options.prices) : undefined;
     const tokens = r.usage ? `, ${r.usage.totalTokens} tokens` : '';
-    const price = cost !== undefined ? `, cost ${formatUsd(cost)}` : provider === 'openai' || provider === 'openrouter' ? ', cost unknown (no price for this model)' : ', no cost (local server)';
+    const price =
+      cost !== undefined
+        ? `, cost ${formatUsd(cost)}`
+        : provider === 'openai' || provider === 'openrouter'
+          ? ', cost unknown (no price for this model)'
+          : ', no cost (local server)';
     const data = { ms: r.ms, ...(r.usage ? { usage: r.usage } : {}), costUsd: cost ?? null };
     if (r.call?.name === 'python' && r.call.code !== undefined) {
-      return [...checks, check({ id: 'tool_calling', group: 'model', title: 'tool calling', status: 'ok', detail: `${options.model} called the python tool (${(r.ms / 1000).toFixed(1)} s${tokens}${price})`, required: true, data })];
+      return [
+        ...checks,
+        check({
+          id: 'tool_calling',
+          group: 'model',
+          title: 'tool calling',
+          status: 'ok',
+          detail: `${options.model} called the python tool (${(r.ms / 1000).toFixed(1)} s${tokens}${price})`,
+          required: true,
+          data,
+        }),
+      ];
     }
-    const what = r.call ? `called "${r.call.name}" without python code` : r.text ? `answered in text instead of calling the python tool ("${short(r.text)}")` : 'answered with nothing';
-    return [...checks, check({ id: 'tool_calling', group: 'model', title: 'tool calling', status: 'fail', detail: `${options.model} ${what}${tokens ? ` (${tokens.slice(2)}${price})` : ''}`, fix: TOOL_FIX, required: true, data })];
+    const what = r.call
+      ? `called "${r.call.name}" without python code`
+      : r.text
+        ? `answered in text instead of calling the python tool ("${short(r.text)}")`
+        : 'answered with nothing';
+    return [
+      ...checks,
+      check({
+        id: 'tool_calling',
+        group: 'model',
+        title: 'tool calling',
+        status: 'fail',
+        detail: `${options.model} ${what}${tokens ? ` (${tokens.slice(2)}${price})` : ''}`,
+        fix: TOOL_FIX,
+        required: true,
+        data,
+      }),
+    ];
   } catch (err) {
     const e = err instanceof ModelError ? err : toModelError(err, ctx);
     return [...checks, check({ id: 'tool_calling', group: 'model', title: 'tool calling', status: 'fail', detail: e.message, fix: e.fix, required: true })];

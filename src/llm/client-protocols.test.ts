@@ -15,7 +15,10 @@ async function setup(options: FakeOpenAIOptions, client: ModelClientOptions = {}
   return { server: fake, client: createModelClient({ baseURL: fake.url, apiKey: 'sk-test', maxRetries: 2, timeoutMs: 5000, ...client }) };
 }
 
-const USER: ChatMessage[] = [{ role: 'system', content: 'You are codecell.' }, { role: 'user', content: 'hi' }];
+const USER: ChatMessage[] = [
+  { role: 'system', content: 'You are codecell.' },
+  { role: 'user', content: 'hi' },
+];
 
 async function collect(client: ModelClient, messages: ChatMessage[] = USER): Promise<ModelEvent[]> {
   const events: ModelEvent[] = [];
@@ -24,9 +27,18 @@ async function collect(client: ModelClient, messages: ChatMessage[] = USER): Pro
 }
 
 const ofType = <T extends ModelEvent['type']>(events: ModelEvent[], type: T) => events.filter((e): e is Extract<ModelEvent, { type: T }> => e.type === type);
-const textOf = (events: ModelEvent[]): string => ofType(events, 'text_delta').map((e) => e.text).join('');
-const codeOf = (events: ModelEvent[]): string => ofType(events, 'code_delta').map((e) => e.text).join('');
-const reasoningOf = (events: ModelEvent[]): string => ofType(events, 'reasoning_delta').map((e) => e.text).join('');
+const textOf = (events: ModelEvent[]): string =>
+  ofType(events, 'text_delta')
+    .map((e) => e.text)
+    .join('');
+const codeOf = (events: ModelEvent[]): string =>
+  ofType(events, 'code_delta')
+    .map((e) => e.text)
+    .join('');
+const reasoningOf = (events: ModelEvent[]): string =>
+  ofType(events, 'reasoning_delta')
+    .map((e) => e.text)
+    .join('');
 const finishOf = (events: ModelEvent[]) => ofType(events, 'finish')[0]!;
 
 function memory(): ProtocolMemory & { saved: Map<string, ToolProtocol> } {
@@ -36,7 +48,10 @@ function memory(): ProtocolMemory & { saved: Map<string, ToolProtocol> } {
 
 describe('text protocol', () => {
   it('sends no tools, streams the python block as a tool call, and ends the reply at its closing fence', async () => {
-    const { server, client } = await setup({ script: [[{ text: fenced('print(6 * 7)') + 'It prints 41, I guess.\n', chunk: 3, delayMs: 2 }]] }, { tools: 'text' });
+    const { server, client } = await setup(
+      { script: [[{ text: fenced('print(6 * 7)') + 'It prints 41, I guess.\n', chunk: 3, delayMs: 2 }]] },
+      { tools: 'text' },
+    );
     const events = await collect(client);
     const request = server.requests[0]!;
     expect(request.tools).toBeUndefined();
@@ -68,7 +83,11 @@ describe('text protocol', () => {
     const { server, client } = await setup({ script: [[{ text: 'Forty-two.' }]] }, { tools: 'text' });
     const history: ChatMessage[] = [
       ...USER,
-      { role: 'assistant', content: 'Computing.', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'python', arguments: JSON.stringify({ code: 'print(6*7)' }) } }] },
+      {
+        role: 'assistant',
+        content: 'Computing.',
+        tool_calls: [{ id: 'c1', type: 'function', function: { name: 'python', arguments: JSON.stringify({ code: 'print(6*7)' }) } }],
+      },
       { role: 'tool', tool_call_id: 'c1', content: '42' },
     ];
     await collect(client, history);

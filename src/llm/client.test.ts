@@ -29,10 +29,8 @@ async function collect(client: ModelClient, signal?: AbortSignal, onEvent?: (e: 
   return { events };
 }
 
-const codeOf = (events: ModelEvent[], index = 0): string =>
-  events.map((e) => (e.type === 'code_delta' && e.index === index ? e.text : '')).join('');
-const ofType = <T extends ModelEvent['type']>(events: ModelEvent[], type: T) =>
-  events.filter((e): e is Extract<ModelEvent, { type: T }> => e.type === type);
+const codeOf = (events: ModelEvent[], index = 0): string => events.map((e) => (e.type === 'code_delta' && e.index === index ? e.text : '')).join('');
+const ofType = <T extends ModelEvent['type']>(events: ModelEvent[], type: T) => events.filter((e): e is Extract<ModelEvent, { type: T }> => e.type === type);
 const finishOf = (events: ModelEvent[]) => {
   const finish = ofType(events, 'finish');
   expect(finish).toHaveLength(1);
@@ -45,8 +43,7 @@ function expectModelError(error: unknown, kind: string): ModelError {
 }
 
 /** JSON with every non-ASCII character escaped as \uXXXX (emoji become surrogate-pair escapes). */
-const asciiJson = (value: unknown): string =>
-  JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const asciiJson = (value: unknown): string => JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 const TRICKY = 'import os\nprint("caf\u00e9 \\"quoted\\"")\npath = "C:\\\\tmp\\\\x"\n\tx = {"a": [1, 2]}  # \u{1F600} done\n';
 
@@ -55,7 +52,11 @@ describe('streaming replies', () => {
     const { client } = await setup({ script: [[{ text: 'Hello there, world', chunk: 3 }, { usage: { prompt: 12, completion: 5 } }]] });
     const { events, error } = await collect(client);
     expect(error).toBeUndefined();
-    expect(ofType(events, 'text_delta').map((e) => e.text).join('')).toBe('Hello there, world');
+    expect(
+      ofType(events, 'text_delta')
+        .map((e) => e.text)
+        .join(''),
+    ).toBe('Hello there, world');
     expect(ofType(events, 'text_delta').length).toBeGreaterThan(1);
     expect(ofType(events, 'usage')).toEqual([{ type: 'usage', usage: { promptTokens: 12, completionTokens: 5, totalTokens: 17 } }]);
     const finish = finishOf(events);
@@ -122,20 +123,40 @@ describe('streaming replies', () => {
   });
 
   it('handles several tool calls in one reply, in order', async () => {
-    const { client } = await setup({ script: [[{ toolCall: { code: 'a = 1' }, chunk: 2 }, { toolCall: { code: 'print(a + 1)' }, chunk: 3 }]] });
+    const { client } = await setup({
+      script: [
+        [
+          { toolCall: { code: 'a = 1' }, chunk: 2 },
+          { toolCall: { code: 'print(a + 1)' }, chunk: 3 },
+        ],
+      ],
+    });
     const { events } = await collect(client);
     expect(codeOf(events, 0)).toBe('a = 1');
     expect(codeOf(events, 1)).toBe('print(a + 1)');
     const ends = ofType(events, 'tool_call_end');
-    expect(ends.map((e) => [e.index, e.call.code])).toEqual([[0, 'a = 1'], [1, 'print(a + 1)']]);
+    expect(ends.map((e) => [e.index, e.call.code])).toEqual([
+      [0, 'a = 1'],
+      [1, 'print(a + 1)'],
+    ]);
     expect(new Set(ends.map((e) => e.call.id)).size).toBe(2);
     expect(finishOf(events).toolCalls.map((c) => c.code)).toEqual(['a = 1', 'print(a + 1)']);
   });
 
   it('handles several whole tool calls without index (a new id is a new call)', async () => {
-    const { client } = await setup({ script: [[{ toolCall: { code: 'x = 1', id: 'c1' }, chunk: 'whole' }, { toolCall: { code: 'x', id: 'c2' }, chunk: 'whole' }]] });
+    const { client } = await setup({
+      script: [
+        [
+          { toolCall: { code: 'x = 1', id: 'c1' }, chunk: 'whole' },
+          { toolCall: { code: 'x', id: 'c2' }, chunk: 'whole' },
+        ],
+      ],
+    });
     const { events } = await collect(client);
-    expect(finishOf(events).toolCalls.map((c) => [c.id, c.code])).toEqual([['c1', 'x = 1'], ['c2', 'x']]);
+    expect(finishOf(events).toolCalls.map((c) => [c.id, c.code])).toEqual([
+      ['c1', 'x = 1'],
+      ['c2', 'x'],
+    ]);
   });
 
   it('turns reasoning_content and reasoning deltas into reasoning events', async () => {
@@ -146,10 +167,18 @@ describe('streaming replies', () => {
       ],
     });
     const first = await collect(client);
-    expect(ofType(first.events, 'reasoning_delta').map((e) => e.text).join('')).toBe('First, think.');
+    expect(
+      ofType(first.events, 'reasoning_delta')
+        .map((e) => e.text)
+        .join(''),
+    ).toBe('First, think.');
     expect(finishOf(first.events).text).toBe('Answer.');
     const second = await collect(client);
-    expect(ofType(second.events, 'reasoning_delta').map((e) => e.text).join('')).toBe('Other field.');
+    expect(
+      ofType(second.events, 'reasoning_delta')
+        .map((e) => e.text)
+        .join(''),
+    ).toBe('Other field.');
   });
 
   it('treats arguments that are raw code (not JSON) as the code', async () => {
@@ -176,7 +205,12 @@ describe('streaming replies', () => {
   });
 
   it('accepts a reply that ends with [DONE] but no finish_reason, and one with finish_reason but no [DONE]', async () => {
-    const { client } = await setup({ script: [[{ text: 'a' }, { finish: null }], [{ toolCall: { code: 'print(2)' } }, { done: false }]] });
+    const { client } = await setup({
+      script: [
+        [{ text: 'a' }, { finish: null }],
+        [{ toolCall: { code: 'print(2)' } }, { done: false }],
+      ],
+    });
     const first = await collect(client);
     expect(first.error).toBeUndefined();
     expect(finishOf(first.events)).toMatchObject({ reason: 'stop', text: 'a' });
@@ -256,7 +290,9 @@ describe('failures', () => {
   });
 
   it('throws stream_dropped when the connection dies mid tool call, with no tool_call_end', async () => {
-    const { client } = await setup({ script: [[{ text: 'Running it.' }, { toolCall: { code: 'import shutil\nshutil.rmtree("/mnt/data/old")' }, chunk: 2, dropAfterChars: 24 }]] });
+    const { client } = await setup({
+      script: [[{ text: 'Running it.' }, { toolCall: { code: 'import shutil\nshutil.rmtree("/mnt/data/old")' }, chunk: 2, dropAfterChars: 24 }]],
+    });
     const { events, error } = await collect(client);
     expectModelError(error, 'stream_dropped');
     expect(ofType(events, 'code_delta').length).toBeGreaterThan(0);

@@ -4,7 +4,17 @@ import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'o
 import { ModelError, type ModelClient, type ModelEvent, type StreamRequest, type ToolCall, type ToolMode, type ToolProtocol, type Usage } from './types.js';
 import { pythonTool } from './tool.js';
 import { ToolCallStream, type ToolCallFragment } from './tool-calls.js';
-import { mayBeUnknownModel, noAnswer, noApiKey, refusesTools, rejectsStreamOptions, stalled, streamDropped, toModelError, type ErrorContext } from './errors.js';
+import {
+  mayBeUnknownModel,
+  noAnswer,
+  noApiKey,
+  refusesTools,
+  rejectsStreamOptions,
+  stalled,
+  streamDropped,
+  toModelError,
+  type ErrorContext,
+} from './errors.js';
 import { splitLateThink, ThinkFilter } from './think-filter.js';
 import { TextToolCalls } from './text-tool-calls.js';
 import { TextProtocolStream, toTextMessages } from './text-protocol.js';
@@ -141,7 +151,13 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
     return learned.get(model) ?? options.memory?.get(model) ?? 'native';
   }
 
-  const context = (model: string, offeredModels?: string[]): ErrorContext => ({ baseURL, model, provider, timeoutMs, ...(offeredModels ? { offeredModels } : {}) });
+  const context = (model: string, offeredModels?: string[]): ErrorContext => ({
+    baseURL,
+    model,
+    provider,
+    timeoutMs,
+    ...(offeredModels ? { offeredModels } : {}),
+  });
 
   async function listModels(signal?: AbortSignal): Promise<string[]> {
     try {
@@ -156,7 +172,9 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
   async function open(request: StreamRequest, signal: AbortSignal, protocol: ToolProtocol) {
     const body = (withOptions: boolean): ChatCompletionCreateParamsStreaming => ({
       model: request.model,
-      ...(protocol === 'native' ? { messages: request.messages, tools: [pythonTool], tool_choice: 'auto' as const } : { messages: toTextMessages(request.messages) }),
+      ...(protocol === 'native'
+        ? { messages: request.messages, tools: [pythonTool], tool_choice: 'auto' as const }
+        : { messages: toTextMessages(request.messages) }),
       stream: true,
       ...(withOptions ? { stream_options: { include_usage: true } } : {}),
     });
@@ -326,7 +344,10 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
       text = late.text;
     }
     const toolCalls: ToolCall[] = [...finished.calls, ...fromContent.calls];
-    const reason = fromContent.calls.length > 0 && (finishReason === undefined || finishReason === 'stop') ? 'tool_calls' : (finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop'));
+    const reason =
+      fromContent.calls.length > 0 && (finishReason === undefined || finishReason === 'stop')
+        ? 'tool_calls'
+        : (finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop'));
     yield { type: 'finish', reason, text, toolCalls, protocol };
   }
 

@@ -3,9 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { APIConnectionError, APIError } from 'openai';
 import { networkCode, refusesTools, toModelError, type ErrorContext } from './errors.js';
 
-const ctx = (over: Partial<ErrorContext> = {}): ErrorContext => ({ baseURL: 'http://localhost:11434/v1', model: 'llama3.2', provider: 'ollama', timeoutMs: 60_000, ...over });
-const status = (code: number, message: string, extra: object = {}) =>
-  APIError.generate(code, { error: { message, ...extra } }, undefined, new Headers());
+const ctx = (over: Partial<ErrorContext> = {}): ErrorContext => ({
+  baseURL: 'http://localhost:11434/v1',
+  model: 'llama3.2',
+  provider: 'ollama',
+  timeoutMs: 60_000,
+  ...over,
+});
+const status = (code: number, message: string, extra: object = {}) => APIError.generate(code, { error: { message, ...extra } }, undefined, new Headers());
 
 describe('toModelError', () => {
   it('tells Ollama users to run ollama serve, and everyone to check the base URL', () => {
@@ -36,7 +41,7 @@ describe('toModelError', () => {
   });
 
   it('explains a context that is too long', () => {
-    const e = toModelError(status(400, 'This model\'s maximum context length is 8192 tokens.', { code: 'context_length_exceeded' }), ctx());
+    const e = toModelError(status(400, "This model's maximum context length is 8192 tokens.", { code: 'context_length_exceeded' }), ctx());
     expect(e.kind).toBe('bad_request');
     expect(e.fix).toMatch(/new session/);
   });

@@ -1,11 +1,5 @@
 // Turns openai SDK and network failures into ModelError, each with a fix written for the user.
-import {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-  OpenAIError,
-} from 'openai';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from 'openai';
 import { ModelError } from './types.js';
 import type { Provider } from './client.js';
 
@@ -59,7 +53,8 @@ function isUnknownModel(err: APIError, ctx: ErrorContext): boolean {
 
 // Ollama: 400 "<model> does not support tools"; llama.cpp: 500 "tools param requires --jinja flag" and (older
 // builds) 500 "Cannot use tools with stream"; vLLM: 400 "\"auto\" tool choice requires --enable-auto-tool-choice ...".
-const TOOLS_REFUSED = /does not support tools|tools? (is|are) not supported|not support(ed)? (for )?tool|tools param requires|cannot use tools|enable-auto-tool-choice/i;
+const TOOLS_REFUSED =
+  /does not support tools|tools? (is|are) not supported|not support(ed)? (for )?tool|tools param requires|cannot use tools|enable-auto-tool-choice/i;
 
 /** True when the server refused the request because it cannot offer tools to this model (the text protocol can). */
 export function refusesTools(err: unknown): boolean {
@@ -104,7 +99,8 @@ function mapError(err: unknown, ctx: ErrorContext): ModelError {
   if (err instanceof APIConnectionTimeoutError) return noAnswer(ctx);
   if (err instanceof APIConnectionError) {
     const code = networkCode(err);
-    const what = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'could not find the host of' : code === 'ECONNREFUSED' ? 'could not connect to' : 'lost the connection to';
+    const what =
+      code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'could not find the host of' : code === 'ECONNREFUSED' ? 'could not connect to' : 'lost the connection to';
     return new ModelError('connection', `${what} the model server at ${ctx.baseURL}${code ? ` (${code})` : ''}`, connectionFix(ctx));
   }
   if (err instanceof APIError && err.status !== undefined) {
@@ -115,25 +111,60 @@ function mapError(err: unknown, ctx: ErrorContext): ModelError {
     }
     if (isUnknownModel(err, ctx)) return unknownModel(err, ctx);
     if (status === 404) {
-      return new ModelError('bad_request', `the model server at ${ctx.baseURL} has no chat completions endpoint (404: ${message})`, 'Check the base URL; it usually ends in /v1.', status);
+      return new ModelError(
+        'bad_request',
+        `the model server at ${ctx.baseURL} has no chat completions endpoint (404: ${message})`,
+        'Check the base URL; it usually ends in /v1.',
+        status,
+      );
     }
     if (status === 429) {
-      return new ModelError('rate_limit', `the model server is rate limiting requests (429: ${message}), even after retrying`, 'Wait and retry, or lower concurrency (fewer batch tasks at once).', status);
+      return new ModelError(
+        'rate_limit',
+        `the model server is rate limiting requests (429: ${message}), even after retrying`,
+        'Wait and retry, or lower concurrency (fewer batch tasks at once).',
+        status,
+      );
     }
     if (status >= 500) {
-      return new ModelError('server', `the model server failed (${status}: ${message}), even after retrying`, 'Try again later; if it is a local server, look at its log.', status);
+      return new ModelError(
+        'server',
+        `the model server failed (${status}: ${message}), even after retrying`,
+        'Try again later; if it is a local server, look at its log.',
+        status,
+      );
     }
     if (/enable-auto-tool-choice/i.test(message)) {
-      return new ModelError('bad_request', `the vLLM server does not accept tool calls (${message})`, 'Run with --tools text (or auto) to send code in ```python blocks instead, or start vLLM with --enable-auto-tool-choice and a --tool-call-parser that fits the model.', status);
+      return new ModelError(
+        'bad_request',
+        `the vLLM server does not accept tool calls (${message})`,
+        'Run with --tools text (or auto) to send code in ```python blocks instead, or start vLLM with --enable-auto-tool-choice and a --tool-call-parser that fits the model.',
+        status,
+      );
     }
     if (TOOLS_REFUSED.test(message)) {
-      return new ModelError('bad_request', `the model "${ctx.model}" cannot call tools at ${ctx.baseURL} (${message})`, 'Run with --tools text (or auto, the default) to send code in ```python blocks instead, or choose a model with tool calling with --model.', status);
+      return new ModelError(
+        'bad_request',
+        `the model "${ctx.model}" cannot call tools at ${ctx.baseURL} (${message})`,
+        'Run with --tools text (or auto, the default) to send code in ```python blocks instead, or choose a model with tool calling with --model.',
+        status,
+      );
     }
     const code = (err.error as { code?: unknown } | undefined)?.code;
     if (code === 'context_length_exceeded' || /context length|maximum context|too many tokens/i.test(message)) {
-      return new ModelError('bad_request', `the conversation is too long for ${ctx.model} (${message})`, 'Start a new session (or /reset in chat), or use a model with a longer context.', status);
+      return new ModelError(
+        'bad_request',
+        `the conversation is too long for ${ctx.model} (${message})`,
+        'Start a new session (or /reset in chat), or use a model with a longer context.',
+        status,
+      );
     }
-    return new ModelError('bad_request', `the model server rejected the request (${status}: ${message})`, 'Check the model name and the server; run with CODECELL_DEBUG=1 for details.', status);
+    return new ModelError(
+      'bad_request',
+      `the model server rejected the request (${status}: ${message})`,
+      'Check the model name and the server; run with CODECELL_DEBUG=1 for details.',
+      status,
+    );
   }
   if (err instanceof APIError) {
     // An error event inside the stream: no status, the server's own message.
@@ -146,7 +177,11 @@ function mapError(err: unknown, ctx: ErrorContext): ModelError {
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return new ModelError('connection', `could not connect to the model server at ${ctx.baseURL} (${code})`, connectionFix(ctx));
   }
-  return new ModelError('server', `the model request failed: ${err instanceof Error ? err.message : String(err)}`, 'Try again; run with CODECELL_DEBUG=1 for details.');
+  return new ModelError(
+    'server',
+    `the model request failed: ${err instanceof Error ? err.message : String(err)}`,
+    'Try again; run with CODECELL_DEBUG=1 for details.',
+  );
 }
 
 /** A reply cut off before the server said it was finished. */

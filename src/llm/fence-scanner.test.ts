@@ -20,7 +20,8 @@ function markedBlocks(doc: string): string[] {
   const out: string[] = [];
   const walk = (tokens: Token[]): void => {
     for (const t of tokens) {
-      if (t.type === 'code' && (t as { codeBlockStyle?: string }).codeBlockStyle !== 'indented' && isRunnable((t as { lang?: string }).lang ?? '')) out.push((t as { text: string }).text);
+      if (t.type === 'code' && (t as { codeBlockStyle?: string }).codeBlockStyle !== 'indented' && isRunnable((t as { lang?: string }).lang ?? ''))
+        out.push((t as { text: string }).text);
       const children = (t as { tokens?: Token[] }).tokens;
       if (children) walk(children);
     }
@@ -49,7 +50,11 @@ describe('FenceScanner', () => {
         expect(open).toBeUndefined();
         expect(closed(events)).toEqual(markedBlocks(doc));
         // The streamed code deltas add up to exactly the closed code, block by block.
-        expect(streamed(events)).toBe(closed(events).map((c) => c + '\u0000').join(''));
+        expect(streamed(events)).toBe(
+          closed(events)
+            .map((c) => c + '\u0000')
+            .join(''),
+        );
       });
     }
   }
@@ -62,9 +67,16 @@ describe('FenceScanner', () => {
 
   it('streams code before the line ends, but never the closing fence', () => {
     const s = new FenceScanner();
-    expect(s.push('Go:\n```python\npri')).toEqual([{ type: 'text', text: 'Go:\n' }, { type: 'open', info: 'python' }, { type: 'code', text: 'pri' }]);
+    expect(s.push('Go:\n```python\npri')).toEqual([
+      { type: 'text', text: 'Go:\n' },
+      { type: 'open', info: 'python' },
+      { type: 'code', text: 'pri' },
+    ]);
     expect(s.push('nt(1)\n``')).toEqual([{ type: 'code', text: 'nt(1)' }]);
-    expect(s.push('`\nAfter.')).toEqual([{ type: 'close', code: 'print(1)' }, { type: 'text', text: 'After.' }]);
+    expect(s.push('`\nAfter.')).toEqual([
+      { type: 'close', code: 'print(1)' },
+      { type: 'text', text: 'After.' },
+    ]);
   });
 
   it('holds a line that may open a fence until its end is known', () => {

@@ -126,7 +126,16 @@ export class FenceScanner {
       if (m && !(m[2]![0] === '`' && m[3]!.includes('`'))) {
         const info = m[3]!.trim();
         const runnable = isRunnable(info);
-        this.block = { char: m[2]![0]!, length: m[2]!.length, indent: m[1]!.length, runnable, raw: runnable ? '' : line + '\n', code: '', lines: 0, emittedInLine: 0 };
+        this.block = {
+          char: m[2]![0]!,
+          length: m[2]!.length,
+          indent: m[1]!.length,
+          runnable,
+          raw: runnable ? '' : line + '\n',
+          code: '',
+          lines: 0,
+          emittedInLine: 0,
+        };
         if (runnable) events.push({ type: 'open', info });
         return;
       }

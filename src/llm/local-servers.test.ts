@@ -44,21 +44,31 @@ describe('response shapes', () => {
   it('reads ids from /v1/models and names from Ollama /api/tags', () => {
     expect(openAiModelIds({ object: 'list', data: [{ id: 'a', object: 'model', created: 0, owned_by: 'x' }, { id: 'b' }, { nope: 1 }] })).toEqual(['a', 'b']);
     expect(openAiModelIds({ models: [] })).toBeUndefined();
-    expect(ollamaModelNames({ models: [{ name: 'qwen2.5-coder:7b', model: 'qwen2.5-coder:7b', size: 1, details: { family: 'qwen2' } }, { model: 'llama3.1:8b' }] })).toEqual([
-      'qwen2.5-coder:7b',
-      'llama3.1:8b',
-    ]);
+    expect(
+      ollamaModelNames({ models: [{ name: 'qwen2.5-coder:7b', model: 'qwen2.5-coder:7b', size: 1, details: { family: 'qwen2' } }, { model: 'llama3.1:8b' }] }),
+    ).toEqual(['qwen2.5-coder:7b', 'llama3.1:8b']);
     expect(ollamaModelNames({ data: [] })).toBeUndefined();
   });
 });
 
 describe('pickModel', () => {
   it('prefers a model the server says calls tools, then a coder model, then the larger', () => {
-    expect(pickModel([{ id: 'gemma3:4b', tools: false }, { id: 'qwen3:8b', tools: true }, { id: 'codellama:7b', tools: false }])).toEqual({
+    expect(
+      pickModel([
+        { id: 'gemma3:4b', tools: false },
+        { id: 'qwen3:8b', tools: true },
+        { id: 'codellama:7b', tools: false },
+      ]),
+    ).toEqual({
       model: 'qwen3:8b',
       reason: 'the server says it calls tools',
     });
-    expect(pickModel([{ id: 'qwen2.5-coder:7b', tools: true }, { id: 'qwen3:8b', tools: true }])?.model).toBe('qwen2.5-coder:7b');
+    expect(
+      pickModel([
+        { id: 'qwen2.5-coder:7b', tools: true },
+        { id: 'qwen3:8b', tools: true },
+      ])?.model,
+    ).toBe('qwen2.5-coder:7b');
     expect(pickModel([{ id: 'qwen2.5-coder:7b' }, { id: 'qwen2.5-coder:32b' }, { id: 'llama3.1:8b' }])).toEqual({
       model: 'qwen2.5-coder:32b',
       reason: 'a coder model; from a family that calls tools',
@@ -83,10 +93,18 @@ describe('probeLocalServers (real HTTP)', () => {
   const portOf = (s: FakeOpenAI): number => Number(new URL(s.url).port);
 
   it('finds an Ollama-style server through /api/tags and /api/show, and ignores closed ports', async () => {
-    const ollama = await startFakeOpenAI({ models: ['gemma3:4b', 'qwen2.5-coder:7b'], ollama: { capabilities: { 'qwen2.5-coder:7b': ['completion', 'tools'] } } });
+    const ollama = await startFakeOpenAI({
+      models: ['gemma3:4b', 'qwen2.5-coder:7b'],
+      ollama: { capabilities: { 'qwen2.5-coder:7b': ['completion', 'tools'] } },
+    });
     servers.push(ollama);
     const closed = await closedPort();
-    const found = await probeLocalServers({ endpoints: [{ kind: 'lmstudio', port: closed }, { kind: 'ollama', port: portOf(ollama) }] });
+    const found = await probeLocalServers({
+      endpoints: [
+        { kind: 'lmstudio', port: closed },
+        { kind: 'ollama', port: portOf(ollama) },
+      ],
+    });
     expect(found).toEqual([
       {
         kind: 'ollama',
@@ -106,7 +124,12 @@ describe('probeLocalServers (real HTTP)', () => {
   it('falls back to /v1/models for servers that only speak the OpenAI API', async () => {
     const plain = await startFakeOpenAI({ models: ['local-model'] });
     servers.push(plain);
-    const found = await probeLocalServers({ endpoints: [{ kind: 'ollama', port: portOf(plain) }, { kind: 'vllm', port: portOf(plain) }] });
+    const found = await probeLocalServers({
+      endpoints: [
+        { kind: 'ollama', port: portOf(plain) },
+        { kind: 'vllm', port: portOf(plain) },
+      ],
+    });
     expect(found.map((s) => [s.label, s.models])).toEqual([
       ['Ollama', [{ id: 'local-model' }]],
       ['vLLM', [{ id: 'local-model' }]],

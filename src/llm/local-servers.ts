@@ -166,7 +166,8 @@ export interface ModelChoice {
 
 const CODER = /coder|code|devstral|starcoder|codestral|deepseek-?coder|codegemma|codellama/i;
 /** Families known to call tools well through OpenAI-compatible servers, for servers that do not say. */
-const TOOL_FAMILIES = /qwen2\.5|qwen3|qwen-?2\.5|llama-?3\.[1-9]|llama-?4|mistral|mixtral|devstral|hermes|command-?r|granite3|firefunction|gpt-oss|phi-?4|functionary|watt-tool|nemotron|glm-?4|kimi|deepseek-?v3/i;
+const TOOL_FAMILIES =
+  /qwen2\.5|qwen3|qwen-?2\.5|llama-?3\.[1-9]|llama-?4|mistral|mixtral|devstral|hermes|command-?r|granite3|firefunction|gpt-oss|phi-?4|functionary|watt-tool|nemotron|glm-?4|kimi|deepseek-?v3/i;
 /** Not chat models at all. */
 const NOT_CHAT = /embed|nomic|bge-|e5-|minilm|rerank|whisper|tts|clip|llava-?phi|moondream|vision-?only/i;
 

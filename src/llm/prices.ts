@@ -12,10 +12,7 @@ export interface Price {
 export type PriceTable = Record<string, Price>;
 
 /** The shape of the `prices` config value: `{"my-model": {"input": 0.5, "output": 1.5}}`. */
-export const priceTableSchema = z.record(
-  z.string().min(1),
-  z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }).strict(),
-);
+export const priceTableSchema = z.record(z.string().min(1), z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }).strict());
 
 /**
  * OpenAI standard-tier list prices at the time of writing. Cached-input discounts are ignored, so a

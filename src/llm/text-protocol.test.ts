@@ -24,7 +24,10 @@ describe('toTextMessages', () => {
   });
 
   it('leaves the original conversation untouched', () => {
-    const messages: ChatMessage[] = [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }];
+    const messages: ChatMessage[] = [
+      { role: 'user', content: 'a' },
+      { role: 'user', content: 'b' },
+    ];
     const copy = structuredClone(messages);
     toTextMessages(messages);
     expect(messages).toEqual(copy);

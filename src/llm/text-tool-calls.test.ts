@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { jsonObjectEnd, TextToolCalls } from './text-tool-calls.js';
 import type { ModelEvent } from './types.js';
 
-function run(text: string, size: number, truncated = false): { events: ModelEvent[]; text: string; code: string; calls: ReturnType<TextToolCalls['end']>['calls'] } {
+function run(
+  text: string,
+  size: number,
+  truncated = false,
+): { events: ModelEvent[]; text: string; code: string; calls: ReturnType<TextToolCalls['end']>['calls'] } {
   const t = new TextToolCalls();
   const events: ModelEvent[] = [];
   for (let i = 0; i < text.length; i += size) events.push(...t.push(text.slice(i, i + size)));

@@ -248,13 +248,21 @@ export class TextToolCalls {
     const shape = callShape(value);
     if (!shape) return;
     // A bare object becomes a call only once it names python; a tag is a call from the start.
-    const named = shape.name === PYTHON_TOOL_NAME && (capture.kind === 'tag' || capture.whole || CALL_START.test(capture.body)) && /"(arguments|parameters)"/.test(capture.body);
+    const named =
+      shape.name === PYTHON_TOOL_NAME &&
+      (capture.kind === 'tag' || capture.whole || CALL_START.test(capture.body)) &&
+      /"(arguments|parameters)"/.test(capture.body);
     if (!capture.started && named) {
       capture.started = true;
       events.push({ type: 'tool_call_start', index: capture.index, id: capture.id, name: PYTHON_TOOL_NAME });
     }
     if (!capture.started) return;
-    const code = typeof shape.args === 'string' ? partialCode(shape.args) : shape.args && typeof shape.args === 'object' ? (shape.args as { code?: unknown }).code : undefined;
+    const code =
+      typeof shape.args === 'string'
+        ? partialCode(shape.args)
+        : shape.args && typeof shape.args === 'object'
+          ? (shape.args as { code?: unknown }).code
+          : undefined;
     if (typeof code === 'string' && code.length > capture.emitted.length && code.startsWith(capture.emitted)) {
       events.push({ type: 'code_delta', index: capture.index, id: capture.id, text: code.slice(capture.emitted.length) });
       capture.emitted = code;
@@ -287,9 +295,10 @@ export class TextToolCalls {
       }
     }
     if (call.code === undefined && name === PYTHON_TOOL_NAME) {
-      call.problem = body === undefined
-        ? 'Not run: the tool call was cut off before it ended. Call `python` again with shorter code.'
-        : 'Not run: the tool call written in the text was not valid JSON. Call `python` through the tool-calling API, or write <tool_call>{"name": "python", "arguments": {"code": "..."}}</tool_call> with valid JSON.';
+      call.problem =
+        body === undefined
+          ? 'Not run: the tool call was cut off before it ended. Call `python` again with shorter code.'
+          : 'Not run: the tool call written in the text was not valid JSON. Call `python` through the tool-calling API, or write <tool_call>{"name": "python", "arguments": {"code": "..."}}</tool_call> with valid JSON.';
     }
     events.push({ type: 'tool_call_end', index: capture.index, call });
     this.calls.push(call);

@@ -52,7 +52,10 @@ describe('ThinkFilter', () => {
 
 describe('splitLateThink', () => {
   it('splits reasoning from the answer when the template opened the block itself', () => {
-    expect(splitLateThink('Okay, 6*7.\nThat is 42.\n</think>\n\nThe answer is 42.')).toEqual({ reasoning: 'Okay, 6*7.\nThat is 42.', text: 'The answer is 42.' });
+    expect(splitLateThink('Okay, 6*7.\nThat is 42.\n</think>\n\nThe answer is 42.')).toEqual({
+      reasoning: 'Okay, 6*7.\nThat is 42.',
+      text: 'The answer is 42.',
+    });
   });
   it('leaves replies without a closing tag, or with their own opening tag, alone', () => {
     expect(splitLateThink('The answer is 42.')).toBeUndefined();

@@ -11,8 +11,7 @@ function run(fragments: ToolCallFragment[][]): { events: ModelEvent[]; calls: Re
   return { events: [...events, ...finished.events], calls: finished.calls };
 }
 
-const codeOf = (events: ModelEvent[], index = 0): string =>
-  events.map((e) => (e.type === 'code_delta' && e.index === index ? e.text : '')).join('');
+const codeOf = (events: ModelEvent[], index = 0): string => events.map((e) => (e.type === 'code_delta' && e.index === index ? e.text : '')).join('');
 
 describe('ToolCallStream', () => {
   it('separates calls that a server numbers 0 but gives new ids', () => {
@@ -21,7 +20,10 @@ describe('ToolCallStream', () => {
       [{ index: 0, id: 'b', function: { name: 'python', arguments: '' } }],
       [{ index: 0, function: { arguments: '{"code":"x"}' } }],
     ]);
-    expect(calls.map((c) => [c.id, c.code])).toEqual([['a', 'x=1'], ['b', 'x']]);
+    expect(calls.map((c) => [c.id, c.code])).toEqual([
+      ['a', 'x=1'],
+      ['b', 'x'],
+    ]);
     expect(codeOf(events, 1)).toBe('x');
   });
 
@@ -29,7 +31,9 @@ describe('ToolCallStream', () => {
     const { calls, events } = run([[{ index: 0, function: { name: 'python', arguments: '{"co' } }], [{ index: 0, function: { arguments: 'de":"1+1"}' } }]]);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.id).toMatch(/^call_/);
-    const ids = new Set(events.flatMap((e) => (e.type === 'tool_call_start' || e.type === 'code_delta' ? [e.id] : e.type === 'tool_call_end' ? [e.call.id] : [])));
+    const ids = new Set(
+      events.flatMap((e) => (e.type === 'tool_call_start' || e.type === 'code_delta' ? [e.id] : e.type === 'tool_call_end' ? [e.call.id] : [])),
+    );
     expect([...ids]).toEqual([calls[0]!.id]);
   });
 
@@ -39,7 +43,10 @@ describe('ToolCallStream', () => {
   });
 
   it('does not double a name repeated in every fragment', () => {
-    const { calls } = run([[{ index: 0, id: 'a', function: { name: 'python', arguments: '{"code":' } }], [{ index: 0, id: 'a', function: { name: 'python', arguments: '"y"}' } }]]);
+    const { calls } = run([
+      [{ index: 0, id: 'a', function: { name: 'python', arguments: '{"code":' } }],
+      [{ index: 0, id: 'a', function: { name: 'python', arguments: '"y"}' } }],
+    ]);
     expect(calls[0]!.name).toBe('python');
     expect(calls[0]!.code).toBe('y');
   });

@@ -10,7 +10,7 @@ export const pythonTool: ChatCompletionFunctionTool = {
     description:
       'Run Python code in a stateful, Jupyter-like sandbox. Variables, imports and files persist between ' +
       'calls. The value of the last expression is shown, like a notebook cell; print() output, tracebacks ' +
-      'and figures (matplotlib) are captured and returned. The working folder is /mnt/data (the user\'s ' +
+      "and figures (matplotlib) are captured and returned. The working folder is /mnt/data (the user's " +
       'uploaded files are there; files written there are saved for the user). There is no network access.',
     parameters: {
       type: 'object',

@@ -21,7 +21,9 @@ const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', 
 /** One line of build output made safe and short for a terminal. */
 export function plainLine(text: string, width = Infinity): string {
   // Build output comes from inside the container: it must not drive the user's terminal.
-  const clean = stripAll(text).replace(/[\t\n]/g, ' ').trimEnd();
+  const clean = stripAll(text)
+    .replace(/[\t\n]/g, ' ')
+    .trimEnd();
   const chars = [...clean];
   if (chars.length <= width) return clean;
   return chars.slice(0, Math.max(0, width - 1)).join('') + '…';
@@ -31,7 +33,10 @@ function megabytes(bytes: number): string {
   return (bytes / 1e6).toFixed(1);
 }
 
-export function createProgressPrinter(out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number } = process.stderr, options: PrinterOptions = {}): ProgressPrinter {
+export function createProgressPrinter(
+  out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number } = process.stderr,
+  options: PrinterOptions = {},
+): ProgressPrinter {
   const env = options.env ?? process.env;
   const live = options.live ?? out.isTTY === true;
   const color = options.color ?? (live && !env.NO_COLOR);

@@ -43,7 +43,15 @@ describe('doctor screen', () => {
 
 describe('doctor screen on a narrow terminal', () => {
   it('wraps details and fixes under the detail column', () => {
-    const long: Check = { id: 'server', group: 'model', title: 'server', status: 'fail', detail: 'one two three four five six seven eight nine ten', fix: 'alpha beta gamma delta epsilon zeta eta theta', required: true };
+    const long: Check = {
+      id: 'server',
+      group: 'model',
+      title: 'server',
+      status: 'fail',
+      detail: 'one two three four five six seven eight nine ten',
+      fix: 'alpha beta gamma delta epsilon zeta eta theta',
+      required: true,
+    };
     const lines = formatDoctor([long], { width: 36 });
     expect(lines.slice(2, 9)).toEqual([
       'model server',

@@ -54,9 +54,16 @@ export function formatDoctor(checks: readonly Check[], options: { color?: boolea
   const warnings = checks.filter((c) => c.status === 'warn' || (!c.required && c.status === 'fail'));
   lines.push('');
   if (readyToRun(checks)) {
-    lines.push(paint(32, `ready: \`codecell run\` has what it needs${warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'} above)` : ''}`));
+    lines.push(
+      paint(32, `ready: \`codecell run\` has what it needs${warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'} above)` : ''}`),
+    );
   } else {
-    lines.push(paint(31, `not ready: ${blocking.length} problem${blocking.length === 1 ? '' : 's'} stop${blocking.length === 1 ? 's' : ''} \`codecell run\` (${blocking.map((c) => c.title).join(', ')}); each has its fix above`));
+    lines.push(
+      paint(
+        31,
+        `not ready: ${blocking.length} problem${blocking.length === 1 ? '' : 's'} stop${blocking.length === 1 ? 's' : ''} \`codecell run\` (${blocking.map((c) => c.title).join(', ')}); each has its fix above`,
+      ),
+    );
   }
   return lines;
 }

@@ -55,7 +55,7 @@ describe('sixelEscape', () => {
   it('lays transparent pixels on white', () => {
     // Left half fully transparent, right half opaque black.
     const img = new PNG({ width: 8, height: 6 });
-    for (let i = 0; i < 8 * 6; i++) img.data.set((i % 8) < 4 ? [0, 0, 0, 0] : [0, 0, 0, 255], i * 4);
+    for (let i = 0; i < 8 * 6; i++) img.data.set(i % 8 < 4 ? [0, 0, 0, 0] : [0, 0, 0, 255], i * 4);
     const esc = sixelEscape(PNG.sync.write(img), fitImage(8, 6, cell, 10, 10));
     const out = decode(esc.slice(esc.indexOf('q') + 1, -2));
     const px = (x: number): number[] => [...out.data8.subarray(x * 4, x * 4 + 3)];

@@ -3,7 +3,6 @@ import { stripVTControlCharacters } from 'node:util';
 import { imageText, pngSize, renderImage } from './image.js';
 import { makePng as png } from '../ui/testing/png.js';
 
-
 describe('pngSize', () => {
   it('reads the header without decoding', () => {
     expect(pngSize(png(7, 3, () => [0, 0, 0]))).toEqual({ width: 7, height: 3 });
@@ -13,7 +12,10 @@ describe('pngSize', () => {
 
 describe('renderImage', () => {
   it('draws half-blocks no wider than the limit', async () => {
-    const r = await renderImage(png(200, 100, (x) => [x, 0, 255 - x]), { maxWidth: 40, maxHeight: 20 });
+    const r = await renderImage(
+      png(200, 100, (x) => [x, 0, 255 - x]),
+      { maxWidth: 40, maxHeight: 20 },
+    );
     expect(r.ok && r.kind).toBe('text');
     if (!r.ok || r.kind !== 'text') return;
     const lines = stripVTControlCharacters(r.text).split('\n');
@@ -40,7 +42,10 @@ describe('renderImage', () => {
 
 describe('imageText', () => {
   it('leaves the cursor on the line under a graphic, so the next line never covers its last row', async () => {
-    const r = await renderImage(png(80, 40, () => [9, 9, 9]), { maxWidth: 40, maxHeight: 20, protocol: 'kitty', cell: { width: 8, height: 16 } });
+    const r = await renderImage(
+      png(80, 40, () => [9, 9, 9]),
+      { maxWidth: 40, maxHeight: 20, protocol: 'kitty', cell: { width: 8, height: 16 } },
+    );
     if (!r.ok || r.kind !== 'graphic') throw new Error('expected a graphic');
     expect(r.rows).toBe(3);
     const text = imageText(r);

@@ -148,7 +148,12 @@ export function toJsonLine(event: SessionEvent, readFile?: (entry: ManifestEntry
     case 'cell_start':
       return { stream_type: 'cell_start', turn: event.turn, call_id: event.callId };
     case 'cell_output':
-      return { stream_type: 'code_execution', turn: event.turn, call_id: event.callId, chunk: { type: 'hot_code_output', content: event.text, stream: event.stream } };
+      return {
+        stream_type: 'code_execution',
+        turn: event.turn,
+        call_id: event.callId,
+        chunk: { type: 'hot_code_output', content: event.text, stream: event.stream },
+      };
     case 'cell_result':
       return {
         stream_type: 'code_execution',

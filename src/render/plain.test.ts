@@ -10,7 +10,18 @@ function setup(over: Partial<ConstructorParameters<typeof PlainRenderer>[0]> = {
   let err = '';
   stdout.on('data', (d) => (out += d));
   stderr.on('data', (d) => (err += d));
-  const r = new PlainRenderer({ stdout, stderr, stdoutIsTTY: false, stderrIsTTY: false, color: false, images: false, quiet: false, verbose: false, cellStdoutTo: 'stderr', ...over });
+  const r = new PlainRenderer({
+    stdout,
+    stderr,
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    color: false,
+    images: false,
+    quiet: false,
+    verbose: false,
+    cellStdoutTo: 'stderr',
+    ...over,
+  });
   return { r, out: () => out, err: () => err };
 }
 
@@ -48,7 +59,16 @@ describe('PlainRenderer (run)', () => {
   it('reports errors with their fix and counts failures', async () => {
     const { r, err } = setup();
     await r.handle({ type: 'error', kind: 'model_auth', message: 'the API key was refused', fix: 'set OPENAI_API_KEY' });
-    await r.handle({ type: 'cell_end', turn: 1, callId: 'c', status: 'timeout', durationMs: 1, stateLost: true, message: 'the cell ran too long', modelView: '' });
+    await r.handle({
+      type: 'cell_end',
+      turn: 1,
+      callId: 'c',
+      status: 'timeout',
+      durationMs: 1,
+      stateLost: true,
+      message: 'the cell ran too long',
+      modelView: '',
+    });
     expect(err()).toContain('codecell: the API key was refused\n  fix: set OPENAI_API_KEY');
     expect(err()).toContain('✗ the cell ran too long');
     expect(r.failureCount).toBe(2);

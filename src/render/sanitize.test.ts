@@ -197,7 +197,41 @@ describe('random input never yields an unsafe character', () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       return seed % n;
     };
-    const alphabet = ['\x1b', '[', ']', 'P', '_', '^', 'X', '\\', '\x07', '\x9b', '\x9d', '\x9c', '\x90', ';', '3', '1', 'm', '?', 'h', '\r', '\n', '\t', '\x00', '\x08', '\x7f', '\x85', 'a', 'é', '中', ' ', '(', '0', '\x18'];
+    const alphabet = [
+      '\x1b',
+      '[',
+      ']',
+      'P',
+      '_',
+      '^',
+      'X',
+      '\\',
+      '\x07',
+      '\x9b',
+      '\x9d',
+      '\x9c',
+      '\x90',
+      ';',
+      '3',
+      '1',
+      'm',
+      '?',
+      'h',
+      '\r',
+      '\n',
+      '\t',
+      '\x00',
+      '\x08',
+      '\x7f',
+      '\x85',
+      'a',
+      'é',
+      '中',
+      ' ',
+      '(',
+      '0',
+      '\x18',
+    ];
     for (let round = 0; round < 2000; round++) {
       let text = '';
       const len = rand(40);

@@ -101,8 +101,10 @@ class TerminalSanitizer {
         else if (c === 0x5d) this.state = State.Osc;
         else if (c === 0x50 || c === 0x58 || c === 0x5e || c === 0x5f) this.state = State.StringUntilSt;
         else if (c >= 0x20 && c <= 0x2f) this.state = State.EscapeIntermediate;
-        else if (c >= 0x30 && c <= 0x7e) this.state = State.Ground; // ESC c, ESC 7, ESC \ ... dropped
-        else if (c === ESC || c === 0x7f) return true; // restart / ignored
+        else if (c >= 0x30 && c <= 0x7e)
+          this.state = State.Ground; // ESC c, ESC 7, ESC \ ... dropped
+        else if (c === ESC || c === 0x7f)
+          return true; // restart / ignored
         else if (c === 0x18 || c === 0x1a) this.state = State.Ground;
         else {
           this.state = State.Ground;
@@ -124,7 +126,8 @@ class TerminalSanitizer {
       case State.Osc:
       case State.StringUntilSt:
         // Only terminators reach here (the payload is skipped in push).
-        if (c === ESC) this.state = State.Escape; // ESC \ is ST; any other ESC starts a new sequence
+        if (c === ESC)
+          this.state = State.Escape; // ESC \ is ST; any other ESC starts a new sequence
         else this.state = State.Ground; // BEL (OSC), 0x9C ST, CAN, SUB
         return true;
     }

@@ -12,7 +12,13 @@ const answer = (a: Partial<QueryAnswer>) => async (): Promise<QueryAnswer> => ({
 describe('parseAnswer', () => {
   it('reads kitty, sixel and the cell size, and is done only once DA1 is in', () => {
     expect(parseAnswer(KITTY_OK).done).toBe(false);
-    expect(parseAnswer(KITTY_OK + '\x1b[6;18;9t' + PLAIN_DA1)).toEqual({ kitty: true, sixel: false, cell: { width: 9, height: 18 }, answered: true, done: true });
+    expect(parseAnswer(KITTY_OK + '\x1b[6;18;9t' + PLAIN_DA1)).toEqual({
+      kitty: true,
+      sixel: false,
+      cell: { width: 9, height: 18 },
+      answered: true,
+      done: true,
+    });
     expect(parseAnswer(XTERM_DA1)).toMatchObject({ kitty: false, sixel: true, done: true });
   });
 
@@ -33,7 +39,14 @@ describe('withoutAnswers', () => {
 
 describe('queryTerminal', () => {
   const tty = () => {
-    const stdin = Object.assign(new PassThrough(), { isTTY: true, isRaw: false, setRawMode(this: { isRaw: boolean }, raw: boolean) { this.isRaw = raw; return this; } });
+    const stdin = Object.assign(new PassThrough(), {
+      isTTY: true,
+      isRaw: false,
+      setRawMode(this: { isRaw: boolean }, raw: boolean) {
+        this.isRaw = raw;
+        return this;
+      },
+    });
     const written: string[] = [];
     const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: 120, rows: 40, write: (s: string) => (written.push(s), true) });
     return { stdin: stdin as unknown as NodeJS.ReadStream & { isRaw: boolean }, stdout: stdout as unknown as NodeJS.WriteStream, written };
@@ -71,7 +84,13 @@ describe('detectImages', () => {
   it('uses what the environment names before asking', async () => {
     let asked = false;
     const query = async () => ((asked = true), { kitty: false, sixel: true, answered: true });
-    const r = await detectImages({ mode: 'auto', env: { TERM: 'xterm-kitty' }, isTTY: true, envSupport: () => ({ kitty: true, iterm2: false, sixel: false }), query });
+    const r = await detectImages({
+      mode: 'auto',
+      env: { TERM: 'xterm-kitty' },
+      isTTY: true,
+      envSupport: () => ({ kitty: true, iterm2: false, sixel: false }),
+      query,
+    });
     expect(r.method).toBe('kitty');
     expect(asked).toBe(true); // still asked, for the cell size
   });

@@ -162,7 +162,11 @@ export async function detectImages(options: DetectOptions): Promise<TerminalImag
     // Nothing to pass through: tmux itself is not asked.
     if (method === 'blocks') return { ...base, method };
     if (!allows()) {
-      return { ...base, method: 'blocks', note: 'inside tmux without passthrough figures are drawn with half-blocks (enable real pictures with `tmux set -g allow-passthrough on`)' };
+      return {
+        ...base,
+        method: 'blocks',
+        note: 'inside tmux without passthrough figures are drawn with half-blocks (enable real pictures with `tmux set -g allow-passthrough on`)',
+      };
     }
     return { ...base, method, tmux: true };
   }
@@ -173,7 +177,6 @@ export async function detectImages(options: DetectOptions): Promise<TerminalImag
   const cell = answer?.cell ? { cell: answer.cell, cellReported: true } : {};
   if (options.mode !== 'auto') return { ...base, ...cell, method: options.mode };
   const support = (options.envSupport ?? fromEnv)(env);
-  const method: ImageMethod =
-    support.kitty || answer?.kitty ? 'kitty' : support.iterm2 ? 'iterm' : support.sixel || answer?.sixel ? 'sixel' : 'blocks';
+  const method: ImageMethod = support.kitty || answer?.kitty ? 'kitty' : support.iterm2 ? 'iterm' : support.sixel || answer?.sixel ? 'sixel' : 'blocks';
   return { ...base, ...cell, method };
 }

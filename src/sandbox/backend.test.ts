@@ -13,7 +13,9 @@ describe('resolveBackend', () => {
     const { DOCKER_HOST: _unset, ...env } = process.env;
     const backend = await resolveBackend('auto', env, 1000, noEngine);
     expect(backend.kind).toBe('process');
-    expect(backend.note).toBe('no container engine answered (cannot reach a Docker engine at unix:///var/run/docker.sock (connect ENOENT)); using the bubblewrap process sandbox');
+    expect(backend.note).toBe(
+      'no container engine answered (cannot reach a Docker engine at unix:///var/run/docker.sock (connect ENOENT)); using the bubblewrap process sandbox',
+    );
   });
 
   it('auto does not fall back from an engine DOCKER_HOST names', async () => {

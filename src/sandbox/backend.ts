@@ -29,7 +29,8 @@ export function installed(command: string, env: NodeJS.ProcessEnv = process.env)
 /** What the process backend needs that is missing here, or null when it can run. */
 export function processBackendProblem(env: NodeJS.ProcessEnv = process.env): string | null {
   const missing = ['bwrap', 'prlimit', ...(process.getuid?.() === 0 ? ['setpriv'] : [])].filter((c) => !installed(c, env));
-  if (missing.length) return `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not installed (sudo apt-get install bubblewrap util-linux mmdebstrap)`;
+  if (missing.length)
+    return `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not installed (sudo apt-get install bubblewrap util-linux mmdebstrap)`;
   return null;
 }
 
@@ -59,7 +60,8 @@ export async function resolveBackend(
 ): Promise<ResolvedBackend> {
   if (choice === 'bubblewrap') {
     const problem = processBackendProblem(env);
-    if (problem) throw new SandboxError(`cannot use the bubblewrap backend: ${problem}`, 'Install it, or pick a container engine with --backend docker.', 'no_engine');
+    if (problem)
+      throw new SandboxError(`cannot use the bubblewrap backend: ${problem}`, 'Install it, or pick a container engine with --backend docker.', 'no_engine');
     return { kind: 'process', name: 'bubblewrap' };
   }
   if (choice === 'docker' || choice === 'podman') {

@@ -55,15 +55,13 @@ describe('readProgressStream', () => {
     const error = await readProgressStream(feed(failing, 5), undefined, 'the test build').catch((err: unknown) => err);
     expect(error).toBeInstanceOf(SandboxError);
     expect((error as SandboxError).code).toBe('build_failed');
-    expect((error as SandboxError).message).toBe(
-      "the test build failed at Step 2/2 : RUN exit 3: The command '/bin/sh -c exit 3' returned a non-zero code: 3",
-    );
+    expect((error as SandboxError).message).toBe("the test build failed at Step 2/2 : RUN exit 3: The command '/bin/sh -c exit 3' returned a non-zero code: 3");
   });
 
   it('takes `error` alone (pull failures have no errorDetail)', async () => {
-    await expect(readProgressStream(feed(lines({ status: 'Pulling from library/debian', id: 'trixie-slim' }, { error: 'manifest unknown' }), 9), undefined, 'pulling x')).rejects.toThrow(
-      'pulling x failed: manifest unknown',
-    );
+    await expect(
+      readProgressStream(feed(lines({ status: 'Pulling from library/debian', id: 'trixie-slim' }, { error: 'manifest unknown' }), 9), undefined, 'pulling x'),
+    ).rejects.toThrow('pulling x failed: manifest unknown');
   });
 
   it('reports layer progress and shows non-JSON lines instead of dropping them', async () => {

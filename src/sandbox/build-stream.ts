@@ -44,11 +44,7 @@ export interface StreamResult {
  * with the engine's own error text otherwise (dockerode's followProgress would report success).
  * `what` names the operation in errors ("the sandbox image build").
  */
-export function readProgressStream(
-  stream: NodeJS.ReadableStream,
-  onProgress: ProgressListener | undefined,
-  what: string,
-): Promise<StreamResult> {
+export function readProgressStream(stream: NodeJS.ReadableStream, onProgress: ProgressListener | undefined, what: string): Promise<StreamResult> {
   return new Promise<StreamResult>((resolve, reject) => {
     const decoder = new StringDecoder('utf8');
     const result: StreamResult = { tail: [] };
@@ -138,7 +134,8 @@ export function readProgressStream(
     );
     let ended = false;
     stream.on('close', () => {
-      if (!ended) fail(new SandboxError(`${what} was cut off before it finished`, 'Check that the Docker engine is still running, then retry.', 'build_failed'));
+      if (!ended)
+        fail(new SandboxError(`${what} was cut off before it finished`, 'Check that the Docker engine is still running, then retry.', 'build_failed'));
     });
     stream.on('end', () => {
       ended = true;

@@ -29,7 +29,17 @@ describe('bwrapCommand', () => {
   it('isolates: new namespaces, no network, no caps, read-only root, private writable /tmp and /mnt/data', () => {
     const { argv } = bwrapCommand({ rootfs: '/r', limits, seccomp: true, uid: 1000 });
     const text = argv.join(' ');
-    for (const flag of ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-net', '--disable-userns', '--die-with-parent', '--new-session', '--clearenv']) {
+    for (const flag of [
+      '--unshare-user',
+      '--unshare-pid',
+      '--unshare-ipc',
+      '--unshare-uts',
+      '--unshare-net',
+      '--disable-userns',
+      '--die-with-parent',
+      '--new-session',
+      '--clearenv',
+    ]) {
       expect(argv).toContain(flag);
     }
     expect(text).toContain('--cap-drop ALL');
@@ -51,7 +61,13 @@ describe('bwrapCommand', () => {
   it("gives the kernel the image's environment, as the Dockerfile's ENV lines set it", () => {
     const dockerfile = fs.readFileSync(path.join(sandboxDir(), 'Dockerfile'), 'utf8');
     const block = /^ENV ((?:.*\\\n)*.*)$/m.exec(dockerfile)![1]!;
-    const pairs = Object.fromEntries(block.split(/\\\n/).map((l) => l.trim()).filter(Boolean).map((l) => l.split('=') as [string, string]));
+    const pairs = Object.fromEntries(
+      block
+        .split(/\\\n/)
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .map((l) => l.split('=') as [string, string]),
+    );
     const { PATH, ...rest } = SANDBOX_ENV;
     expect(rest).toEqual(pairs);
     expect(PATH).toContain('/usr/bin');

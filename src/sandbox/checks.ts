@@ -32,7 +32,16 @@ export async function checkEngine(env: NodeJS.ProcessEnv = process.env, timeoutM
     const e = err instanceof SandboxError ? err : new SandboxError(String(err), 'Start Docker.', 'no_engine');
     return {
       checks: [
-        check({ id: 'engine', group: 'sandbox', title: 'engine', status: 'fail', detail: e.message, fix: e.fix, required: true, data: { endpoint: describeEndpoint(env) } }),
+        check({
+          id: 'engine',
+          group: 'sandbox',
+          title: 'engine',
+          status: 'fail',
+          detail: e.message,
+          fix: e.fix,
+          required: true,
+          data: { endpoint: describeEndpoint(env) },
+        }),
         check({ id: 'disk', group: 'sandbox', title: 'disk', status: 'skip', detail: 'not checked: no engine', required: false }),
       ],
     };
@@ -73,7 +82,13 @@ function diskCheck(endpoint: string, rootDir: string | undefined): Check {
   }
   const detail = `${formatBytes(free)} free under ${rootDir}`;
   if (free < IMAGE_ROOM_BYTES) {
-    return check({ ...base, status: 'warn', detail: `only ${detail}; building the image needs about ${formatBytes(IMAGE_ROOM_BYTES)}`, fix: 'Free space (`codecell sandbox prune --images` removes old codecell images; `docker image prune` others).', data: { free, path: rootDir } });
+    return check({
+      ...base,
+      status: 'warn',
+      detail: `only ${detail}; building the image needs about ${formatBytes(IMAGE_ROOM_BYTES)}`,
+      fix: 'Free space (`codecell sandbox prune --images` removes old codecell images; `docker image prune` others).',
+      data: { free, path: rootDir },
+    });
   }
   return check({ ...base, status: 'ok', detail, data: { free, path: rootDir } });
 }
@@ -95,12 +110,24 @@ export async function checkImage(docker: Docker | undefined, customImage?: strin
           data: { ref: customImage, present: false, bundled: false },
         });
       }
-      return check({ ...base, required: true, status: 'ok', detail: `${customImage}, ${formatBytes(found.size)} (your own image)`, data: { ref: customImage, present: true, bundled: false, size: found.size } });
+      return check({
+        ...base,
+        required: true,
+        status: 'ok',
+        detail: `${customImage}, ${formatBytes(found.size)} (your own image)`,
+        data: { ref: customImage, present: true, bundled: false, size: found.size },
+      });
     }
     const ref = bundledImageRef();
     const found = await findImage(docker, ref);
     if (found) {
-      return check({ ...base, required: false, status: 'ok', detail: `${ref}, ${formatBytes(found.size)}, current for this version`, data: { ref, present: true, bundled: true, current: true, size: found.size } });
+      return check({
+        ...base,
+        required: false,
+        status: 'ok',
+        detail: `${ref}, ${formatBytes(found.size)}, current for this version`,
+        data: { ref, present: true, bundled: true, current: true, size: found.size },
+      });
     }
     const older = (await listCodecellImages(docker)).filter((i) => i.ref !== ref && !i.ref.includes('bench'));
     return check({
@@ -108,7 +135,10 @@ export async function checkImage(docker: Docker | undefined, customImage?: strin
       required: false,
       status: 'warn',
       detail: older.length
-        ? `${ref} for this version is not built; ${older.length} image(s) from other versions are (${older.map((i) => i.ref).slice(0, 3).join(', ')})`
+        ? `${ref} for this version is not built; ${older.length} image(s) from other versions are (${older
+            .map((i) => i.ref)
+            .slice(0, 3)
+            .join(', ')})`
         : `${ref} is not built yet; the first run builds it (about 75 s on an empty engine)`,
       fix: `Build it now: \`codecell sandbox build\`${older.length ? '; remove the old ones with `codecell sandbox prune --images`' : ''}.`,
       data: { ref, present: false, bundled: true, current: false, older: older.map((i) => i.ref) },

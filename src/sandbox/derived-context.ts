@@ -40,7 +40,17 @@ export function derivedDockerfile(extras: ExtraPackages, offline: boolean): stri
   ];
   if (extras.pip.length > 0) {
     // A short timeout and one retry: with no index reachable the build says so in seconds, not minutes.
-    const flags = ['--break-system-packages', '--no-cache-dir', '--disable-pip-version-check', '--no-warn-script-location', '--root-user-action=ignore', '--timeout', '10', '--retries', '1'];
+    const flags = [
+      '--break-system-packages',
+      '--no-cache-dir',
+      '--disable-pip-version-check',
+      '--no-warn-script-location',
+      '--root-user-action=ignore',
+      '--timeout',
+      '10',
+      '--retries',
+      '1',
+    ];
     if (offline) flags.push('--no-index', '--no-build-isolation');
     lines.push(`COPY pip/ ${STAGE}/pip/`, `RUN python3 -m pip install ${flags.join(' ')} -r ${STAGE}/pip/requirements.txt \\`, ` && rm -rf ${STAGE}`);
   }
@@ -76,7 +86,10 @@ function readFolder(dir: string): { name: string; full: string; mode: number }[]
         const stat = fs.statSync(path.join(dir, name));
         total += stat.size;
         if (total > MAX_FOLDER_BYTES) {
-          throw new PackageSpecError(`the folder ${dir} holds more than ${MAX_FOLDER_BYTES / 1024 / 1024} MB`, 'Build a wheel from it (`pip wheel --no-deps .`) and give the .whl file instead.');
+          throw new PackageSpecError(
+            `the folder ${dir} holds more than ${MAX_FOLDER_BYTES / 1024 / 1024} MB`,
+            'Build a wheel from it (`pip wheel --no-deps .`) and give the .whl file instead.',
+          );
         }
         out.push({ name, full: path.join(dir, name), mode: stat.mode & 0o111 ? 0o755 : 0o644 });
       }

@@ -57,12 +57,18 @@ describe.skipIf(!docker)('derived sandbox images (real engine)', () => {
 
   afterAll(async () => {
     fs.rmSync(dir, { recursive: true, force: true });
-    for (const ref of made) await engine.getImage(ref).remove({ force: true }).catch(() => undefined);
+    for (const ref of made)
+      await engine
+        .getImage(ref)
+        .remove({ force: true })
+        .catch(() => undefined);
   });
 
   it('builds FROM the sandbox image with apt and pip steps, and records what it adds', async () => {
     expect(first.built).toBe(true);
-    expect(firstEvents.some((e) => e.type === 'phase' && e.text.includes(`from ${base.ref} with apt: python3-networkx; pip: tinycell_derived-0.1-py3-none-any.whl`))).toBe(true);
+    expect(
+      firstEvents.some((e) => e.type === 'phase' && e.text.includes(`from ${base.ref} with apt: python3-networkx; pip: tinycell_derived-0.1-py3-none-any.whl`)),
+    ).toBe(true);
     expect(firstEvents.some((e) => e.type === 'step' && e.text.includes('apt-get install'))).toBe(true);
     expect(firstEvents.some((e) => e.type === 'step' && e.text.includes('pip install') && e.text.includes('--no-index'))).toBe(true);
     const labels = (await engine.getImage(first.ref).inspect()).Config.Labels;
@@ -76,9 +82,12 @@ describe.skipIf(!docker)('derived sandbox images (real engine)', () => {
     try {
       await sandbox.start();
       let out = '';
-      const result = await sandbox.run('import os, networkx as nx, tinycell_derived as t\nprint(nx.shortest_path_length(nx.path_graph(5), 0, 4), t.ANSWER, t.TOKEN, os.getuid())', {
-        onEvent: (e) => void (e.type === 'stdout' ? (out += e.text) : undefined),
-      });
+      const result = await sandbox.run(
+        'import os, networkx as nx, tinycell_derived as t\nprint(nx.shortest_path_length(nx.path_graph(5), 0, 4), t.ANSWER, t.TOKEN, os.getuid())',
+        {
+          onEvent: (e) => void (e.type === 'stdout' ? (out += e.text) : undefined),
+        },
+      );
       expect(result.status).toBe('ok');
       expect(out.trim()).toBe(`4 42 ${token} 1000`);
     } finally {
@@ -118,10 +127,13 @@ describe.skipIf(!docker)('derived sandbox images (real engine)', () => {
     expect(staleImages(images, [base.ref, first.ref], true)).toHaveLength(4);
   });
 
-  it('installs a project folder with Debian\'s setuptools and no index', async () => {
+  it("installs a project folder with Debian's setuptools and no index", async () => {
     const proj = path.join(dir, 'tinyproj');
     fs.mkdirSync(path.join(proj, 'tinyproj'), { recursive: true });
-    fs.writeFileSync(path.join(proj, 'pyproject.toml'), '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "tinyproj"\nversion = "0.1"\n');
+    fs.writeFileSync(
+      path.join(proj, 'pyproject.toml'),
+      '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "tinyproj"\nversion = "0.1"\n',
+    );
     fs.writeFileSync(path.join(proj, 'tinyproj', '__init__.py'), `TOKEN = ${JSON.stringify(token)}\n`);
     const folder = normalizeExtras({ apt: [], pip: [proj] }, dir);
     const image = await ensureDerivedImage(engine, base, folder);
@@ -154,7 +166,7 @@ describe.skipIf(!docker)('derived sandbox images (real engine)', () => {
     console.log(`no-index failure after ${Date.now() - t0} ms`);
   }, 300_000);
 
-  it('refuses a wheel built for another Python with pip\'s message and the Python to build for', async () => {
+  it("refuses a wheel built for another Python with pip's message and the Python to build for", async () => {
     const wrong = buildWheel(dir, { name: 'tinycell_old', source: 'X = 1\n', tag: 'cp27-cp27mu-linux_x86_64' });
     const err = await failure({ pip: [wrong] });
     expect(err.message).toBe('pip refused a wheel: tinycell_old-0.1-cp27-cp27mu-linux_x86_64.whl is not a supported wheel on this platform.');

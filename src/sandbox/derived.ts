@@ -81,7 +81,12 @@ export function derivedRef(baseId: string, extras: ExtraPackages): string {
  * build tags nothing, so whatever image worked before is still there; the error carries apt's or pip's
  * own lines and a fix.
  */
-export async function ensureDerivedImage(docker: Docker, base: { ref: string; id: string }, extras: ExtraPackages, options: DerivedOptions = {}): Promise<SandboxImage> {
+export async function ensureDerivedImage(
+  docker: Docker,
+  base: { ref: string; id: string },
+  extras: ExtraPackages,
+  options: DerivedOptions = {},
+): Promise<SandboxImage> {
   const started = Date.now();
   const { onProgress } = options;
   const context = derivedContext(extras, base.id);
@@ -156,11 +161,19 @@ export async function resolveSandboxImage(docker: Docker, options: ResolveImageO
   if (options.image) {
     const found = await findImage(docker, options.image);
     if (!found) {
-      throw new SandboxError(`the sandbox image ${options.image} is not on the Docker engine`, 'Build it with `codecell sandbox build` (or pull it), or drop --image / the image key.', 'no_image');
+      throw new SandboxError(
+        `the sandbox image ${options.image} is not on the Docker engine`,
+        'Build it with `codecell sandbox build` (or pull it), or drop --image / the image key.',
+        'no_image',
+      );
     }
     base = { ref: options.image, id: found.id, built: false };
   } else {
-    base = await ensureImage(docker, { ...(onProgress ? { onProgress } : {}), ...(options.env ? { env: options.env } : {}), ...(options.from ? { base: options.from } : {}) });
+    base = await ensureImage(docker, {
+      ...(onProgress ? { onProgress } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.from ? { base: options.from } : {}),
+    });
   }
   const own = packagesOf(await labelsOf(docker, base.ref));
   if (!hasExtras(options.extras)) return { ...base, base: base.ref, ...(own ? { packages: own } : {}) };

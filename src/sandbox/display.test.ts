@@ -24,12 +24,19 @@ describe('displayEvents', () => {
 
   it('keeps text forms, serialises JSON, and marks updates', () => {
     expect(displayEvents({ 'text/plain': 'p', 'text/markdown': '# m', 'application/json': { a: [1] }, 'application/x-unknown': 'x' }, 'id', true)).toEqual([
-      { type: 'display', bundle: { 'text/plain': 'p', 'text/markdown': '# m', 'application/json': '{\n  "a": [\n    1\n  ]\n}' }, displayId: 'id', update: true },
+      {
+        type: 'display',
+        bundle: { 'text/plain': 'p', 'text/markdown': '# m', 'application/json': '{\n  "a": [\n    1\n  ]\n}' },
+        displayId: 'id',
+        update: true,
+      },
     ]);
   });
 
   it('names an image type it does not draw', () => {
-    expect(displayEvents({ 'image/jpeg': '/9j/4AAQ' })).toEqual([{ type: 'display', bundle: { 'text/plain': '<image/jpeg image: only PNG images are drawn>' } }]);
+    expect(displayEvents({ 'image/jpeg': '/9j/4AAQ' })).toEqual([
+      { type: 'display', bundle: { 'text/plain': '<image/jpeg image: only PNG images are drawn>' } },
+    ]);
   });
 
   it('drops a bundle with nothing usable', () => {

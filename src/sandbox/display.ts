@@ -42,7 +42,9 @@ export function displayEvents(data: Record<string, unknown>, displayId?: string,
     const problem = imageProblem(bytes);
     if (!problem) {
       const size = pngSize(bytes)!;
-      return [{ type: 'image', mime: 'image/png', data: bytes, width: size.width, height: size.height, ...(plain !== undefined ? { text: plain } : {}), ...extra }];
+      return [
+        { type: 'image', mime: 'image/png', data: bytes, width: size.width, height: size.height, ...(plain !== undefined ? { text: plain } : {}), ...extra },
+      ];
     }
     return [{ type: 'notice', text: `an image was not shown: ${problem}` }];
   }

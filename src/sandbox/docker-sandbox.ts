@@ -170,7 +170,8 @@ export class DockerSandbox implements Sandbox {
     live.delete(this);
     const kernel = this.kernel;
     this.kernel = undefined;
-    if (this.current && !this.current.done) this.finish(this.current, { status: 'killed', stateLost: true, message: 'the sandbox was closed while the cell ran' });
+    if (this.current && !this.current.done)
+      this.finish(this.current, { status: 'killed', stateLost: true, message: 'the sandbox was closed while the cell ran' });
     this.setState('stopped');
     await kernel?.remove().catch(() => undefined);
     await Promise.all([...this.removals]);
@@ -185,7 +186,13 @@ export class DockerSandbox implements Sandbox {
     if (!this.docker || this.launcher) return;
     try {
       const left = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${this.instance}`] } });
-      await Promise.all(left.map((c) => this.docker!.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+      await Promise.all(
+        left.map((c) =>
+          this.docker!.getContainer(c.Id)
+            .remove({ force: true, v: true })
+            .catch(() => undefined),
+        ),
+      );
     } catch {
       // the engine is gone: the reaper removes them at the next start
     }
@@ -427,7 +434,10 @@ export class DockerSandbox implements Sandbox {
         // The kernel enforces max_output itself; this cap catches lines forged through the protocol fd.
         if (cell.bytes + size > this.limits.maxOutputBytes + 64 * 1024) {
           cell.hostTruncated = true;
-          cell.emit({ type: 'notice', text: `output passed the ${formatBytes(this.limits.maxOutputBytes)} limit; the rest was dropped and the cell was interrupted` });
+          cell.emit({
+            type: 'notice',
+            text: `output passed the ${formatBytes(this.limits.maxOutputBytes)} limit; the rest was dropped and the cell was interrupted`,
+          });
           this.stop(cell, 'interrupted');
           return;
         }
@@ -441,7 +451,10 @@ export class DockerSandbox implements Sandbox {
         if (cell.hostTruncated || cell.displaysCapped) return;
         if (cell.bytes + size > this.limits.maxOutputBytes + 64 * 1024 && !('image/png' in message.data)) {
           cell.displaysCapped = true;
-          cell.emit({ type: 'notice', text: `rich output passed the ${formatBytes(this.limits.maxOutputBytes)} output limit; later displays of this cell were not shown` });
+          cell.emit({
+            type: 'notice',
+            text: `rich output passed the ${formatBytes(this.limits.maxOutputBytes)} output limit; later displays of this cell were not shown`,
+          });
           return;
         }
         cell.bytes += 'image/png' in message.data ? 0 : size;
@@ -532,7 +545,11 @@ export class DockerSandbox implements Sandbox {
     const kernel = this.kernel;
     if (!pull || !kernel) return;
     const read = cell.pullChain.then(() =>
-      cell.done ? Promise.reject(new Error('the cell ended')) : kernel.readFile ? kernel.readFile(`/mnt/data/${pull.raw}`, pull.size) : Promise.reject(new Error('this sandbox cannot pull files')),
+      cell.done
+        ? Promise.reject(new Error('the cell ended'))
+        : kernel.readFile
+          ? kernel.readFile(`/mnt/data/${pull.raw}`, pull.size)
+          : Promise.reject(new Error('this sandbox cannot pull files')),
     );
     read.catch(() => undefined); // reported at file_end
     cell.pullChain = read.catch(() => undefined);
@@ -594,14 +611,19 @@ export class DockerSandbox implements Sandbox {
     if (cell.stopping) return; // the grace timer restarts it and reports
     this.setState('stopped');
     const code = death.exitCode !== undefined ? ` (exit code ${death.exitCode})` : '';
-    this.finish(cell, { status: 'killed', stateLost: true, message: `the sandbox stopped while the cell ran${code}; it will restart on the next cell and variables were lost` });
+    this.finish(cell, {
+      status: 'killed',
+      stateLost: true,
+      message: `the sandbox stopped while the cell ran${code}; it will restart on the next cell and variables were lost`,
+    });
   }
 
   // ----- uploads -----
 
   private async uploadNow(name: string, data: Buffer): Promise<void> {
     const problem = nameProblem(name);
-    if (problem) throw new SandboxError(`cannot upload ${JSON.stringify(name)}: ${problem}`, 'Use a plain relative file name such as data.csv.', 'upload_failed');
+    if (problem)
+      throw new SandboxError(`cannot upload ${JSON.stringify(name)}: ${problem}`, 'Use a plain relative file name such as data.csv.', 'upload_failed');
     if (this.closed) throw new SandboxError('this sandbox was closed', 'Create a new sandbox.', 'container_dead');
     if (!this.kernel?.alive) await this.start();
     const kernel = this.kernel;
@@ -620,7 +642,11 @@ export class DockerSandbox implements Sandbox {
     const result = await outcome;
     this.uploads.delete(name);
     if (!result.ok) {
-      throw new SandboxError(`could not upload ${name} into the sandbox: ${result.message}`, 'Pick another name, or check the free space in /mnt/data (the disk limit).', 'upload_failed');
+      throw new SandboxError(
+        `could not upload ${name} into the sandbox: ${result.message}`,
+        'Pick another name, or check the free space in /mnt/data (the disk limit).',
+        'upload_failed',
+      );
     }
   }
 

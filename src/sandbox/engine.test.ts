@@ -2,14 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { defaultSocket, describeEndpoint, engineName } from './engine.js';
 
 describe('defaultSocket', () => {
-  const only = (...paths: string[]) => (p: string) => paths.includes(p);
+  const only =
+    (...paths: string[]) =>
+    (p: string) =>
+      paths.includes(p);
 
   it("prefers Docker's socket when it exists", () => {
     expect(defaultSocket({ XDG_RUNTIME_DIR: '/run/user/1000' }, only('/var/run/docker.sock', '/run/podman/podman.sock'))).toBe('/var/run/docker.sock');
   });
 
   it("falls back to Podman's rootful, then rootless socket", () => {
-    expect(defaultSocket({ XDG_RUNTIME_DIR: '/run/user/1000' }, only('/run/podman/podman.sock', '/run/user/1000/podman/podman.sock'))).toBe('/run/podman/podman.sock');
+    expect(defaultSocket({ XDG_RUNTIME_DIR: '/run/user/1000' }, only('/run/podman/podman.sock', '/run/user/1000/podman/podman.sock'))).toBe(
+      '/run/podman/podman.sock',
+    );
     expect(defaultSocket({ XDG_RUNTIME_DIR: '/run/user/1000' }, only('/run/user/1000/podman/podman.sock'))).toBe('/run/user/1000/podman/podman.sock');
   });
 

@@ -65,7 +65,7 @@ export function noEngineError(cause: unknown, env: NodeJS.ProcessEnv = process.e
   return new SandboxError(
     `cannot reach a Docker engine at ${endpoint} (${detail})`,
     'Start Docker (e.g. `sudo systemctl start docker`, or `dockerd &` as root; Docker Desktop on macOS/Windows), ' +
-      'or start Podman\'s socket (`podman system service --time=0 &`; codecell finds /run/podman/podman.sock and ' +
+      "or start Podman's socket (`podman system service --time=0 &`; codecell finds /run/podman/podman.sock and " +
       '$XDG_RUNTIME_DIR/podman/podman.sock by itself), or point DOCKER_HOST at a running engine; ' +
       'without any engine use `--backend bubblewrap`.',
     'no_engine',

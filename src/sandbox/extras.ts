@@ -50,12 +50,16 @@ export function isLocalSpec(spec: string): boolean {
  */
 export function checkPipSpec(spec: string, baseDir: string): string {
   const trimmed = spec.trim();
-  if (!trimmed) throw new PackageSpecError('an empty pip spec', 'Give a package name (polars), a pinned version (polars==1.2), or a path to a .whl file or a project folder.');
+  if (!trimmed)
+    throw new PackageSpecError(
+      'an empty pip spec',
+      'Give a package name (polars), a pinned version (polars==1.2), or a path to a .whl file or a project folder.',
+    );
   if (/[\r\n]/.test(trimmed)) throw new PackageSpecError(`the pip spec ${JSON.stringify(spec)} spans lines`, 'Give one spec per --pip flag or list entry.');
   if (trimmed.startsWith('-')) {
     throw new PackageSpecError(
       `${JSON.stringify(spec)} is a pip option, not a package`,
-      'codecell chooses pip\'s options itself; give package names or paths (for an editable folder, give the folder path).',
+      "codecell chooses pip's options itself; give package names or paths (for an editable folder, give the folder path).",
     );
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) || trimmed.includes(' @ ')) return trimmed; // a URL or a direct reference: pip fetches it
@@ -64,14 +68,23 @@ export function checkPipSpec(spec: string, baseDir: string): string {
   const expanded = trimmed.startsWith('~/') && home ? path.join(home, trimmed.slice(2)) : trimmed;
   const full = path.resolve(baseDir, expanded);
   const stat = fs.statSync(full, { throwIfNoEntry: false });
-  if (!stat) throw new PackageSpecError(`no such wheel or folder: ${full}`, 'Check the path (relative paths count from the folder of the file that lists them, or the current folder for flags).');
+  if (!stat)
+    throw new PackageSpecError(
+      `no such wheel or folder: ${full}`,
+      'Check the path (relative paths count from the folder of the file that lists them, or the current folder for flags).',
+    );
   if (stat.isFile()) {
-    if (!/\.whl$/i.test(full)) throw new PackageSpecError(`${full} is not a wheel`, 'Give a .whl file (build one with `pip wheel .`) or the project folder itself.');
+    if (!/\.whl$/i.test(full))
+      throw new PackageSpecError(`${full} is not a wheel`, 'Give a .whl file (build one with `pip wheel .`) or the project folder itself.');
     return full;
   }
   if (stat.isDirectory()) {
     const project = ['pyproject.toml', 'setup.py', 'setup.cfg'].some((f) => fs.existsSync(path.join(full, f)));
-    if (!project) throw new PackageSpecError(`${full} is not a Python project folder (no pyproject.toml, setup.py or setup.cfg)`, 'Point --pip at the folder that holds pyproject.toml or setup.py.');
+    if (!project)
+      throw new PackageSpecError(
+        `${full} is not a Python project folder (no pyproject.toml, setup.py or setup.cfg)`,
+        'Point --pip at the folder that holds pyproject.toml or setup.py.',
+      );
     return full;
   }
   throw new PackageSpecError(`${full} is neither a file nor a folder`, 'Give a .whl file or a project folder.');
@@ -83,7 +96,10 @@ export function readRequirements(file: string): string[] {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new PackageSpecError(`cannot read the requirements file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 'Check the --requirements path.');
+    throw new PackageSpecError(
+      `cannot read the requirements file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      'Check the --requirements path.',
+    );
   }
   const specs: string[] = [];
   for (const [i, raw] of text.split(/\r?\n/).entries()) {

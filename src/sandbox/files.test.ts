@@ -9,7 +9,24 @@ describe('nameProblem', () => {
   });
 
   it('rejects escapes, absolute paths, control and bidi characters, and oversize names', () => {
-    const bad = ['', '/etc/passwd', '../x', 'a/../../x', 'a//b', './a', 'a/.', 'x\u001b]52;c;aGk=\u0007', 'a\nb', 'a\u009bb', 'evil\u202egnp.exe', 'a\\b', 'x'.repeat(256), 'a/'.repeat(20) + 'b', 'y'.repeat(1025), '\ud800'];
+    const bad = [
+      '',
+      '/etc/passwd',
+      '../x',
+      'a/../../x',
+      'a//b',
+      './a',
+      'a/.',
+      'x\u001b]52;c;aGk=\u0007',
+      'a\nb',
+      'a\u009bb',
+      'evil\u202egnp.exe',
+      'a\\b',
+      'x'.repeat(256),
+      'a/'.repeat(20) + 'b',
+      'y'.repeat(1025),
+      '\ud800',
+    ];
     for (const name of bad) expect(nameProblem(name), JSON.stringify(name)).not.toBeNull();
     expect(nameProblem(42)).not.toBeNull();
   });

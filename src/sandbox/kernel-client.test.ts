@@ -5,7 +5,11 @@ import { KernelLineAuth, LineSplitter, parseKernelBytes, parseKernelLine } from 
 function split(pieces: (string | Buffer)[], max = 1000): { lines: string[]; overflows: number[] } {
   const lines: string[] = [];
   const overflows: number[] = [];
-  const splitter = new LineSplitter((l) => lines.push(l), (n) => overflows.push(n), max);
+  const splitter = new LineSplitter(
+    (l) => lines.push(l),
+    (n) => overflows.push(n),
+    max,
+  );
   for (const p of pieces) splitter.push(typeof p === 'string' ? Buffer.from(p) : p);
   return { lines, overflows };
 }
@@ -29,7 +33,11 @@ describe('LineSplitter', () => {
 
   it('holds an unterminated line until its newline', () => {
     const lines: string[] = [];
-    const splitter = new LineSplitter((l) => lines.push(l), () => {}, 100);
+    const splitter = new LineSplitter(
+      (l) => lines.push(l),
+      () => {},
+      100,
+    );
     splitter.push(Buffer.from('{"partial"'));
     expect(lines).toEqual([]);
     expect(splitter.pending).toBe(10);
@@ -65,14 +73,18 @@ describe('parseKernelLine', () => {
 
 describe('parseKernelLine stream fast path', () => {
   it('accepts exactly what the schema accepts for stream messages', () => {
-    expect(parseKernelLine('{"type":"stream","id":"c1","name":"stdout","text":"hi\\n","extra":1}')).toEqual({ ok: true, message: { type: 'stream', id: 'c1', name: 'stdout', text: 'hi\n' } });
+    expect(parseKernelLine('{"type":"stream","id":"c1","name":"stdout","text":"hi\\n","extra":1}')).toEqual({
+      ok: true,
+      message: { type: 'stream', id: 'c1', name: 'stdout', text: 'hi\n' },
+    });
     for (const bad of [
       '{"type":"stream","id":"c1","name":"stdin","text":"x"}',
       '{"type":"stream","id":1,"name":"stdout","text":"x"}',
       `{"type":"stream","id":"${'i'.repeat(201)}","name":"stdout","text":"x"}`,
       '{"type":"stream","id":"c1","name":"stdout","text":null}',
       '{"type":"stream","id":"c1","name":"stdout"}',
-    ]) expect(parseKernelLine(bad).ok, bad).toBe(false);
+    ])
+      expect(parseKernelLine(bad).ok, bad).toBe(false);
   });
 });
 
@@ -102,7 +114,12 @@ describe('LineSplitter with a restart byte', () => {
   it('drops garbage of any length before the last record separator of a line', () => {
     const lines: string[] = [];
     const overflows: number[] = [];
-    const splitter = new LineSplitter((l) => lines.push(l), (n) => overflows.push(n), 100, 0x1e);
+    const splitter = new LineSplitter(
+      (l) => lines.push(l),
+      (n) => overflows.push(n),
+      100,
+      0x1e,
+    );
     splitter.push(Buffer.from('x'.repeat(500)));
     splitter.push(Buffer.from('y'.repeat(50) + '\x1eok'));
     splitter.push(Buffer.from('\n\x1efake\x1ereal\n'));
@@ -124,14 +141,20 @@ describe('parseKernelBytes file_chunk fast path', () => {
 
   it('sends anything else through the checked path', () => {
     // extra fields, another order, escapes, a quote inside the data, a negative or missing fid
-    expect(parseKernelBytes(b('{"type":"file_chunk","fid":1,"data":"QQ==","x":1}'))).toEqual({ ok: true, message: { type: 'file_chunk', fid: 1, data: 'QQ==' } });
+    expect(parseKernelBytes(b('{"type":"file_chunk","fid":1,"data":"QQ==","x":1}'))).toEqual({
+      ok: true,
+      message: { type: 'file_chunk', fid: 1, data: 'QQ==' },
+    });
     expect(parseKernelBytes(b('{"type":"file_chunk","data":"QQ==","fid":2}'))).toEqual({ ok: true, message: { type: 'file_chunk', fid: 2, data: 'QQ==' } });
     expect(parseKernelBytes(b('{"type":"file_chunk","fid":1,"data":"Q\\u0051"}')).ok).toBe(true);
     expect(parseKernelBytes(b('{"type":"file_chunk","fid":1,"data":"QQ"=="}')).ok).toBe(false);
     expect(parseKernelBytes(b('{"type":"file_chunk","fid":-1,"data":"QQ=="}')).ok).toBe(false);
     expect(parseKernelBytes(b('{"type":"file_chunk","fid":,"data":"QQ=="}')).ok).toBe(false);
     expect(parseKernelBytes(b('{"type":"file_chunk","fid":1,"data":"QQ==')).ok).toBe(false);
-    expect(parseKernelBytes(Buffer.from('{"type":"stream","id":"c1","name":"stdout","text":"h\\u00e9 é\\n"}'))).toEqual({ ok: true, message: { type: 'stream', id: 'c1', name: 'stdout', text: 'hé é\n' } });
+    expect(parseKernelBytes(Buffer.from('{"type":"stream","id":"c1","name":"stdout","text":"h\\u00e9 é\\n"}'))).toEqual({
+      ok: true,
+      message: { type: 'stream', id: 'c1', name: 'stdout', text: 'hé é\n' },
+    });
   });
 });
 

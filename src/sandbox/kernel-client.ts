@@ -88,7 +88,11 @@ const CHUNK_TAIL = Buffer.from('"}');
  * Anything else, including a chunk laid out any other way, goes through the checked path.
  */
 export function parseKernelBytes(json: Buffer): ParsedLine {
-  if (json.length > CHUNK_HEAD.length + CHUNK_TAIL.length && json.subarray(0, CHUNK_HEAD.length).equals(CHUNK_HEAD) && json.subarray(json.length - 2).equals(CHUNK_TAIL)) {
+  if (
+    json.length > CHUNK_HEAD.length + CHUNK_TAIL.length &&
+    json.subarray(0, CHUNK_HEAD.length).equals(CHUNK_HEAD) &&
+    json.subarray(json.length - 2).equals(CHUNK_TAIL)
+  ) {
     let i = CHUNK_HEAD.length;
     while (i < json.length && i - CHUNK_HEAD.length < 15 && json[i]! >= 0x30 && json[i]! <= 0x39) i++;
     const digits = i - CHUNK_HEAD.length;
@@ -100,7 +104,11 @@ export function parseKernelBytes(json: Buffer): ParsedLine {
       // sha256 checks at file_end.
       const quote = json.indexOf(0x22, from);
       const backslash = json.indexOf(0x5c, from);
-      if (quote === to && (backslash < 0 || backslash >= to)) return { ok: true, message: { type: 'file_chunk', fid: Number(json.toString('latin1', CHUNK_HEAD.length, i)), data: json.toString('latin1', from, to) } };
+      if (quote === to && (backslash < 0 || backslash >= to))
+        return {
+          ok: true,
+          message: { type: 'file_chunk', fid: Number(json.toString('latin1', CHUNK_HEAD.length, i)), data: json.toString('latin1', from, to) },
+        };
     }
   }
   return parseKernelLine(json.toString('utf8'));

@@ -4,7 +4,16 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { DockerDemux, type DemuxChunk } from './demux.js';
 import { isPodman, noEngineError } from './engine.js';
-import { ByteLineSplitter, KernelLineAuth, LineSplitter, MAX_LINE_BYTES, encodeHostMessage, parseKernelBytes, type HostMessage, type KernelMessage } from './kernel-client.js';
+import {
+  ByteLineSplitter,
+  KernelLineAuth,
+  LineSplitter,
+  MAX_LINE_BYTES,
+  encodeHostMessage,
+  parseKernelBytes,
+  type HostMessage,
+  type KernelMessage,
+} from './kernel-client.js';
 import { LABEL_KERNEL, ownerLabels } from './labels.js';
 import { hostConfig } from './limits.js';
 import { SandboxError, type SandboxLimits } from './types.js';
@@ -94,7 +103,11 @@ export async function startKernelContainer(
     await kernel.remove();
     if (err instanceof SandboxError) throw err;
     if (isConnectionError(err)) throw noEngineError(err);
-    throw new SandboxError(`could not start the sandbox container: ${engineMessage(err)}`, 'Check `codecell sandbox status`; rebuild the image with `codecell sandbox build --force` if it is damaged.', 'engine_error');
+    throw new SandboxError(
+      `could not start the sandbox container: ${engineMessage(err)}`,
+      'Check `codecell sandbox status`; rebuild the image with `codecell sandbox build --force` if it is damaged.',
+      'engine_error',
+    );
   }
 }
 
@@ -174,11 +187,13 @@ export class KernelContainer {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.readyWaiter = undefined;
-        reject(new SandboxError(
-          `the sandbox kernel did not start within ${Math.round(timeoutMs / 1000)} s${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`,
-          'Check that the Docker engine is not overloaded (`docker ps`), then retry; rebuild the image with `codecell sandbox build --force` if it keeps happening.',
-          'container_dead',
-        ));
+        reject(
+          new SandboxError(
+            `the sandbox kernel did not start within ${Math.round(timeoutMs / 1000)} s${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`,
+            'Check that the Docker engine is not overloaded (`docker ps`), then retry; rebuild the image with `codecell sandbox build --force` if it keeps happening.',
+            'container_dead',
+          ),
+        );
       }, timeoutMs);
       this.readyWaiter = (message) => {
         clearTimeout(timer);
@@ -356,7 +371,15 @@ function createError(err: unknown, spec: ContainerSpec): SandboxError {
     return new SandboxError(`Podman cannot start the sandbox's init: ${text}`, 'Install it: `sudo apt-get install catatonit`.', 'engine_error');
   }
   if (spec.runtime && /runtime/i.test(text)) {
-    return new SandboxError(`the engine refused the ${spec.runtime} runtime: ${text}`, `Install and register ${spec.runtime} with the engine, or drop the runtime setting.`, 'engine_error');
+    return new SandboxError(
+      `the engine refused the ${spec.runtime} runtime: ${text}`,
+      `Install and register ${spec.runtime} with the engine, or drop the runtime setting.`,
+      'engine_error',
+    );
   }
-  return new SandboxError(`the engine refused to create the sandbox container: ${text}`, 'Check `codecell sandbox status` and the engine logs.', 'engine_error');
+  return new SandboxError(
+    `the engine refused to create the sandbox container: ${text}`,
+    'Check `codecell sandbox status` and the engine logs.',
+    'engine_error',
+  );
 }

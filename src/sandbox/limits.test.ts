@@ -36,7 +36,8 @@ describe('limits', () => {
   });
 
   it('reads the host process limit', () => {
-    const text = 'Limit                     Soft Limit           Hard Limit           Units\nMax processes             96365                96365                processes\n';
+    const text =
+      'Limit                     Soft Limit           Hard Limit           Units\nMax processes             96365                96365                processes\n';
     expect(hostProcessLimit(() => text)).toBe(96365);
     expect(hostProcessLimit(() => text.replace(/96365/g, 'unlimited'))).toBeUndefined();
   });
@@ -46,7 +47,7 @@ describe('limits', () => {
     expect(formatBytes(256 * 1024 ** 2)).toBe('256 MiB');
   });
 
-  it("gives Podman its own tmpfs owner option (it refuses uid=/gid=)", () => {
+  it('gives Podman its own tmpfs owner option (it refuses uid=/gid=)', () => {
     const docker = hostConfig(resolveLimits({}), { hostNproc: 4096 });
     const podman = hostConfig(resolveLimits({}), { hostNproc: 4096, podman: true });
     expect(docker.Tmpfs!['/mnt/data']).toContain('uid=1000,gid=1000');

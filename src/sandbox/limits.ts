@@ -49,7 +49,9 @@ export function formatBytes(bytes: number): string {
  */
 export function hostProcessLimit(read: () => string = () => fs.readFileSync('/proc/self/limits', 'utf8')): number | undefined {
   try {
-    const line = read().split('\n').find((l) => l.startsWith('Max processes'));
+    const line = read()
+      .split('\n')
+      .find((l) => l.startsWith('Max processes'));
     const hard = line?.trim().split(/\s{2,}/)[2];
     const value = Number(hard);
     return Number.isInteger(value) && value > 0 ? value : undefined;

@@ -6,7 +6,7 @@ const APT = 'apt-get update  && xargs -a /tmp/codecell-extra/apt.txt apt-get ins
 
 // Lines as pip 25.1 (Debian trixie) and apt print them in a build on a machine with no Python index.
 describe('explaining a failed package step', () => {
-  it('says at once that no index is reachable, with pip\'s words and what to do instead', () => {
+  it("says at once that no index is reachable, with pip's words and what to do instead", () => {
     const out = explainPackageFailure(
       [
         "WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPSConnection object at 0x7f72553c2120>: Failed to establish a new connection: [Errno -2] Name or service not known')': /simple/nosuchpkg-xyz/",
@@ -27,7 +27,11 @@ describe('explaining a failed package step', () => {
   });
   it('names a missing dependency of a local wheel', () => {
     const out = explainPackageFailure(
-      ['Processing /tmp/codecell-extra/pip/0/tiny-0.1-py3-none-any.whl', 'ERROR: Could not find a version that satisfies the requirement nosuchdep (from tiny) (from versions: none)', 'ERROR: No matching distribution found for nosuchdep'],
+      [
+        'Processing /tmp/codecell-extra/pip/0/tiny-0.1-py3-none-any.whl',
+        'ERROR: Could not find a version that satisfies the requirement nosuchdep (from tiny) (from versions: none)',
+        'ERROR: No matching distribution found for nosuchdep',
+      ],
       PIP,
     );
     expect(out?.message).toMatch(/^pip found no package for nosuchdep: /);
@@ -39,7 +43,10 @@ describe('explaining a failed package step', () => {
     expect(out?.fix).toMatch(/apt-cache search NAME/);
   });
   it('tells an unreachable mirror from an unknown package', () => {
-    const out = explainPackageFailure(['E: Failed to fetch http://deb.debian.org/debian/dists/trixie/InRelease  Temporary failure resolving \'deb.debian.org\''], APT);
+    const out = explainPackageFailure(
+      ["E: Failed to fetch http://deb.debian.org/debian/dists/trixie/InRelease  Temporary failure resolving 'deb.debian.org'"],
+      APT,
+    );
     expect(out?.message).toMatch(/^the Debian mirror is not reachable from the build/);
   });
   it('leaves a failure it does not recognise to the generic message', () => {

@@ -6,7 +6,8 @@ export interface PackageFailure {
   fix: string;
 }
 
-const UNREACHABLE = /NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|Network is unreachable|ConnectTimeoutError|Connection refused|ProxyError|No route to host|Read timed out/;
+const UNREACHABLE =
+  /NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|Network is unreachable|ConnectTimeoutError|Connection refused|ProxyError|No route to host|Read timed out/;
 
 /** apt's error lines ("E: Unable to locate package foo"), without repeats. */
 function aptErrors(lines: string[]): string[] {
@@ -32,20 +33,24 @@ export function explainPackageFailure(raw: string[], step: string | undefined): 
     const said = errors.join(' | ');
     const cause = lines.find((l) => UNREACHABLE.test(l));
     if (cause) {
-      const reason = /Failed to establish a new connection: ([^')"]+)/.exec(cause)?.[1] ?? /(Temporary failure in name resolution|Name or service not known|Network is unreachable|Connection refused|No route to host|Read timed out)/.exec(cause)?.[1];
+      const reason =
+        /Failed to establish a new connection: ([^')"]+)/.exec(cause)?.[1] ??
+        /(Temporary failure in name resolution|Name or service not known|Network is unreachable|Connection refused|No route to host|Read timed out)/.exec(
+          cause,
+        )?.[1];
       return {
         message: `no Python package index is reachable from the build${reason ? ` (${reason.trim()})` : ''}; pip said: ${said || cause.trim()}`,
         fix:
           'pip specs that name packages need an index at build time (PyPI, or a mirror in PIP_INDEX_URL). Without one, bring a wheel ' +
           '(`--pip ./NAME-VERSION-py3-none-any.whl`, made with `pip wheel NAME` where an index is reachable) or a project folder, ' +
-          'or use Debian\'s package (`--apt python3-NAME`).',
+          "or use Debian's package (`--apt python3-NAME`).",
       };
     }
     const platform = errors.find((l) => /is not a supported wheel on this platform/.test(l));
     if (platform) {
       return {
         message: `pip refused a wheel: ${platform.replace(/^ERROR:\s*/, '')}`,
-        fix: 'The wheel was built for another Python or machine. The sandbox runs Debian trixie\'s Python 3.13 on Linux: give a pure-Python wheel (…-py3-none-any.whl) or one tagged cp313 and manylinux for this machine\'s architecture.',
+        fix: "The wheel was built for another Python or machine. The sandbox runs Debian trixie's Python 3.13 on Linux: give a pure-Python wheel (…-py3-none-any.whl) or one tagged cp313 and manylinux for this machine's architecture.",
       };
     }
     const badName = errors.find((l) => /is not a valid wheel filename|Invalid requirement/.test(l));
@@ -63,7 +68,11 @@ export function explainPackageFailure(raw: string[], step: string | undefined): 
         fix: `Check the name and version of ${name} on the index. When every pip spec is a local wheel or folder, pip runs with --no-index: add the wheels of their dependencies too, or install them from Debian with --apt python3-NAME.`,
       };
     }
-    if (errors.length) return { message: `pip failed: ${said}`, fix: 'Read pip\'s messages above, fix the pip list (--pip, --requirements, or the pip key in config or codecell.json), then build again.' };
+    if (errors.length)
+      return {
+        message: `pip failed: ${said}`,
+        fix: "Read pip's messages above, fix the pip list (--pip, --requirements, or the pip key in config or codecell.json), then build again.",
+      };
     return undefined;
   }
   const errors = aptErrors(lines);
@@ -72,7 +81,7 @@ export function explainPackageFailure(raw: string[], step: string | undefined): 
   if (errors.some((l) => /Failed to fetch|Temporary failure resolving|Could not resolve|Unable to connect/.test(l))) {
     return {
       message: `the Debian mirror is not reachable from the build; apt said: ${said}`,
-      fix: 'The build installs Debian packages with the host\'s network: check that the engine\'s machine reaches its Debian mirror (apt-get update), then build again.',
+      fix: "The build installs Debian packages with the host's network: check that the engine's machine reaches its Debian mirror (apt-get update), then build again.",
     };
   }
   const unknown = errors.filter((l) => /Unable to locate package|has no installation candidate|Couldn't find any package/.test(l));
@@ -83,5 +92,8 @@ export function explainPackageFailure(raw: string[], step: string | undefined): 
       fix: 'Check the name in Debian trixie (`apt-cache search NAME`, or https://packages.debian.org/trixie/NAME); Debian calls Python libraries python3-NAME. Then fix the apt list (--apt, or the apt key in config or codecell.json).',
     };
   }
-  return { message: `apt-get failed: ${said}`, fix: 'Read apt\'s messages above, fix the apt list (--apt, or the apt key in config or codecell.json), then build again.' };
+  return {
+    message: `apt-get failed: ${said}`,
+    fix: "Read apt's messages above, fix the apt list (--apt, or the apt key in config or codecell.json), then build again.",
+  };
 }

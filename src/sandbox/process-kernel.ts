@@ -29,8 +29,17 @@ export async function startProcessKernel(spec: ProcessSpec, handlers: ContainerH
   const started = performance.now();
   const filter = seccompFilter();
   const uid = process.getuid?.() ?? 1000;
-  const { argv } = bwrapCommand({ rootfs: spec.rootfs, limits: spec.limits, seccomp: filter !== null, uid, userProcesses: uid === 0 ? 0 : userProcessCount(uid) });
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } });
+  const { argv } = bwrapCommand({
+    rootfs: spec.rootfs,
+    limits: spec.limits,
+    seccomp: filter !== null,
+    uid,
+    userProcesses: uid === 0 ? 0 : userProcessCount(uid),
+  });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
+    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
+  });
   const kernel = new ProcessKernel(child, spec, handlers);
   // bwrap reads both fds to their end before it starts the kernel.
   const seccompPipe = child.stdio[SECCOMP_FD] as NodeJS.WritableStream | null;
@@ -51,7 +60,11 @@ export async function startProcessKernel(spec: ProcessSpec, handlers: ContainerH
   } catch (err) {
     await kernel.remove();
     if (err instanceof SandboxError) throw err;
-    throw new SandboxError(`could not start the process sandbox: ${(err as Error).message}`, 'Check that bubblewrap works here: `bwrap --ro-bind / / true`.', 'container_dead');
+    throw new SandboxError(
+      `could not start the process sandbox: ${(err as Error).message}`,
+      'Check that bubblewrap works here: `bwrap --ro-bind / / true`.',
+      'container_dead',
+    );
   }
 }
 
@@ -110,7 +123,13 @@ export class ProcessKernel {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.readyWaiter = undefined;
-        reject(new SandboxError(`the sandbox kernel did not start within ${Math.round(timeoutMs / 1000)} s${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`, 'Retry; rebuild the root filesystem with `codecell sandbox build --backend bubblewrap --force` if it keeps happening.', 'container_dead'));
+        reject(
+          new SandboxError(
+            `the sandbox kernel did not start within ${Math.round(timeoutMs / 1000)} s${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`,
+            'Retry; rebuild the root filesystem with `codecell sandbox build --backend bubblewrap --force` if it keeps happening.',
+            'container_dead',
+          ),
+        );
       }, timeoutMs);
       this.readyWaiter = (message) => {
         clearTimeout(timer);
@@ -219,7 +238,11 @@ export class ProcessKernel {
     if (this.dead) return;
     this.dead = true;
     this.stop();
-    const failure = new SandboxError(`the process sandbox stopped before the kernel was ready (${reason})${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`, 'Check that bubblewrap works here (`bwrap --ro-bind / / true`), then retry.', 'container_dead');
+    const failure = new SandboxError(
+      `the process sandbox stopped before the kernel was ready (${reason})${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`,
+      'Check that bubblewrap works here (`bwrap --ro-bind / / true`), then retry.',
+      'container_dead',
+    );
     this.readyWaiter?.(failure);
     const death: Death = { oom: this.oomKill, stderr: this.stderrTail.trim(), ...(exitCode !== undefined ? { exitCode } : {}) };
     this.handlers.onDeath(death);

@@ -20,7 +20,10 @@ export class BubblewrapLauncher implements KernelLauncher {
   }
 
   start(spec: ContainerSpec, handlers: ContainerHandlers): Promise<{ kernel: KernelHandle; readyMs: number }> {
-    return startProcessKernel({ rootfs: this.rootfs, kernelSource: this.kernelSource, limits: spec.limits, ...(spec.labels ? { labels: spec.labels } : {}) }, handlers);
+    return startProcessKernel(
+      { rootfs: this.rootfs, kernelSource: this.kernelSource, limits: spec.limits, ...(spec.labels ? { labels: spec.labels } : {}) },
+      handlers,
+    );
   }
 }
 

@@ -26,7 +26,10 @@ describe('rootfsHash', () => {
     const first = rootfsHash(dir);
     fs.appendFileSync(path.join(dir, 'kernel.py'), '\n# changed\n');
     expect(rootfsHash(dir)).toBe(first);
-    fs.writeFileSync(path.join(dir, 'Dockerfile'), fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8').replace('fonts-dejavu-core procps', 'fonts-dejavu-core procps less'));
+    fs.writeFileSync(
+      path.join(dir, 'Dockerfile'),
+      fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8').replace('fonts-dejavu-core procps', 'fonts-dejavu-core procps less'),
+    );
     expect(rootfsHash(dir)).not.toBe(first);
     fs.rmSync(dir, { recursive: true, force: true });
   });

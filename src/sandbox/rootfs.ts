@@ -27,8 +27,13 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env, uid: number | und
 export function imagePackages(dockerfile: string): string[] {
   const joined = dockerfile.replace(/\\\r?\n/g, ' ');
   const match = /apt-get install\s+((?:-\S+\s+)*)([^&]+)/.exec(joined);
-  const names = match?.[2]?.trim().split(/\s+/).filter((w) => /^[a-z0-9][a-z0-9.+-]+$/.test(w)) ?? [];
-  if (!names.length) throw new SandboxError('cannot find the package list in sandbox/Dockerfile', 'Reinstall codecell: its sandbox/ folder is damaged.', 'no_image');
+  const names =
+    match?.[2]
+      ?.trim()
+      .split(/\s+/)
+      .filter((w) => /^[a-z0-9][a-z0-9.+-]+$/.test(w)) ?? [];
+  if (!names.length)
+    throw new SandboxError('cannot find the package list in sandbox/Dockerfile', 'Reinstall codecell: its sandbox/ folder is damaged.', 'no_image');
   return names;
 }
 

@@ -36,7 +36,11 @@ describe.skipIf(!docker)('sandbox status and prune (real engine)', () => {
   }, 600_000);
 
   afterAll(async () => {
-    for (const id of created) await engine.getContainer(id).remove({ force: true }).catch(() => undefined);
+    for (const id of created)
+      await engine
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined);
   });
 
   it('lists them with their owner and tells an orphan from a live one', async () => {

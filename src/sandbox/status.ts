@@ -95,7 +95,11 @@ export async function sandboxStatus(
 }
 
 /** Refs of the images sandboxes started here would run: the base, and the derived image of the configured lists. */
-export async function currentImages(docker: Docker, env: NodeJS.ProcessEnv = process.env, extras: ExtraPackages | { problem: string } = { apt: [], pip: [] }): Promise<string[]> {
+export async function currentImages(
+  docker: Docker,
+  env: NodeJS.ProcessEnv = process.env,
+  extras: ExtraPackages | { problem: string } = { apt: [], pip: [] },
+): Promise<string[]> {
   const ref = imageRef(env);
   const present = await findImage(docker, ref);
   const derived = await derivedStatus(docker, present, extras);
@@ -126,7 +130,9 @@ export function formatStatus(status: SandboxStatus): string[] {
   if (image.present) {
     lines.push(`image       ${image.ref}  ${formatBytes(image.present.size)}  created ${image.present.created}  ${image.present.id.slice(0, 19)}`);
   } else {
-    lines.push(`image       ${image.ref}  not built${image.bundled ? ' (run `codecell sandbox build`, or any command builds it on first use)' : ' (CODECELL_IMAGE: pull or build it)'}`);
+    lines.push(
+      `image       ${image.ref}  not built${image.bundled ? ' (run `codecell sandbox build`, or any command builds it on first use)' : ' (CODECELL_IMAGE: pull or build it)'}`,
+    );
   }
   if (extras) {
     lines.push(`packages    ${describePackages(extras.packages)}`);
@@ -135,7 +141,8 @@ export function formatStatus(status: SandboxStatus): string[] {
     else lines.push(`            image ${extras.ref ?? '(after the base image)'}  not built (built on first use, or with \`codecell sandbox build\`)`);
   }
   const stale = images.filter((i) => i.ref !== image.ref && i.ref !== extras?.ref);
-  if (stale.length) lines.push(`            ${stale.length} other codecell image(s): ${stale.map((i) => i.ref).join(', ')}  (\`codecell sandbox prune --images\`)`);
+  if (stale.length)
+    lines.push(`            ${stale.length} other codecell image(s): ${stale.map((i) => i.ref).join(', ')}  (\`codecell sandbox prune --images\`)`);
   if (containers.length === 0) {
     lines.push('containers  none');
   } else {

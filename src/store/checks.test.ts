@@ -39,6 +39,10 @@ describe('file checks', () => {
   it('data: writable folder is ok; a file in its way warns (sessions are not kept)', () => {
     expect(checkDataDir({ CODECELL_HOME: path.join(dir, 'data') })).toMatchObject({ status: 'ok' });
     fs.writeFileSync(path.join(dir, 'blocked'), 'x');
-    expect(checkDataDir({ CODECELL_HOME: path.join(dir, 'blocked') })).toMatchObject({ status: 'warn', required: false, fix: expect.stringContaining('CODECELL_HOME') });
+    expect(checkDataDir({ CODECELL_HOME: path.join(dir, 'blocked') })).toMatchObject({
+      status: 'warn',
+      required: false,
+      fix: expect.stringContaining('CODECELL_HOME'),
+    });
   });
 });

@@ -18,13 +18,26 @@ export function checkConfigFile(env: Env = process.env): Check {
   try {
     stat = fs.statSync(file);
   } catch {
-    return check({ ...base, required: false, status: 'ok', detail: `${file} does not exist yet (\`codecell config set\` creates it, private to you)`, data: { path: file, exists: false } });
+    return check({
+      ...base,
+      required: false,
+      status: 'ok',
+      detail: `${file} does not exist yet (\`codecell config set\` creates it, private to you)`,
+      data: { path: file, exists: false },
+    });
   }
   let values: Record<string, unknown>;
   try {
     values = JSON.parse(fs.readFileSync(file, 'utf8') || '{}') as Record<string, unknown>;
   } catch (err) {
-    return check({ ...base, required: true, status: 'fail', detail: `${file} cannot be read: ${(err as Error).message}`, fix: 'Fix the JSON by hand, or delete the file to start over.', data: { path: file, exists: true } });
+    return check({
+      ...base,
+      required: true,
+      status: 'fail',
+      detail: `${file} cannot be read: ${(err as Error).message}`,
+      fix: 'Fix the JSON by hand, or delete the file to start over.',
+      data: { path: file, exists: true },
+    });
   }
   const mode = stat.mode & 0o777;
   const dirMode = fs.statSync(dir).mode & 0o777;
@@ -72,7 +85,13 @@ export function checkDataDir(env: Env = process.env): Check {
   const dir = dataDir(env);
   const problem = tryWrite(dir, true);
   const base = { id: 'data', group: 'files' as const, title: 'data', required: false, data: { path: dir } };
-  if (problem) return check({ ...base, status: 'warn', detail: `${dir} is not writable (${problem}): sessions and history will not be kept`, fix: 'Make it writable, or point CODECELL_HOME at a folder you can write.' });
+  if (problem)
+    return check({
+      ...base,
+      status: 'warn',
+      detail: `${dir} is not writable (${problem}): sessions and history will not be kept`,
+      fix: 'Make it writable, or point CODECELL_HOME at a folder you can write.',
+    });
   return check({ ...base, status: 'ok', detail: `${dir} writable (sessions, history)` });
 }
 

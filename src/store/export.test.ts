@@ -14,7 +14,18 @@ async function recordedSession() {
   const png = makePng(4, 3, () => [255, 0, 0]);
   const pngPath = join(dir, 'figure-1.png');
   writeFileSync(pngPath, png);
-  const file = { id: 'f1', session: 's', turn: 1, name: 'figure-1.png', source: 'figure-1.png', mime: 'image/png', path: pngPath, size: png.length, sha256: 'x', created_at: '' };
+  const file = {
+    id: 'f1',
+    session: 's',
+    turn: 1,
+    name: 'figure-1.png',
+    source: 'figure-1.png',
+    mime: 'image/png',
+    path: pngPath,
+    size: png.length,
+    sha256: 'x',
+    created_at: '',
+  };
   const log = SessionLog.create({ model: 'gpt-test', cwd: dir, outDir: dir }, { dir });
   const ev = (e: SessionEvent | Record<string, unknown>) => log.append('event', e);
   log.append('message', { role: 'user', content: 'plot 1,2,3' });
@@ -31,7 +42,14 @@ async function recordedSession() {
   log.append('message', { role: 'user', content: 'divide by zero' });
   ev({ type: 'code_end', turn: 2, callId: 'b', code: '1/0' });
   ev({ type: 'cell_start', turn: 2, callId: 'b' });
-  ev({ type: 'cell_error', turn: 2, callId: 'b', ename: 'ZeroDivisionError', evalue: 'division by zero', traceback: ['Traceback', 'ZeroDivisionError: division by zero'] });
+  ev({
+    type: 'cell_error',
+    turn: 2,
+    callId: 'b',
+    ename: 'ZeroDivisionError',
+    evalue: 'division by zero',
+    traceback: ['Traceback', 'ZeroDivisionError: division by zero'],
+  });
   ev({ type: 'cell_end', turn: 2, callId: 'b', status: 'error', durationMs: 5, stateLost: false, modelView: '' });
   log.append('message', { role: 'user', content: 'undone prompt' });
   ev({ type: 'code_end', turn: 3, callId: 'c', code: 'secret = 1' });
@@ -53,12 +71,21 @@ describe('exportSession', () => {
     expect(code[0].outputs.map((o: { output_type: string }) => o.output_type)).toEqual(['stream', 'display_data', 'execute_result']);
     expect(code[0].outputs[0].text.join('')).toBe('hi\n');
     expect(Buffer.from(code[0].outputs[1].data['image/png'], 'base64').equals(png)).toBe(true);
-    expect(code[1].outputs[0]).toEqual({ output_type: 'error', ename: 'ZeroDivisionError', evalue: 'division by zero', traceback: ['Traceback', 'ZeroDivisionError: division by zero'] });
+    expect(code[1].outputs[0]).toEqual({
+      output_type: 'error',
+      ename: 'ZeroDivisionError',
+      evalue: 'division by zero',
+      traceback: ['Traceback', 'ZeroDivisionError: division by zero'],
+    });
     expect(text).not.toContain('secret');
     // Jupyter's own validator, where it is installed (Debian: python3-nbformat).
     const nbPath = join(dir, 's.ipynb');
     writeFileSync(nbPath, text);
-    const check = spawnSync('/usr/bin/python3', ['-c', 'import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print("valid")', nbPath], { encoding: 'utf8' });
+    const check = spawnSync(
+      '/usr/bin/python3',
+      ['-c', 'import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print("valid")', nbPath],
+      { encoding: 'utf8' },
+    );
     if (check.status === 0) expect(check.stdout.trim()).toBe('valid');
     else if (/No module named/.test(check.stderr ?? '') || check.error) console.warn('!!! nbformat not installed: notebook checked structurally only');
     else throw new Error(`nbformat rejected the notebook: ${check.stderr}`);
@@ -109,13 +136,24 @@ describe('exportSession', () => {
         ev({ type: 'cell_output', ...cell, stream: 'stderr', text: '\r 10%\r 50%\r100%\n' }),
         ev({ type: 'cell_display', ...cell, mime: 'text/plain', text: '   a\n0  1', bundle: table }),
         ev({ type: 'cell_display', ...cell, mime: 'text/markdown', text: 'v1', bundle: { 'text/plain': '<Markdown>', 'text/markdown': 'v1' }, displayId: 'p' }),
-        ev({ type: 'cell_display', ...cell, mime: 'text/markdown', text: '**v2**', bundle: { 'text/plain': '<Markdown>', 'text/markdown': '**v2**' }, displayId: 'p', update: true }),
+        ev({
+          type: 'cell_display',
+          ...cell,
+          mime: 'text/markdown',
+          text: '**v2**',
+          bundle: { 'text/plain': '<Markdown>', 'text/markdown': '**v2**' },
+          displayId: 'p',
+          update: true,
+        }),
         ev({ type: 'cell_display', ...cell, mime: 'application/json', text: '{"k": 1}', bundle: { 'text/plain': '<JSON>', 'application/json': '{"k": 1}' } }),
         ev({ type: 'cell_result', ...cell, text: '   a\n0  1', bundle: table }),
         ev({ type: 'cell_end', ...cell, status: 'ok', durationMs: 1, stateLost: false, modelView: '' }),
         ev({ type: 'code_end', turn: 1, callId: 'q', code: 'for i in range(3):\n    clear_output(wait=True)\n    print(i)' }),
         ev({ type: 'cell_start', turn: 1, callId: 'q' }),
-        ...[0, 1, 2].flatMap((i) => [ev({ type: 'cell_clear', turn: 1, callId: 'q', wait: true }), ev({ type: 'cell_output', turn: 1, callId: 'q', stream: 'stdout', text: `${i}\n` })]),
+        ...[0, 1, 2].flatMap((i) => [
+          ev({ type: 'cell_clear', turn: 1, callId: 'q', wait: true }),
+          ev({ type: 'cell_output', turn: 1, callId: 'q', stream: 'stdout', text: `${i}\n` }),
+        ]),
         ev({ type: 'cell_end', turn: 1, callId: 'q', status: 'ok', durationMs: 1, stateLost: false, modelView: '' }),
       ];
     };
@@ -130,13 +168,22 @@ describe('exportSession', () => {
         { output_type: 'display_data', data: { 'text/plain': ['   a\n', '0  1'], 'text/html': ['<table><tr><td>1</td></tr></table>'] }, metadata: {} },
         { output_type: 'display_data', data: { 'text/plain': ['<Markdown>'], 'text/markdown': ['**v2**'] }, metadata: {} },
         { output_type: 'display_data', data: { 'text/plain': ['<JSON>'], 'application/json': { k: 1 } }, metadata: {} },
-        { output_type: 'execute_result', execution_count: 1, data: { 'text/plain': ['   a\n', '0  1'], 'text/html': ['<table><tr><td>1</td></tr></table>'] }, metadata: {} },
+        {
+          output_type: 'execute_result',
+          execution_count: 1,
+          data: { 'text/plain': ['   a\n', '0  1'], 'text/html': ['<table><tr><td>1</td></tr></table>'] },
+          metadata: {},
+        },
       ]);
       expect(second.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: ['2\n'] }]);
       const dir = mkdtempSync(join(tmpdir(), 'cc-export-'));
       const nbPath = join(dir, 'rich.ipynb');
       writeFileSync(nbPath, text);
-      const check = spawnSync('/usr/bin/python3', ['-c', 'import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print("valid")', nbPath], { encoding: 'utf8' });
+      const check = spawnSync(
+        '/usr/bin/python3',
+        ['-c', 'import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print("valid")', nbPath],
+        { encoding: 'utf8' },
+      );
       if (check.status === 0) expect(check.stdout.trim()).toBe('valid');
       else if (!/No module named/.test(check.stderr ?? '') && !check.error) throw new Error(`nbformat rejected the notebook: ${check.stderr}`);
     });

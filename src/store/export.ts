@@ -115,7 +115,13 @@ function onEvent(e: SessionEvent, ex: Exchange, cells: Map<string, Extract<Block
       return count;
     case 'cell_display': {
       if (!cell) return count;
-      const output: Output = { type: 'display', bundle: e.bundle, text: e.text, mime: e.mime, ...(e.displayId !== undefined ? { displayId: e.displayId } : {}) };
+      const output: Output = {
+        type: 'display',
+        bundle: e.bundle,
+        text: e.text,
+        mime: e.mime,
+        ...(e.displayId !== undefined ? { displayId: e.displayId } : {}),
+      };
       if (e.update) {
         // An update changes the display in place; the notebook keeps its last state.
         const at = cell.outputs.findIndex((o) => o.type === 'display' && o.displayId === e.displayId);
@@ -186,7 +192,12 @@ function toMarkdown(doc: SessionDocument): string {
       }
     }
   }
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+  return (
+    out
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trimEnd() + '\n'
+  );
 }
 
 /** A display's bundle as nbformat stores it: text forms as line lists, JSON as a value. */
@@ -219,7 +230,9 @@ function toNotebook(doc: SessionDocument, read: (path: string) => Buffer | undef
       cell_type: 'markdown',
       id: id(),
       metadata: {},
-      source: lines(`# codecell session ${doc.id}\n\nModel: ${doc.model || 'unknown'} · started ${doc.started}\n\nThe code ran in codecell's sandbox with \`/mnt/data\` as its working folder; uploaded files are not included.`),
+      source: lines(
+        `# codecell session ${doc.id}\n\nModel: ${doc.model || 'unknown'} · started ${doc.started}\n\nThe code ran in codecell's sandbox with \`/mnt/data\` as its working folder; uploaded files are not included.`,
+      ),
     },
   ];
   const markdown = (text: string): void => {
@@ -235,11 +248,15 @@ function toNotebook(doc: SessionDocument, read: (path: string) => Buffer | undef
         for (const o of b.outputs) {
           if (o.type === 'stream') outputs.push({ output_type: 'stream', name: o.name, text: lines(finalLines(o.text)) });
           else if (o.type === 'result') {
-            outputs.push({ output_type: 'execute_result', execution_count: b.count || null, data: notebookData({ ...o.bundle, 'text/plain': o.text }), metadata: {} });
+            outputs.push({
+              output_type: 'execute_result',
+              execution_count: b.count || null,
+              data: notebookData({ ...o.bundle, 'text/plain': o.text }),
+              metadata: {},
+            });
           } else if (o.type === 'display') {
             outputs.push({ output_type: 'display_data', data: notebookData(o.bundle), metadata: {} });
-          }
-          else if (o.type === 'error') outputs.push({ output_type: 'error', ename: o.ename, evalue: o.evalue, traceback: o.traceback });
+          } else if (o.type === 'error') outputs.push({ output_type: 'error', ename: o.ename, evalue: o.evalue, traceback: o.traceback });
           else if (o.type === 'image') {
             const png = o.path ? read(o.path) : undefined;
             const text = lines(o.text ?? `<Figure size ${o.width}x${o.height}>`);
@@ -281,7 +298,11 @@ const comment = (text: string): string =>
     .join('\n');
 
 function toPython(doc: SessionDocument): string {
-  const out: string[] = [`# codecell session ${doc.id} (model: ${doc.model || 'unknown'}, started ${doc.started})`, '# Cells in the order they ran; prompts and answers are comments.', ''];
+  const out: string[] = [
+    `# codecell session ${doc.id} (model: ${doc.model || 'unknown'}, started ${doc.started})`,
+    '# Cells in the order they ran; prompts and answers are comments.',
+    '',
+  ];
   for (const ex of doc.exchanges) {
     for (const b of ex.blocks) {
       if (b.kind === 'user') out.push('# %% [markdown]', comment(`You: ${b.text}`), '');

@@ -44,12 +44,23 @@ describe('OutputStore.save', () => {
 
     expect(await fsp.readFile(join(out, 'sales.csv'), 'utf8')).toBe(data.toString());
     expect((await fsp.stat(out)).mode & 0o777).toBe(0o755 & ~process.umask());
-    expect(entry).toMatchObject({ session: 's1', turn: 2, name: 'sales.csv', source: 'sales.csv', mime: 'text/csv', path: join(out, 'sales.csv'), size: data.length });
+    expect(entry).toMatchObject({
+      session: 's1',
+      turn: 2,
+      name: 'sales.csv',
+      source: 'sales.csv',
+      mime: 'text/csv',
+      path: join(out, 'sales.csv'),
+      size: data.length,
+    });
     expect(entry.sha256).toBe(createHash('sha256').update(data).digest('hex'));
     expect(entry.id).toMatch(/^f_[0-9a-f]{10}$/);
     expect(new Date(entry.created_at).toISOString()).toBe(entry.created_at);
 
-    const rows = (await fsp.readFile(join(out, MANIFEST_NAME), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const rows = (await fsp.readFile(join(out, MANIFEST_NAME), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows).toEqual([entry]);
     expect(store.list()).toEqual([entry]);
     expect(tree(out)).toEqual([MANIFEST_NAME, 'sales.csv']);

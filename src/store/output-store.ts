@@ -136,7 +136,11 @@ export class OutputStore {
       throw new StoreError(`not saving ${what}: this session already saved ${maxFiles} files, the limit`, 'ELIMIT', 'Start a new session to save more files.');
     }
     if (maxBytes !== undefined && this.savedBytes + input.data.length > maxBytes) {
-      throw new StoreError(`not saving ${what}: it would pass this session's limit of ${maxBytes} bytes of saved files`, 'ELIMIT', 'Start a new session to save more files.');
+      throw new StoreError(
+        `not saving ${what}: it would pass this session's limit of ${maxBytes} bytes of saved files`,
+        'ELIMIT',
+        'Start a new session to save more files.',
+      );
     }
 
     let tmp: string | undefined;
@@ -183,7 +187,8 @@ export class OutputStore {
       try {
         await this.fs.mkdir(this.outDir, { recursive: true, mode: 0o755 });
       } catch (err) {
-        if (isCode(err, 'EEXIST', 'ENOTDIR')) throw new StoreError(`the output folder ${this.outDir} is not a folder (a file has its name)`, 'ENOTDIR', OUT_DIR_FIX);
+        if (isCode(err, 'EEXIST', 'ENOTDIR'))
+          throw new StoreError(`the output folder ${this.outDir} is not a folder (a file has its name)`, 'ENOTDIR', OUT_DIR_FIX);
         throw err;
       }
       this.outDirReady = true;

@@ -1,5 +1,18 @@
 // Append-only JSONL recording of a session, written as events happen so a crash loses nothing already seen.
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, chmodSync, openSync, readSync, writeSync, promises as fsp } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  chmodSync,
+  openSync,
+  readSync,
+  writeSync,
+  promises as fsp,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { sessionsDir } from './paths.js';

@@ -85,10 +85,12 @@ export function App(props: ChatAppProps) {
   const buildDone = build?.done;
   const buildFailed = build?.failed;
   useEffect(() => {
-    if (buildDone?.built) dispatch({ type: 'add', item: { kind: 'notice', level: 'info', text: `sandbox image ${buildDone.ref} built in ${(buildDone.ms / 1000).toFixed(1)} s` } });
+    if (buildDone?.built)
+      dispatch({ type: 'add', item: { kind: 'notice', level: 'info', text: `sandbox image ${buildDone.ref} built in ${(buildDone.ms / 1000).toFixed(1)} s` } });
   }, [buildDone]);
   useEffect(() => {
-    if (buildFailed) dispatch({ type: 'add', item: { kind: 'error', message: `the sandbox image could not be built: ${buildFailed.message}`, fix: buildFailed.fix } });
+    if (buildFailed)
+      dispatch({ type: 'add', item: { kind: 'error', message: `the sandbox image could not be built: ${buildFailed.message}`, fix: buildFailed.fix } });
   }, [buildFailed]);
   // The chat passes a feed whenever the image may need building; it shows only once a build really starts.
   const building = build !== undefined && (build.phase !== undefined || build.step !== undefined || build.line !== undefined) && !build.done && !build.failed;
@@ -99,13 +101,16 @@ export function App(props: ChatAppProps) {
   const shownId = view.header.sessionId;
   useEffect(() => {
     const settling = shownState === 'starting' || shownState === 'restarting';
-    const t = setInterval(() => {
-      const state = sessionRef.current.sandboxState;
-      if (state !== shownState) dispatch({ type: 'header', header: { sandbox: state } });
-      // A session opened after the image build gets its id late.
-      const id = sessionRef.current.id;
-      if (id !== shownId) dispatch({ type: 'header', header: { sessionId: id } });
-    }, settling ? 20 : 500);
+    const t = setInterval(
+      () => {
+        const state = sessionRef.current.sandboxState;
+        if (state !== shownState) dispatch({ type: 'header', header: { sandbox: state } });
+        // A session opened after the image build gets its id late.
+        const id = sessionRef.current.id;
+        if (id !== shownId) dispatch({ type: 'header', header: { sessionId: id } });
+      },
+      settling ? 20 : 500,
+    );
     return () => clearInterval(t);
   }, [shownState, shownId]);
 
@@ -326,7 +331,11 @@ export function App(props: ChatAppProps) {
           </Box>
         )}
       </Static>
-      {view.live.reasoning ? <Text dimColor italic>{lastRows(sanitize(view.live.reasoning.trim() || 'thinking…'), width, 3)}</Text> : null}
+      {view.live.reasoning ? (
+        <Text dimColor italic>
+          {lastRows(sanitize(view.live.reasoning.trim() || 'thinking…'), width, 3)}
+        </Text>
+      ) : null}
       {liveText ? (
         <Box marginTop={1}>
           <Text>{liveText}</Text>
@@ -349,7 +358,9 @@ export function App(props: ChatAppProps) {
         <Header header={view.header} />
       </Box>
       {approval ? <ApprovalPrompt editing={editingApproval} /> : null}
-      {!approval || editingApproval ? <Prompt draft={draft} active={phase === 'idle' || editingApproval} label={editingApproval ? '✎ ' : '› '} maxLines={Math.max(3, Math.floor(rows / 3))} /> : null}
+      {!approval || editingApproval ? (
+        <Prompt draft={draft} active={phase === 'idle' || editingApproval} label={editingApproval ? '✎ ' : '› '} maxLines={Math.max(3, Math.floor(rows / 3))} />
+      ) : null}
       <StatusLine text={status.text} tone={status.tone} />
     </Box>
   );

@@ -83,7 +83,7 @@ export async function runSlash(command: SlashCommand, ctx: CommandContext): Prom
         return;
       }
       case 'rerun':
-        ctx.say(['re-running the resumed session\'s cells…']);
+        ctx.say(["re-running the resumed session's cells…"]);
         ctx.say(await ctx.host.rerun(s));
         return;
       case 'sessions': {

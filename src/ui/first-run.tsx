@@ -4,7 +4,13 @@ import { FirstRun, type FirstRunChoice, type OfferedServer } from './FirstRun.js
 
 export type { FirstRunChoice, OfferedServer } from './FirstRun.js';
 
-export async function askFirstRun(options: { servers: OfferedServer[]; configPath: string; probed: string; stdin?: NodeJS.ReadStream; stdout?: NodeJS.WriteStream }): Promise<FirstRunChoice> {
+export async function askFirstRun(options: {
+  servers: OfferedServer[];
+  configPath: string;
+  probed: string;
+  stdin?: NodeJS.ReadStream;
+  stdout?: NodeJS.WriteStream;
+}): Promise<FirstRunChoice> {
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
   let done: (choice: FirstRunChoice) => void = () => undefined;
@@ -12,7 +18,12 @@ export async function askFirstRun(options: { servers: OfferedServer[]; configPat
   const onSignal = (): void => done({ kind: 'quit' });
   process.once('SIGTERM', onSignal);
   process.once('SIGHUP', onSignal);
-  const instance = render(<FirstRun servers={options.servers} configPath={options.configPath} probed={options.probed} onDone={(c) => done(c)} />, { stdin, stdout, exitOnCtrlC: false, patchConsole: false });
+  const instance = render(<FirstRun servers={options.servers} configPath={options.configPath} probed={options.probed} onDone={(c) => done(c)} />, {
+    stdin,
+    stdout,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
   try {
     return await chosen;
   } finally {

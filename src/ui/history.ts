@@ -10,7 +10,10 @@ export class PromptHistory {
   private index: number;
   private draft = '';
 
-  constructor(entries: string[] = [], private readonly file?: string) {
+  constructor(
+    entries: string[] = [],
+    private readonly file?: string,
+  ) {
     this.entries = entries.slice(-KEEP);
     this.index = this.entries.length;
   }

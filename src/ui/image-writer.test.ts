@@ -4,7 +4,13 @@ import { ImageWriter } from './image-writer.js';
 import type { ImageRender } from '../render/image.js';
 
 const graphic = (escape: string, rows: number): Extract<ImageRender, { kind: 'graphic' }> => ({
-  ok: true, kind: 'graphic', protocol: 'kitty', escape, cols: 10, rows, size: { width: 80, height: 40 },
+  ok: true,
+  kind: 'graphic',
+  protocol: 'kitty',
+  escape,
+  cols: 10,
+  rows,
+  size: { width: 80, height: 40 },
 });
 
 describe('ImageWriter', () => {

@@ -3,14 +3,7 @@
 /** What the chat is doing when the key arrives. */
 export type Phase = 'idle' | 'streaming' | 'running' | 'approval';
 
-export type KeyAction =
-  | 'cancel_turn'
-  | 'interrupt_cell'
-  | 'restart_kernel'
-  | 'clear_input'
-  | 'arm_exit'
-  | 'exit'
-  | 'none';
+export type KeyAction = 'cancel_turn' | 'interrupt_cell' | 'restart_kernel' | 'clear_input' | 'arm_exit' | 'exit' | 'none';
 
 export interface InterruptState {
   /** When the last Ctrl-C that armed something happened, and in which phase. */
@@ -22,13 +15,12 @@ export const DOUBLE_PRESS_MS = 2000;
 
 export function onCtrlC(
   state: InterruptState,
-  ctx: { phase: Phase; inputEmpty: boolean; now: number; /** The running cell's id. */ cell?: string },
+  ctx: { phase: Phase; inputEmpty: boolean; now: number /** The running cell's id. */; cell?: string },
 ): { action: KeyAction; state: InterruptState } {
   const { phase, now } = ctx;
   const a = state.armed;
   // At the prompt "second" means within a short window; for a cell it means the same cell, however slow.
-  const again =
-    a !== undefined && a.phase === phase && (phase === 'running' ? a.cell === ctx.cell : now - a.at <= DOUBLE_PRESS_MS);
+  const again = a !== undefined && a.phase === phase && (phase === 'running' ? a.cell === ctx.cell : now - a.at <= DOUBLE_PRESS_MS);
   switch (phase) {
     case 'streaming':
     case 'approval':

@@ -121,7 +121,10 @@ export async function startChat(options: StartChatOptions): Promise<void> {
   };
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
-  instance.waitUntilExit().then(() => finish(), () => finish());
+  instance.waitUntilExit().then(
+    () => finish(),
+    () => finish(),
+  );
 
   try {
     await left;

@@ -13,7 +13,11 @@ const usage = { promptTokens: 1, completionTokens: 2, totalTokens: 3 };
 
 describe('reduceView', () => {
   it('streams text live, then commits the complete text as one assistant item', () => {
-    let v = run([{ type: 'turn_start', turn: 1 }, { type: 'text_delta', turn: 1, text: 'Hel' }, { type: 'text_delta', turn: 1, text: 'lo' }]);
+    let v = run([
+      { type: 'turn_start', turn: 1 },
+      { type: 'text_delta', turn: 1, text: 'Hel' },
+      { type: 'text_delta', turn: 1, text: 'lo' },
+    ]);
     expect(v.live.text).toBe('Hello');
     expect(phaseOf(v)).toBe('streaming');
     v = run([{ type: 'text', turn: 1, text: 'Hello **there**' }], v);
@@ -22,7 +26,11 @@ describe('reduceView', () => {
   });
 
   it('shows reasoning live, then commits it above the code and answer that follow, apart from the answer', () => {
-    let v = run([{ type: 'turn_start', turn: 1 }, { type: 'reasoning_delta', turn: 1, text: 'Think ' }, { type: 'reasoning_delta', turn: 1, text: 'first.' }]);
+    let v = run([
+      { type: 'turn_start', turn: 1 },
+      { type: 'reasoning_delta', turn: 1, text: 'Think ' },
+      { type: 'reasoning_delta', turn: 1, text: 'first.' },
+    ]);
     expect(v.live.reasoning).toBe('Think first.');
     expect(v.items).toEqual([]);
     v = run(
@@ -63,19 +71,34 @@ describe('reduceView', () => {
       { type: 'code_delta', turn: 1, callId: 'c1', text: '1)' },
     ]);
     expect(v.live.code).toEqual({ callId: 'c1', text: 'print(1)', done: false });
-    v = run([{ type: 'code_end', turn: 1, callId: 'c1', code: 'print(1)\n' }, { type: 'cell_start', turn: 1, callId: 'c1' }], v);
+    v = run(
+      [
+        { type: 'code_end', turn: 1, callId: 'c1', code: 'print(1)\n' },
+        { type: 'cell_start', turn: 1, callId: 'c1' },
+      ],
+      v,
+    );
     expect(v.items).toHaveLength(0);
     expect(phaseOf(v)).toBe('running');
     const revealed = reduceView(v, { type: 'code_revealed', callId: 'c1' });
     expect(revealed.items.map((i) => i.kind)).toEqual(['code']);
     // Without the reveal, the cell's end still puts the code first.
-    v = run([{ type: 'cell_output', turn: 1, callId: 'c1', stream: 'stdout', text: '1\n' }, { type: 'cell_end', turn: 1, callId: 'c1', status: 'ok', durationMs: 12, stateLost: false, modelView: '' }], v);
+    v = run(
+      [
+        { type: 'cell_output', turn: 1, callId: 'c1', stream: 'stdout', text: '1\n' },
+        { type: 'cell_end', turn: 1, callId: 'c1', status: 'ok', durationMs: 12, stateLost: false, modelView: '' },
+      ],
+      v,
+    );
     expect(v.items.map((i) => i.kind)).toEqual(['code', 'output', 'cell_end']);
     expect(phaseOf(v)).toBe('streaming');
   });
 
   it('caps output, counts the hidden lines and keeps a live tail', () => {
-    let v = run([{ type: 'turn_start', turn: 1 }, { type: 'cell_start', turn: 1, callId: 'c' }]);
+    let v = run([
+      { type: 'turn_start', turn: 1 },
+      { type: 'cell_start', turn: 1, callId: 'c' },
+    ]);
     v = run([{ type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: 'a\nb\nc\nd\ne\nf' }], v);
     expect(v.live.cell?.tail).toEqual(['d', 'e']);
     const modelView = 'a\n… [120 characters (3 lines) omitted; full output saved at /data/s1/outputs/c.txt] …\nf';
@@ -86,27 +109,35 @@ describe('reduceView', () => {
 
   it('keeps output order around images and files, and handles progress-bar carriage returns', () => {
     const png = Buffer.from('x');
-    const v = run([
-      { type: 'cell_start', turn: 1, callId: 'c' },
-      { type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: '10%\r50%\r100%\nbefore\n' },
-      { type: 'cell_image', turn: 1, callId: 'c', mime: 'image/png', data: png, width: 4, height: 4 },
-      { type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: 'after\n' },
-      { type: 'file_saved', turn: 1, callId: 'c', file },
-      { type: 'cell_result', turn: 1, callId: 'c', text: '42' },
-      { type: 'cell_end', turn: 1, callId: 'c', status: 'ok', durationMs: 5, stateLost: false, modelView: '' },
-    ], initialView(header), { maxOutputLines: 10, tailLines: 2 });
+    const v = run(
+      [
+        { type: 'cell_start', turn: 1, callId: 'c' },
+        { type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: '10%\r50%\r100%\nbefore\n' },
+        { type: 'cell_image', turn: 1, callId: 'c', mime: 'image/png', data: png, width: 4, height: 4 },
+        { type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: 'after\n' },
+        { type: 'file_saved', turn: 1, callId: 'c', file },
+        { type: 'cell_result', turn: 1, callId: 'c', text: '42' },
+        { type: 'cell_end', turn: 1, callId: 'c', status: 'ok', durationMs: 5, stateLost: false, modelView: '' },
+      ],
+      initialView(header),
+      { maxOutputLines: 10, tailLines: 2 },
+    );
     expect(v.items.map((i) => (i.kind === 'output' ? i.lines.join('|') : i.kind))).toEqual(['100%|before', 'image', 'after', 'file', '42', 'cell_end']);
   });
 
   it('shows rich displays as their text and drops live output on clear_output', () => {
-    const v = run([
-      { type: 'cell_start', turn: 1, callId: 'c' },
-      { type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: 'epoch 1\n' },
-      { type: 'cell_clear', turn: 1, callId: 'c', wait: true },
-      { type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: 'epoch 2\n' },
-      { type: 'cell_display', turn: 1, callId: 'c', mime: 'text/html', text: 'city  n\nOslo  3', bundle: { 'text/html': '<table/>' } },
-      { type: 'cell_end', turn: 1, callId: 'c', status: 'ok', durationMs: 5, stateLost: false, modelView: '' },
-    ], initialView(header), { maxOutputLines: 10, tailLines: 2 });
+    const v = run(
+      [
+        { type: 'cell_start', turn: 1, callId: 'c' },
+        { type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: 'epoch 1\n' },
+        { type: 'cell_clear', turn: 1, callId: 'c', wait: true },
+        { type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: 'epoch 2\n' },
+        { type: 'cell_display', turn: 1, callId: 'c', mime: 'text/html', text: 'city  n\nOslo  3', bundle: { 'text/html': '<table/>' } },
+        { type: 'cell_end', turn: 1, callId: 'c', status: 'ok', durationMs: 5, stateLost: false, modelView: '' },
+      ],
+      initialView(header),
+      { maxOutputLines: 10, tailLines: 2 },
+    );
     expect(v.items.map((i) => (i.kind === 'output' ? i.lines.join('|') : i.kind))).toEqual(['epoch 2|city  n|Oslo  3', 'cell_end']);
   });
 
@@ -128,7 +159,13 @@ describe('reduceView', () => {
 
   it('finishes a turn whose stream ended without done, and /clear starts a new epoch', () => {
     let v = reduceView(initialView(header), { type: 'user', text: 'hi' });
-    v = run([{ type: 'cell_start', turn: 1, callId: 'c' }, { type: 'cell_output', turn: 1, callId: 'c', stream: 'stderr', text: 'half' }], v);
+    v = run(
+      [
+        { type: 'cell_start', turn: 1, callId: 'c' },
+        { type: 'cell_output', turn: 1, callId: 'c', stream: 'stderr', text: 'half' },
+      ],
+      v,
+    );
     v = reduceView(v, { type: 'turn_finished' });
     expect(phaseOf(v)).toBe('idle');
     expect(v.items.map((i) => i.kind)).toEqual(['user', 'output']);

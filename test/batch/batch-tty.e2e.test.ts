@@ -43,11 +43,11 @@ describe.skipIf(!docker || !hasTmux())('codecell batch on a terminal', () => {
     return { term, dir };
   };
 
-  it('draws done/running/failed, each running task\'s last line, then the summary', async () => {
+  it("draws done/running/failed, each running task's last line, then the summary", async () => {
     const { term, dir } = start('view', ['apples', 'pears', 'plums']);
     const live = await term.waitFor(/0\/3 done\s+2 running\s+0 failed/, 30_000, 'the live counts');
     expect(live).toMatch(/ETA/);
-    await term.waitFor(/working on (apples|pears|plums)/, 20_000, 'a running task\'s last line');
+    await term.waitFor(/working on (apples|pears|plums)/, 20_000, "a running task's last line");
     expect(await term.waitForExit(60_000)).toBe(0);
     const screen = term.all();
     expect(screen).toMatch(/\[1\/3\] ok/);
@@ -63,7 +63,11 @@ describe.skipIf(!docker || !hasTmux())('codecell batch on a terminal', () => {
     expect(await term.waitForExit(30_000)).toBe(130);
     const screen = term.all();
     expect(screen).toMatch(/stopped by the user/);
-    const results = fs.readFileSync(path.join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: string; error: string });
+    const results = fs
+      .readFileSync(path.join(dir, 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { status: string; error: string });
     expect(results.length).toBeLessThan(6);
     expect(results.some((r) => r.status === 'error' && /cancelled/.test(r.error))).toBe(true);
   });

@@ -157,7 +157,13 @@ describe.skipIf(!docker)('codecell batch (real engine, fake model)', () => {
     });
     const results = path.join(dir, 'results.jsonl');
     const deadline = Date.now() + 90_000;
-    const count = (): number => (fs.existsSync(results) ? fs.readFileSync(results, 'utf8').split('\n').filter((l) => l.trim()).length : 0);
+    const count = (): number =>
+      fs.existsSync(results)
+        ? fs
+            .readFileSync(results, 'utf8')
+            .split('\n')
+            .filter((l) => l.trim()).length
+        : 0;
     while (count() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     // Give the next pair time to be mid-cell, so containers are running when the process dies.
     await new Promise((r) => setTimeout(r, 600));

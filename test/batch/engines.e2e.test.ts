@@ -45,14 +45,21 @@ describe.skipIf(!second)('codecell batch on two engines', () => {
     const file = path.join(home.dir, 'tasks.txt');
     fs.writeFileSync(file, Array.from({ length: 6 }, (_, i) => `task number ${i}`).join('\n'));
     const dir = path.join(home.dir, 'two');
-    const r = await runCli(['batch', file, '--out', dir, '--plain', '--memory', '512m', '--engine', 'unix:///var/run/docker.sock=2', '--engine', `${second!.url}=2`], {
-      env,
-      timeoutMs: 300_000,
-    });
+    const r = await runCli(
+      ['batch', file, '--out', dir, '--plain', '--memory', '512m', '--engine', 'unix:///var/run/docker.sock=2', '--engine', `${second!.url}=2`],
+      {
+        env,
+        timeoutMs: 300_000,
+      },
+    );
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stderr).toContain(`copying ${ref}`);
     expect(await findImage(second!.docker, ref)).not.toBeNull();
-    const results = fs.readFileSync(path.join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TaskResult);
+    const results = fs
+      .readFileSync(path.join(dir, 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TaskResult);
     expect(results).toHaveLength(6);
     expect(results.every((x) => x.status === 'ok')).toBe(true);
     for (const x of results) expect(x.answer).toMatch(/task number \d/);
@@ -65,10 +72,17 @@ describe.skipIf(!second)('codecell batch on two engines', () => {
     const file = path.join(home.dir, 'tasks2.txt');
     fs.writeFileSync(file, 'alpha\nbeta\ngamma\n');
     const dir = path.join(home.dir, 'closed');
-    const r = await runCli(['batch', file, '--out', dir, '--plain', '--memory', '512m', '--engine', 'tcp://127.0.0.1:1=2', '--engine', `${second!.url}=2`], { env, timeoutMs: 120_000 });
+    const r = await runCli(['batch', file, '--out', dir, '--plain', '--memory', '512m', '--engine', 'tcp://127.0.0.1:1=2', '--engine', `${second!.url}=2`], {
+      env,
+      timeoutMs: 120_000,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/cannot reach the Docker engine at tcp:\/\/127\.0\.0\.1:1.*leaving it out/);
-    const results = fs.readFileSync(path.join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TaskResult);
+    const results = fs
+      .readFileSync(path.join(dir, 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TaskResult);
     expect(results.map((x) => [x.status, x.engine])).toEqual([
       ['ok', second!.url],
       ['ok', second!.url],

@@ -28,7 +28,11 @@ describe.skipIf(!second)('derived images on two engines', () => {
 
   afterAll(async () => {
     fs.rmSync(dir, { recursive: true, force: true });
-    if (ref) await docker!.getImage(ref).remove({ force: true }).catch(() => undefined);
+    if (ref)
+      await docker!
+        .getImage(ref)
+        .remove({ force: true })
+        .catch(() => undefined);
     await second?.stop();
   });
 
@@ -57,7 +61,9 @@ describe.skipIf(!second)('derived images on two engines', () => {
     try {
       await sandbox.start();
       let out = '';
-      const run = await sandbox.run('import networkx, tinycell_engines as t\nprint(t.TOKEN)', { onEvent: (e) => void (e.type === 'stdout' ? (out += e.text) : undefined) });
+      const run = await sandbox.run('import networkx, tinycell_engines as t\nprint(t.TOKEN)', {
+        onEvent: (e) => void (e.type === 'stdout' ? (out += e.text) : undefined),
+      });
       expect(run.status).toBe('ok');
       expect(out.trim()).toBe(token);
     } finally {

@@ -73,7 +73,12 @@ describe.skipIf(!docker)('retry on another engine', () => {
       expect(outcome.results.every((r) => r.engine === 'unix:///var/run/docker.sock')).toBe(true);
       expect(outcome.results.every((r) => r.answer.includes('42'))).toBe(true);
       expect(retried.length).toBeGreaterThanOrEqual(1);
-      expect(outcome.results.filter((r) => r.attempts === 2).map((r) => r.id).sort()).toEqual([...retried].sort());
+      expect(
+        outcome.results
+          .filter((r) => r.attempts === 2)
+          .map((r) => r.id)
+          .sort(),
+      ).toEqual([...retried].sort());
       expect(down).toEqual(['tcp://127.0.0.1:1']);
     } finally {
       file.close();

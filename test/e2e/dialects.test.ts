@@ -87,7 +87,10 @@ describe.skipIf(!docker)('codecell run with every model dialect (built CLI, fake
     const lines = jsonLines(j.stdout).map((l) => jsonLine.parse(l)) as JsonLine[];
     expect(lines.at(-1)).toMatchObject({ stream_type: 'done', status: 'ok', answer: 'The answer is 42.' });
     expect(lines.filter((l) => l.stream_type === 'text').map((l) => (l.stream_type === 'text' ? l.content : ''))).toEqual(['', 'The answer is 42.']);
-    expect(lines.filter((l) => l.stream_type === 'reasoning').map((l) => (l.stream_type === 'reasoning' ? l.content : ''))).toEqual(['I should compute this.', 'The cell printed 42.']);
+    expect(lines.filter((l) => l.stream_type === 'reasoning').map((l) => (l.stream_type === 'reasoning' ? l.content : ''))).toEqual([
+      'I should compute this.',
+      'The cell printed 42.',
+    ]);
     // What goes back to the model has no reasoning either.
     expect(JSON.stringify(s.requests.at(-1)!.messages)).not.toMatch(/I should compute this|<\/think>/);
   });
@@ -133,7 +136,12 @@ describe.skipIf(!docker)('codecell run with every model dialect (built CLI, fake
     const s = await cli.serve({ script: script('no-tools') });
     const r = await codecellRun(s, cli.home, ['what is 6 times 7?', '--tools', 'text']);
     expect(r.code, r.stderr).toBe(0);
-    const id = sessionLog(cli.home.dir).length ? fs.readdirSync(path.join(cli.home.dir, 'data', 'sessions')).find((f) => f.endsWith('.jsonl'))!.replace(/\.jsonl$/, '') : '';
+    const id = sessionLog(cli.home.dir).length
+      ? fs
+          .readdirSync(path.join(cli.home.dir, 'data', 'sessions'))
+          .find((f) => f.endsWith('.jsonl'))!
+          .replace(/\.jsonl$/, '')
+      : '';
     const exported = await runChild(['sessions', 'export', id], cli.home.env);
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stdout).toContain('open("/mnt/data/answer.txt", "w")');

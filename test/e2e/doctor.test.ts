@@ -75,7 +75,10 @@ describe.skipIf(!docker)('codecell doctor (real engine, real HTTP)', () => {
     expect(r.code).toBe(0);
     expect(report.ready).toBe(true);
     expect(report.checks.filter((c) => c.required && c.status !== 'ok')).toEqual([]);
-    expect(byId('tool_calling').data).toMatchObject({ usage: { promptTokens: 60, completionTokens: 12, totalTokens: 72 }, costUsd: expect.closeTo(0.0000162, 10) });
+    expect(byId('tool_calling').data).toMatchObject({
+      usage: { promptTokens: 60, completionTokens: 12, totalTokens: 72 },
+      costUsd: expect.closeTo(0.0000162, 10),
+    });
     expect(byId('engine').data).toMatchObject({ product: 'Docker', rootless: expect.any(Boolean) });
     // Not a terminal here: the terminal lines are skipped, never failed.
     expect(['colours', 'graphics', 'size'].map((id) => byId(id).status)).toEqual(['skip', 'skip', 'skip']);
@@ -125,11 +128,17 @@ describe.skipIf(!docker)('codecell doctor (real engine, real HTTP)', () => {
   });
 
   it('a server that refuses tools for the model (as Ollama does) fails tool calling with its message', async () => {
-    await fx.serve({ apiKey: 'sk-good', models: ['gemma:2b'], script: [[{ status: 400, body: { error: { message: 'registry.ollama.ai/library/gemma:2b does not support tools', type: 'api_error' } } }]] });
+    await fx.serve({
+      apiKey: 'sk-good',
+      models: ['gemma:2b'],
+      script: [[{ status: 400, body: { error: { message: 'registry.ollama.ai/library/gemma:2b does not support tools', type: 'api_error' } } }]],
+    });
     const { r, byId } = await doctorJson([], { OPENAI_MODEL: 'gemma:2b' });
     expect(r.code).toBe(1);
     expect(byId('model').status).toBe('ok');
-    expect(byId('tool_calling').detail).toMatch(/^the model "gemma:2b" cannot call tools (at \S+ )?\(registry\.ollama\.ai\/library\/gemma:2b does not support tools\)$/);
+    expect(byId('tool_calling').detail).toMatch(
+      /^the model "gemma:2b" cannot call tools (at \S+ )?\(registry\.ollama\.ai\/library\/gemma:2b does not support tools\)$/,
+    );
   });
 
   it('a model the server does not offer fails the model line with the list', async () => {
@@ -169,7 +178,11 @@ describe.skipIf(!docker)('codecell doctor (real engine, real HTTP)', () => {
   });
 
   it('with no key, checks the local server it finds on its own', async () => {
-    const server = await fx.serve({ models: ['qwen2.5-coder:7b'], ollama: { capabilities: { 'qwen2.5-coder:7b': ['completion', 'tools'] } }, script: [[{ toolCall: { code: 'print(6 * 7)' } }]] });
+    const server = await fx.serve({
+      models: ['qwen2.5-coder:7b'],
+      ollama: { capabilities: { 'qwen2.5-coder:7b': ['completion', 'tools'] } },
+      script: [[{ toolCall: { code: 'print(6 * 7)' } }]],
+    });
     fx.server = undefined; // not the configured server: found by probing
     try {
       const port = new URL(server.url).port;
@@ -209,7 +222,16 @@ describe.skipIf(!docker || !tmux)('codecell doctor in a terminal', () => {
       const t = Terminal.start(`node ${BIN} doctor --no-probe --base-url http://127.0.0.1:9/v1`, {
         columns: 100,
         rows: 40,
-        env: { CODECELL_CONFIG_DIR: `${home}/c`, CODECELL_HOME: `${home}/d`, TERM: 'xterm-256color', COLORTERM: undefined, NO_COLOR: undefined, KITTY_WINDOW_ID: undefined, TERM_PROGRAM: undefined, CODECELL_LOCAL_SERVERS: 'off' },
+        env: {
+          CODECELL_CONFIG_DIR: `${home}/c`,
+          CODECELL_HOME: `${home}/d`,
+          TERM: 'xterm-256color',
+          COLORTERM: undefined,
+          NO_COLOR: undefined,
+          KITTY_WINDOW_ID: undefined,
+          TERM_PROGRAM: undefined,
+          CODECELL_LOCAL_SERVERS: 'off',
+        },
       });
       open.push(t);
       await t.waitForExit(30_000);

@@ -42,7 +42,11 @@ describe.skipIf(!docker)('extra packages (built CLI, real engine)', () => {
   });
 
   afterAll(async () => {
-    for (const ref of made) await engine.getImage(ref).remove({ force: true }).catch(() => undefined);
+    for (const ref of made)
+      await engine
+        .getImage(ref)
+        .remove({ force: true })
+        .catch(() => undefined);
     home?.cleanup();
   });
 
@@ -98,9 +102,17 @@ describe.skipIf(!docker)('extra packages (built CLI, real engine)', () => {
   });
 
   it('run: the model is told about the extra libraries and its cell imports them', async () => {
-    const server = await startFakeOpenAI({ script: cellThenText(() => IMPORT, (_u, last) => `done: ${String(last.content)}`) });
+    const server = await startFakeOpenAI({
+      script: cellThenText(
+        () => IMPORT,
+        (_u, last) => `done: ${String(last.content)}`,
+      ),
+    });
     try {
-      const r = await codecell(['run', 'use networkx', '--out-dir', home.outDir, '--model', 'fake-model'], { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url });
+      const r = await codecell(['run', 'use networkx', '--out-dir', home.outDir, '--model', 'fake-model'], {
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_BASE_URL: server.url,
+      });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`paths 3 hello from tinycell ${token}`);
       const system = String(server.requests[0]!.messages[0]!.content);
@@ -111,14 +123,26 @@ describe.skipIf(!docker)('extra packages (built CLI, real engine)', () => {
   });
 
   it('batch: every task runs in the derived image', async () => {
-    const server = await startFakeOpenAI({ script: cellThenText(() => IMPORT, (_u, last) => `done: ${String(last.content)}`) });
+    const server = await startFakeOpenAI({
+      script: cellThenText(
+        () => IMPORT,
+        (_u, last) => `done: ${String(last.content)}`,
+      ),
+    });
     try {
       const tasks = path.join(project, 'tasks.jsonl');
       fs.writeFileSync(tasks, [JSON.stringify({ id: 'one', prompt: 'a' }), JSON.stringify({ id: 'two', prompt: 'b' })].join('\n') + '\n');
       const out = path.join(home.dir, 'batch');
-      const r = await codecell(['batch', tasks, '--out', out, '-c', '2', '--plain', '--memory', '512m', '--model', 'fake-model'], { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url });
+      const r = await codecell(['batch', tasks, '--out', out, '-c', '2', '--plain', '--memory', '512m', '--model', 'fake-model'], {
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_BASE_URL: server.url,
+      });
       expect(r.code, r.stderr + r.stdout).toBe(0);
-      const results = fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TaskResult);
+      const results = fs
+        .readFileSync(path.join(out, 'results.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as TaskResult);
       expect(results.map((x) => x.status)).toEqual(['ok', 'ok']);
       for (const x of results) expect(x.answer).toContain(`paths 3 hello from tinycell ${token}`);
     } finally {

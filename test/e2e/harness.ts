@@ -168,9 +168,7 @@ export async function leftoverContainers(docker: Docker, waitMs = 10_000): Promi
   const end = Date.now() + waitMs;
   for (;;) {
     const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_APP}=codecell`] } });
-    const ours = list
-      .filter((c) => childPids.has(Number(c.Labels?.[LABEL_PID])))
-      .map((c) => `${c.Id.slice(0, 12)} ${c.State} pid ${c.Labels?.[LABEL_PID]}`);
+    const ours = list.filter((c) => childPids.has(Number(c.Labels?.[LABEL_PID]))).map((c) => `${c.Id.slice(0, 12)} ${c.State} pid ${c.Labels?.[LABEL_PID]}`);
     if (ours.length === 0 || Date.now() >= end) return ours;
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -69,11 +69,19 @@ describe.skipIf(!docker)('local model servers found on their own (real CLI, real
   });
 
   it('batch uses the local server too, and without one says how to set a model up (exit 2)', async () => {
-    const server = await fx.serve({ script: () => [{ text: 'batch answer' }], models: ['qwen2.5-coder:7b'], ollama: { capabilities: { 'qwen2.5-coder:7b': ['tools'] } } });
+    const server = await fx.serve({
+      script: () => [{ text: 'batch answer' }],
+      models: ['qwen2.5-coder:7b'],
+      ollama: { capabilities: { 'qwen2.5-coder:7b': ['tools'] } },
+    });
     const tasks = path.join(fx.home.dir, 'tasks.txt');
     fs.writeFileSync(tasks, 'first question\n');
     const out = path.join(fx.home.dir, 'batch');
-    const r = await runChild(['batch', tasks, '--out', out, '--plain'], { ...fx.home.env, CODECELL_IMAGE: pinnedImage(), CODECELL_LOCAL_SERVERS: `ollama:${new URL(server.url).port}` });
+    const r = await runChild(['batch', tasks, '--out', out, '--plain'], {
+      ...fx.home.env,
+      CODECELL_IMAGE: pinnedImage(),
+      CODECELL_LOCAL_SERVERS: `ollama:${new URL(server.url).port}`,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('using Ollama at');
     const result = JSON.parse(fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim()) as { status: string; answer: string; model: string };
@@ -112,7 +120,12 @@ describe.skipIf(!docker)('local model servers found on their own (real CLI, real
     // Then an Ollama-style server on Ollama's own port is found with no configuration at all.
     let server: FakeOpenAI;
     try {
-      server = await fx.serve({ script: [[{ text: 'found on 11434' }]], models: ['qwen2.5-coder:7b'], ollama: { capabilities: { 'qwen2.5-coder:7b': ['tools'] } }, port: 11434 });
+      server = await fx.serve({
+        script: [[{ text: 'found on 11434' }]],
+        models: ['qwen2.5-coder:7b'],
+        ollama: { capabilities: { 'qwen2.5-coder:7b': ['tools'] } },
+        port: 11434,
+      });
     } catch (err) {
       console.warn(`!!! could not listen on 11434 (${(err as Error).message}): skipping`);
       return;

@@ -6,7 +6,20 @@ import { engineOrSkip } from '../support/engine.js';
 import { jsonLines } from '../support/cli.js';
 import type { FakeOpenAI, Turn } from '../support/fake-openai.js';
 import { jsonLine, type JsonLine } from '../../src/render/json-events.js';
-import { childPids, closedPort, codecellRun, leftoverContainers, makeHome, manifest, pinnedImage, runChild, savedFiles, toolMessages, useCliFixture, type Home } from './harness.js';
+import {
+  childPids,
+  closedPort,
+  codecellRun,
+  leftoverContainers,
+  makeHome,
+  manifest,
+  pinnedImage,
+  runChild,
+  savedFiles,
+  toolMessages,
+  useCliFixture,
+  type Home,
+} from './harness.js';
 
 const docker = await engineOrSkip();
 
@@ -162,7 +175,10 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
     expect(hot.length).toBeGreaterThan(0); // the code streamed to the user ...
     expect(lines.some((l) => l.stream_type === 'cell_start' || l.stream_type === 'cell_end')).toBe(false); // ... but no cell ran
     expect(lines.some((l) => l.stream_type === 'code_execution' && l.chunk.type !== 'hot_code')).toBe(false);
-    expect(lines.find((l) => l.stream_type === 'error')).toMatchObject({ kind: 'model_stream_dropped', message: expect.stringContaining('a partial tool call was not run') });
+    expect(lines.find((l) => l.stream_type === 'error')).toMatchObject({
+      kind: 'model_stream_dropped',
+      message: expect.stringContaining('a partial tool call was not run'),
+    });
     expect(lines.at(-1)).toMatchObject({ stream_type: 'done', status: 'error' });
     expect(r.stdout).not.toContain('HALF RAN\\n"');
     expect(savedFiles(cli.home.outDir)).toEqual([]);
@@ -175,7 +191,9 @@ describe.skipIf(!docker)('codecell run: model and sandbox failures (real sandbox
     const s = await cli.serve({ script: [[{ toolCall: { code }, dropAfterChars: args.indexOf('# more') + 4 }]] });
     const r = await codecellRun(s, cli.home, ['hello']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/codecell: the connection to the model server at http:\/\/127\.0\.0\.1:\d+\/v1 closed before the reply finished.*; a partial tool call was not run/);
+    expect(r.stderr).toMatch(
+      /codecell: the connection to the model server at http:\/\/127\.0\.0\.1:\d+\/v1 closed before the reply finished.*; a partial tool call was not run/,
+    );
     expect(r.stderr).toContain('fix: Try again');
     expect(r.stderr).not.toContain('── output');
     expect(r.stderr).not.toMatch(/^HALF RAN$/m);

@@ -111,7 +111,9 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
 
   it('--json writes only schema-valid JSON lines: code chunks, output, the figure as base64, usage, done', async () => {
     const first = "x = 21\nopen('/mnt/data/n.csv', 'w').write('n\\n21\\n')";
-    const s = await cli.serve({ script: [[{ toolCall: { code: first }, chunk: 3 }], [{ toolCall: { code: FIGURE_CODE }, chunk: 5 }], [{ text: 'Done: 42.' }]] });
+    const s = await cli.serve({
+      script: [[{ toolCall: { code: first }, chunk: 3 }], [{ toolCall: { code: FIGURE_CODE }, chunk: 5 }], [{ text: 'Done: 42.' }]],
+    });
     const r = await codecellRun(s, cli.home, ['chart it', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const lines = jsonLines(r.stdout).map((l, i) => {
@@ -126,12 +128,19 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
     const hot = chunks('hot_code');
     const callIds = [...new Set(hot.map((l) => l.call_id))];
     expect(callIds).toHaveLength(2);
-    const codeOf = (id: string | undefined): string => hot.filter((l) => l.call_id === id).map((l) => l.chunk.content as string).join('');
+    const codeOf = (id: string | undefined): string =>
+      hot
+        .filter((l) => l.call_id === id)
+        .map((l) => l.chunk.content as string)
+        .join('');
     expect(codeOf(callIds[0])).toBe(first);
     expect(codeOf(callIds[1])).toBe(FIGURE_CODE);
     expect(hot.filter((l) => l.call_id === callIds[1]).length).toBeGreaterThan(3); // streamed, not sent at the end
 
-    const output = chunks('hot_code_output').filter((l) => l.call_id === callIds[1]).map((l) => l.chunk.content as string).join('');
+    const output = chunks('hot_code_output')
+      .filter((l) => l.call_id === callIds[1])
+      .map((l) => l.chunk.content as string)
+      .join('');
     expect(output).toBe('42\n');
 
     type FileContent = { base64: string; path: string; sha256: string; size: number; mime_type: string; filename: string };
@@ -240,7 +249,10 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
       const json = await codecellRun(s, cli.home, ['think', '--json']);
       expect(json.code, json.stderr).toBe(0);
       const lines = jsonLines(json.stdout) as JsonLine[];
-      const reasoning = lines.filter((l) => l.stream_type === 'reasoning_delta').map((l) => (l.stream_type === 'reasoning_delta' ? l.content : '')).join('');
+      const reasoning = lines
+        .filter((l) => l.stream_type === 'reasoning_delta')
+        .map((l) => (l.stream_type === 'reasoning_delta' ? l.content : ''))
+        .join('');
       expect(reasoning).toBe('Again 6*7.');
       expect(lines.at(-1)).toMatchObject({ stream_type: 'done', answer: '42' });
       // What the model reasoned is not sent back to it as the assistant's content.
@@ -257,7 +269,10 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
     expect(quiet.stderr).toBe('');
     expect(fs.existsSync(path.join(cli.home.outDir, 'q.txt'))).toBe(true); // quiet, not idle
 
-    s.push([{ toolCall: { code: 'print(1)' } }, { usage: { prompt: 50, completion: 5 } }], [{ text: 'Loud answer.' }, { usage: { prompt: 70, completion: 3 } }]);
+    s.push(
+      [{ toolCall: { code: 'print(1)' } }, { usage: { prompt: 50, completion: 5 } }],
+      [{ text: 'Loud answer.' }, { usage: { prompt: 70, completion: 3 } }],
+    );
     const loud = await codecellRun(s, cli.home, ['go', '-v']);
     expect(loud.code, loud.stderr).toBe(0);
     expect(loud.stdout).toBe('Loud answer.\n');
@@ -268,7 +283,7 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
   });
 
   it('--timeout interrupts a long cell, keeps state, and the model is told', async () => {
-    const slow = "import time\nz = 5\ntime.sleep(30)";
+    const slow = 'import time\nz = 5\ntime.sleep(30)';
     const s = await cli.serve({ script: [[{ toolCall: { code: slow } }], [{ toolCall: { code: 'print(z * 2)' } }], [{ text: 'Timed out, then 10.' }]] });
     const started = Date.now();
     const r = await codecellRun(s, cli.home, ['go', '--timeout', '1']);
@@ -289,7 +304,9 @@ describe.skipIf(!docker)('codecell run (built CLI, fake model, real sandbox)', (
     expect(r.stderr).toContain('saved ');
     const file = path.join(cli.home.outDir, 'result.csv');
     expect(fs.readFileSync(file, 'utf8')).toBe('a,b\n1,3\n2,4\n');
-    expect(manifest(cli.home.outDir)).toEqual([expect.objectContaining({ name: 'result.csv', source: 'result.csv', path: file, sha256: sha256(fs.readFileSync(file)) })]);
+    expect(manifest(cli.home.outDir)).toEqual([
+      expect.objectContaining({ name: 'result.csv', source: 'result.csv', path: file, sha256: sha256(fs.readFileSync(file)) }),
+    ]);
     expect(s.requests).toHaveLength(5); // one call, then the first try and three retries of the next
   });
 });

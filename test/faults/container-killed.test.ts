@@ -14,7 +14,9 @@ describe.skipIf(!docker)('fault: the sandbox container is killed from outside mi
     const first = "x = 41\nopen('/mnt/data/one.txt', 'w').write('before the kill\\n')\nprint('one saved')";
     const nap = "import time\nprint('sleeping', flush=True)\ntime.sleep(120)\nprint('woke')";
     const after = "print('x survived:', 'x' in globals())\nopen('/mnt/data/two.txt', 'w').write('after the kill\\n')";
-    const server = await cli.serve({ script: [[{ toolCall: { code: first } }], [{ toolCall: { code: nap } }], [{ toolCall: { code: after } }], [{ text: 'Recovered.' }]] });
+    const server = await cli.serve({
+      script: [[{ toolCall: { code: first } }], [{ toolCall: { code: nap } }], [{ toolCall: { code: after } }], [{ text: 'Recovered.' }]],
+    });
     const killed: string[] = [];
     let kill: Promise<void> | undefined;
     const started = Date.now();

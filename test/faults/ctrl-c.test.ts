@@ -69,7 +69,9 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
       const paused: string[] = [];
       let onPaused: () => void = () => undefined;
       const pausedOnce = new Promise<void>((resolve) => (onPaused = resolve));
-      const events = (await docker!.getEvents({ filters: { type: ['container'], event: ['start'], label: [`${LABEL_APP}=codecell`] } })) as NodeJS.ReadableStream & { destroy(): void };
+      const events = (await docker!.getEvents({
+        filters: { type: ['container'], event: ['start'], label: [`${LABEL_APP}=codecell`] },
+      })) as NodeJS.ReadableStream & { destroy(): void };
       events.on('data', (chunk: Buffer) => {
         for (const line of chunk.toString().split('\n').filter(Boolean)) {
           const ev = JSON.parse(line) as { id: string; Actor?: { Attributes?: Record<string, string> } };
@@ -99,11 +101,20 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
             // Once the turn is cancelled, let the start finish: codecell must then remove the container, not run the code.
             onOutput(c, /note: turn cancelled/, () => {
               cancelled = Date.now();
-              for (const id of paused) void docker!.getContainer(id).unpause().catch(() => undefined);
+              for (const id of paused)
+                void docker!
+                  .getContainer(id)
+                  .unpause()
+                  .catch(() => undefined);
             });
             // The kernel was ready before the pause and the cell started: thaw it so this attempt ends, and retry.
             onOutput(c, /sandbox: running/, () => {
-              if (!signalled) for (const id of paused) void docker!.getContainer(id).unpause().catch(() => undefined);
+              if (!signalled)
+                for (const id of paused)
+                  void docker!
+                    .getContainer(id)
+                    .unpause()
+                    .catch(() => undefined);
             });
           },
         });
@@ -111,7 +122,11 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
       } finally {
         events.destroy();
         // Never leave a frozen container behind, whatever happened.
-        for (const id of paused) await docker!.getContainer(id).remove({ force: true }).catch(() => undefined);
+        for (const id of paused)
+          await docker!
+            .getContainer(id)
+            .remove({ force: true })
+            .catch(() => undefined);
       }
     };
 
@@ -139,7 +154,12 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
     const server = await cli.serve({ script: [SAVE, [{ text: 'word '.repeat(400), chunk: 5, delayMs: 20 }]] });
     const r = await codecellRun(server, cli.home, ['save, then talk'], {
       // Ten seconds of text: Ctrl-C once the second request is being answered.
-      onSpawn: (c) => when(c, () => server!.requests.length === 2, () => setTimeout(() => sigint(c), 300)),
+      onSpawn: (c) =>
+        when(
+          c,
+          () => server!.requests.length === 2,
+          () => setTimeout(() => sigint(c), 300),
+        ),
     });
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).not.toContain('stopping and removing the sandbox');
@@ -200,7 +220,8 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
 
   it('while files are being saved: exit 130, every saved file complete with its manifest row, no temp file left', async () => {
     // 30 files of 2 MiB: Ctrl-C when the first one is reported saved.
-    const many = "import os\nfor i in range(30):\n    open(f'/mnt/data/part-{i:02}.bin', 'wb').write(os.urandom(2 * 1024 * 1024))\nprint('written', flush=True)";
+    const many =
+      "import os\nfor i in range(30):\n    open(f'/mnt/data/part-{i:02}.bin', 'wb').write(os.urandom(2 * 1024 * 1024))\nprint('written', flush=True)";
     const server = await cli.serve({ script: [SAVE, [{ toolCall: { code: many } }], [{ text: 'never asked' }]] });
     const r = await codecellRun(server, cli.home, ['save many'], {
       onSpawn: (c) => onOutput(c, /saved .*part-00\.bin/, () => sigint(c)),
@@ -210,16 +231,23 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
     expectSaved(cli.home.outDir, KEPT);
     expectManifestTrue(cli.home.outDir);
     const names = fs.readdirSync(cli.home.outDir);
-    expect(names.filter((n) => n.startsWith('.codecell-')), 'temp files left').toEqual([]);
+    expect(
+      names.filter((n) => n.startsWith('.codecell-')),
+      'temp files left',
+    ).toEqual([]);
     const listed = new Set(manifest(cli.home.outDir).map((m) => m.name));
-    expect(names.filter((n) => n !== 'manifest.jsonl' && !listed.has(n)), 'files without a manifest row').toEqual([]);
+    expect(
+      names.filter((n) => n !== 'manifest.jsonl' && !listed.has(n)),
+      'files without a manifest row',
+    ).toEqual([]);
     expect(listed.has('part-00.bin')).toBe(true);
     const { events } = sessionLog(cli.home);
     expect(events.at(-1)).toMatchObject({ type: 'done', status: 'cancelled' });
   }, 120_000);
 
   it('twice while files are being saved: exit 130, no half-written file under its final name, the manifest true', async () => {
-    const many = "import os\nfor i in range(30):\n    open(f'/mnt/data/part-{i:02}.bin', 'wb').write(os.urandom(2 * 1024 * 1024))\nprint('written', flush=True)";
+    const many =
+      "import os\nfor i in range(30):\n    open(f'/mnt/data/part-{i:02}.bin', 'wb').write(os.urandom(2 * 1024 * 1024))\nprint('written', flush=True)";
     const server = await cli.serve({ script: [SAVE, [{ toolCall: { code: many } }], [{ text: 'never asked' }]] });
     const r = await codecellRun(server, cli.home, ['save many'], {
       onSpawn: (c) =>
@@ -237,7 +265,10 @@ describe.skipIf(!docker)('fault: Ctrl-C in every phase of codecell run', () => {
     const names = fs.readdirSync(cli.home.outDir);
     const listed = new Set(manifest(cli.home.outDir).map((m) => m.name));
     // A file cut off mid-write may only exist under a temp name, never as part-NN.bin.
-    expect(names.filter((n) => !n.startsWith('.codecell-') && n !== 'manifest.jsonl' && !listed.has(n)), 'files without a manifest row').toEqual([]);
+    expect(
+      names.filter((n) => !n.startsWith('.codecell-') && n !== 'manifest.jsonl' && !listed.has(n)),
+      'files without a manifest row',
+    ).toEqual([]);
     sessionLog(cli.home); // every line parses
   }, 120_000);
 });

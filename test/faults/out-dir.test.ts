@@ -98,7 +98,9 @@ describe.skipIf(!docker || cannotMount !== undefined)('fault: the output folder 
       const r = await codecellRun(server, cli.home, ['print a lot']);
       expect(r.code, r.stderr).toBe(0); // the answer and the files are fine; only the record is short
       expect(r.stdout).toBe('All printed.\n');
-      expect(r.stderr).toMatch(/note: cannot write the session log .*no space left on device.*the rest of this session is not recorded\. The disk is full: free some space/i);
+      expect(r.stderr).toMatch(
+        /note: cannot write the session log .*no space left on device.*the rest of this session is not recorded\. The disk is full: free some space/i,
+      );
       expectSaved(cli.home.outDir, KEPT);
       const { events } = sessionLog(cli.home); // every line parses and the file ends with a whole line
       expect(events.some((e) => e.type === 'file_saved')).toBe(true);

@@ -72,7 +72,9 @@ describe.skipIf(!docker)('fault: codecell itself is signalled', () => {
   });
 
   it('exec, Ctrl-C once: KeyboardInterrupt, exit 130', async () => {
-    const r = await exec("import time\nprint('sleeping', flush=True)\ntime.sleep(60)\nprint('woke')", (c) => onOutput(c, /^sleeping$/m, () => sigint(c), 'stdout'));
+    const r = await exec("import time\nprint('sleeping', flush=True)\ntime.sleep(60)\nprint('woke')", (c) =>
+      onOutput(c, /^sleeping$/m, () => sigint(c), 'stdout'),
+    );
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr + r.stdout).toContain('KeyboardInterrupt');
     expect(r.stdout).not.toMatch(/^woke$/m);

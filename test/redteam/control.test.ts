@@ -13,7 +13,10 @@ describe.skipIf(!docker)('red team: control', () => {
   it(caseName('C01'), async () => {
     await runCollect(box.sandbox, 'kept = 1');
     const before = box.sandbox.id;
-    const running = runCollect(box.sandbox, 'import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("ignoring", flush=True)\nwhile True:\n    pass');
+    const running = runCollect(
+      box.sandbox,
+      'import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("ignoring", flush=True)\nwhile True:\n    pass',
+    );
     await new Promise((r) => setTimeout(r, 800));
     const asked = performance.now();
     await box.sandbox.interrupt();
@@ -32,7 +35,10 @@ describe.skipIf(!docker)('red team: control', () => {
   }, 40_000);
 
   it(caseName('C02'), async () => {
-    const out = await runCollect(box.sandbox, 'import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        while True:\n            with open("/tmp/alive", "a") as f:\n                f.write("x")\n            time.sleep(0.02)\n    os._exit(0)\ntime.sleep(0.5)\nos.path.getsize("/tmp/alive") > 0');
+    const out = await runCollect(
+      box.sandbox,
+      'import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        while True:\n            with open("/tmp/alive", "a") as f:\n                f.write("x")\n            time.sleep(0.02)\n    os._exit(0)\ntime.sleep(0.5)\nos.path.getsize("/tmp/alive") > 0',
+    );
     expect(result(out)).toBe('True');
     expect(result(await runCollect(box.sandbox, OTHER_PROCESSES))).toBe('[]');
     const growth = await runCollect(box.sandbox, 'import os, time\na = os.path.getsize("/tmp/alive")\ntime.sleep(0.3)\nos.path.getsize("/tmp/alive") - a');
@@ -41,7 +47,11 @@ describe.skipIf(!docker)('red team: control', () => {
   });
 
   it(caseName('C03'), async () => {
-    const out = await runCollect(box.sandbox, 'import subprocess\ntry:\n    input("name? ")\n    r = "read something"\nexcept EOFError:\n    r = "EOFError"\n(r, subprocess.run(["cat"], capture_output=True).stdout)', { timeoutMs: 5_000 });
+    const out = await runCollect(
+      box.sandbox,
+      'import subprocess\ntry:\n    input("name? ")\n    r = "read something"\nexcept EOFError:\n    r = "EOFError"\n(r, subprocess.run(["cat"], capture_output=True).stdout)',
+      { timeoutMs: 5_000 },
+    );
     expect(out.status).toBe('ok');
     expect(result(out)).toBe("('EOFError', b'')");
     await expectNextCellWorks(box.sandbox);
@@ -73,7 +83,10 @@ describe.skipIf(!docker)('red team: control', () => {
   });
 
   it(caseName('C06'), async () => {
-    for (const [code, exit] of [['import os, signal\nos.kill(os.getpid(), signal.SIGKILL)', 137], ['import os\nos._exit(0)', 0]] as const) {
+    for (const [code, exit] of [
+      ['import os, signal\nos.kill(os.getpid(), signal.SIGKILL)', 137],
+      ['import os\nos._exit(0)', 0],
+    ] as const) {
       await runCollect(box.sandbox, 'kept = 1');
       const out = await runCollect(box.sandbox, code);
       expect(out.status, code).toBe('killed');

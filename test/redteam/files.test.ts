@@ -32,7 +32,10 @@ describe.skipIf(!docker)('red team: files', () => {
   });
 
   it(caseName('D01'), async () => {
-    const out = await runCollect(sandbox, 'import os\nos.symlink("/etc/passwd", "passwd.txt")\nos.symlink("/etc", "etc")\nos.makedirs("sub")\nos.symlink("../../../../etc/shadow", "sub/shadow.csv")');
+    const out = await runCollect(
+      sandbox,
+      'import os\nos.symlink("/etc/passwd", "passwd.txt")\nos.symlink("/etc", "etc")\nos.makedirs("sub")\nos.symlink("../../../../etc/shadow", "sub/shadow.csv")',
+    );
     expect(out.status).toBe('ok');
     expect(out.events.some((e) => e.type === 'file')).toBe(false);
     const skipped = out.events.flatMap((e) => (e.type === 'file_skipped' ? [`${e.name}: ${e.reason}`] : [])).sort();
@@ -42,14 +45,20 @@ describe.skipIf(!docker)('red team: files', () => {
   });
 
   it(caseName('D02'), async () => {
-    const out = await runCollect(sandbox, 'import os, errno\ntry:\n    os.link("/etc/passwd", "hard.txt")\n    r = "linked"\nexcept OSError as e:\n    r = errno.errorcode[e.errno]\nr');
+    const out = await runCollect(
+      sandbox,
+      'import os, errno\ntry:\n    os.link("/etc/passwd", "hard.txt")\n    r = "linked"\nexcept OSError as e:\n    r = errno.errorcode[e.errno]\nr',
+    );
     expect(['EXDEV', 'EPERM']).toContain(result(out)!.replace(/'/g, ''));
     expect(out.events.some((e) => e.type === 'file' || e.type === 'file_skipped')).toBe(false);
     await expectNextCellWorks(sandbox);
   });
 
   it(caseName('D03'), async () => {
-    const out = await runCollect(sandbox, 'import os\nfor name in ["bell\\x07.txt", "esc\\x1b[31mred\\x1b]0;title\\x07.txt", "bidi\\u202etxt.exe", "tab\\tnew\\nline.csv", os.fsencode("caf") + b"\\xe9.txt"]:\n    with open(name, "wb") as f:\n        f.write(b"data")');
+    const out = await runCollect(
+      sandbox,
+      'import os\nfor name in ["bell\\x07.txt", "esc\\x1b[31mred\\x1b]0;title\\x07.txt", "bidi\\u202etxt.exe", "tab\\tnew\\nline.csv", os.fsencode("caf") + b"\\xe9.txt"]:\n    with open(name, "wb") as f:\n        f.write(b"data")',
+    );
     expect(out.status).toBe('ok');
     const files = out.events.flatMap((e) => (e.type === 'file' ? [e.file] : []));
     expect(files.map((f) => f.name).sort()).toEqual(['bell_.txt', 'bidi_txt.exe', 'caf?.txt', 'esc_[31mred_]0;title_.txt', 'tab_new_line.csv']);
@@ -68,14 +77,21 @@ describe.skipIf(!docker)('red team: files', () => {
   });
 
   it(caseName('D04'), async () => {
-    const out = await runCollect(sandbox, 'import errno\nr = []\nfor name in ["..", "../x", "x" * 300]:\n    try:\n        open(name, "w").write("x")\n        r.append("WROTE " + name)\n    except OSError as e:\n        r.append(errno.errorcode[e.errno])\nr');
+    const out = await runCollect(
+      sandbox,
+      'import errno\nr = []\nfor name in ["..", "../x", "x" * 300]:\n    try:\n        open(name, "w").write("x")\n        r.append("WROTE " + name)\n    except OSError as e:\n        r.append(errno.errorcode[e.errno])\nr',
+    );
     expect(result(out)).toBe("['EISDIR', 'EROFS', 'ENAMETOOLONG']");
     expect(out.events.some((e) => e.type === 'file' || e.type === 'file_skipped')).toBe(false);
     await expectNextCellWorks(sandbox);
   });
 
   it(caseName('D05'), async () => {
-    const out = await runCollect(sandbox, 'kept = 1\nimport matplotlib.pyplot as plt\nfig = plt.figure(figsize=(200, 200), dpi=100)\nplt.plot([1, 2, 3])\nplt.show()', { timeoutMs: 30_000 });
+    const out = await runCollect(
+      sandbox,
+      'kept = 1\nimport matplotlib.pyplot as plt\nfig = plt.figure(figsize=(200, 200), dpi=100)\nplt.plot([1, 2, 3])\nplt.show()',
+      { timeoutMs: 30_000 },
+    );
     expect(out.status).toBe('ok');
     expect(out.stderr).toBe('figure 1 not shown: 20000×20000 pixels is over the 40 megapixel limit (make it smaller or lower its dpi)\n');
     expect(out.events.some((e) => e.type === 'image')).toBe(false);

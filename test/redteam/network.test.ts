@@ -34,13 +34,19 @@ describe.skipIf(!docker)('red team: network', () => {
   });
 
   it(caseName('N04'), async () => {
-    const out = await runCollect(box.sandbox, 'import socket\ntry:\n    r = socket.getaddrinfo("example.com", 80)\nexcept socket.gaierror as e:\n    r = "gaierror"\nr');
+    const out = await runCollect(
+      box.sandbox,
+      'import socket\ntry:\n    r = socket.getaddrinfo("example.com", 80)\nexcept socket.gaierror as e:\n    r = "gaierror"\nr',
+    );
     expect(result(out)).toBe("'gaierror'");
     await expectNextCellWorks(box.sandbox);
   });
 
   it(caseName('N05'), async () => {
-    const out = await runCollect(box.sandbox, 'import socket\nr = []\nfor family, kind, proto in ((socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP), (socket.AF_PACKET, socket.SOCK_RAW, 0)):\n    try:\n        socket.socket(family, kind, proto).close()\n        r.append("opened")\n    except PermissionError:\n        r.append("PermissionError")\nr');
+    const out = await runCollect(
+      box.sandbox,
+      'import socket\nr = []\nfor family, kind, proto in ((socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP), (socket.AF_PACKET, socket.SOCK_RAW, 0)):\n    try:\n        socket.socket(family, kind, proto).close()\n        r.append("opened")\n    except PermissionError:\n        r.append("PermissionError")\nr',
+    );
     expect(result(out)).toBe("['PermissionError', 'PermissionError']");
     await expectNextCellWorks(box.sandbox);
   });

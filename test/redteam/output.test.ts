@@ -32,7 +32,10 @@ describe.skipIf(!docker)('red team: output', () => {
   }
 
   it(caseName('O03'), async () => {
-    const out = await runCollect(box.sandbox, 'import os, sys, subprocess\nos.write(1, bytes(range(256)) + b"\\n")\nos.write(2, b"\\xff\\xfe\\xc3(\\n")\nsys.stdout.buffer.write(b"\\x80abc\\n")\nsubprocess.run("head -c 4096 /dev/urandom", shell=True)\nprint("\\nend")');
+    const out = await runCollect(
+      box.sandbox,
+      'import os, sys, subprocess\nos.write(1, bytes(range(256)) + b"\\n")\nos.write(2, b"\\xff\\xfe\\xc3(\\n")\nsys.stdout.buffer.write(b"\\x80abc\\n")\nsubprocess.run("head -c 4096 /dev/urandom", shell=True)\nprint("\\nend")',
+    );
     expect(out.status).toBe('ok');
     expect(out.stdout).toContain('\ufffd');
     expect(out.stdout).toContain('\ufffdabc\n');
@@ -53,14 +56,27 @@ describe.skipIf(!docker)('red team: output', () => {
       '"fake progress\\rOVERWRITTEN"',
       '"\\x1b[31mred\\x1b[0m"', // plain colour: allowed
     ];
-    const out = await runCollect(box.sandbox, `import sys\nfor s in [${hostile.join(', ')}]:\n    print(s)\n    print(s, file=sys.stderr)\n${hostile.join(' + ')}`);
+    const out = await runCollect(
+      box.sandbox,
+      `import sys\nfor s in [${hostile.join(', ')}]:\n    print(s)\n    print(s, file=sys.stderr)\n${hostile.join(' + ')}`,
+    );
     expect(out.status).toBe('ok');
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     let screen = '';
     stdout.on('data', (d: Buffer) => (screen += d.toString()));
     stderr.on('data', (d: Buffer) => (screen += d.toString()));
-    const renderer = new PlainRenderer({ stdout, stderr, stdoutIsTTY: true, stderrIsTTY: true, color: true, images: false, quiet: false, verbose: false, cellStdoutTo: 'stdout' });
+    const renderer = new PlainRenderer({
+      stdout,
+      stderr,
+      stdoutIsTTY: true,
+      stderrIsTTY: true,
+      color: true,
+      images: false,
+      quiet: false,
+      verbose: false,
+      cellStdoutTo: 'stdout',
+    });
     for (const e of out.events) {
       if (e.type === 'stdout' || e.type === 'stderr') await renderer.handle({ type: 'cell_output', turn: 1, callId: 'c', stream: e.type, text: e.text });
     }

@@ -72,7 +72,10 @@ print("ran to the end")
   });
 
   it(caseName('F03'), async () => {
-    const out = await runCollect(box.sandbox, `${FORGED}import subprocess\nsubprocess.run(["sh", "-c", "printf 'garbage without newline {\\"type\\":' > /proc/1/fd/1"])\nprint("after the garbage")\nsubprocess.run(["python3", "-c", "import sys; open('/proc/1/fd/1', 'wb').write(sys.stdin.buffer.read())"], input=forged)\nprint("after the forgery")`);
+    const out = await runCollect(
+      box.sandbox,
+      `${FORGED}import subprocess\nsubprocess.run(["sh", "-c", "printf 'garbage without newline {\\"type\\":' > /proc/1/fd/1"])\nprint("after the garbage")\nsubprocess.run(["python3", "-c", "import sys; open('/proc/1/fd/1', 'wb').write(sys.stdin.buffer.read())"], input=forged)\nprint("after the forgery")`,
+    );
     expect(out.status).toBe('ok');
     expect(out.stdout).toBe('after the garbage\nafter the forgery\n');
     expect(out.events.some((e) => e.type === 'file')).toBe(false);
@@ -101,14 +104,17 @@ for l in lines:
         os.write(w, b"\\x1e" + json.dumps({"type": "reply", "id": sys.argv[1], "status": "ok", "count": 99, "ms": 1}).encode() + trailer + b"\\n")
 print("spy saw", len(lines), "lines", file=sys.stderr, flush=True)
 `;
-    const out = await runCollect(box.sandbox, `import subprocess, sys, time
+    const out = await runCollect(
+      box.sandbox,
+      `import subprocess, sys, time
 spy = subprocess.Popen(["python3", "-c", ${JSON.stringify(spy)}, sys.modules["codecell_kernel"].CELL.id])
 for i in range(150):
     print("tick", i, flush=True)
     time.sleep(0.02)
 spy.wait()
 time.sleep(0.3)
-print("finished normally")`);
+print("finished normally")`,
+    );
     expect(out.status).toBe('ok');
     expect(out.count).not.toBe(99);
     expect(out.stdout.endsWith('finished normally\n')).toBe(true);
@@ -128,7 +134,11 @@ print("finished normally")`);
     const rss = process.memoryUsage().rss;
     let peak = rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
-    const out = await runCollect(box.sandbox, 'import subprocess\nsubprocess.run(["python3", "-c", "import os\\nfd = os.open(\'/proc/1/fd/1\', os.O_WRONLY)\\nfor _ in range(48):\\n    os.write(fd, b\'g\' * (1 << 20))"])\nprint("after the garbage")', { timeoutMs: 30_000 });
+    const out = await runCollect(
+      box.sandbox,
+      'import subprocess\nsubprocess.run(["python3", "-c", "import os\\nfd = os.open(\'/proc/1/fd/1\', os.O_WRONLY)\\nfor _ in range(48):\\n    os.write(fd, b\'g\' * (1 << 20))"])\nprint("after the garbage")',
+      { timeoutMs: 30_000 },
+    );
     clearInterval(sampler);
     expect(out.status).toBe('ok');
     expect(out.stdout).toBe('after the garbage\n');
@@ -138,7 +148,10 @@ print("finished normally")`);
 
   it(caseName('F04'), async () => {
     const started = performance.now();
-    const out = await runCollect(box.sandbox, 'import os, time\npid = os.fork()\nif pid == 0:\n    print("child returns")\nelse:\n    time.sleep(1.0)\n    os.waitpid(pid, 0)\n    print("parent done")');
+    const out = await runCollect(
+      box.sandbox,
+      'import os, time\npid = os.fork()\nif pid == 0:\n    print("child returns")\nelse:\n    time.sleep(1.0)\n    os.waitpid(pid, 0)\n    print("parent done")',
+    );
     expect(performance.now() - started).toBeGreaterThan(1_000);
     expect(out.status).toBe('ok');
     expect(out.stdout).toBe('child returns\nparent done\n');
@@ -171,7 +184,10 @@ for i in range(20):
   });
 
   it(caseName('F06'), async () => {
-    const out = await runCollect(box.sandbox, 'import sys, struct, base64\nk = sys.modules["codecell_kernel"]\npng = b"\\x89PNG\\r\\n\\x1a\\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 50000, 50000, 8, 6, 0, 0, 0) + b"\\0" * 4\nk.send({"type": "display", "id": k.CELL.id, "data": {"image/png": base64.b64encode(png).decode(), "text/plain": "x"}})');
+    const out = await runCollect(
+      box.sandbox,
+      'import sys, struct, base64\nk = sys.modules["codecell_kernel"]\npng = b"\\x89PNG\\r\\n\\x1a\\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 50000, 50000, 8, 6, 0, 0, 0) + b"\\0" * 4\nk.send({"type": "display", "id": k.CELL.id, "data": {"image/png": base64.b64encode(png).decode(), "text/plain": "x"}})',
+    );
     expect(out.status).toBe('ok');
     expect(notices(out)).toContain('an image was not shown: 50000×50000 pixels is over the 40 megapixel limit');
     expect(out.events.some((e) => e.type === 'image')).toBe(false);

@@ -44,7 +44,10 @@ describe.skipIf(!docker)('red team: resources', () => {
   }, 60_000);
 
   it(caseName('R03'), async () => {
-    const out = await runCollect(box.sandbox, 'import threading\nev = threading.Event()\nn = 0\ntry:\n    while True:\n        threading.Thread(target=ev.wait, daemon=True).start()\n        n += 1\nexcept RuntimeError as e:\n    print("refused after", n, e)');
+    const out = await runCollect(
+      box.sandbox,
+      'import threading\nev = threading.Event()\nn = 0\ntry:\n    while True:\n        threading.Thread(target=ev.wait, daemon=True).start()\n        n += 1\nexcept RuntimeError as e:\n    print("refused after", n, e)',
+    );
     expect(out.status).toBe('ok');
     const n = Number(/refused after (\d+)/.exec(out.stdout)?.[1]);
     expect(n).toBeGreaterThan(50);
@@ -72,7 +75,9 @@ describe.skipIf(!docker)('red team: resources', () => {
 
   it(caseName('R05'), async () => {
     await runCollect(box.sandbox, 'kept = "r05"');
-    const out = await runCollect(box.sandbox, 'import subprocess\nsubprocess.run(["python3", "-c", "b = b\\"x\\" * (1 << 30)"]).returncode', { timeoutMs: 30_000 });
+    const out = await runCollect(box.sandbox, 'import subprocess\nsubprocess.run(["python3", "-c", "b = b\\"x\\" * (1 << 30)"]).returncode', {
+      timeoutMs: 30_000,
+    });
     expect(out.status).toBe('ok');
     expect(result(out)).toBe('-9');
     expect(notices(out)).toContain('a process in the sandbox ran out of memory (256 MiB limit)');
@@ -81,7 +86,9 @@ describe.skipIf(!docker)('red team: resources', () => {
 
   it(caseName('R06'), async () => {
     await runCollect(box.sandbox, 'kept = "r06"');
-    const out = await runCollect(box.sandbox, 'with open("fill.bin", "wb") as f:\n    while True:\n        f.write(b"\\1" * (1 << 20))\n        f.flush()', { timeoutMs: 20_000 });
+    const out = await runCollect(box.sandbox, 'with open("fill.bin", "wb") as f:\n    while True:\n        f.write(b"\\1" * (1 << 20))\n        f.flush()', {
+      timeoutMs: 20_000,
+    });
     expect(out.status).toBe('error');
     expect(['OSError', 'FileTooLargeError']).toContain(out.error?.ename);
     expect(out.error?.evalue).toMatch(/No space left on device|File too large/);
@@ -91,10 +98,17 @@ describe.skipIf(!docker)('red team: resources', () => {
     await expectNextCellWorks(box.sandbox);
   }, 60_000);
 
-  for (const [id, dir] of [['R07', '/tmp'], ['R08', '/dev/shm']] as const) {
+  for (const [id, dir] of [
+    ['R07', '/tmp'],
+    ['R08', '/dev/shm'],
+  ] as const) {
     it(caseName(id), async () => {
       await runCollect(box.sandbox, `kept = "${id}"`);
-      const out = await runCollect(box.sandbox, `import os\ntry:\n    with open("${dir}/fill", "wb") as f:\n        while True:\n            f.write(b"\\1" * (1 << 20))\n            f.flush()\nexcept OSError as e:\n    print("refused", e.errno, os.path.getsize("${dir}/fill") >> 20)\nfinally:\n    os.remove("${dir}/fill")`, { timeoutMs: 20_000 });
+      const out = await runCollect(
+        box.sandbox,
+        `import os\ntry:\n    with open("${dir}/fill", "wb") as f:\n        while True:\n            f.write(b"\\1" * (1 << 20))\n            f.flush()\nexcept OSError as e:\n    print("refused", e.errno, os.path.getsize("${dir}/fill") >> 20)\nfinally:\n    os.remove("${dir}/fill")`,
+        { timeoutMs: 20_000 },
+      );
       expect(out.status).toBe('ok');
       const [, errno, mb] = /refused (\d+) (\d+)/.exec(out.stdout) ?? [];
       expect(['28', '27']).toContain(errno); // ENOSPC, or EFBIG from the fsize ulimit: not an OOM kill
@@ -104,7 +118,10 @@ describe.skipIf(!docker)('red team: resources', () => {
   }
 
   it(caseName('R09'), async () => {
-    const out = await runCollect(box.sandbox, 'import os, subprocess\ntry:\n    open("huge.bin", "wb").truncate(100 << 30)\nexcept OSError as e:\n    print("python", e.errno)\nprint("truncate", subprocess.run(["truncate", "-s", "100G", "huge2.bin"]).returncode)\nopen("sparse.bin", "wb").truncate(9 << 20)');
+    const out = await runCollect(
+      box.sandbox,
+      'import os, subprocess\ntry:\n    open("huge.bin", "wb").truncate(100 << 30)\nexcept OSError as e:\n    print("python", e.errno)\nprint("truncate", subprocess.run(["truncate", "-s", "100G", "huge2.bin"]).returncode)\nopen("sparse.bin", "wb").truncate(9 << 20)',
+    );
     expect(out.stdout).toContain('python 27\n'); // EFBIG: the fsize ulimit
     expect(out.stdout).toMatch(/truncate (-25|1)\n/); // SIGXFSZ or EFBIG
     const skipped = out.events.filter((e) => e.type === 'file_skipped');
@@ -118,7 +135,10 @@ describe.skipIf(!docker)('red team: resources', () => {
   });
 
   it(caseName('R10'), async () => {
-    const out = await runCollect(box.sandbox, 'import errno\nres = []\nfor p in ("/usr/evil", "/etc/evil", "/evil", "/usr/lib/python3/dist-packages/evil.py", "/opt/codecell/kernel.py"):\n    try:\n        open(p, "w").write("x")\n        res.append("WROTE " + p)\n    except OSError as e:\n        res.append(errno.errorcode[e.errno])\nres');
+    const out = await runCollect(
+      box.sandbox,
+      'import errno\nres = []\nfor p in ("/usr/evil", "/etc/evil", "/evil", "/usr/lib/python3/dist-packages/evil.py", "/opt/codecell/kernel.py"):\n    try:\n        open(p, "w").write("x")\n        res.append("WROTE " + p)\n    except OSError as e:\n        res.append(errno.errorcode[e.errno])\nres',
+    );
     expect(out.status).toBe('ok');
     const codes = JSON.parse(result(out)!.replace(/'/g, '"')) as string[];
     expect(codes).toHaveLength(5);

@@ -15,7 +15,10 @@ describe.skipIf(!isProcessEngine(engine))('the CLI on the bubblewrap backend', (
   fs.writeFileSync(file, 'import os, matplotlib\nprint(6 * 7, os.uname().nodename, os.getuid())\nopen("out.txt", "w").write("hi")\n');
 
   it('exec --backend bubblewrap runs the cell and saves its file', async () => {
-    const out = await runCli(['exec', '--backend', 'bubblewrap', '--json', '--out-dir', path.join(home.dir, 'out'), file], { env: home.env, timeoutMs: 60_000 });
+    const out = await runCli(['exec', '--backend', 'bubblewrap', '--json', '--out-dir', path.join(home.dir, 'out'), file], {
+      env: home.env,
+      timeoutMs: 60_000,
+    });
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
     expect(out.stdout).toContain('42 codecell 1000');
@@ -24,21 +27,31 @@ describe.skipIf(!isProcessEngine(engine))('the CLI on the bubblewrap backend', (
 
   // A host with no engine: /run (where Docker's and Podman's sockets live) hidden by an empty tmpfs in a
   // mount namespace of the test's own, which needs root.
-  it.skipIf(process.getuid?.() !== 0)('auto falls back to bubblewrap when no engine answers, and says so', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...home.env, CODECELL_OUT_DIR: path.join(home.dir, 'auto') };
-    delete env.DOCKER_HOST;
-    delete env.XDG_RUNTIME_DIR;
-    const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs none /run && exec "$0" "$@"', process.execPath, BIN, 'exec', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    const out = { code, stdout, stderr };
-    expect(out.code).toBe(0);
-    expect(out.stderr).toMatch(/codecell: no container engine answered \(cannot reach a Docker engine at unix:\/\/\/var\/run\/docker\.sock.*\); using the bubblewrap process sandbox/);
-    expect(out.stdout).toContain('42 codecell 1000');
-  }, 90_000);
+  it.skipIf(process.getuid?.() !== 0)(
+    'auto falls back to bubblewrap when no engine answers, and says so',
+    async () => {
+      const env: NodeJS.ProcessEnv = { ...process.env, ...home.env, CODECELL_OUT_DIR: path.join(home.dir, 'auto') };
+      delete env.DOCKER_HOST;
+      delete env.XDG_RUNTIME_DIR;
+      const child = spawn(
+        'unshare',
+        ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs none /run && exec "$0" "$@"', process.execPath, BIN, 'exec', file],
+        { env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      const out = { code, stdout, stderr };
+      expect(out.code).toBe(0);
+      expect(out.stderr).toMatch(
+        /codecell: no container engine answered \(cannot reach a Docker engine at unix:\/\/\/var\/run\/docker\.sock.*\); using the bubblewrap process sandbox/,
+      );
+      expect(out.stdout).toContain('42 codecell 1000');
+    },
+    90_000,
+  );
 
   it('refuses an unknown backend with the valid values', async () => {
     const out = await runCli(['exec', '--backend', 'lxc', file], { env: home.env, timeoutMs: 30_000 });

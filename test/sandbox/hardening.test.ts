@@ -50,25 +50,37 @@ describe.skipIf(!docker)('sandbox hardening', () => {
   });
 
   it('has no network', async () => {
-    const out = await runCollect(sandbox, 'import socket\ntry:\n    socket.create_connection(("1.1.1.1", 53), timeout=2)\n    print("connected")\nexcept OSError as e:\n    print("blocked", e.errno)\n[n for n in __import__("os").listdir("/sys/class/net") if n != "lo"]');
+    const out = await runCollect(
+      sandbox,
+      'import socket\ntry:\n    socket.create_connection(("1.1.1.1", 53), timeout=2)\n    print("connected")\nexcept OSError as e:\n    print("blocked", e.errno)\n[n for n in __import__("os").listdir("/sys/class/net") if n != "lo"]',
+    );
     expect(out.stdout).toMatch(/^blocked/);
     expect(out.events).toContainEqual({ type: 'result', text: '[]' });
   });
 
   it('runs as a non-root user with no capabilities and no new privileges', async () => {
-    const out = await runCollect(sandbox, 'import os\nstatus = dict(l.split(":", 1) for l in open("/proc/self/status"))\n(os.getuid(), os.getgid(), status["CapEff"].strip(), status["NoNewPrivs"].strip())');
+    const out = await runCollect(
+      sandbox,
+      'import os\nstatus = dict(l.split(":", 1) for l in open("/proc/self/status"))\n(os.getuid(), os.getgid(), status["CapEff"].strip(), status["NoNewPrivs"].strip())',
+    );
     expect(out.events).toContainEqual({ type: 'result', text: "(1000, 1000, '0000000000000000', '1')" });
   });
 
   it('has a read-only root filesystem and size-limited writable areas', async () => {
-    const out = await runCollect(sandbox, 'import os\n(bool(os.statvfs("/").f_flag & os.ST_RDONLY), bool(os.statvfs("/mnt/data").f_flag & os.ST_RDONLY), os.statvfs("/mnt/data").f_blocks * os.statvfs("/mnt/data").f_frsize)');
+    const out = await runCollect(
+      sandbox,
+      'import os\n(bool(os.statvfs("/").f_flag & os.ST_RDONLY), bool(os.statvfs("/mnt/data").f_flag & os.ST_RDONLY), os.statvfs("/mnt/data").f_blocks * os.statvfs("/mnt/data").f_frsize)',
+    );
     expect(out.events).toContainEqual({ type: 'result', text: `(True, False, ${128 * 1024 * 1024})` });
     const write = await runCollect(sandbox, 'open("/usr/lib/evil", "w")');
     expect(write.status).toBe('error');
   });
 
   it('caps the number of processes', async () => {
-    const out = await runCollect(sandbox, 'import subprocess\nprocs = []\ntry:\n    for _ in range(400):\n        procs.append(subprocess.Popen(["sleep", "30"]))\nexcept OSError as e:\n    print("refused after", len(procs))');
+    const out = await runCollect(
+      sandbox,
+      'import subprocess\nprocs = []\ntry:\n    for _ in range(400):\n        procs.append(subprocess.Popen(["sleep", "30"]))\nexcept OSError as e:\n    print("refused after", len(procs))',
+    );
     expect(out.stdout).toMatch(/refused after \d+/);
     const count = Number(/refused after (\d+)/.exec(out.stdout)![1]);
     expect(count).toBeLessThan(128);

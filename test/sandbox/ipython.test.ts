@@ -62,7 +62,7 @@ describe.skipIf(!docker)('IPython semantics in the sandbox kernel', () => {
     expect(live.stdout).toBe('one\ntwo\n');
   });
 
-  it('fails an unknown magic with IPython\'s own message and keeps the kernel', async () => {
+  it("fails an unknown magic with IPython's own message and keeps the kernel", async () => {
     await runCollect(sandbox, 'kept = "yes"');
     const out = await runCollect(sandbox, '%nosuchmagic 1');
     expect(out.status).toBe('error');
@@ -206,7 +206,10 @@ describe.skipIf(!docker)('IPython semantics in the sandbox kernel', () => {
   });
 
   it('runs top-level await, async for and async with', async () => {
-    const out = await runCollect(sandbox, 'import asyncio\nawait asyncio.sleep(0.01)\nasync def gen():\n    yield 1\n    yield 2\nseen = [v async for v in gen()]\nseen');
+    const out = await runCollect(
+      sandbox,
+      'import asyncio\nawait asyncio.sleep(0.01)\nasync def gen():\n    yield 1\n    yield 2\nseen = [v async for v in gen()]\nseen',
+    );
     expect(out.status, JSON.stringify(out.error)).toBe('ok');
     expect(results(out.events)).toEqual(['[1, 2]']);
   });

@@ -37,7 +37,11 @@ describe.skipIf(!docker)('kernel behaviour', () => {
     const out = await runCollect(
       sandbox,
       'import os, sys, time, subprocess\nprint("a", flush=True)\ntime.sleep(0.8)\nprint("b", file=sys.stderr)\nos.system("echo c; echo d >&2")\nsubprocess.run(["sh", "-c", "echo e"])\nos.write(1, b"f\\n")\nprint("g")',
-      { onEvent: (e) => { if (!firstAt && e.type === 'stdout') firstAt = performance.now(); } },
+      {
+        onEvent: (e) => {
+          if (!firstAt && e.type === 'stdout') firstAt = performance.now();
+        },
+      },
     );
     const ended = performance.now();
     expect(out.status).toBe('ok');
@@ -45,7 +49,11 @@ describe.skipIf(!docker)('kernel behaviour', () => {
     expect(out.stderr).toBe('b\nd\n');
     expect(ended - firstAt).toBeGreaterThan(600); // "a" arrived while the cell was still sleeping
     expect(firstAt - started).toBeLessThan(ended - started - 600);
-    const order = out.events.filter((e) => e.type === 'stdout' || e.type === 'stderr').map((e) => (e as { text: string }).text).join('').replace(/\s/g, '');
+    const order = out.events
+      .filter((e) => e.type === 'stdout' || e.type === 'stderr')
+      .map((e) => (e as { text: string }).text)
+      .join('')
+      .replace(/\s/g, '');
     // Order is exact within a stream; across stdout and stderr (two pipes) only writes far apart are ordered.
     expect(order.indexOf('a')).toBeLessThan(order.indexOf('b'));
     expect(order).toHaveLength(7);
@@ -65,7 +73,10 @@ describe.skipIf(!docker)('kernel behaviour', () => {
   });
 
   it('counts rich displays against the output limit and says so once', async () => {
-    const out = await runCollect(sandbox, 'from IPython.display import HTML\nfor i in range(200):\n    display(HTML("<p>" + "x" * 2000 + "</p>"))\nprint("end")');
+    const out = await runCollect(
+      sandbox,
+      'from IPython.display import HTML\nfor i in range(200):\n    display(HTML("<p>" + "x" * 2000 + "</p>"))\nprint("end")',
+    );
     expect(out.status).toBe('ok');
     expect(out.stdout).toBe('end\n');
     const shown = out.events.filter((e) => e.type === 'display').length;
@@ -155,7 +166,10 @@ describe.skipIf(!docker)('kernel behaviour', () => {
     await sandbox.upload('in/data.csv', Buffer.from('a,b\n1,2\n'));
     const big = Buffer.alloc(700 * 1024, 7);
     await sandbox.upload('big.bin', big);
-    const out = await runCollect(sandbox, 'import hashlib\nprint(open("in/data.csv").read().count("\\n"), hashlib.sha256(open("big.bin","rb").read()).hexdigest())');
+    const out = await runCollect(
+      sandbox,
+      'import hashlib\nprint(open("in/data.csv").read().count("\\n"), hashlib.sha256(open("big.bin","rb").read()).hexdigest())',
+    );
     expect(out.stdout.trim()).toBe(`2 ${createHash('sha256').update(big).digest('hex')}`);
     expect(out.events.some((e) => e.type === 'file')).toBe(false);
     await expect(sandbox.upload('../escape.txt', Buffer.from('x'))).rejects.toMatchObject({ code: 'upload_failed' });

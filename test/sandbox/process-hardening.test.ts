@@ -26,17 +26,26 @@ describe.skipIf(!isProcessEngine(engine))('process sandbox (bubblewrap) hardenin
   });
 
   it('runs as uid 1000 with no capabilities, no new privileges and a seccomp filter', async () => {
-    const out = await runCollect(sandbox, 'import os\ns = dict(l.split(":\\t", 1) for l in open("/proc/self/status").read().splitlines() if ":\\t" in l)\n(os.getuid(), s["CapEff"].strip(), s["CapBnd"].strip(), s["NoNewPrivs"].strip(), s["Seccomp"].strip())');
+    const out = await runCollect(
+      sandbox,
+      'import os\ns = dict(l.split(":\\t", 1) for l in open("/proc/self/status").read().splitlines() if ":\\t" in l)\n(os.getuid(), s["CapEff"].strip(), s["CapBnd"].strip(), s["NoNewPrivs"].strip(), s["Seccomp"].strip())',
+    );
     expect(result(out)).toBe("(1000, '0000000000000000', '0000000000000000', '1', '2')");
   });
 
   it('refuses ptrace, unshare, mount and keyctl at the seccomp filter', async () => {
-    const out = await runCollect(sandbox, 'import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\nr = []\nfor nr, args in ((101, (16, os.getppid(), 0, 0)), (272, (0x10000000,)), (165, (0, 0, 0, 0, 0)), (250, (0, 0, 0, 0, 0))):\n    rc = libc.syscall(nr, *args)\n    r.append((rc, ctypes.get_errno()))\nr');
+    const out = await runCollect(
+      sandbox,
+      'import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\nr = []\nfor nr, args in ((101, (16, os.getppid(), 0, 0)), (272, (0x10000000,)), (165, (0, 0, 0, 0, 0)), (250, (0, 0, 0, 0, 0))):\n    rc = libc.syscall(nr, *args)\n    r.append((rc, ctypes.get_errno()))\nr',
+    );
     expect(result(out)).toBe('[(-1, 1), (-1, 1), (-1, 1), (-1, 1)]');
   });
 
   it("sees none of the host's environment, home, sockets or processes", async () => {
-    const out = await runCollect(sandbox, 'import os, glob\nprocs = [p for p in os.listdir("/proc") if p.isdigit()]\n(sorted(os.environ), os.path.exists("/root/.npm"), os.listdir("/home"), [p for p in ("/var/run/docker.sock", "/run/podman/podman.sock", "/run/containerd") if os.path.exists(p)], len(procs) < 10, os.uname().nodename)');
+    const out = await runCollect(
+      sandbox,
+      'import os, glob\nprocs = [p for p in os.listdir("/proc") if p.isdigit()]\n(sorted(os.environ), os.path.exists("/root/.npm"), os.listdir("/home"), [p for p in ("/var/run/docker.sock", "/run/podman/podman.sock", "/run/containerd") if os.path.exists(p)], len(procs) < 10, os.uname().nodename)',
+    );
     const text = result(out)!;
     expect(text).not.toMatch(/SECRET|OPENAI|DOCKER_HOST|SSH_AUTH_SOCK|XDG_RUNTIME_DIR|CODECELL_PROCESS/);
     // IPython pretty-prints a long tuple over several lines.
@@ -44,12 +53,19 @@ describe.skipIf(!isProcessEngine(engine))('process sandbox (bubblewrap) hardenin
   });
 
   it('has only lo, a read-only root and private writable /tmp and /mnt/data with size limits', async () => {
-    const out = await runCollect(sandbox, 'import socket, os\nro = []\nfor p in ("/usr/x", "/etc/x", "/x"):\n    try:\n        open(p, "w")\n    except OSError as e:\n        ro.append(e.errno)\nst = os.statvfs("/mnt/data")\n(sorted(n for _, n in socket.if_nameindex()), ro, os.access("/tmp", os.W_OK), os.access("/mnt/data", os.W_OK), st.f_blocks * st.f_frsize)');
+    const out = await runCollect(
+      sandbox,
+      'import socket, os\nro = []\nfor p in ("/usr/x", "/etc/x", "/x"):\n    try:\n        open(p, "w")\n    except OSError as e:\n        ro.append(e.errno)\nst = os.statvfs("/mnt/data")\n(sorted(n for _, n in socket.if_nameindex()), ro, os.access("/tmp", os.W_OK), os.access("/mnt/data", os.W_OK), st.f_blocks * st.f_frsize)',
+    );
     expect(result(out)).toBe(`(['lo'], [30, 30, 30], True, True, ${128 * 1024 * 1024})`);
   });
 
   it('holds the process limit through RLIMIT_NPROC in its own user namespace', async () => {
-    const out = await runCollect(sandbox, 'import subprocess\nps = []\ntry:\n    for _ in range(200):\n        ps.append(subprocess.Popen(["sleep", "30"]))\nexcept OSError as e:\n    err = e.errno\nn = len(ps)\nfor p in ps:\n    p.kill()\n(n < 64, err)', { timeoutMs: 30_000 });
+    const out = await runCollect(
+      sandbox,
+      'import subprocess\nps = []\ntry:\n    for _ in range(200):\n        ps.append(subprocess.Popen(["sleep", "30"]))\nexcept OSError as e:\n    err = e.errno\nn = len(ps)\nfor p in ps:\n    p.kill()\n(n < 64, err)',
+      { timeoutMs: 30_000 },
+    );
     expect(result(out)).toBe('(True, 11)');
   });
 
@@ -57,7 +73,11 @@ describe.skipIf(!isProcessEngine(engine))('process sandbox (bubblewrap) hardenin
     await runCollect(sandbox, 'import subprocess\nsubprocess.Popen(["sh", "-c", "setsid sleep 300 &"])\nsubprocess.Popen(["sleep", "300"])');
     const kernel = [...liveProcessKernels].find((k) => k.id === sandbox.id)!;
     // bwrap's init and the kernel: nothing else in the sandbox's process tree.
-    expect(processTree(kernel.pid!).map((p) => p.depth).sort()).toEqual([0, 1]);
+    expect(
+      processTree(kernel.pid!)
+        .map((p) => p.depth)
+        .sort(),
+    ).toEqual([0, 1]);
   });
 });
 
@@ -92,13 +112,16 @@ describe.skipIf(!isProcessEngine(engine))('process sandbox (bubblewrap) at exit'
     let left = -1;
     for (let i = 0; i < 50 && left !== 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      left = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-        try {
-          return fs.statSync(`/proc/${p}`).uid === uid && uid !== process.getuid?.();
-        } catch {
-          return false;
-        }
-      }).length;
+      left = fs
+        .readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return fs.statSync(`/proc/${p}`).uid === uid && uid !== process.getuid?.();
+          } catch {
+            return false;
+          }
+        }).length;
     }
     expect(left).toBe(0);
   }, 60_000);

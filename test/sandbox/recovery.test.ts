@@ -46,7 +46,9 @@ describe.skipIf(!docker)('recovery', () => {
 
   it('reports a child process killed for memory and keeps the kernel', async () => {
     await runCollect(sandbox, 'kept = 2');
-    const out = await runCollect(sandbox, 'import subprocess\nr = subprocess.run(["python3", "-c", "b = b\\"x\\" * (1 << 30)"])\nr.returncode', { timeoutMs: 20_000 });
+    const out = await runCollect(sandbox, 'import subprocess\nr = subprocess.run(["python3", "-c", "b = b\\"x\\" * (1 << 30)"])\nr.returncode', {
+      timeoutMs: 20_000,
+    });
     expect(out.status).toBe('ok');
     expect(out.events).toContainEqual({ type: 'result', text: '-9' });
     expect(out.events).toContainEqual({ type: 'notice', text: 'a process in the sandbox ran out of memory (256 MiB limit)' });

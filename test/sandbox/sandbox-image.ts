@@ -48,10 +48,13 @@ export interface Collected extends CellResult {
 /** Runs a cell and keeps every event, with the text streams joined. */
 export async function runCollect(sandbox: DockerSandbox, code: string, options: RunOptions = {}): Promise<Collected> {
   const events: CellEvent[] = [];
-  const result = await sandbox.run(code, { ...options, onEvent: (e) => {
-    events.push(e);
-    options.onEvent?.(e);
-  } });
+  const result = await sandbox.run(code, {
+    ...options,
+    onEvent: (e) => {
+      events.push(e);
+      options.onEvent?.(e);
+    },
+  });
   const text = (type: 'stdout' | 'stderr'): string => events.map((e) => (e.type === type ? e.text : '')).join('');
   return { ...result, events, stdout: text('stdout'), stderr: text('stderr') };
 }

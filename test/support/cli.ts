@@ -50,7 +50,12 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
       if (v === undefined) delete env[k];
       else env[k] = v;
     }
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'], detached: options.detached === true });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: options.detached === true,
+    });
     options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';

@@ -19,7 +19,11 @@ export function startDialectServer(): Promise<FakeOpenAI> {
       const users = request.messages.filter((m) => m.role === 'user' && !String(m.content).includes('<python-output>'));
       const lastPrompt = users.at(-1)!;
       const fromPrompt = { ...request, messages: [lastPrompt, ...request.messages.slice(request.messages.indexOf(lastPrompt) + 1)] };
-      return dialectScript(dialect, () => dialectCode(dialect), (_u, r) => dialectAnswer(dialect, r))(fromPrompt, index);
+      return dialectScript(
+        dialect,
+        () => dialectCode(dialect),
+        (_u, r) => dialectAnswer(dialect, r),
+      )(fromPrompt, index);
     },
   });
 }

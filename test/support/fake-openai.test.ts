@@ -14,7 +14,12 @@ async function start(options: FakeOpenAIOptions): Promise<FakeOpenAI> {
 }
 
 const post = (server: FakeOpenAI, body: object, init: RequestInit = {}) =>
-  fetch(`${server.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [], stream: true, ...body }), ...init });
+  fetch(`${server.url}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'm', messages: [], stream: true, ...body }),
+    ...init,
+  });
 
 // Wire JSON, asserted field by field.
 const json = (response: Response): Promise<any> => response.json();
@@ -32,7 +37,9 @@ async function events(response: Response): Promise<{ payloads: any[]; done: bool
 
 describe('fake OpenAI server', () => {
   it('streams text and a tool call as SSE chunks, then finish, usage and [DONE]', async () => {
-    const server = await start({ script: [[{ text: 'hey', chunk: 1 }, { toolCall: { code: 'print(1)' }, chunk: 4 }, { usage: { prompt: 3, completion: 4 } }]] });
+    const server = await start({
+      script: [[{ text: 'hey', chunk: 1 }, { toolCall: { code: 'print(1)' }, chunk: 4 }, { usage: { prompt: 3, completion: 4 } }]],
+    });
     const response = await post(server, {});
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const { payloads, done } = await events(response);
@@ -42,7 +49,12 @@ describe('fake OpenAI server', () => {
     expect(deltas.filter((d) => d.content).map((d) => d.content)).toEqual(['h', 'e', 'y']);
     const calls = deltas.filter((d) => d.tool_calls).map((d) => d.tool_calls[0]);
     expect(calls[0]).toEqual({ index: 0, id: 'call_0_0', type: 'function', function: { name: 'python', arguments: '' } });
-    expect(calls.slice(1).map((c) => c.function.arguments).join('')).toBe('{"code":"print(1)"}');
+    expect(
+      calls
+        .slice(1)
+        .map((c) => c.function.arguments)
+        .join(''),
+    ).toBe('{"code":"print(1)"}');
     expect(calls.slice(1).every((c) => c.index === 0 && c.id === undefined)).toBe(true);
     const finish = payloads.find((p) => p.choices[0]?.finish_reason);
     expect(finish.choices[0].finish_reason).toBe('tool_calls');
@@ -91,7 +103,13 @@ describe('fake OpenAI server', () => {
 
   it('never answers a hanging turn', async () => {
     const server = await start({ script: [[{ hang: true }]] });
-    const result = await Promise.race([post(server, {}, { signal: AbortSignal.timeout(200) }).then(() => 'answered', () => 'no answer'), new Promise((r) => setTimeout(() => r('no answer'), 400))]);
+    const result = await Promise.race([
+      post(server, {}, { signal: AbortSignal.timeout(200) }).then(
+        () => 'answered',
+        () => 'no answer',
+      ),
+      new Promise((r) => setTimeout(() => r('no answer'), 400)),
+    ]);
     expect(result).toBe('no answer');
   });
 
@@ -151,9 +169,39 @@ describe('fake OpenAI server', () => {
       ({ model: 'm', stream: true, messages: [{ role: 'user', content: 'go' }, last], ...(tools ? { tools: [] } : {}) }) as ChatRequest;
     const first = { role: 'user', content: 'go' } as const;
     const text = (turn: unknown): string => JSON.stringify(turn);
-    expect(text(dialectScript('tool-call-tag', () => 'x=1', () => 'done')(request(first), 0))).toContain('<tool_call>');
-    expect(text(dialectScript('no-tools', () => 'x=1', () => 'done')(request(first), 0))).toContain('does not support tools');
-    expect(text(dialectScript('no-tools', () => 'x=1', () => 'done')(request(first, false), 0))).toContain('```python');
-    expect(dialectScript('bare-json', () => 'x=1', (_u, r) => `saw ${r}`)(request({ role: 'tool', tool_call_id: 'c', content: '42' }), 1)).toEqual([{ text: 'saw 42' }]);
+    expect(
+      text(
+        dialectScript(
+          'tool-call-tag',
+          () => 'x=1',
+          () => 'done',
+        )(request(first), 0),
+      ),
+    ).toContain('<tool_call>');
+    expect(
+      text(
+        dialectScript(
+          'no-tools',
+          () => 'x=1',
+          () => 'done',
+        )(request(first), 0),
+      ),
+    ).toContain('does not support tools');
+    expect(
+      text(
+        dialectScript(
+          'no-tools',
+          () => 'x=1',
+          () => 'done',
+        )(request(first, false), 0),
+      ),
+    ).toContain('```python');
+    expect(
+      dialectScript(
+        'bare-json',
+        () => 'x=1',
+        (_u, r) => `saw ${r}`,
+      )(request({ role: 'tool', tool_call_id: 'c', content: '42' }), 1),
+    ).toEqual([{ text: 'saw 42' }]);
   });
 });

@@ -108,9 +108,25 @@ export const DIALECTS: Dialect[] = ['native', 'no-tools', 'tool-call-tag', 'bare
 
 /** The error bodies real servers send when they cannot offer tools. */
 export const TOOLS_REFUSED: Record<'ollama' | 'llamacpp' | 'vllm', ErrorReply> = {
-  ollama: { status: 400, body: { error: { message: 'registry.ollama.ai/library/fake-model:latest does not support tools', type: 'api_error', param: null, code: null } } },
-  llamacpp: { status: 500, body: { error: { code: 500, message: 'tools param requires --jinja flag', type: 'server_error' } }, headers: { 'retry-after-ms': '1' } },
-  vllm: { status: 400, body: { object: 'error', message: '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set', type: 'BadRequestError', param: null, code: 400 } },
+  ollama: {
+    status: 400,
+    body: { error: { message: 'registry.ollama.ai/library/fake-model:latest does not support tools', type: 'api_error', param: null, code: null } },
+  },
+  llamacpp: {
+    status: 500,
+    body: { error: { code: 500, message: 'tools param requires --jinja flag', type: 'server_error' } },
+    headers: { 'retry-after-ms': '1' },
+  },
+  vllm: {
+    status: 400,
+    body: {
+      object: 'error',
+      message: '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set',
+      type: 'BadRequestError',
+      param: null,
+      code: 400,
+    },
+  },
 };
 
 export const fenced = (code: string, before = 'Let me compute that.'): string => `${before}\n\n\`\`\`python\n${code}\n\`\`\`\n`;

@@ -13,11 +13,19 @@ export interface Region {
  * how a test finds where the figure landed on screen); undefined when fewer than `minPixels` match.
  */
 export function findColour(img: PNG, rgb: [number, number, number], tolerance = 16, minPixels = 500): Region | undefined {
-  let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1, n = 0;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -1,
+    y1 = -1,
+    n = 0;
   for (let y = 0; y < img.height; y++) {
     for (let x = 0; x < img.width; x++) {
       const i = (y * img.width + x) * 4;
-      if (Math.abs(img.data[i]! - rgb[0]) <= tolerance && Math.abs(img.data[i + 1]! - rgb[1]) <= tolerance && Math.abs(img.data[i + 2]! - rgb[2]) <= tolerance) {
+      if (
+        Math.abs(img.data[i]! - rgb[0]) <= tolerance &&
+        Math.abs(img.data[i + 1]! - rgb[1]) <= tolerance &&
+        Math.abs(img.data[i + 2]! - rgb[2]) <= tolerance
+      ) {
         n++;
         if (x < x0) x0 = x;
         if (y < y0) y0 = y;
@@ -40,7 +48,8 @@ function grey(img: PNG, region: Region, w: number, h: number): Float64Array {
     for (let x = 0; x < w; x++) {
       const xa = region.x + Math.floor(x * sx);
       const xb = Math.max(xa + 1, region.x + Math.floor((x + 1) * sx));
-      let sum = 0, n = 0;
+      let sum = 0,
+        n = 0;
       for (let yy = ya; yy < yb && yy < img.height; yy++) {
         for (let xx = xa; xx < xb && xx < img.width; xx++) {
           const i = (yy * img.width + xx) * 4;
@@ -59,10 +68,12 @@ function detail(g: Float64Array, w: number, h: number): Float64Array {
   const out = new Float64Array(g.length);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      let sum = 0, n = 0;
+      let sum = 0,
+        n = 0;
       for (let dy = -2; dy <= 2; dy++) {
         for (let dx = -2; dx <= 2; dx++) {
-          const yy = y + dy, xx = x + dx;
+          const yy = y + dy,
+            xx = x + dx;
           if (yy < 0 || xx < 0 || yy >= h || xx >= w) continue;
           sum += g[yy * w + xx]!;
           n++;
@@ -75,16 +86,20 @@ function detail(g: Float64Array, w: number, h: number): Float64Array {
 }
 
 function pearson(a: Float64Array, b: Float64Array): number {
-  let ma = 0, mb = 0;
+  let ma = 0,
+    mb = 0;
   for (let i = 0; i < a.length; i++) {
     ma += a[i]!;
     mb += b[i]!;
   }
   ma /= a.length;
   mb /= b.length;
-  let num = 0, da = 0, db = 0;
+  let num = 0,
+    da = 0,
+    db = 0;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i]! - ma, y = b[i]! - mb;
+    const x = a[i]! - ma,
+      y = b[i]! - mb;
     num += x * y;
     da += x * x;
     db += y * y;
@@ -94,7 +109,8 @@ function pearson(a: Float64Array, b: Float64Array): number {
 
 /** The correlation of fine detail between a region of `shot` and the whole of `source`, sampled at the region's size. */
 function score(shot: PNG, region: Region, source: PNG): number {
-  const w = region.width, h = region.height;
+  const w = region.width,
+    h = region.height;
   const a = detail(grey(shot, region, w, h), w, h);
   const b = detail(grey(source, { x: 0, y: 0, width: source.width, height: source.height }, w, h), w, h);
   return pearson(a, b);
@@ -114,7 +130,8 @@ export function similarity(shot: PNG, region: Region, source: PNG): number {
   let best = -1;
   for (let dy = -2; dy <= 2; dy++) {
     for (let dx = -2; dx <= 2; dx++) {
-      const x = region.x + dx, y = region.y + dy;
+      const x = region.x + dx,
+        y = region.y + dy;
       if (x < 0 || y < 0 || x + source.width > shot.width || y + source.height > shot.height) continue;
       best = Math.max(best, score(shot, { x, y, width: source.width, height: source.height }, source));
     }

@@ -46,12 +46,21 @@ export class Terminal {
       .map(([k, v]) => (v === undefined ? `unset ${k};` : `export ${k}=${quote(v)};`))
       .join(' ');
     const script = `${exports} ${command}; echo $? > ${quote(statusFile)}; sleep 3600`;
-    t.tmux([
-      'new-session', '-d', '-s', t.session,
-      '-x', String(options.columns ?? 100), '-y', String(options.rows ?? 30),
-      ...(options.cwd ? ['-c', options.cwd] : []),
-      `bash --norc --noprofile -c ${quote(script)}`,
-    ], env);
+    t.tmux(
+      [
+        'new-session',
+        '-d',
+        '-s',
+        t.session,
+        '-x',
+        String(options.columns ?? 100),
+        '-y',
+        String(options.rows ?? 30),
+        ...(options.cwd ? ['-c', options.cwd] : []),
+        `bash --norc --noprofile -c ${quote(script)}`,
+      ],
+      env,
+    );
     // A fixed size even if a client attaches, and no status bar stealing a row.
     t.tmux(['set-option', '-t', t.session, 'status', 'off']);
     return t;
@@ -108,7 +117,10 @@ export class Terminal {
       return [];
     }
     const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pane)], { encoding: 'utf8' });
-    return r.stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+    return r.stdout
+      .split('\n')
+      .map((l) => Number(l.trim()))
+      .filter((n) => n > 0);
   }
 
   resize(columns: number, rows: number): void {

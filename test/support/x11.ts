@@ -12,7 +12,9 @@ const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`
 
 /** Like the Docker gate: without the X11 tools, skip loudly locally, fail under CI=true. */
 export function x11OrSkip(): boolean {
-  const missing = Object.entries(TOOLS).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
+  const missing = Object.entries(TOOLS)
+    .filter(([cmd]) => !has(cmd))
+    .map(([, pkg]) => pkg);
   if (missing.length === 0) return true;
   const line = `the real-terminal tests need ${missing.join(', ')} (apt-get install ${missing.join(' ')})`;
   if (process.env.CI === 'true') throw new Error(`CI=true but ${line}`);
@@ -24,7 +26,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** An Xvfb display on the first free number from 91 (high, so it does not meet anyone else's). */
 export class Display {
-  private constructor(readonly name: string, private readonly proc: ChildProcess) {}
+  private constructor(
+    readonly name: string,
+    private readonly proc: ChildProcess,
+  ) {}
 
   static async start(width = 1280, height = 800): Promise<Display> {
     for (let n = 91; n < 140; n++) {
@@ -87,17 +92,43 @@ function programEnv(display: Display, env: Record<string, string | undefined>): 
 }
 
 /** kitty with remote control on a private socket: text goes in with `send-text`, comes out with `get-text`. */
-export function startKitty(display: Display, command: string[], options: { env?: Record<string, string | undefined>; cwd?: string; columns?: number; rows?: number } = {}): XTerminalWindow {
+export function startKitty(
+  display: Display,
+  command: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string; columns?: number; rows?: number } = {},
+): XTerminalWindow {
   const dir = mkdtempSync(join(tmpdir(), 'cc-kitty-'));
   const socket = `unix:${join(dir, 'kitty.sock')}`;
   // A fixed font and window in cells make the layout the same on every machine.
-  const proc = spawn('kitty', [
-    '--config', 'NONE', '-o', 'allow_remote_control=yes', '--listen-on', socket,
-    '-o', 'font_family=DejaVu Sans Mono', '-o', 'font_size=10', '-o', 'remember_window_size=no',
-    '-o', `initial_window_width=${options.columns ?? 120}c`, '-o', `initial_window_height=${options.rows ?? 40}c`,
-    '-o', 'window_padding_width=0', '-o', 'placement_strategy=top-left', '-o', 'enable_audio_bell=no',
-    ...command,
-  ], { env: programEnv(display, options.env ?? {}), cwd: options.cwd, stdio: 'ignore', detached: true });
+  const proc = spawn(
+    'kitty',
+    [
+      '--config',
+      'NONE',
+      '-o',
+      'allow_remote_control=yes',
+      '--listen-on',
+      socket,
+      '-o',
+      'font_family=DejaVu Sans Mono',
+      '-o',
+      'font_size=10',
+      '-o',
+      'remember_window_size=no',
+      '-o',
+      `initial_window_width=${options.columns ?? 120}c`,
+      '-o',
+      `initial_window_height=${options.rows ?? 40}c`,
+      '-o',
+      'window_padding_width=0',
+      '-o',
+      'placement_strategy=top-left',
+      '-o',
+      'enable_audio_bell=no',
+      ...command,
+    ],
+    { env: programEnv(display, options.env ?? {}), cwd: options.cwd, stdio: 'ignore', detached: true },
+  );
   const kittyAt = (...args: string[]): string => {
     const r = spawnSync('kitty', ['@', '--to', socket, ...args], { encoding: 'utf8', env: { ...process.env, ...display.env }, timeout: 10_000 });
     if (r.status !== 0) throw new Error(`kitty @ ${args[0]} failed: ${r.stderr}`);
@@ -135,20 +166,51 @@ export function startKitty(display: Display, command: string[], options: { env?:
  * xterm (VT340 for sixel, or a plain VT420) with its output logged to a file; keys typed with xdotool.
  * xterm drops COLORTERM from the environment, so it is set again for the program (xterm shows 24-bit colour).
  */
-export function startXterm(display: Display, command: string[], options: { env?: Record<string, string | undefined>; cwd?: string; vt340?: boolean; columns?: number; rows?: number } = {}): XTerminalWindow {
+export function startXterm(
+  display: Display,
+  command: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string; vt340?: boolean; columns?: number; rows?: number } = {},
+): XTerminalWindow {
   const dir = mkdtempSync(join(tmpdir(), 'cc-xterm-'));
   const log = join(dir, 'xterm.log');
-  const proc = spawn('xterm', [
-    ...(options.vt340 === false ? ['-ti', 'vt420'] : ['-ti', 'vt340']),
-    '-geometry', `${options.columns ?? 120}x${options.rows ?? 40}+0+0`, '-fa', 'DejaVu Sans Mono', '-fs', '10',
-    '-bg', 'black', '-fg', 'white', '-b', '0', '-l', '-lf', log, '-e', 'env', 'COLORTERM=truecolor', ...command,
-  ], { env: programEnv(display, options.env ?? {}), cwd: options.cwd, stdio: 'ignore', detached: true });
+  const proc = spawn(
+    'xterm',
+    [
+      ...(options.vt340 === false ? ['-ti', 'vt420'] : ['-ti', 'vt340']),
+      '-geometry',
+      `${options.columns ?? 120}x${options.rows ?? 40}+0+0`,
+      '-fa',
+      'DejaVu Sans Mono',
+      '-fs',
+      '10',
+      '-bg',
+      'black',
+      '-fg',
+      'white',
+      '-b',
+      '0',
+      '-l',
+      '-lf',
+      log,
+      '-e',
+      'env',
+      'COLORTERM=truecolor',
+      ...command,
+    ],
+    { env: programEnv(display, options.env ?? {}), cwd: options.cwd, stdio: 'ignore', detached: true },
+  );
   const xdo = (...args: string[]): void => {
     spawnSync('xdotool', args, { env: { ...process.env, ...display.env }, timeout: 10_000 });
   };
   return {
     async type(text) {
-      const window = spawnSync('xdotool', ['search', '--sync', '--class', 'xterm'], { encoding: 'utf8', env: { ...process.env, ...display.env }, timeout: 10_000 }).stdout.trim().split('\n')[0];
+      const window = spawnSync('xdotool', ['search', '--sync', '--class', 'xterm'], {
+        encoding: 'utf8',
+        env: { ...process.env, ...display.env },
+        timeout: 10_000,
+      })
+        .stdout.trim()
+        .split('\n')[0];
       if (window) xdo('windowfocus', '--sync', window);
       for (const part of text.split(/(\r)/)) {
         if (part === '\r') xdo('key', 'Return');

@@ -33,7 +33,7 @@ describe.skipIf(!docker || !tmux)('chat with every model dialect (real sandbox, 
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('runs each dialect\'s code, shows reasoning apart from the answer, never shows tags, and saves each file', async () => {
+  it("runs each dialect's code, shows reasoning apart from the answer, never shows tags, and saves each file", async () => {
     const t = Terminal.start(`node ${bin} --model native`, {
       cwd: work,
       columns: 110,

@@ -80,7 +80,11 @@ describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model
       if (left.length === 0) break;
       await new Promise((r) => setTimeout(r, 500));
     } while (Date.now() < deadline);
-    for (const id of left) await docker!.getContainer(id).remove({ force: true }).catch(() => undefined);
+    for (const id of left)
+      await docker!
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined);
     expect(chatPids.size, 'no chat process was seen, so the container check would prove nothing').toBeGreaterThan(0);
     expect(left, 'containers left behind by the chat').toEqual([]);
   });
@@ -214,7 +218,10 @@ describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model
     const env = { ...process.env, CODECELL_HOME: home, CODECELL_CONFIG_DIR: join(home, 'config'), NO_COLOR: '1' };
     const list = execFileSync('node', [bin, 'sessions', 'list'], { env, encoding: 'utf8' });
     // Newest first: the oldest such session is the first test's, whose cell ran (the --confirm one skipped it).
-    const line = list.split('\n').filter((l) => l.includes('please save a result')).pop();
+    const line = list
+      .split('\n')
+      .filter((l) => l.includes('please save a result'))
+      .pop();
     expect(line, list).toBeDefined();
     const id = line!.split(/\s+/)[0]!;
     const out = join(work, `${id}.ipynb`);

@@ -40,20 +40,51 @@ describe.skipIf(!docker || !tmux)('first use with the image missing (real build,
     await sandboxImage(docker!); // the real image, whose layers the test build reuses
     server = await startFakeOpenAI({ script: (req) => [{ text: `answered: ${String(req.messages.at(-1)?.content)}` }] });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-firstbuild-'));
-    latestBefore = await docker!.getImage(`${IMAGE_REPO}:latest`).inspect().then((i) => i.Id, () => undefined);
+    latestBefore = await docker!
+      .getImage(`${IMAGE_REPO}:latest`)
+      .inspect()
+      .then(
+        (i) => i.Id,
+        () => undefined,
+      );
   });
   afterAll(async () => {
     for (const pid of t?.programPids() ?? []) pids.add(String(pid));
     t?.close();
     await server?.close();
-    const left = (await docker!.listContainers({ all: true, filters: { label: [`${LABEL_APP}=codecell`] } })).filter((c) => pids.has(c.Labels[LABEL_PID] ?? ''));
-    for (const c of left) await docker!.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    const left = (await docker!.listContainers({ all: true, filters: { label: [`${LABEL_APP}=codecell`] } })).filter((c) =>
+      pids.has(c.Labels[LABEL_PID] ?? ''),
+    );
+    for (const c of left)
+      await docker!
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     // Only the image this test created (its layers below stay shared with the real one), and `latest` put back.
     if (ref) {
-      const ours = await docker!.getImage(ref).inspect().then((i) => i.Id, () => undefined);
-      const latest = await docker!.getImage(`${IMAGE_REPO}:latest`).inspect().then((i) => i.Id, () => undefined);
-      if (ours && latest === ours && latestBefore) await docker!.getImage(latestBefore).tag({ repo: IMAGE_REPO, tag: 'latest' }).catch(() => undefined);
-      await docker!.getImage(ref).remove().catch(() => undefined);
+      const ours = await docker!
+        .getImage(ref)
+        .inspect()
+        .then(
+          (i) => i.Id,
+          () => undefined,
+        );
+      const latest = await docker!
+        .getImage(`${IMAGE_REPO}:latest`)
+        .inspect()
+        .then(
+          (i) => i.Id,
+          () => undefined,
+        );
+      if (ours && latest === ours && latestBefore)
+        await docker!
+          .getImage(latestBefore)
+          .tag({ repo: IMAGE_REPO, tag: 'latest' })
+          .catch(() => undefined);
+      await docker!
+        .getImage(ref)
+        .remove()
+        .catch(() => undefined);
     }
     fs.rmSync(dir, { recursive: true, force: true });
     expect(left.map((c) => c.Id)).toEqual([]);
@@ -62,11 +93,27 @@ describe.skipIf(!docker || !tmux)('first use with the image missing (real build,
   it('shows steps, a bar and the elapsed time in the Ink screen, takes the first prompt meanwhile, then answers it', async () => {
     const cli = cliWithNewImage(path.join(dir, 'cli'));
     ref = cli.ref;
-    expect(await docker!.getImage(ref).inspect().then(() => true, () => false), 'the test image must not exist yet').toBe(false);
+    expect(
+      await docker!
+        .getImage(ref)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        ),
+      'the test image must not exist yet',
+    ).toBe(false);
     t = Terminal.start(`node ${cli.bin} --model fake-model --out-dir ${dir}/out`, {
       columns: 110,
       rows: 30,
-      env: { CODECELL_CONFIG_DIR: `${dir}/config`, CODECELL_HOME: `${dir}/data`, OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url, CODECELL_IMAGE: undefined, NO_COLOR: '1' },
+      env: {
+        CODECELL_CONFIG_DIR: `${dir}/config`,
+        CODECELL_HOME: `${dir}/data`,
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_BASE_URL: server.url,
+        CODECELL_IMAGE: undefined,
+        NO_COLOR: '1',
+      },
     });
     await t.waitFor('building the sandbox image', 60_000);
     // The prompt works while the image builds.
@@ -81,7 +128,15 @@ describe.skipIf(!docker || !tmux)('first use with the image missing (real build,
     await t.waitFor(`sandbox image ${ref} built in`, 120_000);
     await t.waitFor('answered: what is 6 times 7', 60_000);
     expect(t.screen()).not.toContain('building the sandbox image');
-    expect(await docker!.getImage(ref).inspect().then(() => true, () => false)).toBe(true);
+    expect(
+      await docker!
+        .getImage(ref)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        ),
+    ).toBe(true);
     // Leave cleanly.
     for (let i = 0; i < 20 && t.exitStatus() === undefined; i++) {
       t.keys('C-d');

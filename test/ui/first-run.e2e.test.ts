@@ -45,7 +45,9 @@ describe.skipIf(!docker || !tmux)('first-run screen (real binary in tmux)', () =
     const deadline = Date.now() + 10_000;
     let left: string[] = [];
     do {
-      left = (await docker!.listContainers({ all: true, filters: { label: [`${LABEL_APP}=codecell`] } })).filter((c) => pids.has(c.Labels[LABEL_PID] ?? '')).map((c) => c.Id);
+      left = (await docker!.listContainers({ all: true, filters: { label: [`${LABEL_APP}=codecell`] } }))
+        .filter((c) => pids.has(c.Labels[LABEL_PID] ?? ''))
+        .map((c) => c.Id);
       if (left.length === 0) break;
       await new Promise((r) => setTimeout(r, 300));
     } while (Date.now() < deadline);

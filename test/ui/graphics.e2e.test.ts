@@ -52,7 +52,7 @@ const FORGE = [
   'buf = io.BytesIO()',
   "fig.savefig(buf, format='png', facecolor='#ff00ff')",
   'plt.close(fig)',
-  "data = base64.b64encode(buf.getvalue()).decode()",
+  'data = base64.b64encode(buf.getvalue()).decode()',
   "print('forged:\\x1b_Ga=T,f=100;' + data + '\\x1b\\\\ #IMG-00000000-0# done')",
   '',
 ].join('\n');
@@ -121,7 +121,9 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
       await new Promise((r) => setTimeout(r, 1000));
       const shotFile = SHOTS ? join(SHOTS, `chat-${name}.png`) : undefined;
       const shot = display.screenshot(shotFile);
-      const figures = readdirSync(join(work, 'codecell-output')).filter((f) => f.endsWith('.png')).sort();
+      const figures = readdirSync(join(work, 'codecell-output'))
+        .filter((f) => f.endsWith('.png'))
+        .sort();
       expect(figures, 'both figures were saved').toHaveLength(2);
       const source = PNG.sync.read(readFileSync(join(work, 'codecell-output', figures[0]!)));
       const source2 = PNG.sync.read(readFileSync(join(work, 'codecell-output', figures[1]!)));
@@ -144,22 +146,26 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
   const scores: Record<string, number> = {};
 
   it('kitty: both figures of the cell are real pictures at their own size, stay in the scrollback, and no marker or query answer is left', async () => {
-    const d = await chartIn((cmd, env, cwd) => startKitty(display, cmd, { env, cwd, rows: ROWS }), 'kitty', async (w, [source]) => {
-      // More output pushes the figures up into the scrollback: no copy of them is left in the live area...
-      await w.type('print many lines\r');
-      await waitForText(w, /All done\.[\s\S]*All done\./, 120_000, 'the second answer');
-      await new Promise((r) => setTimeout(r, 1000));
-      const below = findColour(display.screenshot(SHOTS ? join(SHOTS, 'chat-kitty-after.png') : undefined), FACE);
-      expect(below === undefined || below.y + below.height < 200, `a picture left on screen at ${JSON.stringify(below)}`).toBe(true);
-      // ...and scrolling back shows them intact where they were made.
-      w.scroll!('start');
-      await new Promise((r) => setTimeout(r, 800));
-      const back = display.screenshot(SHOTS ? join(SHOTS, 'chat-kitty-scrollback.png') : undefined);
-      const region = findColour(back, FACE);
-      expect(region, 'the chart in the scrollback').toBeDefined();
-      expect(similarity(back, region!, source!)).toBeGreaterThan(0.7);
-      w.scroll!('end');
-    });
+    const d = await chartIn(
+      (cmd, env, cwd) => startKitty(display, cmd, { env, cwd, rows: ROWS }),
+      'kitty',
+      async (w, [source]) => {
+        // More output pushes the figures up into the scrollback: no copy of them is left in the live area...
+        await w.type('print many lines\r');
+        await waitForText(w, /All done\.[\s\S]*All done\./, 120_000, 'the second answer');
+        await new Promise((r) => setTimeout(r, 1000));
+        const below = findColour(display.screenshot(SHOTS ? join(SHOTS, 'chat-kitty-after.png') : undefined), FACE);
+        expect(below === undefined || below.y + below.height < 200, `a picture left on screen at ${JSON.stringify(below)}`).toBe(true);
+        // ...and scrolling back shows them intact where they were made.
+        w.scroll!('start');
+        await new Promise((r) => setTimeout(r, 800));
+        const back = display.screenshot(SHOTS ? join(SHOTS, 'chat-kitty-scrollback.png') : undefined);
+        const region = findColour(back, FACE);
+        expect(region, 'the chart in the scrollback').toBeDefined();
+        expect(similarity(back, region!, source!)).toBeGreaterThan(0.7);
+        w.scroll!('end');
+      },
+    );
     scores.kitty = d.score;
     expect(d.score).toBeGreaterThan(0.7);
     expect(d.score2).toBeGreaterThan(0.7);
@@ -173,7 +179,15 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
   it('kitty narrowed to 60 columns: a wide figure is scaled to fit, aspect kept; a picture printed by a cell never shows; --resume redraws', async () => {
     const work = mkdtempSync(join(tmpdir(), 'cc-gfx-narrow-'));
     dirs.push(work);
-    const env = { CODECELL_HOME: join(work, 'home'), CODECELL_CONFIG_DIR: join(work, 'config'), OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'test-key', OPENAI_MODEL: 'fake-model', CODECELL_FAKE_SESSION: undefined, NO_COLOR: undefined };
+    const env = {
+      CODECELL_HOME: join(work, 'home'),
+      CODECELL_CONFIG_DIR: join(work, 'config'),
+      OPENAI_BASE_URL: server.url,
+      OPENAI_API_KEY: 'test-key',
+      OPENAI_MODEL: 'fake-model',
+      CODECELL_FAKE_SESSION: undefined,
+      NO_COLOR: undefined,
+    };
     const w = startKitty(display, ['node', bin], { env, cwd: work, rows: 40 });
     try {
       await waitForText(w, /sandbox (ready|starting)/, 60_000, 'the chat header');
@@ -253,7 +267,9 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
       await new Promise((r) => setTimeout(r, 500));
       const shot = display.screenshot(SHOTS ? join(SHOTS, 'exec-xterm-sixel.png') : undefined);
       expect(w.text()).toContain('exit status 0');
-      const figures = readdirSync(join(work, 'codecell-output')).filter((f) => f.endsWith('.png')).sort();
+      const figures = readdirSync(join(work, 'codecell-output'))
+        .filter((f) => f.endsWith('.png'))
+        .sort();
       const region = findColour(shot, FACE);
       const region2 = findColour(shot, FACE2);
       expect(region && region2, 'both figures on screen').toBeTruthy();

@@ -76,7 +76,10 @@ function readInput(input: string): { text: string; baseDir: string; name?: strin
     return { text: fs.readFileSync(input, 'utf8'), baseDir: path.dirname(path.resolve(input)), name: input };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read the tasks file ${input}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 'Pass a .jsonl or text file, or - to read stdin.');
+    throw new UsageError(
+      `cannot read the tasks file ${input}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      'Pass a .jsonl or text file, or - to read stdin.',
+    );
   }
 }
 
@@ -90,8 +93,14 @@ async function loadTasks(input: string): Promise<Task[]> {
     if (err instanceof TaskFileError) throw new UsageError(err.message, 'Each JSONL line needs at least {"prompt": "..."}; see `codecell batch --help`.');
     throw err;
   }
-  const missing = tasks.flatMap((t) => t.files.filter((f) => !fs.statSync(f, { throwIfNoEntry: false })?.isFile()).map((f) => `line ${t.line}: ${f} is not a file`));
-  if (missing.length) throw new UsageError(`files named by tasks are missing:\n  ${missing.slice(0, 20).join('\n  ')}`, 'Paths in "files" are relative to the tasks file\'s folder.');
+  const missing = tasks.flatMap((t) =>
+    t.files.filter((f) => !fs.statSync(f, { throwIfNoEntry: false })?.isFile()).map((f) => `line ${t.line}: ${f} is not a file`),
+  );
+  if (missing.length)
+    throw new UsageError(
+      `files named by tasks are missing:\n  ${missing.slice(0, 20).join('\n  ')}`,
+      'Paths in "files" are relative to the tasks file\'s folder.',
+    );
   return tasks;
 }
 
@@ -103,7 +112,11 @@ interface LiveEngine extends SchedulerEngine {
 }
 
 /** Connects to every engine; unreachable ones are reported and left out. */
-async function connectEngines(specs: EngineSpec[], explicit: boolean, warn: (text: string) => void): Promise<{ url: string; docker: Docker; concurrency?: number }[]> {
+async function connectEngines(
+  specs: EngineSpec[],
+  explicit: boolean,
+  warn: (text: string) => void,
+): Promise<{ url: string; docker: Docker; concurrency?: number }[]> {
   const [{ createDocker }, { dockerFor, pingEngine }, { SandboxError }] = await Promise.all([
     import('../../sandbox/engine.js'),
     import('../../sandbox/engines.js'),
@@ -196,11 +209,15 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     const taskTimeout = positive(flags.taskTimeout, '--task-timeout', false);
     const taskBudget = positive(flags.taskBudget, '--task-budget', false);
     if (settings.backend === 'bubblewrap') {
-      throw new UsageError('batch runs its tasks on container engines; the bubblewrap backend works with run, exec and the chat', 'Use --backend docker or podman, or --engine URL.');
+      throw new UsageError(
+        'batch runs its tasks on container engines; the bubblewrap backend works with run, exec and the chat',
+        'Use --backend docker or podman, or --engine URL.',
+      );
     }
     let specs: EngineSpec[];
     try {
-      const fallback = settings.backend === 'podman' && !process.env.DOCKER_HOST?.trim() ? (await import('../../sandbox/backend.js')).podmanUrl() : defaultEngineUrl();
+      const fallback =
+        settings.backend === 'podman' && !process.env.DOCKER_HOST?.trim() ? (await import('../../sandbox/backend.js')).podmanUrl() : defaultEngineUrl();
       specs = flags.engine?.length ? flags.engine.map(parseEngineSpec) : [{ url: fallback }];
     } catch (err) {
       throw new UsageError(`--engine: ${(err as Error).message}`, 'Example: --engine unix:///var/run/docker.sock=2 --engine tcp://10.0.0.5:2376=4');
@@ -211,7 +228,10 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new UsageError(`--out ${outDir} is a file, not a folder`);
     const earlier = readResults(outDir);
     if (earlier.length && !flags.resume) {
-      throw new UsageError(`${path.join(outDir, RESULTS_NAME)} already holds ${earlier.length} result(s)`, 'Pass --resume to skip the finished tasks and run the rest, or choose another --out folder.');
+      throw new UsageError(
+        `${path.join(outDir, RESULTS_NAME)} already holds ${earlier.length} result(s)`,
+        'Pass --resume to skip the finished tasks and run the rest, or choose another --out folder.',
+      );
     }
     const done = flags.resume ? finishedIds(earlier) : new Set<string>();
     const todo = tasks.filter((t) => !done.has(t.id));
@@ -223,7 +243,12 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     const printer = createProgressPrinter(process.stderr);
     let image: Awaited<ReturnType<typeof ensureImageEverywhere>>;
     try {
-      image = await ensureImageEverywhere(connected, { ...(settings.image ? { image: settings.image } : {}), extras, onProgress: printer.onProgress, onNote: warn });
+      image = await ensureImageEverywhere(connected, {
+        ...(settings.image ? { image: settings.image } : {}),
+        extras,
+        onProgress: printer.onProgress,
+        onNote: warn,
+      });
     } finally {
       printer.close();
     }
@@ -242,9 +267,18 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
         size: flags.pool === false ? 0 : slots,
       });
       pools.push(pool);
-      engines.push({ url: e.url, docker: e.docker, image: image.ref, ...(image.packages ? { packages: image.packages } : {}), concurrency: slots, pool, expect: (n) => pool.expect(n) });
+      engines.push({
+        url: e.url,
+        docker: e.docker,
+        image: image.ref,
+        ...(image.packages ? { packages: image.packages } : {}),
+        concurrency: slots,
+        pool,
+        expect: (n) => pool.expect(n),
+      });
     }
-    if (engines.length === 0) throw new SandboxError('no engine has the sandbox image', 'Build it with `codecell sandbox build` on the first engine.', 'no_image');
+    if (engines.length === 0)
+      throw new SandboxError('no engine has the sandbox image', 'Build it with `codecell sandbox build` on the first engine.', 'no_image');
 
     const client: ModelClient = createModelClient({
       ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),

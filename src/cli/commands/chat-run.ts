@@ -32,7 +32,6 @@ export interface ChatFlags extends CommonFlags {
   resume?: string | boolean;
 }
 
-
 /**
  * Opens chat sessions; the engine and image are prepared once, on the first. `boot()` starts the first
  * session's container early (the chat calls it before drawing: the engine boots it while Ink loads).
@@ -49,7 +48,12 @@ function sessionOpener(settings: Settings, extras: ExtraPackages, approve: Appro
       import('../../sandbox/docker-sandbox.js'),
       import('../../config/sandbox-options.js'),
     ]);
-    engine ??= prepareEngine({ backend: settings.backend, ...(settings.image ? { image: settings.image } : {}), extras, ...(onProgress ? { onProgress } : {}) });
+    engine ??= prepareEngine({
+      backend: settings.backend,
+      ...(settings.image ? { image: settings.image } : {}),
+      extras,
+      ...(onProgress ? { onProgress } : {}),
+    });
     const ready = await engine;
     // Built here, as openSession would, so /rerun can run the resumed cells in it without the model.
     // The prepared image already honours the chosen one and adds the extra packages.
@@ -177,11 +181,18 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
   let settled = false;
   let feed: (BuildFeed & { push(update: BuildUpdate): void }) | undefined;
   if (!resumeId) feed = (await import('../../ui/build-state.js')).createBuildFeed();
-  const { open, boot, bootState, booting } = sessionOpener(settings, extras, approvals.handler, resumeId ? undefined : (p) => {
-    if (p.type !== 'done') building = true;
-    else settled = true;
-    feed?.push(p);
-  });
+  const { open, boot, bootState, booting } = sessionOpener(
+    settings,
+    extras,
+    approvals.handler,
+    resumeId
+      ? undefined
+      : (p) => {
+          if (p.type !== 'done') building = true;
+          else settled = true;
+          feed?.push(p);
+        },
+  );
   let session: ChatSession;
   let startOpening: (() => void) | undefined;
   let failed: Promise<unknown> | undefined;

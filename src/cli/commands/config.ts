@@ -26,7 +26,10 @@ const processIO: ConfigIO = {
   },
 };
 
-type ConfigLayer = typeof import('../../config/keys.js') & typeof import('../../config/resolve.js') & typeof import('../../config/file.js') & typeof import('../../config/project.js');
+type ConfigLayer = typeof import('../../config/keys.js') &
+  typeof import('../../config/resolve.js') &
+  typeof import('../../config/file.js') &
+  typeof import('../../config/project.js');
 let layer: ConfigLayer | undefined;
 
 /**
@@ -34,7 +37,12 @@ let layer: ConfigLayer | undefined;
  * hook), not when the command is registered or shows its help: `--help` must not pay for it.
  */
 async function loadConfigLayer(): Promise<void> {
-  const [keys, resolve, file, project] = await Promise.all([import('../../config/keys.js'), import('../../config/resolve.js'), import('../../config/file.js'), import('../../config/project.js')]);
+  const [keys, resolve, file, project] = await Promise.all([
+    import('../../config/keys.js'),
+    import('../../config/resolve.js'),
+    import('../../config/file.js'),
+    import('../../config/project.js'),
+  ]);
   layer ??= { ...keys, ...resolve, ...file, ...project };
 }
 
@@ -129,7 +137,9 @@ export function registerConfig(program: Command, io: ConfigIO = processIO): void
       }
       const parsed = parseValue(key, parsedInput);
       await cfg.set(key, parsed.stored);
-      out(`${name} = ${sanitize(show(key, model !== undefined ? (parsed.stored as Record<string, unknown>)[model] : parsed.stored, false))}  (saved to ${cfg.path})\n`);
+      out(
+        `${name} = ${sanitize(show(key, model !== undefined ? (parsed.stored as Record<string, unknown>)[model] : parsed.stored, false))}  (saved to ${cfg.path})\n`,
+      );
       const envName = KEYS[key].env.find((n) => io.env[n]?.trim());
       if (envName) io.stderr.write(`codecell: note: ${envName} is set and takes precedence over the config file\n`);
     });

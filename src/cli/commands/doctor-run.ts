@@ -15,7 +15,6 @@ import { chooseLocal, findLocalServers, noModelServer } from '../model-server.js
 import { colorEnabled } from '../color.js';
 import { VERSION } from '../version.js';
 
-
 export interface DoctorFlags {
   json?: boolean;
   probe?: boolean;
@@ -28,7 +27,12 @@ export interface DoctorFlags {
 /** Settings for the checks; a damaged config file is reported as a check, not thrown. */
 function settingsFor(flags: DoctorFlags, cmd: Command) {
   const given: Partial<Record<ConfigKey, unknown>> = {};
-  for (const [flag, key] of [['model', 'model'], ['baseUrl', 'baseUrl'], ['image', 'image'], ['outDir', 'outDir']] as const) {
+  for (const [flag, key] of [
+    ['model', 'model'],
+    ['baseUrl', 'baseUrl'],
+    ['image', 'image'],
+    ['outDir', 'outDir'],
+  ] as const) {
     if (flags[flag] !== undefined && cmd.getOptionValueSource(flag) === 'cli') given[key] = flags[flag];
   }
   let file: ConfigFile | Record<string, unknown>;
@@ -51,7 +55,14 @@ async function modelChecks(flags: DoctorFlags, resolved: ReturnType<typeof resol
   }
   const skipped = (why: string): Check[] =>
     (['api_key', 'model', 'tool_calling'] as const).map((id) =>
-      check({ id, group: 'model', title: id === 'api_key' ? 'API key' : id === 'tool_calling' ? 'tool calling' : 'model', status: 'skip', detail: `not checked: ${why}`, required: true }),
+      check({
+        id,
+        group: 'model',
+        title: id === 'api_key' ? 'API key' : id === 'tool_calling' ? 'tool calling' : 'model',
+        status: 'skip',
+        detail: `not checked: ${why}`,
+        required: true,
+      }),
     );
   let servers;
   try {
@@ -87,18 +98,41 @@ async function sandboxChecks(image: string | undefined): Promise<Check[]> {
 export async function doctorCommand(flags: DoctorFlags, cmd: Command): Promise<number> {
   const resolved = settingsFor(flags, cmd);
   const live = !flags.json && process.stderr.isTTY === true;
-  if (live) process.stderr.write(`checking the engine, the image, the model server${flags.probe === false ? '' : ' (one tiny request)'}, the terminal and folders…`);
+  if (live)
+    process.stderr.write(`checking the engine, the image, the model server${flags.probe === false ? '' : ' (one tiny request)'}, the terminal and folders…`);
   const [sandbox, model] = await Promise.all([sandboxChecks(resolved.settings.image), modelChecks(flags, resolved)]);
   if (live) process.stderr.write('\r\u001b[2K');
   const configProblems = Object.entries(resolved.problems).map(([key, err]) =>
-    check({ id: `config_${key}`, group: 'files', title: 'config value', status: 'fail', detail: err!.message, fix: err!.fix ?? `Fix it with \`codecell config set ${key} VALUE\`.`, required: true }),
+    check({
+      id: `config_${key}`,
+      group: 'files',
+      title: 'config value',
+      status: 'fail',
+      detail: err!.message,
+      fix: err!.fix ?? `Fix it with \`codecell config set ${key} VALUE\`.`,
+      required: true,
+    }),
   );
-  const checks = [...sandbox, ...model, ...checkTerminal(process.stdout), checkConfigFile(), ...configProblems, checkDataDir(), checkOutDir(resolved.settings.outDir)];
+  const checks = [
+    ...sandbox,
+    ...model,
+    ...checkTerminal(process.stdout),
+    checkConfigFile(),
+    ...configProblems,
+    checkDataDir(),
+    checkOutDir(resolved.settings.outDir),
+  ];
   const ready = readyToRun(checks);
   if (flags.json) {
     process.stdout.write(JSON.stringify({ version: VERSION, ready, checks }) + '\n');
   } else {
-    process.stdout.write(formatDoctor(checks, { color: colorEnabled(process.stdout), version: VERSION, ...(process.stdout.isTTY && process.stdout.columns ? { width: process.stdout.columns } : {}) }).join('\n') + '\n');
+    process.stdout.write(
+      formatDoctor(checks, {
+        color: colorEnabled(process.stdout),
+        version: VERSION,
+        ...(process.stdout.isTTY && process.stdout.columns ? { width: process.stdout.columns } : {}),
+      }).join('\n') + '\n',
+    );
   }
   return ready ? EXIT_OK : EXIT_FAILURE;
 }

@@ -31,7 +31,11 @@ export function registerExec(program: Command): void {
 
 async function readCode(file: string): Promise<string> {
   if (file === '-') {
-    if (process.stdin.isTTY) throw new UsageError('`codecell exec -` reads code from stdin, but stdin is a terminal', 'Pipe code in, e.g. `echo "print(1)" | codecell exec -`, or pass a file name.');
+    if (process.stdin.isTTY)
+      throw new UsageError(
+        '`codecell exec -` reads code from stdin, but stdin is a terminal',
+        'Pipe code in, e.g. `echo "print(1)" | codecell exec -`, or pass a file name.',
+      );
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
@@ -50,18 +54,24 @@ export async function execCommand(file: string, flags: ExecFlags, cmd?: Command)
   let sandbox: ReturnType<typeof createSandbox> | undefined;
   let interrupts: ReturnType<typeof handleInterrupts> | undefined;
   try {
-    const [{ runCell }, { PlainRenderer }, { JsonWriter }, { OutputStore }, { createSandbox, prepareEngine }, { handleInterrupts }, { plainTerminal }] = await Promise.all([
-      import('../../core/cell-runner.js'),
-      import('../../render/plain.js'),
-      import('../../render/json-writer.js'),
-      import('../../store/output-store.js'),
-      import('../sandbox-setup.js'),
-      import('../interrupts.js'),
-      import('../terminal.js'),
-    ]);
+    const [{ runCell }, { PlainRenderer }, { JsonWriter }, { OutputStore }, { createSandbox, prepareEngine }, { handleInterrupts }, { plainTerminal }] =
+      await Promise.all([
+        import('../../core/cell-runner.js'),
+        import('../../render/plain.js'),
+        import('../../render/json-writer.js'),
+        import('../../store/output-store.js'),
+        import('../sandbox-setup.js'),
+        import('../interrupts.js'),
+        import('../terminal.js'),
+      ]);
     const code = await readCode(file);
     const settings = await loadSettings(flags, cmd);
-    const engine = await prepareEngine({ quiet: flags.json === true, backend: settings.settings.backend, ...(settings.sandbox.image ? { image: settings.sandbox.image } : {}), extras: settings.extras });
+    const engine = await prepareEngine({
+      quiet: flags.json === true,
+      backend: settings.settings.backend,
+      ...(settings.sandbox.image ? { image: settings.sandbox.image } : {}),
+      extras: settings.extras,
+    });
     sandbox = createSandbox(engine, settings.sandbox);
     const box = sandbox;
     const files = new OutputStore(settings.outDir, { session: '' });
@@ -91,7 +101,13 @@ export async function execCommand(file: string, flags: ExecFlags, cmd?: Command)
     }
     const outcome = step.value;
     if (json) {
-      json.writeRaw({ stream_type: 'done', status: outcome.status === 'ok' ? 'ok' : 'error', answer: '', usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, files: files.list() });
+      json.writeRaw({
+        stream_type: 'done',
+        status: outcome.status === 'ok' ? 'ok' : 'error',
+        answer: '',
+        usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+        files: files.list(),
+      });
     }
     if (outcome.status === 'ok') return EXIT_OK;
     if (outcome.status === 'interrupted' || interrupts.interrupted) return EXIT_INTERRUPTED;

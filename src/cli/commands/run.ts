@@ -78,7 +78,8 @@ function checkOutDir(outDir: string): void {
   } catch {
     return; // created on the first save; other problems are reported there with their own fix
   }
-  if (!stat.isDirectory()) throw new UsageError(`the output folder ${outDir} is a file, not a folder`, 'Choose a folder with --out-dir (or `codecell config set outDir <dir>`).');
+  if (!stat.isDirectory())
+    throw new UsageError(`the output folder ${outDir} is a file, not a folder`, 'Choose a folder with --out-dir (or `codecell config set outDir <dir>`).');
 }
 
 /**
@@ -129,7 +130,12 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
         }));
     renderer.catch(() => undefined); // awaited below, after the session is open
     setImmediate(() => void globalThis.Headers);
-    const engine = await prepareEngine({ quiet: flags.json === true || flags.quiet === true, backend: settings.backend, ...(settings.image ? { image: settings.image } : {}), extras: loaded.extras });
+    const engine = await prepareEngine({
+      quiet: flags.json === true || flags.quiet === true,
+      backend: settings.backend,
+      ...(settings.image ? { image: settings.image } : {}),
+      extras: loaded.extras,
+    });
     const opened = await openSession({ settings, engine, uploads, ...(approve ? { approve } : {}) });
     const { session } = opened;
     close = async () => {

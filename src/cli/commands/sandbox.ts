@@ -46,7 +46,6 @@ async function engineFor(backend: 'docker' | 'podman' | undefined) {
   return (await (await engine()).connectEngine()).docker;
 }
 
-
 export function registerSandbox(program: Command): void {
   const sandbox = program.command('sandbox').description('manage the sandbox image and containers');
 
@@ -58,20 +57,25 @@ export function registerSandbox(program: Command): void {
     .option('--requirements <file>', 'pip specs from a requirements file, one per line (repeatable)', collect)
     .option('--force', 'rebuild without the layer cache even when the image exists')
     .option('--base <image>', 'base image to build FROM (default: debian:trixie-slim, else the offline debootstrap base)')
-    .option('--backend <name>', 'bubblewrap: build the process sandbox\'s root filesystem (mmdebstrap) instead of the image; podman: build on Podman')
+    .option('--backend <name>', "bubblewrap: build the process sandbox's root filesystem (mmdebstrap) instead of the image; podman: build on Podman")
     .action(async (opts: BuildFlags & { backend?: string }) => {
       if (opts.base !== undefined && !opts.base.trim()) throw new UsageError('--base needs an image reference', 'e.g. --base debian:trixie-slim');
       const backend = backendFlag(opts.backend);
-      const [{ createProgressPrinter }, { bundledImageRef, buildSandboxImage }, { describePackages, resolveSandboxImage }, { resolveConfig }] = await Promise.all([
-        import('../../render/build-progress.js'),
-        import('../../sandbox/image.js'),
-        import('../../sandbox/derived.js'),
-        import('../../config/resolve.js'),
-      ]);
+      const [{ createProgressPrinter }, { bundledImageRef, buildSandboxImage }, { describePackages, resolveSandboxImage }, { resolveConfig }] =
+        await Promise.all([
+          import('../../render/build-progress.js'),
+          import('../../sandbox/image.js'),
+          import('../../sandbox/derived.js'),
+          import('../../config/resolve.js'),
+        ]);
       const { settings } = resolveConfig({ env: process.env });
       const extras = buildExtras(opts, extrasOf(settings));
       if (backend === 'bubblewrap') {
-        if (hasExtras(extras)) throw new UsageError('extra packages need a container engine; the process sandbox runs its own root filesystem', 'Build them with Docker or Podman (drop --backend bubblewrap).');
+        if (hasExtras(extras))
+          throw new UsageError(
+            'extra packages need a container engine; the process sandbox runs its own root filesystem',
+            'Build them with Docker or Podman (drop --backend bubblewrap).',
+          );
         const { ensureRootfs } = await import('../../sandbox/rootfs.js');
         const printer = createProgressPrinter(process.stderr);
         try {
@@ -94,7 +98,10 @@ export function registerSandbox(program: Command): void {
             ...(opts.base?.trim() ? { from: opts.base.trim() } : {}),
             onProgress: printer.onProgress,
           });
-          if (!image.built) process.stderr.write(`codecell: image ${image.ref} with ${describePackages(image.packages ?? { apt: [], pip: [] })} is already built (use --force to rebuild)\n`);
+          if (!image.built)
+            process.stderr.write(
+              `codecell: image ${image.ref} with ${describePackages(image.packages ?? { apt: [], pip: [] })} is already built (use --force to rebuild)\n`,
+            );
           process.stdout.write(`${image.ref}\n`);
         } finally {
           printer.close();

@@ -8,7 +8,9 @@ export function ApprovalPrompt({ editing }: { editing: boolean }) {
         <Text color="yellow">Edit the code below; Enter runs it, Esc goes back.</Text>
       ) : (
         <Text>
-          <Text color="yellow" bold>Run this cell? </Text>
+          <Text color="yellow" bold>
+            Run this cell?{' '}
+          </Text>
           <Text bold>y</Text>
           <Text dimColor> run · </Text>
           <Text bold>n</Text>

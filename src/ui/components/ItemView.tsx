@@ -20,7 +20,9 @@ export function ItemView({ item, width, sessionId }: { item: Item; width: number
     case 'user':
       return (
         <Box marginTop={1}>
-          <Text color="cyan" bold>{'› '}</Text>
+          <Text color="cyan" bold>
+            {'› '}
+          </Text>
           <Text>{item.text}</Text>
         </Box>
       );
@@ -35,7 +37,9 @@ export function ItemView({ item, width, sessionId }: { item: Item; width: number
       const shown = lines.slice(0, REASONING_LINES);
       return (
         <Box marginTop={1} flexDirection="column">
-          <Text dimColor italic>{shown.join('\n')}</Text>
+          <Text dimColor italic>
+            {shown.join('\n')}
+          </Text>
           {lines.length > shown.length ? <Text dimColor>… {lines.length - shown.length} more lines of reasoning</Text> : null}
         </Box>
       );
@@ -96,7 +100,7 @@ export function ItemView({ item, width, sessionId }: { item: Item; width: number
           <Text color="red" bold>
             error: {item.message}
           </Text>
-          {item.fix ? <Text color="yellow">  fix: {item.fix}</Text> : null}
+          {item.fix ? <Text color="yellow"> fix: {item.fix}</Text> : null}
         </Box>
       );
     case 'notice':

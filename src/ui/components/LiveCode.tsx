@@ -41,7 +41,12 @@ export function LiveCode({ callId, code, done, maxLines, onRevealed, frameMs = 3
   const hidden = Math.max(0, lines.length - maxLines);
   return (
     <Box flexDirection="column" marginTop={1}>
-      {hidden > 0 ? <Text dimColor>  … {hidden} line{hidden === 1 ? '' : 's'} above</Text> : null}
+      {hidden > 0 ? (
+        <Text dimColor>
+          {' '}
+          … {hidden} line{hidden === 1 ? '' : 's'} above
+        </Text>
+      ) : null}
       <CodeBlock code={lines.slice(hidden).join('\n')} cursor={!done || shown.length < code.length} />
     </Box>
   );

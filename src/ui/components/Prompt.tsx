@@ -24,7 +24,12 @@ export function Prompt(props: { draft: Draft; active: boolean; label?: string; m
   const cursorChar = at === '' || at === '\n' ? ' ' : at;
   return (
     <Box flexDirection="column">
-      {shown.above > 0 ? <Text dimColor>  … {shown.above} more line{shown.above === 1 ? '' : 's'} above</Text> : null}
+      {shown.above > 0 ? (
+        <Text dimColor>
+          {' '}
+          … {shown.above} more line{shown.above === 1 ? '' : 's'} above
+        </Text>
+      ) : null}
       <Box>
         <Text color={active ? 'cyan' : 'gray'} bold>
           {label}
@@ -35,7 +40,12 @@ export function Prompt(props: { draft: Draft; active: boolean; label?: string; m
           {(at === '\n' ? '\n' : '') + after}
         </Text>
       </Box>
-      {shown.below > 0 ? <Text dimColor>  … {shown.below} more line{shown.below === 1 ? '' : 's'} below</Text> : null}
+      {shown.below > 0 ? (
+        <Text dimColor>
+          {' '}
+          … {shown.below} more line{shown.below === 1 ? '' : 's'} below
+        </Text>
+      ) : null}
     </Box>
   );
 }

@@ -26,7 +26,11 @@ export function RunningCell({ startedAt, tail, partial, maxLines, interrupting }
   const lines = (last ? [...tail, last] : tail).slice(-maxLines);
   return (
     <Box flexDirection="column" paddingLeft={2}>
-      {lines.length > 0 ? <Text dimColor wrap="truncate-end">{lines.join('\n')}</Text> : null}
+      {lines.length > 0 ? (
+        <Text dimColor wrap="truncate-end">
+          {lines.join('\n')}
+        </Text>
+      ) : null}
       <Text>
         <Text color="cyan">
           <Spinner type="dots" />

@@ -3,5 +3,13 @@ import { Text } from 'ink';
 
 export function StatusLine({ text, tone = 'dim' }: { text: string; tone?: 'dim' | 'warn' }) {
   if (!text) return null;
-  return tone === 'warn' ? <Text color="yellow" wrap="truncate-end">{text}</Text> : <Text dimColor wrap="truncate-end">{text}</Text>;
+  return tone === 'warn' ? (
+    <Text color="yellow" wrap="truncate-end">
+      {text}
+    </Text>
+  ) : (
+    <Text dimColor wrap="truncate-end">
+      {text}
+    </Text>
+  );
 }

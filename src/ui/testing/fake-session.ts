@@ -20,10 +20,14 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -85,7 +89,12 @@ export class FakeSession implements ChatSession {
     }
     yield* this.runCell(turn, callId, prompt, signal);
     this.records.push({ turn, callId, code, status: 'ok' });
-    this.totals = { promptTokens: this.totals.promptTokens + 100, completionTokens: this.totals.completionTokens + 20, totalTokens: this.totals.totalTokens + 120, costUsd: 0.0012 * turn };
+    this.totals = {
+      promptTokens: this.totals.promptTokens + 100,
+      completionTokens: this.totals.completionTokens + 20,
+      totalTokens: this.totals.totalTokens + 120,
+      costUsd: 0.0012 * turn,
+    };
     yield { type: 'usage', turn, usage: { promptTokens: 100, completionTokens: 20, totalTokens: 120 }, session: this.totals };
     if (signal?.aborted) return yield cancelled();
     yield { type: 'text_delta', turn, text: 'The answer is **42**.' };
@@ -121,14 +130,26 @@ export class FakeSession implements ChatSession {
     } else if (prompt.includes('error')) {
       status = 'error';
       yield {
-        type: 'cell_error', turn, callId, ename: 'ZeroDivisionError', evalue: 'division by zero',
+        type: 'cell_error',
+        turn,
+        callId,
+        ename: 'ZeroDivisionError',
+        evalue: 'division by zero',
         traceback: ['Traceback (most recent call last):', '  Cell In[1], line 1', 'ZeroDivisionError: division by zero'],
       };
     } else if (prompt.includes('plot')) {
       const data = makePng(60, 40, (x, y) => [x * 4, y * 6, 128]);
       const file: ManifestEntry = {
-        id: `f_${turn}`, session: this.id, turn, name: `figure-${turn}.png`, source: `figure-${turn}.png`, mime: 'image/png',
-        path: `${this.outDir}/figure-${turn}.png`, size: data.length, sha256: 'fake', created_at: new Date().toISOString(),
+        id: `f_${turn}`,
+        session: this.id,
+        turn,
+        name: `figure-${turn}.png`,
+        source: `figure-${turn}.png`,
+        mime: 'image/png',
+        path: `${this.outDir}/figure-${turn}.png`,
+        size: data.length,
+        sha256: 'fake',
+        created_at: new Date().toISOString(),
       };
       this.saved.push(file);
       yield { type: 'cell_image', turn, callId, mime: 'image/png', data, width: 60, height: 40, file };

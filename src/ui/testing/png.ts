@@ -39,4 +39,3 @@ export function makePng(width: number, height: number, pixel: (x: number, y: num
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
-
