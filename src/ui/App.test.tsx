@@ -264,7 +264,7 @@ describe('App long drafts', () => {
     await until(() => t.last().includes('line 39'), 'the pasted end');
     expect(t.last()).toMatch(/… \d+ more lines above/);
     expect(t.last()).not.toContain('line 0\n');
-    expect(t.last()).toMatch(/› line \d+\n  line \d+/);
+    expect(t.last()).toMatch(/› line \d+\n {2}line \d+/);
   });
 });
 

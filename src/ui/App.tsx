@@ -4,11 +4,11 @@ import { Box, Static, Text, useInput, usePaste, useStdout, useWindowSize } from 
 import type { ChatSession } from '../core/session-api.js';
 import { sanitize } from '../render/sanitize.js';
 import { KITTY_DELETE_ALL } from '../render/graphics.js';
-import { ApprovalBridge, type PendingApproval } from './approval.js';
+import type { ApprovalBridge, PendingApproval } from './approval.js';
 import { runSlash, type ChatHost } from './commands.js';
 import { complete } from './completion.js';
 import * as ed from './editor.js';
-import { PromptHistory } from './history.js';
+import type { PromptHistory } from './history.js';
 import { onCtrlC, onCtrlD, type InterruptState, type Phase as KeyPhase } from './interrupt.js';
 import { isSlash, parseSlash } from './slash.js';
 import { defaultViewOptions, initialView, phaseOf, reduceView, type ChatAction, type ChatView, type NewItem, type ViewOptions } from './transcript.js';

@@ -65,7 +65,7 @@ describe.skipIf(!docker)('codecell doctor (real engine, real HTTP)', () => {
     expect(text.stdout).toContain('✓ API key       accepted');
     expect(text.stdout).toContain('✓ model         gpt-4o-mini is offered');
     // 60 prompt + 12 completion tokens at gpt-4o-mini's list price: 60×0.15/1e6 + 12×0.6/1e6 = $0.0000162.
-    expect(text.stdout).toMatch(/✓ tool calling  gpt-4o-mini called the python tool \([\d.]+ s, 72 tokens, cost \$0\.000016\)/);
+    expect(text.stdout).toMatch(/✓ tool calling {2}gpt-4o-mini called the python tool \([\d.]+ s, 72 tokens, cost \$0\.000016\)/);
     expect(text.stdout).toContain('ready: `codecell run` has what it needs');
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]!.tools?.[0]).toMatchObject({ type: 'function', function: { name: 'python' } });

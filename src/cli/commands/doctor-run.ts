@@ -10,7 +10,7 @@ import { checkTerminal } from '../../render/terminal-checks.js';
 import { checkEngine, checkImage } from '../../sandbox/checks.js';
 import { checkConfigFile, checkDataDir, checkOutDir } from '../../store/checks.js';
 import { configDir } from '../../store/paths.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
+import { EXIT_FAILURE, EXIT_OK, type UsageError } from '../errors.js';
 import { chooseLocal, findLocalServers, noModelServer } from '../model-server.js';
 import { colorEnabled } from '../color.js';
 import { VERSION } from '../version.js';
