@@ -121,6 +121,7 @@ async function runCodecell(cells: string[], image: string): Promise<Item[][]> {
     const order: string[] = [];
     for (const raw of stdout.split('\n')) {
       if (!raw.trim()) continue;
+      // biome-ignore lint/suspicious/noExplicitAny: one JSON event line of any kind, read field by field
       const line = JSON.parse(raw) as Record<string, any>;
       const id = line.call_id as string | undefined;
       if (!id) continue;

@@ -1,10 +1,5 @@
 // Chat benchmark (launch to prompt is in launch.ts): frame cost and RSS with a 500-item transcript, typing-effect latency, figures.
 import { PassThrough } from 'node:stream';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { startFakeOpenAI } from '../test/support/fake-openai.js';
-import { hasTmux, Terminal } from '../test/support/tmux.js';
 import { FakeSession } from '../src/ui/testing/fake-session.js';
 import { ApprovalBridge } from '../src/ui/approval.js';
 import { PromptHistory } from '../src/ui/history.js';

@@ -109,7 +109,7 @@ export async function runTask(run: TaskRun): Promise<TaskResult> {
     finished_at: new Date().toISOString(),
   });
 
-  let uploads;
+  let uploads: Awaited<ReturnType<typeof fileUploads>>;
   try {
     uploads = await fileUploads(task.files);
   } catch (err) {

@@ -184,7 +184,13 @@ describe('Session', () => {
     const model = fakeModel([codeReply('c1', 'rm_everything()'), textReply('ok, skipped')]);
     const sandbox = new ScriptedSandbox(async () => ok());
     const asked: string[] = [];
-    const s = newSession(model, sandbox, { confirm: true, approve: async (r) => (asked.push(r.code), { action: 'skip' }) });
+    const s = newSession(model, sandbox, {
+      confirm: true,
+      approve: async (r) => {
+        asked.push(r.code);
+        return { action: 'skip' };
+      },
+    });
     const events = await collect(s.send('do it'));
     expect(asked).toEqual(['rm_everything()']);
     expect(sandbox.ran).toEqual([]);

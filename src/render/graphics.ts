@@ -118,8 +118,8 @@ export function palette(rgba: Uint8Array, max: number): number[] {
 }
 
 /** Wraps an escape for tmux's passthrough (`allow-passthrough on`): every ESC inside is doubled. */
-export function tmuxPassthrough(escape: string): string {
-  return `${ESC}Ptmux;${escape.replaceAll(ESC, ESC + ESC)}${ST}`;
+export function tmuxPassthrough(sequence: string): string {
+  return `${ESC}Ptmux;${sequence.replaceAll(ESC, ESC + ESC)}${ST}`;
 }
 
 /**
@@ -129,7 +129,7 @@ export function tmuxPassthrough(escape: string): string {
  * then would put the restored cursor on the wrong line), then comes back up and draws between
  * save-cursor and restore-cursor.
  */
-export function placeGraphic(escape: string, rows: number, col = 0): string {
+export function placeGraphic(sequence: string, rows: number, col = 0): string {
   const up = rows + 1;
-  return `\r${'\n'.repeat(up)}${ESC}[${up}A${col > 0 ? `${ESC}[${col}C` : ''}${ESC}7${escape}${ESC}8\r`;
+  return `\r${'\n'.repeat(up)}${ESC}[${up}A${col > 0 ? `${ESC}[${col}C` : ''}${ESC}7${sequence}${ESC}8\r`;
 }

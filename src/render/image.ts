@@ -62,9 +62,9 @@ export async function renderImage(data: Buffer, options: ImageOptions): Promise<
       const cell = options.cell ?? (options.protocol === 'sixel' ? SMALL_CELL : DEFAULT_CELL);
       const fitted = fitImage(size.width, size.height, cell, options.maxWidth, options.maxHeight);
       const fit = options.cell ? fitted : { ...fitted, native: false };
-      let escape = options.protocol === 'kitty' ? kittyEscape(data, fit) : options.protocol === 'iterm' ? itermEscape(data, fit) : sixelEscape(data, fit);
-      if (options.tmux) escape = tmuxPassthrough(escape);
-      return { ok: true, kind: 'graphic', protocol: options.protocol, escape, cols: fit.cols, rows: fit.rows, size };
+      let sequence = options.protocol === 'kitty' ? kittyEscape(data, fit) : options.protocol === 'iterm' ? itermEscape(data, fit) : sixelEscape(data, fit);
+      if (options.tmux) sequence = tmuxPassthrough(sequence);
+      return { ok: true, kind: 'graphic', protocol: options.protocol, escape: sequence, cols: fit.cols, rows: fit.rows, size };
     }
     const width = Math.max(8, Math.min(options.maxWidth, size.width));
     const height = Math.max(4, Math.min(options.maxHeight, Math.ceil(size.height / 2)));

@@ -164,7 +164,7 @@ class TerminalSanitizer {
     this.csiKeep = sevenBit && this.keepColors;
   }
 
-  private csi(c: number, ch: string, out: string[]): boolean {
+  private csi(c: number, ch: string, _out: string[]): boolean {
     if (c >= 0x30 && c <= 0x3f) {
       // A parameter after an intermediate is malformed; xterm then ignores the sequence up to its final byte.
       if (this.csiIntermediate || this.csiParams.length >= SGR_MAX_PARAMS) this.csiKeep = false;

@@ -48,7 +48,15 @@ describe('queryTerminal', () => {
       },
     });
     const written: string[] = [];
-    const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: 120, rows: 40, write: (s: string) => (written.push(s), true) });
+    const stdout = Object.assign(new PassThrough(), {
+      isTTY: true,
+      columns: 120,
+      rows: 40,
+      write: (s: string) => {
+        written.push(s);
+        return true;
+      },
+    });
     return { stdin: stdin as unknown as NodeJS.ReadStream & { isRaw: boolean }, stdout: stdout as unknown as NodeJS.WriteStream, written };
   };
 
@@ -83,7 +91,10 @@ describe('detectImages', () => {
 
   it('uses what the environment names before asking', async () => {
     let asked = false;
-    const query = async () => ((asked = true), { kitty: false, sixel: true, answered: true });
+    const query = async () => {
+      asked = true;
+      return { kitty: false, sixel: true, answered: true };
+    };
     const r = await detectImages({
       mode: 'auto',
       env: { TERM: 'xterm-kitty' },
@@ -105,7 +116,15 @@ describe('detectImages', () => {
 
   it('never asks the Linux console (it would print the query)', async () => {
     let asked = false;
-    const r = await detectImages({ ...tty, mode: 'auto', env: { TERM: 'linux' }, query: async () => ((asked = true), undefined) });
+    const r = await detectImages({
+      ...tty,
+      mode: 'auto',
+      env: { TERM: 'linux' },
+      query: async () => {
+        asked = true;
+        return undefined;
+      },
+    });
     expect(r.method).toBe('blocks');
     expect(asked).toBe(false);
   });

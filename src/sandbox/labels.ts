@@ -21,7 +21,7 @@ export function ownerLabels(extra: Record<string, string> = {}): Record<string, 
 
 /** True when the container's owning codecell process ran on this host and no longer exists. */
 export function isOrphan(labels: Record<string, string> | undefined, hostname = os.hostname()): boolean {
-  if (!labels || labels[LABEL_APP] !== 'codecell') return false;
+  if (labels?.[LABEL_APP] !== 'codecell') return false;
   if (labels[LABEL_HOST] !== hostname) return false;
   const pid = Number(labels[LABEL_PID]);
   if (!Number.isInteger(pid) || pid <= 0) return true;

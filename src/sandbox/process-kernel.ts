@@ -197,10 +197,19 @@ export class ProcessKernel {
 
   private line(raw: string): void {
     const opened = this.auth.open(raw);
-    if (!opened.ok) return this.handlers.onProblem(opened.problem);
+    if (!opened.ok) {
+      this.handlers.onProblem(opened.problem);
+      return;
+    }
     const parsed = parseKernelLine(opened.json);
-    if (!parsed.ok) return this.handlers.onProblem(parsed.problem);
-    if (parsed.message.type === 'ready' && this.readyWaiter) return this.readyWaiter(parsed.message);
+    if (!parsed.ok) {
+      this.handlers.onProblem(parsed.problem);
+      return;
+    }
+    if (parsed.message.type === 'ready' && this.readyWaiter) {
+      this.readyWaiter(parsed.message);
+      return;
+    }
     this.handlers.onMessage(parsed.message);
   }
 

@@ -276,7 +276,7 @@ export class OutputStore {
 
   /** fsync of the folder makes the new name itself durable; some platforms cannot, which is harmless. */
   private async syncDir(dir: string): Promise<void> {
-    let fh;
+    let fh: Awaited<ReturnType<typeof this.fs.open>> | undefined;
     try {
       fh = await this.fs.open(dir, O_RDONLY);
       await fh.sync();

@@ -115,6 +115,7 @@ export function App(props: ChatAppProps) {
   }, [shownState, shownId]);
 
   const phase = phaseOf(view);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new cell (its call id) also ends the interrupting state
   useEffect(() => {
     if (phase !== 'running') setInterrupting(false);
   }, [phase, view.live.cell?.callId]);

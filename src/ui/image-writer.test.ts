@@ -3,11 +3,11 @@ import { PassThrough } from 'node:stream';
 import { ImageWriter } from './image-writer.js';
 import type { ImageRender } from '../render/image.js';
 
-const graphic = (escape: string, rows: number): Extract<ImageRender, { kind: 'graphic' }> => ({
+const graphic = (sequence: string, rows: number): Extract<ImageRender, { kind: 'graphic' }> => ({
   ok: true,
   kind: 'graphic',
   protocol: 'kitty',
-  escape,
+  escape: sequence,
   cols: 10,
   rows,
   size: { width: 80, height: 40 },

@@ -17,7 +17,7 @@ const kitty = { color: true, images: true, graphics: { protocol: 'kitty' as cons
 describe('ImageBlock with a graphic', () => {
   it('lays out a marker line and blank rows exactly as tall as the picture, then the label', async () => {
     const r = await drawChatImage(png, kitty, { columns: 100, rows: 40 });
-    if (!r || !r.ok || r.kind !== 'graphic') throw new Error('expected a graphic');
+    if (!r?.ok || r.kind !== 'graphic') throw new Error('expected a graphic');
     expect(r.rows).toBe(Math.ceil(60 / 18));
     const { lastFrame } = render(<ImageBlock render={r} width={90} height={60} path="/out/figure-1.png" />);
     const lines = lastFrame()!.split('\n');
@@ -31,7 +31,7 @@ describe('ImageBlock with a graphic', () => {
 
   it('keeps half-blocks when there is no protocol, and nothing when images are off', async () => {
     const blocks = await drawChatImage(png, { color: true, images: true }, { columns: 100, rows: 40 });
-    expect(blocks && blocks.ok && blocks.kind).toBe('text');
+    expect(blocks?.ok && blocks.kind).toBe('text');
     expect(await drawChatImage(png, { color: true, images: false }, { columns: 100, rows: 40 })).toBeNull();
   });
 });

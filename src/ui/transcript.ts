@@ -313,7 +313,7 @@ export function reduceView(view: ChatView, action: ChatAction, opts: ViewOptions
       return add(view, action.item);
     case 'code_revealed': {
       const code = view.live.code;
-      return code && code.done && code.callId === action.callId ? commitCode(view) : view;
+      return code?.done && code.callId === action.callId ? commitCode(view) : view;
     }
     case 'turn_finished':
       return view.busy || view.live.cell || view.live.code ? finishTurn(view, true, opts) : view;

@@ -214,7 +214,9 @@ describe.skipIf(!docker)('codecell doctor (real engine, real HTTP)', () => {
 
 describe.skipIf(!docker || !tmux)('codecell doctor in a terminal', () => {
   const open: Terminal[] = [];
-  afterEach(() => open.splice(0).forEach((t) => t.close()));
+  afterEach(() => {
+    for (const t of open.splice(0)) t.close();
+  });
 
   it('checks the terminal it runs in: colours, graphics, size', async () => {
     const home = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'cc-doctor-'));

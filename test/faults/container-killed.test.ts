@@ -1,5 +1,5 @@
 // Fault: someone runs `docker kill` on codecell's sandbox container while a cell runs.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
 import { codecellRun, toolMessages, useCliFixture } from '../e2e/harness.js';
 import { LABEL_APP, LABEL_PID } from '../../src/sandbox/labels.js';

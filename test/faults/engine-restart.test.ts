@@ -4,7 +4,7 @@ import type { CliResult } from '../support/cli.js';
 import { engineOrSkip } from '../support/engine.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { startSecondEngine, type SecondEngine } from '../support/second-engine.js';
-import { codecellRun, makeHome, pinImage, pinnedImage, toolMessages, type Home } from '../e2e/harness.js';
+import { codecellRun, makeHome, pinImage, pinnedImage, type Home } from '../e2e/harness.js';
 import { copyImage } from '../../src/batch/images.js';
 import { LABEL_APP } from '../../src/sandbox/labels.js';
 import { expectSaved, onOutput, sessionLog } from './checks.js';

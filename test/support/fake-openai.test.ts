@@ -22,9 +22,11 @@ const post = (server: FakeOpenAI, body: object, init: RequestInit = {}) =>
   });
 
 // Wire JSON, asserted field by field.
+// biome-ignore lint/suspicious/noExplicitAny: the wire JSON is checked field by field below
 const json = (response: Response): Promise<any> => response.json();
 
 /** The SSE events of a response: the JSON payloads, and whether [DONE] ended it. */
+// biome-ignore lint/suspicious/noExplicitAny: the wire JSON is checked field by field
 async function events(response: Response): Promise<{ payloads: any[]; done: boolean; raw: string }> {
   const raw = await response.text();
   expect(raw.endsWith('\n\n')).toBe(true);

@@ -8,7 +8,9 @@ import { Terminal, tmuxOrSkip } from '../support/tmux.js';
 
 const bin = resolve('bin/codecell.js');
 const open: Terminal[] = [];
-afterEach(() => open.splice(0).forEach((t) => t.close()));
+afterEach(() => {
+  for (const t of open.splice(0)) t.close();
+});
 
 function chat(options: { columns?: number; rows?: number; env?: Record<string, string | undefined> } = {}): Terminal {
   const home = mkdtempSync(join(tmpdir(), 'cc-e2e-home-'));

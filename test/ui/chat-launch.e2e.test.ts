@@ -22,7 +22,9 @@ describe.skipIf(!docker || !tmux)('chat launch: prompt first, session behind it 
     server = await startFakeOpenAI({ script: () => [{ text: 'hello from the model' }] });
     home = mkdtempSync(join(tmpdir(), 'cc-chat-launch-'));
   });
-  afterEach(() => open.splice(0).forEach((t) => t.close()));
+  afterEach(() => {
+    for (const t of open.splice(0)) t.close();
+  });
   afterAll(async () => {
     await server?.close();
     rmSync(home, { recursive: true, force: true });

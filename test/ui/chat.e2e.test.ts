@@ -68,7 +68,7 @@ describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model
   });
   afterEach(() => {
     for (const t of open) for (const pid of t.programPids()) chatPids.add(String(pid));
-    open.splice(0).forEach((t) => t.close());
+    for (const t of open.splice(0)) t.close();
   });
   afterAll(async () => {
     await server?.close();
@@ -105,7 +105,9 @@ describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model
     });
     open.push(t);
     // Remember the chat's pid while it runs (the pane is gone after close).
-    setTimeout(() => t.programPids().forEach((pid) => chatPids.add(String(pid))), 300);
+    setTimeout(() => {
+      for (const pid of t.programPids()) chatPids.add(String(pid));
+    }, 300);
     return t;
   }
 

@@ -64,7 +64,7 @@ async function modelChecks(flags: DoctorFlags, resolved: ReturnType<typeof resol
         required: true,
       }),
     );
-  let servers;
+  let servers: Awaited<ReturnType<typeof findLocalServers>>;
   try {
     servers = await findLocalServers();
   } catch (err) {

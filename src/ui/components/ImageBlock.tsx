@@ -7,7 +7,7 @@ import { Lines } from './Lines.js';
 
 export function ImageBlock({ render, width, height, path }: { render: ImageRender | null; width: number; height: number; path?: string }) {
   const label = `image ${width}×${height}${path ? ` → ${sanitize(path)}` : ''}`;
-  if (render && render.ok && render.kind === 'graphic') {
+  if (render?.ok && render.kind === 'graphic') {
     // The marker line and the blank rows under it are the picture's space; the writer draws over them.
     return (
       <Box flexDirection="column">
@@ -20,7 +20,7 @@ export function ImageBlock({ render, width, height, path }: { render: ImageRende
       </Box>
     );
   }
-  if (render && render.ok) {
+  if (render?.ok) {
     return (
       <Box flexDirection="column" paddingLeft={2}>
         <Lines text={render.text} />

@@ -4,7 +4,6 @@ import type { SessionEvent } from '../../core/events.js';
 import type { ChatSession } from '../../core/session-api.js';
 import { drawChatImage } from '../images.js';
 import type { DisplaySettings } from '../settings.js';
-import { renderImage } from '../../render/image.js';
 import { loadTextRenderers } from '../../render/text-renderers.js';
 import type { ChatAction } from '../transcript.js';
 
