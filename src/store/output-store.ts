@@ -5,6 +5,7 @@ import { join, relative, sep } from 'node:path';
 import type { ManifestEntry } from './types.js';
 import { mimeFor } from './mime.js';
 import { candidateName, safeParts } from './safe-name.js';
+import { UserError } from '../shared/user-error.js';
 
 export const MANIFEST_NAME = 'manifest.jsonl';
 const TEMP_PREFIX = '.codecell-';
@@ -40,13 +41,13 @@ export interface SaveInput {
 }
 
 /** A file could not be saved; `code` is the errno code (ENOSPC, EACCES, EROFS ...) or EINVAL/ELOOP/ELIMIT. */
-export class StoreError extends Error {
+export class StoreError extends UserError {
   constructor(
     message: string,
     readonly code: string,
-    readonly fix?: string,
+    fix?: string,
   ) {
-    super(message);
+    super(message, { kind: code, area: 'output', fix });
     this.name = 'StoreError';
   }
 }
@@ -276,7 +277,7 @@ export class OutputStore {
 
   /** fsync of the folder makes the new name itself durable; some platforms cannot, which is harmless. */
   private async syncDir(dir: string): Promise<void> {
-    let fh;
+    let fh: Awaited<ReturnType<StoreFs['open']>> | undefined;
     try {
       fh = await this.fs.open(dir, O_RDONLY);
       await fh.sync();

@@ -16,6 +16,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { sessionsDir } from './paths.js';
+import { UserError } from '../shared/user-error.js';
 
 /** One line of a session file. `data` is whatever the caller recorded (kept generic on purpose). */
 export interface SessionRecord {
@@ -48,13 +49,14 @@ export interface SessionLogOptions {
 }
 
 /** A session could not be found, was ambiguous, or its log could not be written. */
-export class SessionLogError extends Error {
+export class SessionLogError extends UserError {
   constructor(
     message: string,
+    /** The errno name (ENOSPC, EACCES …), or ENOENT/EAMBIGUOUS for a session id that matches none or several. */
     readonly code: string,
-    readonly fix?: string,
+    fix?: string,
   ) {
-    super(message);
+    super(message, { kind: code, area: 'session_log', fix });
     this.name = 'SessionLogError';
   }
 }

@@ -7,6 +7,7 @@ import { helpLines } from './slash.js';
 import { formatSize, formatUsage } from './format.js';
 import { sanitize } from '../render/sanitize.js';
 import { unreachable } from '../core/events.js';
+import { UserError } from '../shared/user-error.js';
 
 /** What the chat needs from outside the UI: saved sessions and export. Implemented in cli/commands/chat.ts. */
 export interface ChatHost {
@@ -107,7 +108,7 @@ export async function runSlash(command: SlashCommand, ctx: CommandContext): Prom
         unreachable(command);
     }
   } catch (err) {
-    const e = err as Error & { fix?: string };
-    ctx.fail(sanitize(e.message ?? String(err)), typeof e.fix === 'string' ? sanitize(e.fix) : undefined);
+    const fix = err instanceof UserError ? err.fix : undefined;
+    ctx.fail(sanitize(err instanceof Error ? err.message : String(err)), fix === undefined ? undefined : sanitize(fix));
   }
 }
