@@ -40,3 +40,23 @@ describe('user-facing errors', () => {
     expect(formatError(lookalike)).toEqual({ message: 'from elsewhere', code: EXIT_FAILURE });
   });
 });
+
+describe('OS errors that reach the top without a context', () => {
+  const errno = (code: string, message: string): NodeJS.ErrnoException => Object.assign(new Error(message), { code });
+
+  it('the CLI and the error event say the same thing', () => {
+    const full = errno('ENOSPC', 'ENOSPC: no space left on device, write');
+    expect(formatError(full)).toEqual({
+      message: 'the disk is full (ENOSPC: no space left on device, write)',
+      fix: 'Free some space or choose another output folder with --out-dir.',
+      code: EXIT_FAILURE,
+    });
+    expect(errorEvent(full)).toEqual({ type: 'error', kind: 'disk_full', message: formatError(full).message, fix: formatError(full).fix });
+    const denied = errno('EACCES', "EACCES: permission denied, open '/out/a'");
+    expect(formatError(denied)).toMatchObject({
+      message: "permission denied (EACCES: permission denied, open '/out/a')",
+      fix: 'Choose a folder you can write with --out-dir.',
+    });
+    expect(errorEvent(denied)).toMatchObject({ kind: 'not_writable', message: formatError(denied).message });
+  });
+});

@@ -1,5 +1,6 @@
 // Exit codes and the one place a fatal error is turned into a message with a fix.
 import { sanitize } from '../render/sanitize.js';
+import { explainOsError } from '../shared/os-error.js';
 import { EXIT_FAILURE, UserError } from '../shared/user-error.js';
 
 // The base and the exit codes live in shared/ (every layer throws these errors); commands import them from here.
@@ -7,13 +8,8 @@ export { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError } from 
 
 export function formatError(err: unknown): { message: string; fix?: string; code: number } {
   if (err instanceof UserError) return { message: err.message, fix: err.fix, code: err.exitCode };
-  const e = err as NodeJS.ErrnoException;
-  if (e && (e.code === 'ENOSPC' || e.code === 'EDQUOT')) {
-    return { message: `the disk is full (${e.message})`, fix: 'Free some space or choose another output folder with --out-dir.', code: EXIT_FAILURE };
-  }
-  if (e && (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS')) {
-    return { message: `permission denied (${e.message})`, fix: 'Choose a folder you can write with --out-dir.', code: EXIT_FAILURE };
-  }
+  const os = explainOsError(err);
+  if (os) return { message: os.message, fix: os.fix, code: EXIT_FAILURE };
   return { message: err instanceof Error ? err.message : String(err), code: EXIT_FAILURE };
 }
 

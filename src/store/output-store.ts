@@ -5,6 +5,7 @@ import { join, relative, sep } from 'node:path';
 import type { ManifestEntry } from './types.js';
 import { mimeFor } from './mime.js';
 import { candidateName, safeParts } from './safe-name.js';
+import { osProblem } from '../shared/os-error.js';
 import { UserError } from '../shared/user-error.js';
 
 export const MANIFEST_NAME = 'manifest.jsonl';
@@ -60,21 +61,19 @@ function explain(err: unknown, what: string, outDir: string): StoreError {
   if (err instanceof StoreError) return err;
   const e = err as NodeJS.ErrnoException;
   const code = e?.code ?? 'EIO';
-  switch (code) {
-    case 'ENOSPC':
-    case 'EDQUOT':
+  // EINVAL here is a refused name (safe-name.ts), not an OS error.
+  if (code === 'EINVAL') return new StoreError(`cannot save ${what}: ${e.message}`, code);
+  const problem = osProblem(err);
+  switch (problem?.kind) {
+    case 'disk_full':
       return new StoreError(`no space left on the disk to save ${what} in ${outDir}`, code, `The disk is full: free some space. ${OUT_DIR_FIX}`);
-    case 'EACCES':
-    case 'EPERM':
+    case 'not_writable':
+      if (code === 'EROFS') return new StoreError(`cannot save ${what}: ${outDir} is on a read-only file system`, code, OUT_DIR_FIX);
       return new StoreError(`permission denied saving ${what} in ${outDir}`, code, OUT_DIR_FIX);
-    case 'EROFS':
-      return new StoreError(`cannot save ${what}: ${outDir} is on a read-only file system`, code, OUT_DIR_FIX);
-    case 'ENOTDIR':
+    case 'not_a_folder':
       return new StoreError(`cannot save ${what}: a part of ${outDir} is not a folder`, code, OUT_DIR_FIX);
-    case 'EINVAL':
-      return new StoreError(`cannot save ${what}: ${e.message}`, code);
     default:
-      return new StoreError(`cannot save ${what} in ${outDir}: ${e?.message ?? String(err)}`, code);
+      return new StoreError(`cannot save ${what} in ${outDir}: ${e?.message ?? String(err)}`, code, problem?.fix);
   }
 }
 

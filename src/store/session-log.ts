@@ -16,6 +16,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { sessionsDir } from './paths.js';
+import { osProblem } from '../shared/os-error.js';
 import { UserError } from '../shared/user-error.js';
 
 /** One line of a session file. `data` is whatever the caller recorded (kept generic on purpose). */
@@ -96,12 +97,13 @@ function ensureDir(dir: string): void {
 function explain(err: unknown, path: string): SessionLogError {
   const e = err as NodeJS.ErrnoException;
   const code = e?.code ?? 'EIO';
+  const problem = osProblem(err);
   const fix =
-    code === 'ENOSPC' || code === 'EDQUOT'
+    problem?.kind === 'disk_full'
       ? 'The disk is full: free some space (sessions are kept in the data folder, see CODECELL_HOME).'
-      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+      : problem?.kind === 'not_writable' || problem?.kind === 'not_a_folder'
         ? 'Set CODECELL_HOME to a folder you can write.'
-        : undefined;
+        : problem?.fix;
   return new SessionLogError(`cannot write the session log ${path}: ${e?.message ?? String(err)}`, code, fix);
 }
 
