@@ -5,6 +5,7 @@ import type { SessionEvent } from '../core/events.js';
 import { unreachable } from '../core/events.js';
 import { sanitize } from './sanitize.js';
 import { CarriageText } from './carriage.js';
+import { formatBytes } from '../shared/format.js';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -209,7 +210,7 @@ export class PlainRenderer {
         return;
       }
       case 'file_saved':
-        this.info(this.paint('green', `saved ${sanitize(event.file.path)}`) + this.paint('dim', ` (${humanBytes(event.file.size)})`));
+        this.info(this.paint('green', `saved ${sanitize(event.file.path)}`) + this.paint('dim', ` (${formatBytes(event.file.size)})`));
         return;
       case 'cell_error': {
         this.endCarriage();
@@ -262,16 +263,4 @@ export class PlainRenderer {
         unreachable(event);
     }
   }
-}
-
-export function humanBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }

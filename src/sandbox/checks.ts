@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import { check, type Check } from '../core/checks.js';
 import { connectEngine, describeEndpoint } from './engine.js';
 import { bundledImageRef, findImage, listCodecellImages } from './image.js';
-import { formatBytes } from './status.js';
+import { formatBytes } from '../shared/format.js';
 import { UserError } from '../shared/user-error.js';
 import { SandboxError } from './types.js';
 

@@ -6,7 +6,8 @@ import { FileAssembler, imageProblem, nameProblem, pngSize, safeName, safeText }
 import { displayEvents, textBundle } from './display.js';
 import { startKernelContainer, type ContainerHandlers, type ContainerSpec, type Death } from './kernel-container.js';
 import type { HostMessage, KernelMessage } from './kernel-client.js';
-import { formatBytes, resolveLimits } from './limits.js';
+import { formatBytes } from '../shared/format.js';
+import { resolveLimits } from './limits.js';
 import { reapOrphans } from './reaper.js';
 import { LABEL_INSTANCE } from './labels.js';
 import {

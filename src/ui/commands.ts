@@ -4,7 +4,8 @@ import type { ChatSession } from '../core/session-api.js';
 import type { NewItem } from './transcript.js';
 import type { SlashCommand } from './slash.js';
 import { helpLines } from './slash.js';
-import { formatSize, formatUsage } from './format.js';
+import { formatBytes } from '../shared/format.js';
+import { formatUsage } from './format.js';
 import { sanitize } from '../render/sanitize.js';
 import { unreachable } from '../core/events.js';
 import { UserError } from '../shared/user-error.js';
@@ -58,7 +59,7 @@ export async function runSlash(command: SlashCommand, ctx: CommandContext): Prom
         return;
       case 'files': {
         const files = s.files();
-        ctx.say(files.length ? files.map((f) => `${sanitize(f.path)}  (${formatSize(f.size)})`) : ['no files saved yet']);
+        ctx.say(files.length ? files.map((f) => `${sanitize(f.path)}  (${formatBytes(f.size)})`) : ['no files saved yet']);
         return;
       }
       case 'upload': {
