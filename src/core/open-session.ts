@@ -12,6 +12,7 @@ import type { ChatMessage, ModelClient } from '../llm/types.js';
 import { DockerSandbox, type KernelLauncher } from '../sandbox/docker-sandbox.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { sizeSetting } from '../config/size.js';
+import { portableName } from '../shared/safe-name.js';
 import { OutputStore } from '../store/output-store.js';
 import { SessionLog, type SessionRecord } from '../store/session-log.js';
 import { sessionsDir } from '../store/paths.js';
@@ -142,7 +143,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenedSe
     ? {
         id: log.id,
         append: (kind: string, data: unknown) => log!.append(kind, data),
-        outputPath: (callId: string) => path.join(sessionsDir(), log!.id, 'outputs', `${callId.replace(/[^A-Za-z0-9_.-]/g, '_')}.txt`),
+        outputPath: (callId: string) => path.join(sessionsDir(), log!.id, 'outputs', `${portableName(callId)}.txt`),
       }
     : undefined;
 

@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { imageRef } from './image.js';
-import { FileAssembler, imageProblem, nameProblem, pngSize, safeName, safeText } from './files.js';
+import { nameProblem, safeName, safeText } from '../shared/safe-name.js';
+import { FileAssembler } from './files.js';
 import { displayEvents, textBundle } from './display.js';
 import { startKernelContainer, type ContainerHandlers, type ContainerSpec, type Death } from './kernel-container.js';
 import type { HostMessage, KernelMessage } from './kernel-client.js';

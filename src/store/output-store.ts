@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
 import type { ManifestEntry } from './types.js';
 import { mimeFor } from './mime.js';
-import { candidateName, safeParts } from './safe-name.js';
+import { candidateName, safeParts } from '../shared/safe-name.js';
 import { osProblem } from '../shared/os-error.js';
 import { UserError } from '../shared/user-error.js';
 
