@@ -32,7 +32,6 @@ export class PlainRenderer {
   private pendingText = '';
   private codeInCall = false;
   private atLineStart = { stdout: true, stderr: true };
-  private failures = 0;
   private readonly carriage: Record<'stdout' | 'stderr', CarriageText>;
   /** Lines written to the cell's output stream since its last clear_output (for erasing them). */
   private linesShown = 0;
@@ -96,11 +95,6 @@ export class PlainRenderer {
     if (this.o.quiet) return;
     this.newline('stderr');
     this.write('stderr', text + '\n');
-  }
-
-  /** Events that ended the run with a failure so far (errors and failed cells). */
-  get failureCount(): number {
-    return this.failures;
   }
 
   async handle(event: SessionEvent): Promise<void> {
@@ -225,7 +219,6 @@ export class PlainRenderer {
         this.linesShown = 0;
         this.imageDrawn = false;
         if (event.status !== 'ok' && event.status !== 'error') {
-          this.failures += event.status === 'skipped' ? 0 : 1;
           if (!event.message && event.status === 'killed') return; // the error event said why
           const text = event.message ?? `cell ${event.status}`;
           this.newline('stderr');
@@ -245,7 +238,6 @@ export class PlainRenderer {
         if (event.level === 'warn' || o.verbose) this.info(this.paint(event.level === 'warn' ? 'yellow' : 'dim', `note: ${sanitize(event.text)}`));
         return;
       case 'error':
-        this.failures++;
         this.newline('stderr');
         this.write('stderr', this.paint('red', `codecell: ${sanitize(event.message)}`) + '\n');
         if (event.fix) this.write('stderr', `  fix: ${sanitize(event.fix)}\n`);

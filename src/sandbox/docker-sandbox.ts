@@ -89,8 +89,6 @@ interface Cell {
 
 export class DockerSandbox implements Sandbox {
   readonly limits: SandboxLimits;
-  /** create → kernel `ready` of the latest start, ms. */
-  lastReadyMs?: number;
   /** Heavy modules the kernel finished pre-importing (from its `warm` message). */
   warmed?: { modules: string[]; ms: number };
 
@@ -217,7 +215,7 @@ export class DockerSandbox implements Sandbox {
       return startKernelContainer(docker, spec, handlers);
     };
     try {
-      const { kernel, readyMs } = await launch(
+      const { kernel } = await launch(
         {
           image: this.image,
           limits: this.limits,
@@ -243,7 +241,6 @@ export class DockerSandbox implements Sandbox {
         },
       );
       holder = kernel;
-      this.lastReadyMs = readyMs;
       if (this.closed) {
         await kernel.remove();
         return;

@@ -11,8 +11,6 @@ export interface ExtraPackages {
   pip: string[];
 }
 
-export const NO_EXTRAS: ExtraPackages = { apt: [], pip: [] };
-
 /** A bad package name or spec, found before any build starts; the CLI reports it as a usage error (exit 2). */
 export class PackageSpecError extends UserError {
   declare readonly fix: string;
