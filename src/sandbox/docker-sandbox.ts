@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { imageRef } from './image.js';
+import { debugLog } from '../shared/debug.js';
 import { nameProblem, safeName, safeText } from '../shared/safe-name.js';
 import { FileAssembler } from './files.js';
 import { displayEvents, textBundle } from './display.js';
@@ -225,9 +226,8 @@ export class DockerSandbox implements Sandbox {
         },
         {
           onMessage: (message) => this.message(message),
-          onProblem: () => {
-            // A malformed or forged line from inside the sandbox is ignored; nothing on the host depends on it.
-          },
+          // A malformed or forged line from inside the sandbox is ignored (nothing on the host depends on it) and shown to a debugging user.
+          onProblem: (text) => debugLog('kernel channel', text),
           onOom: () => this.childOom(),
           onDeath: (death) => {
             if (!holder) return;
@@ -416,9 +416,11 @@ export class DockerSandbox implements Sandbox {
       case 'put_error':
         if (typeof message.name === 'string') this.uploads.get(message.name)?.({ ok: false, message: message.message });
         return;
+      case 'log':
+        debugLog('kernel', message.text);
+        return;
       case 'ready':
       case 'pong':
-      case 'log':
         return;
       default:
         break;
