@@ -106,13 +106,3 @@ export class BatchProgress {
     for (const listener of this.listeners) listener();
   }
 }
-
-/** "1m 05s", "42 s", "2h 03m": short durations for progress lines and tables. */
-export function formatDuration(ms: number): string {
-  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}

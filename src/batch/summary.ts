@@ -1,6 +1,6 @@
 // The plain text a batch prints: one line per finished task, and the summary table at the end.
 import { stripAll } from '../render/sanitize.js';
-import { formatDuration } from './progress.js';
+import { formatDuration } from '../shared/format.js';
 import type { TaskResult, TaskStatus } from './results.js';
 import type { StopReason } from './scheduler.js';
 

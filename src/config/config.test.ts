@@ -7,7 +7,7 @@ import { ConfigError, ConfigFile } from './file.js';
 import { KEYS, KEY_NAMES, findKey, maskSecret } from './keys.js';
 import { CONFIG_KEY_NAMES } from './key-names.js';
 import { flagName, parseValue, resolveConfig } from './resolve.js';
-import { formatSize, parseSize } from './size.js';
+import { sizeSetting, parseSize } from './size.js';
 import { sandboxOptionsFrom } from './sandbox-options.js';
 import { EXIT_USAGE, formatError } from '../cli/errors.js';
 
@@ -186,8 +186,8 @@ describe('key parsing', () => {
     expect(parseSize('100')).toBe(100);
     expect(parseSize('1 GB')).toBe(1024 ** 3);
     expect(parseSize('-1g')).toBeUndefined();
-    expect(formatSize(1536 * 1024)).toBe('1536k');
-    expect(formatSize(1000)).toBe('1000');
+    expect(sizeSetting(1536 * 1024)).toBe('1536k');
+    expect(sizeSetting(1000)).toBe('1000');
   });
 });
 

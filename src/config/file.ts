@@ -2,7 +2,7 @@
 import type Conf from 'conf';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../shared/user-error.js';
 import { configDir } from '../store/paths.js';
 
 /** A config value or file that cannot be used; exits 2 with the fix. */

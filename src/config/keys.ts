@@ -1,7 +1,7 @@
 // Every configuration key: its type, default, valid range, environment variables and one-line description.
 import { z } from 'zod';
 import { priceTableSchema, type PriceTable } from '../llm/prices.js';
-import { formatSize, parseSize } from './size.js';
+import { sizeSetting, parseSize } from './size.js';
 import { DEFAULT_OUT_DIR } from '../store/paths.js';
 import type { ToolMode } from '../llm/types.js';
 import { APT_NAME } from '../sandbox/extras.js';
@@ -97,7 +97,7 @@ function size(min: number, max: number) {
     if (typeof input !== 'string' && typeof input !== 'number') return undefined;
     const bytes = parseSize(input);
     if (bytes === undefined || bytes < min || bytes > max) return undefined;
-    return { stored: formatSize(bytes), value: bytes };
+    return { stored: sizeSetting(bytes), value: bytes };
   };
 }
 

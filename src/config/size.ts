@@ -12,8 +12,8 @@ export function parseSize(input: string | number): number | undefined {
   return Number.isFinite(bytes) ? Math.floor(bytes) : undefined;
 }
 
-/** A short size for display and storage: "1g", "512m", "1536k", or bytes when not a whole unit. */
-export function formatSize(bytes: number): string {
+/** A size the way a setting is written and stored ("1g", "512m", "1536k", or bytes when not a whole unit); shared/format.ts writes sizes for reading. */
+export function sizeSetting(bytes: number): string {
   for (const unit of ['t', 'g', 'm', 'k'] as const) {
     const size = UNITS[unit]!;
     if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;

@@ -49,7 +49,7 @@ export type SessionEvent =
   /** clear_output(): front ends drop this cell's output so far (with `wait`, when the next output arrives). */
   | { type: 'cell_clear'; turn: number; callId: string; wait: boolean }
   | { type: 'cell_error'; turn: number; callId: string; ename: string; evalue: string; traceback: string[] }
-  | { type: 'file_saved'; turn: number; callId: string; file: ManifestEntry; base64?: string }
+  | { type: 'file_saved'; turn: number; callId: string; file: ManifestEntry }
   | {
       type: 'cell_end';
       turn: number;

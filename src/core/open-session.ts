@@ -11,7 +11,8 @@ import { priceFunction } from '../llm/prices.js';
 import type { ChatMessage, ModelClient } from '../llm/types.js';
 import { DockerSandbox, type KernelLauncher } from '../sandbox/docker-sandbox.js';
 import type { Sandbox } from '../sandbox/types.js';
-import { formatSize } from '../config/size.js';
+import { sizeSetting } from '../config/size.js';
+import { portableName } from '../shared/safe-name.js';
 import { OutputStore } from '../store/output-store.js';
 import { SessionLog, type SessionRecord } from '../store/session-log.js';
 import { sessionsDir } from '../store/paths.js';
@@ -134,7 +135,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenedSe
   const ctx: PromptContext = {
     network: settings.network,
     timeoutSeconds: settings.timeout,
-    memory: formatSize(settings.memory),
+    memory: sizeSetting(settings.memory),
     ...(options.engine.packages ? { extraPackages: options.engine.packages } : {}),
     files: uploads.map((u) => ({ path: `/mnt/data/${u.name}`, size: u.data.length, ...(u.preview ? { preview: u.preview } : {}) })),
   };
@@ -142,7 +143,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenedSe
     ? {
         id: log.id,
         append: (kind: string, data: unknown) => log!.append(kind, data),
-        outputPath: (callId: string) => path.join(sessionsDir(), log!.id, 'outputs', `${callId.replace(/[^A-Za-z0-9_.-]/g, '_')}.txt`),
+        outputPath: (callId: string) => path.join(sessionsDir(), log!.id, 'outputs', `${portableName(callId)}.txt`),
       }
     : undefined;
 

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import mimeTypes from 'mime-types';
 import { sniffMime } from '../store/mime.js';
-import { nameProblem } from '../sandbox/files.js';
+import { nameProblem } from '../shared/safe-name.js';
 import type { Upload } from './open-session.js';
 
 const PREVIEW_LINES = 6;

@@ -1,5 +1,6 @@
 // The model client contract: a stream of typed events from one chat completion.
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../shared/user-error.js';
 
 export type ChatMessage = ChatCompletionMessageParam;
 
@@ -68,17 +69,19 @@ export type ModelErrorKind =
   | 'bad_request'
   | 'aborted';
 
-/** A model failure with a message and a fix written for the user. */
-export class ModelError extends Error {
+/** A model failure with a message and a fix written for the user. A missing key is a setup problem the user fixes before running again, like bad usage (exit 2). */
+export class ModelError extends UserError {
+  declare readonly kind: ModelErrorKind;
+  declare readonly fix: string;
   /** The server's own words, when it sent an error body. */
   serverMessage?: string;
   constructor(
-    readonly kind: ModelErrorKind,
+    kind: ModelErrorKind,
     message: string,
-    readonly fix: string,
+    fix: string,
     readonly status?: number,
   ) {
-    super(message);
+    super(message, { kind, area: 'model', fix, exitCode: kind === 'no_api_key' ? EXIT_USAGE : EXIT_FAILURE });
     this.name = 'ModelError';
   }
 }

@@ -47,7 +47,7 @@ describe('PlainRenderer (run)', () => {
     expect(err()).toContain('Let me look.');
     expect(err()).toContain('print(1)');
     expect(err()).toContain('1\n');
-    expect(err()).toContain('saved /o/a.csv (2.0 KiB)');
+    expect(err()).toContain('saved /o/a.csv (2 KiB)');
   });
 
   it('strips terminal control sequences that came from the sandbox', async () => {
@@ -71,7 +71,6 @@ describe('PlainRenderer (run)', () => {
     });
     expect(err()).toContain('codecell: the API key was refused\n  fix: set OPENAI_API_KEY');
     expect(err()).toContain('✗ the cell ran too long');
-    expect(r.failureCount).toBe(2);
   });
 });
 

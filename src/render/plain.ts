@@ -5,6 +5,7 @@ import type { SessionEvent } from '../core/events.js';
 import { unreachable } from '../core/events.js';
 import { sanitize } from './sanitize.js';
 import { CarriageText } from './carriage.js';
+import { formatBytes } from '../shared/format.js';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -31,7 +32,6 @@ export class PlainRenderer {
   private pendingText = '';
   private codeInCall = false;
   private atLineStart = { stdout: true, stderr: true };
-  private failures = 0;
   private readonly carriage: Record<'stdout' | 'stderr', CarriageText>;
   /** Lines written to the cell's output stream since its last clear_output (for erasing them). */
   private linesShown = 0;
@@ -95,11 +95,6 @@ export class PlainRenderer {
     if (this.o.quiet) return;
     this.newline('stderr');
     this.write('stderr', text + '\n');
-  }
-
-  /** Events that ended the run with a failure so far (errors and failed cells). */
-  get failureCount(): number {
-    return this.failures;
   }
 
   async handle(event: SessionEvent): Promise<void> {
@@ -209,7 +204,7 @@ export class PlainRenderer {
         return;
       }
       case 'file_saved':
-        this.info(this.paint('green', `saved ${sanitize(event.file.path)}`) + this.paint('dim', ` (${humanBytes(event.file.size)})`));
+        this.info(this.paint('green', `saved ${sanitize(event.file.path)}`) + this.paint('dim', ` (${formatBytes(event.file.size)})`));
         return;
       case 'cell_error': {
         this.endCarriage();
@@ -224,7 +219,6 @@ export class PlainRenderer {
         this.linesShown = 0;
         this.imageDrawn = false;
         if (event.status !== 'ok' && event.status !== 'error') {
-          this.failures += event.status === 'skipped' ? 0 : 1;
           if (!event.message && event.status === 'killed') return; // the error event said why
           const text = event.message ?? `cell ${event.status}`;
           this.newline('stderr');
@@ -244,7 +238,6 @@ export class PlainRenderer {
         if (event.level === 'warn' || o.verbose) this.info(this.paint(event.level === 'warn' ? 'yellow' : 'dim', `note: ${sanitize(event.text)}`));
         return;
       case 'error':
-        this.failures++;
         this.newline('stderr');
         this.write('stderr', this.paint('red', `codecell: ${sanitize(event.message)}`) + '\n');
         if (event.fix) this.write('stderr', `  fix: ${sanitize(event.fix)}\n`);
@@ -262,16 +255,4 @@ export class PlainRenderer {
         unreachable(event);
     }
   }
-}
-
-export function humanBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }

@@ -1,6 +1,6 @@
 // Tests for the terminal sanitizer: every class of control sequence, split chunks, and Unicode that must survive.
 import { describe, expect, it } from 'vitest';
-import { sanitize, sanitizeFileName, sanitizeStreaming, stripAll } from './sanitize.js';
+import { sanitize, stripAll } from './sanitize.js';
 
 const ESC = '\x1b';
 const BEL = '\x07';
@@ -128,67 +128,6 @@ describe('stripAll', () => {
   });
 });
 
-describe('sanitizeStreaming', () => {
-  it('holds back a CSI split across chunks', () => {
-    const s = sanitizeStreaming();
-    expect(s.push(`a${ESC}`)).toBe('a');
-    expect(s.push('[3')).toBe('');
-    expect(s.push('1mred')).toBe(`${ESC}[31mred`);
-    expect(s.push(`${ESC}[2`)).toBe('');
-    expect(s.push('Jb')).toBe('b');
-    expect(s.end()).toBe('');
-  });
-
-  it('drops an OSC whose payload spans many chunks', () => {
-    const s = sanitizeStreaming();
-    const chunks = [`x${ESC}]5`, '2;c;', 'AAAA'.repeat(1000), 'BBBB', `${ESC}`, '\\y'];
-    expect(chunks.map((c) => s.push(c)).join('')).toBe('xy');
-  });
-
-  it('splits at every position give the same result as one call', () => {
-    const text = `a${ESC}[31mb${ESC}]0;t${BEL}c${ESC}_G;x${ST}d\x9b2Je${ESC}[?25lf${ESC}(Bg\r\nh${ESC}[0m`;
-    const whole = sanitize(text);
-    for (let k = 0; k <= text.length; k++) {
-      const s = sanitizeStreaming();
-      expect(s.push(text.slice(0, k)) + s.push(text.slice(k)) + s.end(), `split at ${k}`).toBe(whole);
-    }
-  });
-
-  it('one character at a time', () => {
-    const text = `${ESC}[1mbold${ESC}[0m ${ESC}]8;;http://x${ST}link${ESC}]8;;${ST}\r\nnext\n`;
-    const s = sanitizeStreaming();
-    let out = '';
-    for (const ch of text) out += s.push(ch);
-    out += s.end();
-    expect(out).toBe(sanitize(text));
-  });
-
-  it('\\r\\n split across chunks is one newline', () => {
-    const s = sanitizeStreaming();
-    expect(s.push('a\r') + s.push('\nb') + s.end()).toBe('a\nb');
-  });
-
-  it('a bare \\r after emitted text starts a new line; overwrites within a chunk collapse', () => {
-    const s = sanitizeStreaming();
-    expect(s.push(' 10%')).toBe(' 10%');
-    expect(s.push('\r 20%\r 30%')).toBe('\n 30%');
-    expect(s.push('\r100%\n')).toBe('\n100%\n');
-    expect(s.end()).toBe('');
-  });
-
-  it('colors: false strips SGR', () => {
-    const s = sanitizeStreaming({ colors: false });
-    expect(s.push(`${ESC}[3`) + s.push('1mred') + s.end()).toBe('red');
-  });
-
-  it('end() drops an unterminated sequence and resets', () => {
-    const s = sanitizeStreaming();
-    expect(s.push(`ok${ESC}]0;never ends`)).toBe('ok');
-    expect(s.end()).toBe('');
-    expect(s.push('visible again')).toBe('visible again');
-  });
-});
-
 describe('random input never yields an unsafe character', () => {
   it('fuzz', () => {
     // A fixed-seed generator keeps the test reproducible while covering many odd mixes.
@@ -239,25 +178,6 @@ describe('random input never yields an unsafe character', () => {
       const out = sanitize(text);
       assertSafe(out);
       expect(stripAll(text)).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
-      const s = sanitizeStreaming();
-      const cut = rand(text.length + 1);
-      assertSafe(s.push(text.slice(0, cut)) + s.push(text.slice(cut)) + s.end());
     }
-  });
-});
-
-describe('sanitizeFileName', () => {
-  it('replaces control characters with ?', () => {
-    expect(sanitizeFileName('evil\x1b]0;x\x07.png')).toBe('evil?]0;x?.png');
-    expect(sanitizeFileName('a\nb\rc\x9bd\x00.txt')).toBe('a?b?c?d?.txt');
-  });
-  it('replaces bidi overrides that disguise extensions', () => {
-    expect(sanitizeFileName('invoice\u202Efdp.exe')).toBe('invoice?fdp.exe');
-  });
-  it('keeps ordinary Unicode', () => {
-    expect(sanitizeFileName('グラフ 📈 café.png')).toBe('グラフ 📈 café.png');
-  });
-  it('replaces lone surrogates', () => {
-    expect(sanitizeFileName('a\ud800b.txt')).toBe('a\ufffdb.txt');
   });
 });

@@ -226,26 +226,3 @@ export function stripAll(text: string): string {
   const s = new TerminalSanitizer(false);
   return s.push(text) + s.end();
 }
-
-export interface StreamingSanitizer {
-  /** Sanitizes the next chunk; an escape sequence split across chunks is completed by later chunks. */
-  push(chunk: string): string;
-  /** Ends the stream (e.g. at the end of a cell): drops an unterminated sequence and resets. */
-  end(): string;
-}
-
-/** A stateful sanitizer for chunked output. `colors: false` strips SGR as well (like `stripAll`). */
-export function sanitizeStreaming(options: { colors?: boolean } = {}): StreamingSanitizer {
-  const s = new TerminalSanitizer(options.colors ?? true);
-  return { push: (chunk) => s.push(chunk), end: () => s.end() };
-}
-
-/** Control characters and bidi overrides (which can disguise a name, e.g. `evil\u202Egnp.exe`). */
-const UNSAFE_NAME_CHARS = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-/** A file name made safe to print: control characters and bidi controls become `?`; other Unicode stays. */
-export function sanitizeFileName(name: string): string {
-  return name.replace(LONE_SURROGATE, '\ufffd').replace(UNSAFE_NAME_CHARS, '?');
-}

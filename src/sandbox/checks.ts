@@ -4,7 +4,8 @@ import type Docker from 'dockerode';
 import { check, type Check } from '../core/checks.js';
 import { connectEngine, describeEndpoint } from './engine.js';
 import { bundledImageRef, findImage, listCodecellImages } from './image.js';
-import { formatBytes } from './status.js';
+import { formatBytes } from '../shared/format.js';
+import { UserError } from '../shared/user-error.js';
 import { SandboxError } from './types.js';
 
 /** An image build needs about this much room (the image is about 1 GB, plus layers while building). */
@@ -144,6 +145,12 @@ export async function checkImage(docker: Docker | undefined, customImage?: strin
       data: { ref, present: false, bundled: true, current: false, older: older.map((i) => i.ref) },
     });
   } catch (err) {
-    return check({ ...base, required: true, status: 'fail', detail: (err as Error).message, fix: (err as { fix?: string }).fix ?? 'Check the engine.' });
+    return check({
+      ...base,
+      required: true,
+      status: 'fail',
+      detail: (err as Error).message,
+      fix: (err instanceof UserError ? err.fix : undefined) ?? 'Check the engine.',
+    });
   }
 }

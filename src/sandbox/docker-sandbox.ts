@@ -2,11 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { imageRef } from './image.js';
-import { FileAssembler, nameProblem, safeName, safeText } from './files.js';
+import { debugLog } from '../shared/debug.js';
+import { nameProblem, safeName, safeText } from '../shared/safe-name.js';
+import { FileAssembler } from './files.js';
 import { displayEvents, textBundle } from './display.js';
 import { startKernelContainer, type ContainerHandlers, type ContainerSpec, type Death } from './kernel-container.js';
 import type { HostMessage, KernelMessage } from './kernel-client.js';
-import { formatBytes, resolveLimits } from './limits.js';
+import { formatBytes } from '../shared/format.js';
+import { resolveLimits } from './limits.js';
 import { reapOrphans } from './reaper.js';
 import { LABEL_INSTANCE } from './labels.js';
 import {
@@ -87,8 +90,6 @@ interface Cell {
 
 export class DockerSandbox implements Sandbox {
   readonly limits: SandboxLimits;
-  /** create → kernel `ready` of the latest start, ms. */
-  lastReadyMs?: number;
   /** Heavy modules the kernel finished pre-importing (from its `warm` message). */
   warmed?: { modules: string[]; ms: number };
 
@@ -215,7 +216,7 @@ export class DockerSandbox implements Sandbox {
       return startKernelContainer(docker, spec, handlers);
     };
     try {
-      const { kernel, readyMs } = await launch(
+      const { kernel } = await launch(
         {
           image: this.image,
           limits: this.limits,
@@ -225,9 +226,8 @@ export class DockerSandbox implements Sandbox {
         },
         {
           onMessage: (message) => this.message(message),
-          onProblem: () => {
-            // A malformed or forged line from inside the sandbox is ignored; nothing on the host depends on it.
-          },
+          // A malformed or forged line from inside the sandbox is ignored (nothing on the host depends on it) and shown to a debugging user.
+          onProblem: (text) => debugLog('kernel channel', text),
           onOom: () => this.childOom(),
           onDeath: (death) => {
             if (!holder) return;
@@ -241,7 +241,6 @@ export class DockerSandbox implements Sandbox {
         },
       );
       holder = kernel;
-      this.lastReadyMs = readyMs;
       if (this.closed) {
         await kernel.remove();
         return;
@@ -417,9 +416,11 @@ export class DockerSandbox implements Sandbox {
       case 'put_error':
         if (typeof message.name === 'string') this.uploads.get(message.name)?.({ ok: false, message: message.message });
         return;
+      case 'log':
+        debugLog('kernel', message.text);
+        return;
       case 'ready':
       case 'pong':
-      case 'log':
         return;
       default:
         break;

@@ -1,6 +1,7 @@
 // Extra packages for a derived sandbox image: checking Debian names and pip specs, telling local wheels and folders from index names.
 import fs from 'node:fs';
 import path from 'node:path';
+import { EXIT_USAGE, UserError } from '../shared/user-error.js';
 
 /** What a derived image adds to the sandbox image. */
 export interface ExtraPackages {
@@ -10,15 +11,11 @@ export interface ExtraPackages {
   pip: string[];
 }
 
-export const NO_EXTRAS: ExtraPackages = { apt: [], pip: [] };
-
 /** A bad package name or spec, found before any build starts; the CLI reports it as a usage error (exit 2). */
-export class PackageSpecError extends Error {
-  constructor(
-    message: string,
-    readonly fix: string,
-  ) {
-    super(message);
+export class PackageSpecError extends UserError {
+  declare readonly fix: string;
+  constructor(message: string, fix: string) {
+    super(message, { kind: 'usage', fix, exitCode: EXIT_USAGE });
     this.name = 'PackageSpecError';
   }
 }

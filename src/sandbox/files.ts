@@ -1,61 +1,10 @@
-// Checks what comes out of the sandbox before the host trusts it: file names, file bytes and PNG sizes.
+// Checks what comes out of the sandbox before the host trusts it: file bytes and PNG sizes (names: shared/safe-name.ts).
 import { createHash } from 'node:crypto';
+import { nameProblem, safeName } from '../shared/safe-name.js';
 import type { CellFile } from './types.js';
 
-export const MAX_NAME_CHARS = 1024;
-export const MAX_COMPONENT_BYTES = 255;
-export const MAX_DEPTH = 16;
 /** Images larger than this are not decoded or drawn (a small PNG can inflate to gigabytes). */
 export const MAX_IMAGE_PIXELS = 40_000_000;
-
-// C0 controls, DEL, C1 controls, and bidi/zero-width format characters that make a name lie on screen.
-// eslint-disable-next-line no-control-regex
-const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
-// eslint-disable-next-line no-control-regex
-const UNSAFE_CHARS_ALL = new RegExp(UNSAFE_CHARS.source, 'g');
-
-/**
- * Why a kernel-reported name is unsafe, or null when it is fine: it must be relative, with no empty,
- * `.` or `..` components, no backslashes, no control or bidi characters, and within length caps.
- */
-export function nameProblem(name: unknown): string | null {
-  if (typeof name !== 'string' || name.length === 0) return 'empty name';
-  if (name.length > MAX_NAME_CHARS) return `name longer than ${MAX_NAME_CHARS} characters`;
-  if (name.startsWith('/')) return 'absolute path';
-  if (name.includes('\\')) return 'backslash in name';
-  if (UNSAFE_CHARS.test(name)) return 'control or formatting character in name';
-  if (/[\ud800-\udfff]/.test(name.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) return 'invalid Unicode in name';
-  const parts = name.split('/');
-  if (parts.length > MAX_DEPTH) return `more than ${MAX_DEPTH} folders deep`;
-  for (const part of parts) {
-    if (part === '' || part === '.' || part === '..') return `invalid path component ${JSON.stringify(part)}`;
-    if (Buffer.byteLength(part) > MAX_COMPONENT_BYTES) return `path component longer than ${MAX_COMPONENT_BYTES} bytes`;
-  }
-  return null;
-}
-
-/**
- * A kernel-reported name made safe to show and save: control, bidi and zero-width characters,
- * backslashes and broken UTF-16 become `_`. Null when the structure itself is unsafe (absolute,
- * `..`, empty components, too long or deep), which a real file in /mnt/data cannot produce.
- */
-export function safeName(name: unknown): string | null {
-  if (typeof name !== 'string') return null;
-  const cleaned = name
-    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '_')
-    .replace(UNSAFE_CHARS_ALL, '_')
-    .replace(/\\/g, '_');
-  return nameProblem(cleaned) === null ? cleaned : null;
-}
-
-/** Short text from the kernel (a skip reason) with control and formatting characters replaced. */
-export function safeText(text: string, max = 200): string {
-  return text.slice(0, max).replace(UNSAFE_CHARS_ALL, '_');
-}
-
-export function isSafeName(name: unknown): name is string {
-  return nameProblem(name) === null;
-}
 
 /** Width and height from a PNG's IHDR chunk, or null when the bytes are not a PNG. */
 export function pngSize(data: Buffer): { width: number; height: number } | null {

@@ -264,15 +264,6 @@ export class KernelContainer {
     return { data: data.subarray(0, got), sha256: hash.digest('hex') };
   }
 
-  /** SIGINT to the kernel via the init (the path for a kernel too busy to read its stdin). */
-  async signalInterrupt(): Promise<void> {
-    try {
-      await this.container.kill({ signal: 'SIGINT' });
-    } catch {
-      // already stopped: the death handler reports it
-    }
-  }
-
   /** Force-removes the container and drops the streams; safe to call more than once. */
   async remove(): Promise<void> {
     this.dead = true;

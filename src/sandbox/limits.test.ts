@@ -1,6 +1,6 @@
 // Unit tests for limit defaults and the hardened HostConfig.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, formatBytes, hostConfig, hostProcessLimit, resolveLimits } from './limits.js';
+import { DEFAULT_LIMITS, hostConfig, hostProcessLimit, resolveLimits } from './limits.js';
 
 describe('limits', () => {
   it('builds a hardened HostConfig from the limits', () => {
@@ -40,11 +40,6 @@ describe('limits', () => {
       'Limit                     Soft Limit           Hard Limit           Units\nMax processes             96365                96365                processes\n';
     expect(hostProcessLimit(() => text)).toBe(96365);
     expect(hostProcessLimit(() => text.replace(/96365/g, 'unlimited'))).toBeUndefined();
-  });
-
-  it('names sizes in plain words', () => {
-    expect(formatBytes(1024 ** 3)).toBe('1 GiB');
-    expect(formatBytes(256 * 1024 ** 2)).toBe('256 MiB');
   });
 
   it('gives Podman its own tmpfs owner option (it refuses uid=/gid=)', () => {

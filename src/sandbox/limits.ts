@@ -35,14 +35,6 @@ export function resolveLimits(partial: Partial<SandboxLimits> = {}): SandboxLimi
   return out;
 }
 
-/** "1 GiB", "256 MiB": the way limits are named in messages to the user. */
-export function formatBytes(bytes: number): string {
-  if (bytes >= GiB && bytes % GiB === 0) return `${bytes / GiB} GiB`;
-  if (bytes >= GiB) return `${(bytes / GiB).toFixed(1)} GiB`;
-  if (bytes >= MiB) return `${Math.round(bytes / MiB)} MiB`;
-  return `${Math.round(bytes / 1024)} KiB`;
-}
-
 /**
  * The host's hard RLIMIT_NPROC (from /proc/self/limits), or undefined when unknown/unlimited.
  * nproc counts every process of uid 1000 on the host, so it is a backstop; PidsLimit is the real cap.

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { bwrapCommand, KERNEL_FD, SECCOMP_FD } from './bwrap.js';
 import type { ContainerHandlers, Death } from './kernel-container.js';
 import { KernelLineAuth, LineSplitter, MAX_LINE_BYTES, encodeHostMessage, parseKernelLine, type HostMessage, type KernelMessage } from './kernel-client.js';
-import { formatBytes } from './limits.js';
+import { formatBytes } from '../shared/format.js';
 import { seccompFilter } from './seccomp.js';
 import { SandboxError, type SandboxLimits } from './types.js';
 

@@ -6,6 +6,7 @@ import { bundledImageRef, findImage, imageRef, listCodecellImages, type ImageSum
 import { derivedRef, describePackages, shownPackages, type InstalledPackages } from './derived.js';
 import { hasExtras, type ExtraPackages } from './extras.js';
 import { isOrphan, LABEL_APP, LABEL_HOST, LABEL_PID, LABEL_STARTED } from './labels.js';
+import { formatBytes } from '../shared/format.js';
 
 export interface SandboxContainer {
   id: string;
@@ -104,12 +105,6 @@ export async function currentImages(
   const present = await findImage(docker, ref);
   const derived = await derivedStatus(docker, present, extras);
   return [ref, ...(derived?.ref ? [derived.ref] : [])];
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(0)} MB`;
-  return `${Math.round(bytes / 1e3)} kB`;
 }
 
 export function formatAge(ms: number): string {

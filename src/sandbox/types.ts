@@ -1,4 +1,5 @@
 // The sandbox contract shared by every front end: what a cell run emits and returns.
+import { UserError } from '../shared/user-error.js';
 
 /** Limits and loosenings for one sandbox. Every field has a hardened default (see sandbox/limits.ts). */
 export interface SandboxLimits {
@@ -121,14 +122,17 @@ export interface Sandbox {
   onStateChange?(listener: (state: SandboxState) => void): () => void;
 }
 
-/** Infrastructure failure with a fix the user can act on. */
-export class SandboxError extends Error {
+export type SandboxErrorCode = 'no_engine' | 'no_image' | 'build_failed' | 'container_dead' | 'engine_error' | 'upload_failed';
+
+/** Infrastructure failure with a fix the user can act on; `code` is also its kind. */
+export class SandboxError extends UserError {
+  declare readonly fix: string;
   constructor(
     message: string,
-    readonly fix: string,
-    readonly code: 'no_engine' | 'no_image' | 'build_failed' | 'container_dead' | 'engine_error' | 'upload_failed' = 'engine_error',
+    fix: string,
+    readonly code: SandboxErrorCode = 'engine_error',
   ) {
-    super(message);
+    super(message, { kind: code, area: 'sandbox', fix });
     this.name = 'SandboxError';
   }
 }

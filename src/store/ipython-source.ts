@@ -32,8 +32,3 @@ export function ipythonToPython(code: string): string {
     })
     .join('\n');
 }
-
-/** True when the cell has a line IPython transforms (a magic or a shell line). */
-export function hasIpythonSyntax(code: string): boolean {
-  return code.split('\n').some((line) => LINE.test(line));
-}

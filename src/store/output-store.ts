@@ -4,7 +4,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
 import type { ManifestEntry } from './types.js';
 import { mimeFor } from './mime.js';
-import { candidateName, safeParts } from './safe-name.js';
+import { candidateName, safeParts } from '../shared/safe-name.js';
+import { osProblem } from '../shared/os-error.js';
+import { UserError } from '../shared/user-error.js';
 
 export const MANIFEST_NAME = 'manifest.jsonl';
 const TEMP_PREFIX = '.codecell-';
@@ -40,13 +42,13 @@ export interface SaveInput {
 }
 
 /** A file could not be saved; `code` is the errno code (ENOSPC, EACCES, EROFS ...) or EINVAL/ELOOP/ELIMIT. */
-export class StoreError extends Error {
+export class StoreError extends UserError {
   constructor(
     message: string,
     readonly code: string,
-    readonly fix?: string,
+    fix?: string,
   ) {
-    super(message);
+    super(message, { kind: code, area: 'output', fix });
     this.name = 'StoreError';
   }
 }
@@ -59,21 +61,19 @@ function explain(err: unknown, what: string, outDir: string): StoreError {
   if (err instanceof StoreError) return err;
   const e = err as NodeJS.ErrnoException;
   const code = e?.code ?? 'EIO';
-  switch (code) {
-    case 'ENOSPC':
-    case 'EDQUOT':
+  // EINVAL here is a refused name (safe-name.ts), not an OS error.
+  if (code === 'EINVAL') return new StoreError(`cannot save ${what}: ${e.message}`, code);
+  const problem = osProblem(err);
+  switch (problem?.kind) {
+    case 'disk_full':
       return new StoreError(`no space left on the disk to save ${what} in ${outDir}`, code, `The disk is full: free some space. ${OUT_DIR_FIX}`);
-    case 'EACCES':
-    case 'EPERM':
+    case 'not_writable':
+      if (code === 'EROFS') return new StoreError(`cannot save ${what}: ${outDir} is on a read-only file system`, code, OUT_DIR_FIX);
       return new StoreError(`permission denied saving ${what} in ${outDir}`, code, OUT_DIR_FIX);
-    case 'EROFS':
-      return new StoreError(`cannot save ${what}: ${outDir} is on a read-only file system`, code, OUT_DIR_FIX);
-    case 'ENOTDIR':
+    case 'not_a_folder':
       return new StoreError(`cannot save ${what}: a part of ${outDir} is not a folder`, code, OUT_DIR_FIX);
-    case 'EINVAL':
-      return new StoreError(`cannot save ${what}: ${e.message}`, code);
     default:
-      return new StoreError(`cannot save ${what} in ${outDir}: ${e?.message ?? String(err)}`, code);
+      return new StoreError(`cannot save ${what} in ${outDir}: ${e?.message ?? String(err)}`, code, problem?.fix);
   }
 }
 
@@ -276,7 +276,7 @@ export class OutputStore {
 
   /** fsync of the folder makes the new name itself durable; some platforms cannot, which is harmless. */
   private async syncDir(dir: string): Promise<void> {
-    let fh: Awaited<ReturnType<typeof this.fs.open>> | undefined;
+    let fh: Awaited<ReturnType<StoreFs['open']>> | undefined;
     try {
       fh = await this.fs.open(dir, O_RDONLY);
       await fh.sync();

@@ -16,6 +16,8 @@ import {
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { sessionsDir } from './paths.js';
+import { osProblem } from '../shared/os-error.js';
+import { UserError } from '../shared/user-error.js';
 
 /** One line of a session file. `data` is whatever the caller recorded (kept generic on purpose). */
 export interface SessionRecord {
@@ -48,13 +50,14 @@ export interface SessionLogOptions {
 }
 
 /** A session could not be found, was ambiguous, or its log could not be written. */
-export class SessionLogError extends Error {
+export class SessionLogError extends UserError {
   constructor(
     message: string,
+    /** The errno name (ENOSPC, EACCES …), or ENOENT/EAMBIGUOUS for a session id that matches none or several. */
     readonly code: string,
-    readonly fix?: string,
+    fix?: string,
   ) {
-    super(message);
+    super(message, { kind: code, area: 'session_log', fix });
     this.name = 'SessionLogError';
   }
 }
@@ -94,12 +97,13 @@ function ensureDir(dir: string): void {
 function explain(err: unknown, path: string): SessionLogError {
   const e = err as NodeJS.ErrnoException;
   const code = e?.code ?? 'EIO';
+  const problem = osProblem(err);
   const fix =
-    code === 'ENOSPC' || code === 'EDQUOT'
+    problem?.kind === 'disk_full'
       ? 'The disk is full: free some space (sessions are kept in the data folder, see CODECELL_HOME).'
-      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+      : problem?.kind === 'not_writable' || problem?.kind === 'not_a_folder'
         ? 'Set CODECELL_HOME to a folder you can write.'
-        : undefined;
+        : problem?.fix;
   return new SessionLogError(`cannot write the session log ${path}: ${e?.message ?? String(err)}`, code, fix);
 }
 

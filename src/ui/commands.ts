@@ -4,9 +4,11 @@ import type { ChatSession } from '../core/session-api.js';
 import type { NewItem } from './transcript.js';
 import type { SlashCommand } from './slash.js';
 import { helpLines } from './slash.js';
-import { formatSize, formatUsage } from './format.js';
+import { formatBytes } from '../shared/format.js';
+import { formatUsage } from './format.js';
 import { sanitize } from '../render/sanitize.js';
 import { unreachable } from '../core/events.js';
+import { UserError } from '../shared/user-error.js';
 
 /** What the chat needs from outside the UI: saved sessions and export. Implemented in cli/commands/chat.ts. */
 export interface ChatHost {
@@ -57,7 +59,7 @@ export async function runSlash(command: SlashCommand, ctx: CommandContext): Prom
         return;
       case 'files': {
         const files = s.files();
-        ctx.say(files.length ? files.map((f) => `${sanitize(f.path)}  (${formatSize(f.size)})`) : ['no files saved yet']);
+        ctx.say(files.length ? files.map((f) => `${sanitize(f.path)}  (${formatBytes(f.size)})`) : ['no files saved yet']);
         return;
       }
       case 'upload': {
@@ -107,7 +109,7 @@ export async function runSlash(command: SlashCommand, ctx: CommandContext): Prom
         unreachable(command);
     }
   } catch (err) {
-    const e = err as Error & { fix?: string };
-    ctx.fail(sanitize(e.message ?? String(err)), typeof e.fix === 'string' ? sanitize(e.fix) : undefined);
+    const fix = err instanceof UserError ? err.fix : undefined;
+    ctx.fail(sanitize(err instanceof Error ? err.message : String(err)), fix === undefined ? undefined : sanitize(fix));
   }
 }

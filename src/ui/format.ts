@@ -1,18 +1,5 @@
-// Small formatting helpers for the chat screen: durations, sizes, token counts, cell status words.
+// Words for the chat screen: token counts and cell status (sizes and durations: shared/format.ts).
 import type { UsageTotals } from '../core/events.js';
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const m = Math.floor(ms / 60_000);
-  return `${m} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
 
 export function formatUsage(u: UsageTotals | undefined): string {
   if (!u) return 'no tokens used yet';

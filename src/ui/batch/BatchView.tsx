@@ -2,7 +2,7 @@
 import { Box, Static, Text } from 'ink';
 import { useEffect, useState } from 'react';
 import type { BatchProgress, ProgressSnapshot } from '../../batch/progress.js';
-import { formatDuration } from '../../batch/progress.js';
+import { formatDuration } from '../../shared/format.js';
 import type { TaskResult } from '../../batch/results.js';
 import { finishedLine, oneLine } from '../../batch/summary.js';
 

@@ -5,7 +5,8 @@ import { unreachable } from '../../core/events.js';
 import { sanitize } from '../../render/sanitize.js';
 import { renderMarkdown } from '../../render/markdown.js';
 import { useDisplay } from '../settings.js';
-import { formatDuration, formatSize, statusWords } from '../format.js';
+import { formatBytes, formatDuration } from '../../shared/format.js';
+import { statusWords } from '../format.js';
 import { CodeBlock } from './CodeBlock.js';
 import { OutputBlock } from './OutputBlock.js';
 import { ImageBlock } from './ImageBlock.js';
@@ -78,7 +79,7 @@ export function ItemView({ item, width, sessionId }: { item: Item; width: number
           <Text>
             <Text color="green">saved </Text>
             <Text>{sanitize(item.file.path)}</Text>
-            <Text dimColor> ({formatSize(item.file.size)})</Text>
+            <Text dimColor> ({formatBytes(item.file.size)})</Text>
           </Text>
         </Box>
       );

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import { Box, Text } from 'ink';
 import Spinner from 'ink-spinner';
-import { formatDuration } from '../format.js';
+import { formatDuration } from '../../shared/format.js';
 import { sanitize } from '../../render/sanitize.js';
 
 export interface RunningCellProps {
