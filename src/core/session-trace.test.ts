@@ -75,7 +75,7 @@ describe('the trace of one prompt', () => {
   });
 
   it('stops at the most model calls per prompt', async () => {
-    expect(await trace([codeReply('a', 'x = 1'), codeReply('b', 'x = 1'), codeReply('c', 'x = 1')], runs(), { maxTurns: 3 })).toMatchSnapshot();
+    expect(await trace([codeReply('a', 'x = 1'), codeReply('b', 'x = 1'), codeReply('c', 'x = 1')], runs(), { maxModelCalls: 3 })).toMatchSnapshot();
   });
 
   it('stops when the budget is spent and answers every call of the reply', async () => {

@@ -126,5 +126,5 @@ export async function collect(gen: AsyncGenerator<SessionEvent>): Promise<Sessio
 
 /** A Session over the given fakes, with small limits; `extra` overrides any option. */
 export function fakeSession(model: ModelClient, sandbox: Sandbox, extra: Partial<SessionOptions> = {}): Session {
-  return new Session({ client: model, sandbox, files: memoryFiles(), model: 'm', systemPrompt: 'sys', maxTurns: 5, modelOutputChars: 200, ...extra });
+  return new Session({ client: model, sandbox, files: memoryFiles(), model: 'm', systemPrompt: 'sys', maxModelCalls: 5, modelOutputChars: 200, ...extra });
 }
