@@ -124,7 +124,7 @@ export async function benchAgent(): Promise<string> {
       files: new OutputStore(path.join(outDir, tools), { session: 'bench' }),
       model: 'fake-model',
       systemPrompt: 'bench',
-      maxTurns: 5,
+      maxModelCalls: 5,
       modelOutputChars: 8000,
     });
     const measured: Measured = { totals: [], overheads: [], deltaDelays: [], resultRequestBytes: [] };

@@ -153,7 +153,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenedSe
     files: outputs,
     model: settings.model,
     systemPrompt: systemPrompt(ctx),
-    maxTurns: settings.maxTurns,
+    maxModelCalls: settings.maxTurns,
     modelOutputChars: settings.modelOutputChars,
     ...(settings.budget !== undefined ? { budgetUsd: settings.budget } : {}),
     price: priceFunction(settings.prices),

@@ -100,7 +100,7 @@ async function collect(gen: AsyncGenerator<SessionEvent>): Promise<SessionEvent[
 }
 
 function newSession(model: ModelClient, sandbox: Sandbox, extra: Partial<ConstructorParameters<typeof Session>[0]> = {}) {
-  return new Session({ client: model, sandbox, files: memoryFiles(), model: 'm', systemPrompt: 'sys', maxTurns: 5, modelOutputChars: 200, ...extra });
+  return new Session({ client: model, sandbox, files: memoryFiles(), model: 'm', systemPrompt: 'sys', maxModelCalls: 5, modelOutputChars: 200, ...extra });
 }
 
 describe('Session', () => {
@@ -168,7 +168,7 @@ describe('Session', () => {
 
   it('stops at max turns', async () => {
     const model = fakeModel([codeReply('a', '1'), codeReply('b', '2'), codeReply('c', '3')]);
-    const events = await collect(newSession(model, new ScriptedSandbox(async () => ok()), { maxTurns: 2 }).send('loop'));
+    const events = await collect(newSession(model, new ScriptedSandbox(async () => ok()), { maxModelCalls: 2 }).send('loop'));
     expect(events.at(-1)).toMatchObject({ type: 'done', status: 'max_turns' });
   });
 
@@ -218,7 +218,7 @@ describe('Session', () => {
     };
     const model = fakeModel([bad('a'), bad('b'), bad('c')]);
     const sandbox = new ScriptedSandbox(async () => ok());
-    const events = await collect(newSession(model, sandbox, { maxTurns: 3 }).send('loop'));
+    const events = await collect(newSession(model, sandbox, { maxModelCalls: 3 }).send('loop'));
     expect(sandbox.ran).toEqual([]);
     expect(String(model.requests[1]!.messages.at(-1)!.content)).toMatch(/cut off/);
     const notices = events.filter((e) => e.type === 'notice').map((e) => (e as { text: string }).text);
@@ -228,7 +228,7 @@ describe('Session', () => {
 
   it('names a loop of the same code at --max-turns', async () => {
     const model = fakeModel([codeReply('a', 'x = 1'), codeReply('b', 'x = 1'), codeReply('c', 'x = 1')]);
-    const events = await collect(newSession(model, new ScriptedSandbox(async () => ok()), { maxTurns: 3 }).send('loop'));
+    const events = await collect(newSession(model, new ScriptedSandbox(async () => ok()), { maxModelCalls: 3 }).send('loop'));
     const last = events.filter((e) => e.type === 'notice').at(-1) as { text: string };
     expect(last.text).toMatch(/same code 3 times/);
   });

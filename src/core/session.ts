@@ -1,17 +1,18 @@
 // The agent loop: user message → model stream → sandbox cells → results back to the model, as events.
 import { randomUUID } from 'node:crypto';
 import type { Sandbox, SandboxState } from '../sandbox/types.js';
-import type { ChatMessage, ModelClient, ToolCall, ToolProtocol, Usage } from '../llm/types.js';
-import { ModelError } from '../llm/types.js';
+import type { ChatMessage, ModelClient, ToolCall, ToolProtocol } from '../llm/types.js';
 import { errorEvent } from './error-event.js';
 import { runCell, type CellOutcome, type FileSink } from './cell-runner.js';
 import type { ManifestEntry } from '../store/types.js';
 import type { SessionEvent, UsageTotals } from './events.js';
-import { unreachable } from './events.js';
 import type { ApprovalHandler, CellRecord, ChatSession } from './session-api.js';
-import { modelView } from './model-view.js';
+import { modelTurn, type PriceFn } from './model-turn.js';
+import { type SchedulerHost, ToolScheduler } from './tool-scheduler.js';
+import { TurnLimits } from './turn-limits.js';
 
 export type { FileSink } from './cell-runner.js';
+export type { PriceFn } from './model-turn.js';
 
 /** Append-only recording; implemented by store/SessionLog. */
 export interface Recorder {
@@ -21,8 +22,6 @@ export interface Recorder {
   outputPath?(callId: string): string;
 }
 
-export type PriceFn = (model: string, usage: Usage) => number | undefined;
-
 export interface SessionOptions {
   client: ModelClient;
   sandbox: Sandbox;
@@ -30,7 +29,8 @@ export interface SessionOptions {
   recorder?: Recorder;
   model: string;
   systemPrompt: string;
-  maxTurns: number;
+  /** Model calls one prompt may make before it stops (the user-facing setting is `maxTurns`, `--max-turns`). */
+  maxModelCalls: number;
   /** Characters of cell output the model gets back (head + tail). */
   modelOutputChars: number;
   budgetUsd?: number;
@@ -196,261 +196,125 @@ export class Session implements ChatSession {
     }
   }
 
+  /** One prompt: model calls and their tool calls in turn, until the model answers without calls or a limit stops it. */
   private async *loop(prompt: string, signal?: AbortSignal): AsyncGenerator<SessionEvent> {
     const turn = ++this.turn;
-    const turnFiles: ManifestEntry[] = [];
-    let turnUsage: UsageTotals = { ...ZERO };
+    const files: ManifestEntry[] = [];
+    let usage: UsageTotals = { ...ZERO };
+    let answer = '';
+    const done = (status: Extract<SessionEvent, { type: 'done' }>['status'], text = answer): SessionEvent => ({
+      type: 'done',
+      status,
+      answer: text,
+      usage,
+      files,
+    });
     this.pushMessage({ role: 'user', content: prompt });
     yield { type: 'turn_start', turn };
-    let answer = '';
-    const { maxTurns, budgetUsd } = this.options;
-    const trouble = new TurnTrouble();
+    const limits = new TurnLimits(this.options.maxModelCalls, this.options.budgetUsd);
 
-    for (let step = 0; ; step++) {
-      if (step >= maxTurns) {
-        yield { type: 'notice', level: 'warn', text: `stopped after ${maxTurns} model calls (--max-turns)${trouble.why()}; ask to continue if needed` };
-        yield { type: 'done', status: 'max_turns', answer, usage: turnUsage, files: turnFiles };
+    for (;;) {
+      const limitReached = limits.beforeModelCall();
+      if (limitReached) {
+        yield { type: 'notice', level: 'warn', text: limitReached };
+        yield done('max_turns');
         return;
       }
-      const planned = this.options.client.protocolFor?.(this.modelName);
-      if (planned === 'text' && this.protocol !== 'text') {
-        yield {
-          type: 'notice',
-          level: 'info',
-          text: `text protocol for ${this.modelName}: code runs from its \`\`\`python blocks (--tools text, or remembered by --tools auto)`,
-        };
-      }
-      // 1. Stream the model's reply.
-      let text = '';
-      let reasoning = '';
-      let calls: ToolCall[] = [];
-      let protocol: ToolProtocol = planned ?? 'native';
-      const callIds = new Map<number, string>();
-      try {
-        for await (const ev of this.options.client.stream({ model: this.modelName, messages: this.messages, signal })) {
-          switch (ev.type) {
-            case 'text_delta':
-              text += ev.text;
-              yield { type: 'text_delta', turn, text: ev.text };
-              break;
-            case 'reasoning_delta':
-              reasoning += ev.text;
-              yield { type: 'reasoning_delta', turn, text: ev.text };
-              break;
-            case 'protocol_switch':
-              yield {
-                type: 'notice',
-                level: 'warn',
-                text: `the server refused tools for ${this.modelName} (${ev.reason}); switched to the text protocol (code runs from \`\`\`python blocks) and will start in it next time`,
-              };
-              break;
-            case 'tool_call_start':
-              callIds.set(ev.index, ev.id);
-              if (ev.name === 'python') yield { type: 'code_start', turn, callId: ev.id };
-              break;
-            case 'code_delta':
-              yield { type: 'code_delta', turn, callId: callIds.get(ev.index) ?? ev.id, text: ev.text };
-              break;
-            case 'tool_call_end':
-              if (ev.call.code !== undefined) yield { type: 'code_end', turn, callId: ev.call.id, code: ev.call.code };
-              break;
-            case 'usage': {
-              const cost = this.options.price?.(this.modelName, ev.usage);
-              const u: UsageTotals = { ...ev.usage, ...(cost !== undefined ? { costUsd: cost } : {}) };
-              turnUsage = addUsage(turnUsage, u);
-              this.totals = addUsage(this.totals, u);
-              yield { type: 'usage', turn, usage: turnUsage, session: this.usage() };
-              break;
-            }
-            case 'finish':
-              // The client's final word on the text: a late </think> takes reasoning out of what streamed.
-              text = ev.text;
-              calls = ev.toolCalls;
-              protocol = ev.protocol ?? protocol;
-              break;
-            default:
-              unreachable(ev);
-          }
-        }
-      } catch (err) {
-        if (signal?.aborted || (err instanceof ModelError && err.kind === 'aborted')) {
-          yield { type: 'notice', level: 'info', text: 'turn cancelled' };
-          yield { type: 'done', status: 'cancelled', answer: text, usage: turnUsage, files: turnFiles };
-          return;
-        }
-        yield errorEvent(err);
-        yield { type: 'done', status: 'error', answer: text, usage: turnUsage, files: turnFiles };
-        return;
-      }
-
-      if (protocol !== this.protocol) {
-        this.protocol = protocol;
-        this.record('meta', { toolProtocol: protocol });
-      }
-      if (reasoning) yield { type: 'reasoning', turn, text: reasoning };
-      yield { type: 'text', turn, text };
-      trouble.reply(calls);
-      this.pushMessage({
-        role: 'assistant',
-        content: text || null,
-        ...(calls.length
-          ? { tool_calls: calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) }
-          : {}),
+      const reply = yield* modelTurn({
+        client: this.options.client,
+        model: this.modelName,
+        messages: this.messages,
+        turn,
+        lastProtocol: this.protocol,
+        price: this.options.price,
+        addUsage: (u) => {
+          usage = addUsage(usage, u);
+          this.totals = addUsage(this.totals, u);
+          return { turn: usage, session: this.usage() };
+        },
+        signal,
       });
-      answer = text;
+      if (reply.status !== 'ok') {
+        yield done(reply.status, reply.text);
+        return;
+      }
+      if (reply.protocol !== this.protocol) {
+        this.protocol = reply.protocol;
+        this.record('meta', { toolProtocol: reply.protocol });
+      }
+      if (reply.reasoning) yield { type: 'reasoning', turn, text: reply.reasoning };
+      yield { type: 'text', turn, text: reply.text };
+      limits.noteReply(reply.calls);
+      this.pushMessage(assistantMessage(reply.text, reply.calls));
+      answer = reply.text;
 
-      if (budgetUsd !== undefined && (this.totals.costUsd ?? 0) > budgetUsd) {
+      const scheduler = new ToolScheduler(reply.calls, this.schedulerHost(turn, files, signal));
+      const overBudget = limits.overBudget(this.totals.costUsd);
+      if (overBudget) {
         // Tool calls the model asked for still need answers, or the conversation cannot continue later.
-        for (const c of calls) this.pushMessage({ role: 'tool', tool_call_id: c.id, content: 'Not run: the budget was exhausted.' });
-        yield {
-          type: 'notice',
-          level: 'warn',
-          text: `budget of $${budgetUsd.toFixed(4)} exceeded ($${(this.totals.costUsd ?? 0).toFixed(4)} spent); stopping`,
-        };
-        yield { type: 'done', status: 'budget', answer, usage: turnUsage, files: turnFiles };
+        scheduler.stop('budget');
+        yield { type: 'notice', level: 'warn', text: overBudget };
+        yield done('budget');
         return;
       }
-      if (calls.length === 0) {
-        yield { type: 'done', status: 'ok', answer, usage: turnUsage, files: turnFiles };
+      if (reply.calls.length === 0) {
+        yield done('ok');
         return;
       }
-
-      // 2. Run each tool call in order.
-      let cancelled = false;
-      for (const call of calls) {
-        if (cancelled || signal?.aborted) {
-          this.pushMessage({ role: 'tool', tool_call_id: call.id, content: 'Not run: the user cancelled the turn.' });
-          continue;
-        }
-        if (call.name !== 'python') {
-          const msg = `Unknown tool "${call.name}". The only tool is \`python\` with a \`code\` string argument.`;
-          this.pushMessage({ role: 'tool', tool_call_id: call.id, content: msg });
-          yield { type: 'notice', level: 'warn', text: `the model called an unknown tool "${call.name}"; told it to use python` };
-          continue;
-        }
-        if (call.code === undefined) {
-          // Broken JSON is never guessed at: running a guess could run half a program.
-          const msg = call.problem ?? 'Not run: the arguments were not valid JSON. Call `python` with {"code": "<the Python source as a JSON string>"}.';
-          this.pushMessage({ role: 'tool', tool_call_id: call.id, content: msg });
-          yield {
-            type: 'notice',
-            level: 'warn',
-            text: call.problem
-              ? `the model's python code could not be read (${call.problem.replace(/^Not run: /, '').split('. ')[0]}); it was not run and the model was asked to resend it`
-              : 'the model sent python code that was not valid JSON; it was not run and the model was asked to resend it',
-          };
-          continue;
-        }
-        let code = call.code;
-        if (this.confirm && this.options.approve) {
-          yield { type: 'approval_request', turn, callId: call.id, code };
-          const decision = await this.options.approve({ turn, callId: call.id, code });
-          if (decision.action === 'skip') {
-            const view = modelView({ status: 'skipped', output: '', files: [], images: [] }, this.options.modelOutputChars);
-            this.pushMessage({ role: 'tool', tool_call_id: call.id, content: view });
-            yield { type: 'cell_end', turn, callId: call.id, status: 'skipped', durationMs: 0, stateLost: false, modelView: view };
-            continue;
-          }
-          if (decision.action === 'edit') code = decision.code;
-        }
-        let outcome: CellOutcome;
-        try {
-          if (this.options.sandbox.state === 'stopped' || this.options.sandbox.state === 'starting') {
-            yield { type: 'sandbox_state', state: 'starting' };
-          }
-          // A start can take long (a slow or stuck engine); Ctrl-C must not wait for it.
-          await untilAborted(this.ensureReady(), signal);
-        } catch (err) {
-          const rest = calls.slice(calls.indexOf(call) + 1);
-          if (signal?.aborted) {
-            for (const c of [call, ...rest]) this.pushMessage({ role: 'tool', tool_call_id: c.id, content: 'Not run: the user cancelled the turn.' });
-            yield { type: 'notice', level: 'info', text: 'turn cancelled' };
-            yield { type: 'done', status: 'cancelled', answer, usage: turnUsage, files: turnFiles };
-            return;
-          }
-          const ev = errorEvent(err);
-          yield ev;
-          this.pushMessage({ role: 'tool', tool_call_id: call.id, content: `The sandbox could not start: ${ev.message}` });
-          // Every tool call needs an answer, or the next request of this conversation is refused.
-          for (const c of rest) this.pushMessage({ role: 'tool', tool_call_id: c.id, content: 'Not run: the sandbox could not start.' });
-          yield { type: 'done', status: 'error', answer, usage: turnUsage, files: turnFiles };
-          return;
-        }
-        outcome = yield* runCell({
-          sandbox: this.options.sandbox,
-          files: this.options.files,
-          turn,
-          callId: call.id,
-          code,
-          modelOutputChars: this.options.modelOutputChars,
-          savedFiles: turnFiles,
-          ...(signal ? { signal } : {}),
-          ...(this.options.cellTimeoutMs ? { timeoutMs: this.options.cellTimeoutMs } : {}),
-          ...(this.options.recorder?.outputPath ? { fullOutputPath: this.options.recorder.outputPath(call.id) } : {}),
-        });
-        this.cellLog.push({ turn, callId: call.id, code, status: outcome.status });
-        this.record('cell', { turn, callId: call.id, code, status: outcome.status, count: outcome.result?.count });
-        this.pushMessage({ role: 'tool', tool_call_id: call.id, content: outcome.view });
-        if (outcome.fatal) {
-          for (const rest of calls.slice(calls.indexOf(call) + 1)) {
-            this.pushMessage({ role: 'tool', tool_call_id: rest.id, content: 'Not run: the sandbox failed.' });
-          }
-          yield { type: 'done', status: 'error', answer, usage: turnUsage, files: turnFiles };
-          return;
-        }
-        if (outcome.status === 'interrupted' && signal?.aborted) cancelled = true;
-      }
-      if (cancelled || signal?.aborted) {
-        yield { type: 'done', status: 'cancelled', answer, usage: turnUsage, files: turnFiles };
+      const end = yield* scheduler.run();
+      if (end !== 'continue') {
+        yield done(end);
         return;
       }
     }
   }
+
+  /** What the tool scheduler may do in this session: start the sandbox, run and record cells, answer calls. */
+  private schedulerHost(turn: number, files: ManifestEntry[], signal: AbortSignal | undefined): SchedulerHost {
+    return {
+      turn,
+      signal,
+      approval: () => (this.confirm ? this.options.approve : undefined),
+      modelOutputChars: this.options.modelOutputChars,
+      sandboxState: () => this.options.sandbox.state,
+      startSandbox: () => this.ensureReady(),
+      runCell: (callId, code) => this.runToolCell(turn, callId, code, files, signal),
+      answer: (callId, content) => this.pushMessage({ role: 'tool', tool_call_id: callId, content }),
+    };
+  }
+
+  private async *runToolCell(
+    turn: number,
+    callId: string,
+    code: string,
+    files: ManifestEntry[],
+    signal?: AbortSignal,
+  ): AsyncGenerator<SessionEvent, CellOutcome> {
+    const outcome = yield* runCell({
+      sandbox: this.options.sandbox,
+      files: this.options.files,
+      turn,
+      callId,
+      code,
+      modelOutputChars: this.options.modelOutputChars,
+      savedFiles: files,
+      ...(signal ? { signal } : {}),
+      ...(this.options.cellTimeoutMs ? { timeoutMs: this.options.cellTimeoutMs } : {}),
+      ...(this.options.recorder?.outputPath ? { fullOutputPath: this.options.recorder.outputPath(callId) } : {}),
+    });
+    this.cellLog.push({ turn, callId, code, status: outcome.status });
+    this.record('cell', { turn, callId, code, status: outcome.status, count: outcome.result?.count });
+    return outcome;
+  }
 }
 
-/** Watches one turn's model calls, so hitting --max-turns can say why: unreadable code, or the same code again and again. */
-class TurnTrouble {
-  private unreadable = 0;
-  private repeats = 0;
-  private last: string | undefined;
-
-  reply(calls: ToolCall[]): void {
-    if (calls.length === 0) return;
-    if (calls.every((c) => c.code === undefined)) this.unreadable++;
-    else this.unreadable = 0;
-    const code = calls.map((c) => c.code ?? c.arguments).join('\n');
-    this.repeats = code === this.last ? this.repeats + 1 : 0;
-    this.last = code;
-  }
-
-  why(): string {
-    if (this.unreadable >= 2) return `: the model's last ${this.unreadable} replies held code that could not be read; try another model or --tools text|native`;
-    if (this.repeats >= 2) return `: the model sent the same code ${this.repeats + 1} times in a row`;
-    return '';
-  }
-}
-
-/** Resolves with `work`, or rejects as soon as `signal` aborts (the work itself goes on; its failure is ignored). */
-function untilAborted(work: Promise<void>, signal?: AbortSignal): Promise<void> {
-  if (!signal) return work;
-  if (signal.aborted) {
-    work.catch(() => undefined);
-    return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-  }
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
+/** The assistant's message as the conversation keeps it: its text, and its tool calls in the API's shape. */
+function assistantMessage(text: string, calls: ToolCall[]): ChatMessage {
+  return {
+    role: 'assistant',
+    content: text || null,
+    ...(calls.length ? { tool_calls: calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) } : {}),
+  };
 }
 
 /** Session logs keep image bytes out: the PNG is on disk and referenced by the manifest entry. */
