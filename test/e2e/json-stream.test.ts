@@ -21,7 +21,8 @@ const SCRIPT = [
 
 /**
  * Replaces what differs between runs: the session id, the private home's paths, file ids, creation
- * times and cell durations; a figure's bytes (its size and hash follow matplotlib's build, not codecell).
+ * times and cell durations; a figure's bytes (its size and hash follow matplotlib's build, not codecell);
+ * where live output was cut into chunks.
  * `sandbox_state: starting` is dropped: whether the container is still starting when the first cell
  * comes depends on how fast the engine is, not on codecell.
  */
@@ -46,6 +47,21 @@ export function normalise(stdout: string, home: string): string {
         created_at: '<time>',
         ...(f.mime === 'image/png' ? { size: 0, sha256: '<png>' } : {}),
       }));
+    }
+    // Live output arrives in chunks cut where the kernel's pipe happened to be read: joined per call and stream.
+    const last = out.length ? (JSON.parse(out[out.length - 1]!) as Record<string, unknown>) : undefined;
+    const lastChunk = last?.chunk as { type?: string; stream?: string; content?: string } | undefined;
+    const thisChunk = line.chunk as { type?: string; stream?: string; content?: string } | undefined;
+    if (
+      thisChunk?.type === 'hot_code_output' &&
+      thisChunk.stream !== 'result' &&
+      lastChunk?.type === 'hot_code_output' &&
+      lastChunk.stream === thisChunk.stream &&
+      last?.call_id === line.call_id
+    ) {
+      lastChunk.content += thisChunk.content ?? '';
+      out[out.length - 1] = JSON.stringify(last);
+      continue;
     }
     out.push(JSON.stringify(line));
   }
