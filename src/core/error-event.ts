@@ -1,8 +1,7 @@
 // Turns any failure into an error event with a fix, in the user's words.
 import { SandboxError } from '../sandbox/types.js';
 import { ModelError } from '../llm/types.js';
-import { StoreError } from '../store/output-store.js';
-import { SessionLogError } from '../store/session-log.js';
+import { SessionLogError, StoreError } from '../store/types.js';
 import type { SessionEvent } from './events.js';
 
 export function errorEvent(err: unknown): Extract<SessionEvent, { type: 'error' }> {

@@ -2,7 +2,7 @@
 import { constants, promises as nodeFs } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
-import type { ManifestEntry } from './types.js';
+import { StoreError, type ManifestEntry } from './types.js';
 import { mimeFor } from './mime.js';
 import { candidateName, safeParts } from './safe-name.js';
 
@@ -39,17 +39,7 @@ export interface SaveInput {
   mime?: string;
 }
 
-/** A file could not be saved; `code` is the errno code (ENOSPC, EACCES, EROFS ...) or EINVAL/ELOOP/ELIMIT. */
-export class StoreError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly fix?: string,
-  ) {
-    super(message);
-    this.name = 'StoreError';
-  }
-}
+export { StoreError };
 
 const OUT_DIR_FIX = 'Choose another output folder with --out-dir (or `codecell config set outDir PATH`).';
 const OUT_DIR_FIX_LOWER = 'choose another output folder with --out-dir (or `codecell config set outDir PATH`).';

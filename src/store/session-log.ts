@@ -16,6 +16,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { sessionsDir } from './paths.js';
+import { SessionLogError } from './types.js';
 
 /** One line of a session file. `data` is whatever the caller recorded (kept generic on purpose). */
 export interface SessionRecord {
@@ -47,17 +48,7 @@ export interface SessionLogOptions {
   dir?: string;
 }
 
-/** A session could not be found, was ambiguous, or its log could not be written. */
-export class SessionLogError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly fix?: string,
-  ) {
-    super(message);
-    this.name = 'SessionLogError';
-  }
-}
+export { SessionLogError };
 
 const TITLE_CHARS = 60;
 const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = constants;

@@ -6,7 +6,7 @@ import type { ChatSession, ApprovalHandler } from '../../core/session-api.js';
 import type { Settings } from '../../config/keys.js';
 import type { ExtraPackages } from '../../sandbox/extras.js';
 import { SessionLog, SessionLogError } from '../../store/session-log.js';
-import { exportSession, type ExportFormat } from '../../store/export.js';
+import { exportSession, type ExportFormat } from '../../render/export.js';
 import { historyPath } from '../../store/paths.js';
 import { ApprovalBridge } from '../../ui/approval.js';
 import type { ChatHost } from '../../ui/commands.js';
