@@ -26,7 +26,7 @@ const SCRIPT = [
  * `sandbox_state: starting` is dropped: whether the container is still starting when the first cell
  * comes depends on how fast the engine is, not on codecell.
  */
-export function normalise(stdout: string, home: string): string {
+function normalise(stdout: string, home: string): string {
   const out: string[] = [];
   for (const raw of stdout.split('\n')) {
     if (!raw.trim()) continue;
