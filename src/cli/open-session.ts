@@ -14,7 +14,6 @@ import { systemPrompt, type PromptContext } from '../core/system-prompt.js';
 import type { Upload } from '../core/uploads.js';
 import { checkModelSettings, modelClientFrom, outputStoreFor, recorderFor, sandboxFrom, type SandboxEngine } from './runtime.js';
 
-export type { Upload } from '../core/uploads.js';
 export { checkModelSettings } from './runtime.js';
 
 export interface OpenSessionOptions {
@@ -33,7 +32,7 @@ export interface OpenSessionOptions {
   protocolMemory?: ProtocolMemory;
   /** Replaces the model client (tests and benchmarks). */
   client?: ModelClient;
-  /** Replaces the sandbox (tests). */
+  /** A sandbox built already (the chat's early container, a batch pool's), instead of a new one from the runtime. */
   sandbox?: Sandbox;
   cwd?: string;
 }
