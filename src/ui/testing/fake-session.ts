@@ -68,6 +68,11 @@ export class FakeSession implements ChatSession {
     for (const listener of this.stateListeners) listener(state);
   }
 
+  /** How many state subscribers are attached (the chat must subscribe, and unsubscribe when it leaves). */
+  get stateSubscribers(): number {
+    return this.stateListeners.size;
+  }
+
   onSandboxState(listener: (state: SandboxState) => void): () => void {
     this.stateListeners.add(listener);
     return () => this.stateListeners.delete(listener);
