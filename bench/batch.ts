@@ -10,6 +10,7 @@ import { ensureImage } from '../src/sandbox/image.js';
 import { DockerSandbox } from '../src/sandbox/docker-sandbox.js';
 import { SandboxPool } from '../src/sandbox/pool.js';
 import { runTask } from '../src/batch/run-task.js';
+import { openSession } from '../src/cli/open-session.js';
 import { schedule } from '../src/batch/scheduler.js';
 import { parseTasks } from '../src/batch/tasks.js';
 import type { TaskResult } from '../src/batch/results.js';
@@ -50,6 +51,7 @@ async function run(concurrency: number, pooled: boolean): Promise<{ wallMs: numb
           engine: { url: 'local', docker, image },
           acquire: () => pool.acquire(),
           client,
+          open: openSession,
           signal: new AbortController().signal,
           attempt: attempt.attempt,
         }),

@@ -140,7 +140,7 @@ async function recordSession(home: string, items: number): Promise<string> {
  * process, so timed explicitly each round), container created and started, kernel ready.
  */
 async function timeSandboxStart(): Promise<number[]> {
-  const { prepareEngine, createSandbox } = await import('../src/cli/sandbox-setup.js');
+  const [{ prepareEngine }, { createSandbox }] = await Promise.all([import('../src/cli/sandbox-setup.js'), import('../src/cli/runtime.js')]);
   const { reapOrphans } = await import('../src/sandbox/reaper.js');
   const engine = await prepareEngine({ quiet: true, backend: 'docker' });
   const times: number[] = [];

@@ -2,13 +2,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/keys.js';
-import { openSession } from '../core/open-session.js';
 import { unreachable, type SessionEvent } from '../core/events.js';
 import { fileUploads } from '../core/uploads.js';
 import type { ModelClient, ModelEvent, StreamRequest } from '../llm/types.js';
 import { JsonWriter } from '../render/json-writer.js';
 import type { Acquired } from '../sandbox/pool.js';
 import type { Sandbox } from '../sandbox/types.js';
+import type { Session } from '../core/session.js';
 import type { Task } from './tasks.js';
 import type { TaskResult, TaskStatus } from './results.js';
 import type Docker from 'dockerode';
@@ -36,6 +36,15 @@ export interface TaskRun {
   engine: { url: string; docker: Docker; image: string; packages?: { apt: string[]; pip: string[] } };
   acquire: () => Promise<Acquired>;
   client: ModelClient;
+  /** Opens the task's session on the runtime (cli/open-session's openSession; batch builds none itself). */
+  open: (options: {
+    settings: Settings;
+    engine: { docker: Docker; image: string; packages?: { apt: string[]; pip: string[] } };
+    uploads: Awaited<ReturnType<typeof fileUploads>>;
+    record: false;
+    client: ModelClient;
+    sandbox: Sandbox;
+  }) => Promise<{ session: Session }>;
   /** Effective USD limit for this task (its own, or what is left of the global budget). */
   budgetUsd?: number;
   /** Wall-clock limit for the whole task. */
@@ -134,9 +143,9 @@ export async function runTask(run: TaskRun): Promise<TaskResult> {
   const timeout = new AbortController();
   const timer = run.timeoutMs ? setTimeout(() => timeout.abort(new Error('task timeout')), run.timeoutMs) : undefined;
   const signal = AbortSignal.any([run.signal, timeout.signal]);
-  let session: Awaited<ReturnType<typeof openSession>>['session'] | undefined;
+  let session: Session | undefined;
   try {
-    const opened = await openSession({
+    const opened = await run.open({
       settings,
       engine: { docker: engine.docker, image: engine.image, ...(engine.packages ? { packages: engine.packages } : {}) },
       uploads,
@@ -145,7 +154,6 @@ export async function runTask(run: TaskRun): Promise<TaskResult> {
       sandbox,
     });
     session = opened.session;
-    writer.write({ type: 'session_start', sessionId: session.id, model, outDir: dir });
     let done: Extract<SessionEvent, { type: 'done' }> | undefined;
     const errors: { kind: string; message: string }[] = [];
     for await (const event of session.send(task.prompt, signal)) {

@@ -1,6 +1,5 @@
 // A ChatSession that also closes its session log when it closes, and can re-run a resumed session's cells.
 import type { SessionEvent, UsageTotals } from '../core/events.js';
-import type { Sandbox } from '../sandbox/types.js';
 import type { CellRecord, ChatSession } from '../core/session-api.js';
 import type { SandboxState } from '../sandbox/types.js';
 import type { ManifestEntry } from '../store/types.js';
@@ -9,33 +8,36 @@ export class LoggedSession implements ChatSession {
   constructor(
     private readonly inner: ChatSession,
     private readonly log?: { close(): void },
-    /** The session's own sandbox and the code cells of the session it resumes (for /rerun). */
-    private readonly resumed?: { sandbox: Sandbox; cells: string[] },
+    /** The code cells of the session it resumes (for /rerun). */
+    private readonly resumedCells: string[] = [],
   ) {}
 
   /** Cells a /rerun would run. */
   get rerunnable(): number {
-    return this.resumed?.cells.length ?? 0;
+    return this.resumedCells.length;
   }
 
   /**
-   * Runs the resumed session's successful cells again, in order, straight in the sandbox (no model), so
-   * their variables come back. Files they write stay in /mnt/data but are not saved again.
+   * Runs the resumed session's successful cells again, in order, through the session (no model), so their
+   * variables come back; each is recorded in the log as a `rerun` cell. Files they write are saved again.
    */
   async rerun(): Promise<string[]> {
-    const r = this.resumed;
-    if (!r || r.cells.length === 0) return ['nothing to re-run: this session did not resume one with cells'];
+    const cells = this.resumedCells;
+    if (cells.length === 0) return ['nothing to re-run: this session did not resume one with cells'];
     const failed: string[] = [];
     const t0 = Date.now();
-    for (const [i, code] of r.cells.entries()) {
-      const result = await r.sandbox.run(code);
-      if (result.status !== 'ok') {
-        const why = result.error ? `${result.error.ename}: ${result.error.evalue}` : (result.message ?? result.status);
-        failed.push(`cell ${i + 1}: ${why}`);
+    for (const [i, code] of cells.entries()) {
+      let why: string | undefined;
+      for await (const event of this.inner.runCell(code, { source: 'rerun' })) {
+        if (event.type === 'cell_error') why = `${event.ename}: ${event.evalue}`;
+        else if (event.type === 'error') why = event.message;
+        else if (event.type === 'cell_end' && event.status !== 'ok') why ??= event.message ?? event.status;
+        else if (event.type === 'done' && event.status !== 'ok') why ??= event.status;
       }
+      if (why) failed.push(`cell ${i + 1}: ${why}`);
     }
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
-    const n = r.cells.length;
+    const n = cells.length;
     const head = `re-ran ${n} cell${n === 1 ? '' : 's'} in ${secs} s: ${n - failed.length} ok${failed.length ? `, ${failed.length} failed` : ''}`;
     return [head, ...failed];
   }
@@ -54,6 +56,12 @@ export class LoggedSession implements ChatSession {
   }
   send(prompt: string, signal?: AbortSignal): AsyncGenerator<SessionEvent> {
     return this.inner.send(prompt, signal);
+  }
+  runCell(code: string, options: { source: string; signal?: AbortSignal }): AsyncGenerator<SessionEvent> {
+    return this.inner.runCell(code, options);
+  }
+  onSandboxState(listener: (state: SandboxState) => void): () => void {
+    return this.inner.onSandboxState(listener);
   }
   interrupt(): Promise<void> {
     return this.inner.interrupt();
@@ -107,13 +115,19 @@ export class PendingSession implements ChatSession {
   private inner: ChatSession | undefined;
   private model_: string;
   private confirm: boolean | undefined;
-  private announced = false;
   private readonly opening: Promise<ChatSession>;
+  /** State listeners and how to unsubscribe each: from the early container first, from the session once it is open. */
+  private readonly listeners = new Map<(state: SandboxState) => void, () => void>();
 
   constructor(
     opening: Promise<ChatSession>,
-    /** What is known before the session exists; `sandboxState` reports its container booting early, if any. */
-    private readonly known: { model: string; outDir: string; sandboxState?: () => SandboxState | undefined },
+    /** What is known before the session exists; `sandboxState` and `onSandboxState` report its container booting early, if any. */
+    private readonly known: {
+      model: string;
+      outDir: string;
+      sandboxState?: () => SandboxState | undefined;
+      onSandboxState?: (listener: (state: SandboxState) => void) => () => void;
+    },
     /** What to tell a user who sends a prompt before the session is open (e.g. an image build), if anything. */
     private readonly openingNote: () => string | undefined = () => undefined,
   ) {
@@ -123,6 +137,12 @@ export class PendingSession implements ChatSession {
       if (this.model_ !== known.model) session.setModel(this.model_);
       if (this.confirm !== undefined) session.setConfirm(this.confirm);
       this.inner = session;
+      // Listeners move to the session's own sandbox, and hear its state (and learn the session id) at once.
+      for (const [listener, off] of this.listeners) {
+        off();
+        this.listeners.set(listener, session.onSandboxState(listener));
+        listener(session.sandboxState);
+      }
       return session;
     });
     this.opening.catch(() => undefined); // the chat reports it through `failed`
@@ -154,12 +174,18 @@ export class PendingSession implements ChatSession {
     const note = this.inner ? undefined : this.openingNote();
     if (note) yield { type: 'notice', level: 'info', text: note };
     const session = await this.opening;
-    if (!this.announced) {
-      // The header learns the session id here (it was not known when the prompt was drawn).
-      this.announced = true;
-      yield { type: 'session_start', sessionId: session.id, model: session.model, outDir: session.outDir };
-    }
     yield* session.send(prompt, signal);
+  }
+  async *runCell(code: string, options: { source: string; signal?: AbortSignal }): AsyncGenerator<SessionEvent> {
+    yield* (await this.opening).runCell(code, options);
+  }
+  onSandboxState(listener: (state: SandboxState) => void): () => void {
+    const off = this.inner ? this.inner.onSandboxState(listener) : (this.known.onSandboxState?.(listener) ?? (() => undefined));
+    this.listeners.set(listener, off);
+    return () => {
+      this.listeners.get(listener)?.();
+      this.listeners.delete(listener);
+    };
   }
   async interrupt(): Promise<void> {
     await this.inner?.interrupt();

@@ -1,4 +1,4 @@
-// Shared start-up for commands that need a sandbox: pick the backend, make sure the image or root filesystem exists, build the sandbox.
+// Shared start-up for commands that need a sandbox: pick the backend and make sure its image or root filesystem exists (cli/runtime.ts builds the sandbox).
 import type Docker from 'dockerode';
 import { resolveBackend, type BackendChoice } from '../sandbox/backend.js';
 import { resolveSandboxImage, type InstalledPackages } from '../sandbox/derived.js';
@@ -6,10 +6,10 @@ import { hasExtras, type ExtraPackages } from '../sandbox/extras.js';
 import type { ProgressListener } from '../sandbox/build-stream.js';
 import { UsageError } from './errors.js';
 import { createProgressPrinter } from '../render/build-progress.js';
-import { DockerSandbox, type KernelLauncher } from '../sandbox/docker-sandbox.js';
+import type { KernelLauncher } from '../sandbox/docker-sandbox.js';
 import { BubblewrapLauncher } from '../sandbox/process-sandbox.js';
 import { ensureRootfs } from '../sandbox/rootfs.js';
-import type { SandboxLimits, SandboxOptions } from '../sandbox/types.js';
+import type { SandboxLimits } from '../sandbox/types.js';
 
 export interface SandboxSettings {
   limits: Partial<SandboxLimits>;
@@ -70,15 +70,4 @@ export async function prepareEngine(
   } finally {
     printer?.close();
   }
-}
-
-export function createSandbox(engine: Engine, settings: SandboxSettings): DockerSandbox {
-  const options: SandboxOptions = {
-    // The engine's image already honours the chosen one (and adds the extra packages to it).
-    image: engine.image,
-    limits: settings.limits,
-    ...(settings.runtime ? { runtime: settings.runtime } : {}),
-    ...(settings.labels ? { labels: settings.labels } : {}),
-  };
-  return new DockerSandbox(engine.docker, options, engine.launcher);
 }

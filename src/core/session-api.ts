@@ -20,8 +20,15 @@ export interface ChatSession {
   readonly model: string;
   readonly outDir: string;
   readonly sandboxState: SandboxState;
-  /** Runs one user turn to completion (or cancellation through the signal). Never throws: failures are events. */
+  /**
+   * Runs one user turn to completion (or cancellation through the signal). Never throws: failures are events.
+   * The session's first call (of send or runCell) starts with a `session_start` event.
+   */
   send(prompt: string, signal?: AbortSignal): AsyncGenerator<SessionEvent>;
+  /** Runs one cell without the model (exec, /rerun): the same events as a model's cell, recorded with `source`. */
+  runCell(code: string, options: { source: string; signal?: AbortSignal }): AsyncGenerator<SessionEvent>;
+  /** Calls `listener` whenever the sandbox's state changes; returns the unsubscribe. */
+  onSandboxState(listener: (state: SandboxState) => void): () => void;
   /** Interrupt the running cell (SIGINT; state kept). */
   interrupt(): Promise<void>;
   /** Kill and restart the kernel (state lost). */

@@ -114,6 +114,7 @@ describe('Session', () => {
     const events = await collect(newSession(model, sandbox).send('what is 6*7?'));
     const types = events.map((e) => e.type);
     expect(types).toEqual([
+      'session_start',
       'turn_start',
       'code_start',
       'code_delta',

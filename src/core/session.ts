@@ -10,6 +10,7 @@ import type { ApprovalHandler, CellRecord, ChatSession } from './session-api.js'
 import { modelTurn, type PriceFn } from './model-turn.js';
 import { type SchedulerHost, ToolScheduler } from './tool-scheduler.js';
 import { TurnLimits } from './turn-limits.js';
+import { runDirectCell, type DirectCellOptions } from './direct-cell.js';
 
 export type { FileSink } from './cell-runner.js';
 export type { PriceFn } from './model-turn.js';
@@ -73,6 +74,8 @@ export class Session implements ChatSession {
   private recordFailureShown = false;
   /** The tool protocol of the last model call, recorded in the log whenever it changes. */
   private protocol: ToolProtocol | undefined;
+  /** session_start went out (before the first event of the first turn or cell, to every front end alike). */
+  private announced = false;
 
   constructor(private readonly options: SessionOptions) {
     this.id = options.recorder?.id ?? randomUUID();
@@ -91,6 +94,11 @@ export class Session implements ChatSession {
   }
   get sandboxState(): SandboxState {
     return this.options.sandbox.state;
+  }
+
+  /** Calls `listener` on every change of the sandbox's state (ready, running, restarting, stopped); returns the unsubscribe. */
+  onSandboxState(listener: (state: SandboxState) => void): () => void {
+    return this.options.sandbox.onStateChange?.(listener) ?? (() => undefined);
   }
 
   setModel(model: string): void {
@@ -185,8 +193,44 @@ export class Session implements ChatSession {
     this.record('message', message);
   }
 
-  async *send(prompt: string, signal?: AbortSignal): AsyncGenerator<SessionEvent> {
-    for await (const event of this.loop(prompt, signal)) {
+  send(prompt: string, signal?: AbortSignal): AsyncGenerator<SessionEvent> {
+    return this.recorded(this.loop(prompt, signal));
+  }
+
+  /**
+   * Runs one cell outside a model turn (`exec`, the chat's /rerun): a turn of its own with the events a
+   * model's cell has, recorded in the session log with its `source`. The model's conversation is not changed.
+   */
+  runCell(code: string, options: DirectCellOptions): AsyncGenerator<SessionEvent> {
+    const { sandbox, files, modelOutputChars, cellTimeoutMs, recorder } = this.options;
+    const cell = runDirectCell(
+      {
+        sandbox,
+        files,
+        modelOutputChars,
+        ...(cellTimeoutMs ? { cellTimeoutMs } : {}),
+        ...(recorder?.outputPath ? { outputPath: (callId: string) => recorder.outputPath!(callId) } : {}),
+        ready: () => this.ensureReady(),
+        nextTurn: () => ++this.turn,
+        cellDone: (record) => {
+          this.cellLog.push({ turn: record.turn, callId: record.callId, code: record.code, status: record.status });
+          this.record('cell', record);
+        },
+      },
+      code,
+      options,
+    );
+    return this.recorded(cell);
+  }
+
+  /** Every event a front end gets: session_start first, once; each event recorded; a recording failure told once. */
+  private async *recorded(events: AsyncGenerator<SessionEvent>): AsyncGenerator<SessionEvent> {
+    if (!this.announced) {
+      this.announced = true;
+      // Not recorded: the log's own first record names the session, model and output folder.
+      yield { type: 'session_start', sessionId: this.id, model: this.modelName, outDir: this.outDir };
+    }
+    for await (const event of events) {
       this.record('event', stripBinary(event));
       yield event;
       if (this.recordFailure && !this.recordFailureShown) {

@@ -4,7 +4,15 @@ import path from 'node:path';
 import mimeTypes from 'mime-types';
 import { sniffMime } from '../store/mime.js';
 import { nameProblem } from '../shared/safe-name.js';
-import type { Upload } from './open-session.js';
+
+/** A file to put into /mnt/data before the first cell. */
+export interface Upload {
+  /** Name under /mnt/data. */
+  name: string;
+  data: Buffer;
+  /** The first lines, shown to the model in the system prompt (text files only). */
+  preview?: string;
+}
 
 const PREVIEW_LINES = 6;
 const PREVIEW_CHARS = 800;

@@ -117,3 +117,30 @@ describe('PlainRenderer: rich displays and progress', () => {
     expect(pipe.out()).toBe('step 1\nstep 1b\nstep 2\n');
   });
 });
+
+describe('PlainRenderer: a turn without a model (exec)', () => {
+  const usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+
+  it('says nothing of a missing answer after a cell run without the model, but does when the model said nothing', async () => {
+    const exec = setup({ cellStdoutTo: 'stdout' });
+    for (const e of [
+      { type: 'turn_start', turn: 1 },
+      { type: 'cell_start', turn: 1, callId: 'exec-1' },
+      { type: 'cell_output', turn: 1, callId: 'exec-1', stream: 'stdout', text: 'hi\n' },
+      { type: 'cell_end', turn: 1, callId: 'exec-1', status: 'ok', durationMs: 1, stateLost: false, modelView: 'hi\n' },
+      { type: 'done', status: 'ok', answer: '', usage, files: [] },
+    ] satisfies SessionEvent[])
+      await exec.r.handle(e);
+    expect(exec.out()).toBe('hi\n');
+    expect(exec.err()).not.toContain('without an answer');
+
+    const run = setup();
+    for (const e of [
+      { type: 'turn_start', turn: 1 },
+      { type: 'text', turn: 1, text: '' },
+      { type: 'done', status: 'ok', answer: '', usage, files: [] },
+    ] satisfies SessionEvent[])
+      await run.r.handle(e);
+    expect(run.err()).toContain('note: the model ended without an answer');
+  });
+});

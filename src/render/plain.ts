@@ -32,6 +32,8 @@ export class PlainRenderer {
   private pendingText = '';
   private codeInCall = false;
   private atLineStart = { stdout: true, stderr: true };
+  /** This turn asked the model (a `text` event came); a cell run without one (exec) has no answer to miss. */
+  private modelAnswered = false;
   private readonly carriage: Record<'stdout' | 'stderr', CarriageText>;
   /** Lines written to the cell's output stream since its last clear_output (for erasing them). */
   private linesShown = 0;
@@ -109,6 +111,7 @@ export class PlainRenderer {
       case 'turn_start':
         this.pendingText = '';
         this.codeInCall = false;
+        this.modelAnswered = false;
         return;
       case 'text_delta':
         this.pendingText += event.text;
@@ -121,6 +124,7 @@ export class PlainRenderer {
         if (o.verbose) this.newline('stderr');
         return;
       case 'text': {
+        this.modelAnswered = true;
         const text = event.text.trim();
         if (this.codeInCall) {
           // Text that came with code is commentary, not the answer; it was flushed at code_start.
@@ -245,7 +249,7 @@ export class PlainRenderer {
       case 'done':
         this.newline('stderr');
         // Otherwise a run whose model said nothing prints nothing at all, which looks like a hang or a bug.
-        if (event.status === 'ok' && !event.answer.trim()) this.info(this.paint('yellow', 'note: the model ended without an answer'));
+        if (event.status === 'ok' && !event.answer.trim() && this.modelAnswered) this.info(this.paint('yellow', 'note: the model ended without an answer'));
         if (o.verbose) {
           const cost = event.usage.costUsd !== undefined ? `, $${event.usage.costUsd.toFixed(4)}` : '';
           this.info(this.paint('dim', `done (${event.status}): ${event.files.length} file(s), ${event.usage.totalTokens} tokens${cost}`));

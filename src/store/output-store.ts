@@ -2,11 +2,10 @@
 import { constants, promises as nodeFs } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
-import type { ManifestEntry } from './types.js';
+import { StoreError, type ManifestEntry } from './types.js';
 import { mimeFor } from './mime.js';
 import { candidateName, safeParts } from '../shared/safe-name.js';
 import { osProblem } from '../shared/os-error.js';
-import { UserError } from '../shared/user-error.js';
 
 export const MANIFEST_NAME = 'manifest.jsonl';
 const TEMP_PREFIX = '.codecell-';
@@ -41,17 +40,7 @@ export interface SaveInput {
   mime?: string;
 }
 
-/** A file could not be saved; `code` is the errno code (ENOSPC, EACCES, EROFS ...) or EINVAL/ELOOP/ELIMIT. */
-export class StoreError extends UserError {
-  constructor(
-    message: string,
-    readonly code: string,
-    fix?: string,
-  ) {
-    super(message, { kind: code, area: 'output', fix });
-    this.name = 'StoreError';
-  }
-}
+export { StoreError };
 
 const OUT_DIR_FIX = 'Choose another output folder with --out-dir (or `codecell config set outDir PATH`).';
 const OUT_DIR_FIX_LOWER = 'choose another output folder with --out-dir (or `codecell config set outDir PATH`).';

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { sessionsDir } from './paths.js';
 import { osProblem } from '../shared/os-error.js';
-import { UserError } from '../shared/user-error.js';
+import { SessionLogError } from './types.js';
 
 /** One line of a session file. `data` is whatever the caller recorded (kept generic on purpose). */
 export interface SessionRecord {
@@ -49,18 +49,7 @@ export interface SessionLogOptions {
   dir?: string;
 }
 
-/** A session could not be found, was ambiguous, or its log could not be written. */
-export class SessionLogError extends UserError {
-  constructor(
-    message: string,
-    /** The errno name (ENOSPC, EACCES …), or ENOENT/EAMBIGUOUS for a session id that matches none or several. */
-    readonly code: string,
-    fix?: string,
-  ) {
-    super(message, { kind: code, area: 'session_log', fix });
-    this.name = 'SessionLogError';
-  }
-}
+export { SessionLogError };
 
 const TITLE_CHARS = 60;
 const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = constants;

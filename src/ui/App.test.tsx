@@ -296,3 +296,23 @@ describe('App while the sandbox image builds', () => {
     expect(t.screen()).toContain('Run sandbox/build-base.sh.');
   });
 });
+
+describe('App header and the sandbox state', () => {
+  it('follows state changes between turns as they happen, and stops listening when unmounted', async () => {
+    const t = mount();
+    await until(() => t.last().includes('sandbox ready'), 'the first frame');
+    expect(t.session.stateSubscribers).toBe(1); // subscribed, not polling
+    t.session.sandboxState = 'restarting';
+    await until(() => t.last().includes('sandbox restarting'), 'the restart in the header');
+    t.session.sandboxState = 'stopped';
+    await until(() => t.last().includes('sandbox stopped'), 'the dead sandbox in the header');
+    t.session.sandboxState = 'ready';
+    await until(() => t.last().includes('sandbox ready'), 'ready again');
+    t.app.unmount();
+    expect(t.session.stateSubscribers).toBe(0);
+    const frames = t.app.frames.length;
+    t.session.sandboxState = 'restarting';
+    await sleep(30);
+    expect(t.app.frames.length).toBe(frames);
+  });
+});

@@ -95,24 +95,21 @@ export function App(props: ChatAppProps) {
   // The chat passes a feed whenever the image may need building; it shows only once a build really starts.
   const building = build !== undefined && (build.phase !== undefined || build.step !== undefined || build.line !== undefined) && !build.done && !build.failed;
 
-  // The sandbox starts in the background before the first turn; its state only arrives as events during one.
-  // Polled often while it starts, so "ready" shows within a few ms of the container being ready.
-  const shownState = view.header.sandbox;
-  const shownId = view.header.sessionId;
+  // The sandbox starts in the background before the first turn, and restarts or dies between turns: the
+  // header follows its state changes as they happen. A session opened after the image build gets its id
+  // late; it arrives with the state the opened session reports at once.
   useEffect(() => {
-    const settling = shownState === 'starting' || shownState === 'restarting';
-    const t = setInterval(
-      () => {
-        const state = sessionRef.current.sandboxState;
-        if (state !== shownState) dispatch({ type: 'header', header: { sandbox: state } });
-        // A session opened after the image build gets its id late.
-        const id = sessionRef.current.id;
-        if (id !== shownId) dispatch({ type: 'header', header: { sessionId: id } });
-      },
-      settling ? 20 : 500,
-    );
-    return () => clearInterval(t);
-  }, [shownState, shownId]);
+    let shown = { sandbox: session.sandboxState, sessionId: session.id };
+    const sync = (): void => {
+      const now = { sandbox: session.sandboxState, sessionId: session.id };
+      if (now.sandbox === shown.sandbox && now.sessionId === shown.sessionId) return;
+      shown = now;
+      dispatch({ type: 'header', header: now });
+    };
+    const off = session.onSandboxState(sync);
+    sync();
+    return off;
+  }, [session]);
 
   const phase = phaseOf(view);
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new cell (its call id) also ends the interrupting state

@@ -12,6 +12,7 @@ import { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
 import { dockerFor } from '../../src/sandbox/engines.js';
 import { SandboxPool } from '../../src/sandbox/pool.js';
 import { runTask } from '../../src/batch/run-task.js';
+import { openSession } from '../../src/cli/open-session.js';
 import { schedule, type SchedulerEngine } from '../../src/batch/scheduler.js';
 import { ResultsFile, readResults } from '../../src/batch/results.js';
 import { parseTasks } from '../../src/batch/tasks.js';
@@ -65,6 +66,7 @@ describe.skipIf(!docker)('retry on another engine', () => {
             engine: { url: engine.url, docker: engine.docker, image },
             acquire: () => engine.pool.acquire(),
             client,
+            open: openSession,
             signal: new AbortController().signal,
             attempt: attempt.attempt,
           }),

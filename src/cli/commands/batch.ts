@@ -164,12 +164,10 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
   try {
     // Loaded here, not at the top of the file: `codecell --help` must not pay for Docker and the model SDK.
     const [
-      { checkModelSettings },
-      { createModelClient, DEFAULT_BASE_URL },
-      { sandboxOptionsFrom },
+      { checkModelSettings, modelClientFrom, sandboxFrom },
+      { openSession },
       { defaultEngineUrl, parseEngineSpec },
       { createProgressPrinter },
-      { DockerSandbox },
       { SandboxPool },
       { reapOrphans },
       { SandboxError },
@@ -180,14 +178,11 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
       { schedule },
       { finishedLine, summary },
       { handleInterrupts },
-      { protocolMemory },
     ] = await Promise.all([
-      import('../../core/open-session.js'),
-      import('../../llm/client.js'),
-      import('../../config/sandbox-options.js'),
+      import('../runtime.js'),
+      import('../open-session.js'),
       import('../../sandbox/engines.js'),
       import('../../render/build-progress.js'),
-      import('../../sandbox/docker-sandbox.js'),
       import('../../sandbox/pool.js'),
       import('../../sandbox/reaper.js'),
       import('../../sandbox/types.js'),
@@ -198,7 +193,6 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
       import('../../batch/scheduler.js'),
       import('../../batch/summary.js'),
       import('../interrupts.js'),
-      import('../../store/protocol-memory.js'),
     ]);
     const loaded = await loadSettings(flags, cmd);
     const { settings, extras } = loaded;
@@ -238,7 +232,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     const skipped = tasks.length - todo.length;
 
     const connected = await connectEngines(specs, Boolean(flags.engine?.length) || settings.backend === 'podman', warn);
-    // Each engine's own orphans (DockerSandbox reaps only the engine it meets first).
+    // Each engine's own orphans (a sandbox reaps only the engine it meets first).
     await Promise.all(connected.map((e) => reapOrphans(e.docker).catch(() => 0)));
     const printer = createProgressPrinter(process.stderr);
     let image: Awaited<ReturnType<typeof ensureImageEverywhere>>;
@@ -252,7 +246,6 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     } finally {
       printer.close();
     }
-    const sandboxOptions = sandboxOptionsFrom(settings);
     const label = path.basename(outDir);
     const engines: LiveEngine[] = [];
     for (const e of connected) {
@@ -263,7 +256,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
       }
       const slots = e.concurrency ?? concurrency;
       const pool = new SandboxPool({
-        create: ({ deferWarm }) => new DockerSandbox(e.docker, { ...sandboxOptions, image: image.ref, labels: { [LABEL_BATCH]: label }, deferWarm }),
+        create: ({ deferWarm }) => sandboxFrom({ docker: e.docker, image: image.ref }, settings, { labels: { [LABEL_BATCH]: label }, deferWarm }),
         size: flags.pool === false ? 0 : slots,
       });
       pools.push(pool);
@@ -280,13 +273,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     if (engines.length === 0)
       throw new SandboxError('no engine has the sandbox image', 'Build it with `codecell sandbox build` on the first engine.', 'no_image');
 
-    const client: ModelClient = createModelClient({
-      ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
-      ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
-      timeoutMs: settings.requestTimeout * 1000,
-      tools: settings.tools,
-      memory: protocolMemory(settings.baseUrl ?? DEFAULT_BASE_URL),
-    });
+    const client: ModelClient = modelClientFrom(settings);
     results = ResultsFile.open(outDir);
     const progress = new BatchProgress(tasks.length, skipped);
     const finished: TaskResult[] = [];
@@ -345,6 +332,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
           engine: { url: engine.url, docker: engine.docker, image: engine.image, ...(engine.packages ? { packages: engine.packages } : {}) },
           acquire: () => engine.pool.acquire(),
           client,
+          open: openSession,
           ...(budgetUsd !== undefined ? { budgetUsd } : {}),
           ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
           signal: interrupts!.signal,

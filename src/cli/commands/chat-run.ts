@@ -6,7 +6,7 @@ import type { ChatSession, ApprovalHandler } from '../../core/session-api.js';
 import type { Settings } from '../../config/keys.js';
 import type { ExtraPackages } from '../../sandbox/extras.js';
 import { SessionLog, SessionLogError } from '../../store/session-log.js';
-import { exportSession, type ExportFormat } from '../../store/export.js';
+import { exportSession, type ExportFormat } from '../../render/export.js';
 import { historyPath } from '../../store/paths.js';
 import { ApprovalBridge } from '../../ui/approval.js';
 import type { ChatHost } from '../../ui/commands.js';
@@ -19,9 +19,8 @@ import type { NewItem } from '../../ui/transcript.js';
 import { EXIT_USAGE, UsageError } from '../errors.js';
 import { NOT_A_TERMINAL } from './chat.js';
 import { colorEnabled, terminalImages } from '../terminal.js';
-import type { Engine } from '../sandbox-setup.js';
-import type { DockerSandbox } from '../../sandbox/docker-sandbox.js';
-import type { SandboxState } from '../../sandbox/types.js';
+import type { Runtime } from '../runtime.js';
+import type { Sandbox, SandboxState } from '../../sandbox/types.js';
 import type { ProgressListener } from '../../sandbox/build-stream.js';
 import { loadTextRenderers } from '../../render/text-renderers.js';
 import { LoggedSession, PendingSession } from '../chat-session.js';
@@ -37,31 +36,20 @@ export interface ChatFlags extends CommonFlags {
  * session's container early (the chat calls it before drawing: the engine boots it while Ink loads).
  */
 function sessionOpener(settings: Settings, extras: ExtraPackages, approve: ApprovalHandler, onProgress?: ProgressListener) {
-  let engine: Promise<Engine> | undefined;
-  let booted: Promise<{ sandbox: DockerSandbox; engine: Engine }> | undefined;
+  let runtime: Promise<Runtime> | undefined;
+  let booted: Promise<{ sandbox: Sandbox; runtime: Runtime }> | undefined;
   const fake = process.env.CODECELL_FAKE_SESSION === '1';
 
   // Loaded here, not at the top: every other command (even --version) would pay for Docker and the model SDK.
-  const bootSandbox = async (): Promise<{ sandbox: DockerSandbox; engine: Engine }> => {
-    const [{ prepareEngine }, { DockerSandbox }, { sandboxOptionsFrom }] = await Promise.all([
-      import('../sandbox-setup.js'),
-      import('../../sandbox/docker-sandbox.js'),
-      import('../../config/sandbox-options.js'),
-    ]);
-    engine ??= prepareEngine({
-      backend: settings.backend,
-      ...(settings.image ? { image: settings.image } : {}),
-      extras,
-      ...(onProgress ? { onProgress } : {}),
-    });
-    const ready = await engine;
-    // Built here, as openSession would, so /rerun can run the resumed cells in it without the model.
-    // The prepared image already honours the chosen one and adds the extra packages.
-    const options = sandboxOptionsFrom(settings);
-    const sandbox = new DockerSandbox(ready.docker, { ...options, image: ready.image }, ready.launcher);
+  const bootSandbox = async (): Promise<{ sandbox: Sandbox; runtime: Runtime }> => {
+    const { createRuntime } = await import('../runtime.js');
+    runtime ??= createRuntime(settings, { extras, ...(onProgress ? { onProgress } : {}) });
+    const ready = await runtime;
+    // Built before the session so its container boots while the model SDK and the session load.
+    const sandbox = ready.sandbox();
     // openSession awaits this same start (start() is shared while in progress) and reports its failure.
     sandbox.start().catch(() => undefined);
-    return { sandbox, engine: ready };
+    return { sandbox, runtime: ready };
   };
 
   const open = async (resumeId?: string): Promise<{ session: ChatSession; resumedCells: number }> => {
@@ -73,34 +61,48 @@ function sessionOpener(settings: Settings, extras: ExtraPackages, approve: Appro
     // The container boots in the engine while the model SDK and the session load.
     const early = booted;
     booted = undefined;
-    const { sandbox, engine: prepared } = await (early ?? bootSandbox());
-    let opened: Awaited<ReturnType<typeof import('../../core/open-session.js').openSession>>;
+    const { sandbox, runtime: prepared } = await (early ?? bootSandbox());
+    let opened: Awaited<ReturnType<typeof import('../open-session.js').openSession>>;
     try {
-      const { openSession } = await import('../../core/open-session.js');
-      opened = await openSession({ settings, engine: prepared, approve, sandbox, ...(resumeId ? { resumeId } : {}), cwd: process.cwd() });
+      const { openSession } = await import('../open-session.js');
+      opened = await openSession({ settings, engine: prepared.engine, approve, sandbox, ...(resumeId ? { resumeId } : {}), cwd: process.cwd() });
     } catch (err) {
       // No key, an unreadable session: the container started for nothing must not outlive the chat.
       await sandbox.close().catch(() => undefined);
       throw err;
     }
-    const session = new LoggedSession(opened.session, opened.log, { sandbox, cells: opened.resumedCells });
+    const session = new LoggedSession(opened.session, opened.log, opened.resumedCells);
     return { session, resumedCells: opened.resumedCells.length };
   };
 
-  let first: DockerSandbox | undefined;
+  let first: Sandbox | undefined;
+  const bootListeners = new Set<(state: SandboxState) => void>();
   const boot = (): void => {
     if (fake || booted) return;
     booted = bootSandbox();
-    booted.then((b) => (first = b.sandbox)).catch(() => undefined); // a failure is reported by the open() that takes it
+    booted
+      .then((b) => {
+        first = b.sandbox;
+        b.sandbox.onStateChange?.((state) => {
+          for (const listener of bootListeners) listener(state);
+        });
+        for (const listener of bootListeners) listener(b.sandbox.state);
+      })
+      .catch(() => undefined); // a failure is reported by the open() that takes it
   };
   /** The early container's state, for the header while the session around it still loads. */
   const bootState = (): SandboxState | undefined => first?.state;
+  /** Tells `listener` each state of the early container (from when it exists); returns the unsubscribe. */
+  const onBootState = (listener: (state: SandboxState) => void): (() => void) => {
+    bootListeners.add(listener);
+    return () => bootListeners.delete(listener);
+  };
   /** Settles when the early container has started (or failed to), at once when there is none. */
   const booting = async (): Promise<void> => {
     const b = await booted?.catch(() => undefined);
     await b?.sandbox.start().catch(() => undefined);
   };
-  return { open, boot, bootState, booting };
+  return { open, boot, bootState, onBootState, booting };
 }
 
 function resumeNotice(id: string, cells: number): string {
@@ -181,7 +183,7 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
   let settled = false;
   let feed: (BuildFeed & { push(update: BuildUpdate): void }) | undefined;
   if (!resumeId) feed = (await import('../../ui/build-state.js')).createBuildFeed();
-  const { open, boot, bootState, booting } = sessionOpener(
+  const { open, boot, bootState, onBootState, booting } = sessionOpener(
     settings,
     extras,
     approvals.handler,
@@ -210,7 +212,7 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
     const pending = new PendingSession(
       new Promise<ChatSession>((resolve) => (opened = resolve)),
       // The build's progress is on screen (the feed), so a prompt sent meanwhile needs no note of its own.
-      { model: settings.model, outDir: settings.outDir, sandboxState: bootState },
+      { model: settings.model, outDir: settings.outDir, sandboxState: bootState, onSandboxState: onBootState },
     );
     startOpening = () => {
       // Markdown and highlighting (hundreds of ms of CPU on a busy machine) load once the container has

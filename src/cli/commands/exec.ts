@@ -1,9 +1,8 @@
-// `codecell exec <file.py | ->`: run Python in a fresh sandbox as one cell, no model involved.
+// `codecell exec <file.py | ->`: run Python in a fresh sandbox as one cell of a recorded session, no model involved.
 // Heavy modules (Docker client, renderers) are imported inside execCommand: `--help` loads this file.
 import fs from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, UsageError, reportFatal } from '../errors.js';
-import type { createSandbox } from '../sandbox-setup.js';
 import type { handleInterrupts } from '../interrupts.js';
 import { addSandboxFlags, loadSettings, type CommonFlags } from '../settings.js';
 
@@ -51,71 +50,46 @@ async function readCode(file: string): Promise<string> {
 }
 
 export async function execCommand(file: string, flags: ExecFlags, cmd?: Command): Promise<number> {
-  let sandbox: ReturnType<typeof createSandbox> | undefined;
+  let close: (() => Promise<void>) | undefined;
   let interrupts: ReturnType<typeof handleInterrupts> | undefined;
   try {
-    const [{ runCell }, { PlainRenderer }, { JsonWriter }, { OutputStore }, { createSandbox, prepareEngine }, { handleInterrupts }, { plainTerminal }] =
-      await Promise.all([
-        import('../../core/cell-runner.js'),
-        import('../../render/plain.js'),
-        import('../../render/json-writer.js'),
-        import('../../store/output-store.js'),
-        import('../sandbox-setup.js'),
-        import('../interrupts.js'),
-        import('../terminal.js'),
-      ]);
+    const [{ PlainRenderer }, { JsonWriter }, { createRuntime, NO_MODEL }, { openSession }, { handleInterrupts }, { plainTerminal }] = await Promise.all([
+      import('../../render/plain.js'),
+      import('../../render/json-writer.js'),
+      import('../runtime.js'),
+      import('../open-session.js'),
+      import('../interrupts.js'),
+      import('../terminal.js'),
+    ]);
     const code = await readCode(file);
-    const settings = await loadSettings(flags, cmd);
-    const engine = await prepareEngine({
-      quiet: flags.json === true,
-      backend: settings.settings.backend,
-      ...(settings.sandbox.image ? { image: settings.sandbox.image } : {}),
-      extras: settings.extras,
-    });
-    sandbox = createSandbox(engine, settings.sandbox);
-    const box = sandbox;
-    const files = new OutputStore(settings.outDir, { session: '' });
-    // A save in progress finishes with its manifest row before a second Ctrl-C exits.
-    interrupts = handleInterrupts(async () => {
-      await files.stop().catch(() => undefined);
-      await box.close();
-    });
-    await sandbox.start();
+    const loaded = await loadSettings(flags, cmd);
+    // No model runs here: the session's model field says so (in session_start and `codecell sessions list`).
+    const settings = { ...loaded.settings, model: 'exec' };
+    const { engine } = await createRuntime(settings, { quiet: flags.json === true, extras: loaded.extras });
+    const opened = await openSession({ settings, engine, client: NO_MODEL });
+    const { session } = opened;
+    close = async () => {
+      // A save in progress finishes with its manifest row before a second Ctrl-C exits.
+      await opened.outputs.stop().catch(() => undefined);
+      await session.close();
+      opened.log?.close();
+    };
+    interrupts = handleInterrupts(close);
     const json = flags.json ? new JsonWriter(process.stdout) : undefined;
-    const plain = json ? undefined : new PlainRenderer(plainTerminal({ ...flags, images: settings.settings.images }, 'stdout'));
-    const run = runCell({
-      sandbox,
-      files,
-      turn: 1,
-      callId: 'exec-1',
-      code,
-      signal: interrupts.signal,
-      modelOutputChars: settings.modelOutputChars,
-      ...(settings.sandbox.limits.timeoutMs ? { timeoutMs: settings.sandbox.limits.timeoutMs } : {}),
-    });
-    let step = await run.next();
-    while (!step.done) {
-      if (json) json.write(step.value);
-      else await plain!.handle(step.value);
-      step = await run.next();
+    const plain = json ? undefined : new PlainRenderer(plainTerminal({ ...flags, images: settings.images }, 'stdout'));
+    let status: string | undefined;
+    for await (const event of session.runCell(code, { source: 'exec', signal: interrupts.signal })) {
+      if (json) json.write(event);
+      else await plain!.handle(event);
+      if (event.type === 'cell_end') status = event.status;
     }
-    const outcome = step.value;
-    if (json) {
-      json.writeRaw({
-        stream_type: 'done',
-        status: outcome.status === 'ok' ? 'ok' : 'error',
-        answer: '',
-        usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
-        files: files.list(),
-      });
-    }
-    if (outcome.status === 'ok') return EXIT_OK;
-    if (outcome.status === 'interrupted' || interrupts.interrupted) return EXIT_INTERRUPTED;
+    if (status === 'ok') return EXIT_OK;
+    if (status === 'interrupted' || interrupts.interrupted) return EXIT_INTERRUPTED;
     return EXIT_FAILURE;
   } catch (err) {
     return reportFatal(err);
   } finally {
     interrupts?.dispose();
-    await sandbox?.close().catch(() => undefined);
+    await close?.().catch(() => undefined);
   }
 }

@@ -3,7 +3,7 @@
 // client and renderers are imported inside runCommand (see "Adding a command" in src/cli/main.ts).
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import type { Upload } from '../../core/open-session.js';
+import type { Upload } from '../../core/uploads.js';
 import type { SessionEvent } from '../../core/events.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, reportFatal } from '../errors.js';
 import type { handleInterrupts } from '../interrupts.js';
@@ -99,10 +99,10 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
   let close: (() => Promise<void>) | undefined;
   let interrupts: ReturnType<typeof handleInterrupts> | undefined;
   try {
-    const [{ openSession, checkModelSettings }, { fileUploads }, { prepareEngine }, { handleInterrupts }] = await Promise.all([
-      import('../../core/open-session.js'),
+    const [{ openSession, checkModelSettings }, { fileUploads }, { createRuntime }, { handleInterrupts }] = await Promise.all([
+      import('../open-session.js'),
       import('../../core/uploads.js'),
-      import('../sandbox-setup.js'),
+      import('../runtime.js'),
       import('../interrupts.js'),
     ]);
     const loaded = await loadSettings(flags, cmd);
@@ -130,12 +130,7 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
         }));
     renderer.catch(() => undefined); // awaited below, after the session is open
     setImmediate(() => void globalThis.Headers);
-    const engine = await prepareEngine({
-      quiet: flags.json === true || flags.quiet === true,
-      backend: settings.backend,
-      ...(settings.image ? { image: settings.image } : {}),
-      extras: loaded.extras,
-    });
+    const { engine } = await createRuntime(settings, { quiet: flags.json === true || flags.quiet === true, extras: loaded.extras });
     const opened = await openSession({ settings, engine, uploads, ...(approve ? { approve } : {}) });
     const { session } = opened;
     close = async () => {
@@ -155,7 +150,6 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
       if (json) json.write(event);
       else await plain!.handle(event);
     };
-    await emit({ type: 'session_start', sessionId: session.id, model: session.model, outDir: session.outDir });
     let status = 'error';
     // An error that did not end the turn (a file that could not be saved) still fails the run:
     // scripts that use the output folder after `codecell run ... &&` must not be told all went well.

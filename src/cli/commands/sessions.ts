@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SessionSummary } from '../../store/session-log.js';
-import { EXPORT_FORMATS, exportSession, type ExportFormat } from '../../store/export.js';
+import { EXPORT_FORMATS, exportSession, type ExportFormat } from '../../render/export.js';
 import { sanitize } from '../../render/sanitize.js';
 import { UsageError } from '../errors.js';
 import { colorEnabled } from '../color.js';

@@ -39,7 +39,8 @@ export class FakeSession implements ChatSession {
   readonly id: string;
   model: string;
   readonly outDir: string;
-  sandboxState: SandboxState = 'ready';
+  private state: SandboxState = 'ready';
+  private readonly stateListeners = new Set<(state: SandboxState) => void>();
   confirm = false;
   /** Every call the UI made, for assertions. */
   readonly calls: string[] = [];
@@ -55,6 +56,36 @@ export class FakeSession implements ChatSession {
     this.id = options.id ?? 'fake-session';
     this.model = options.model ?? 'fake-model';
     this.outDir = options.outDir ?? '/tmp/codecell-fake-out';
+  }
+
+  get sandboxState(): SandboxState {
+    return this.state;
+  }
+  /** Sets the state and tells the subscribers, as a real sandbox does. */
+  set sandboxState(state: SandboxState) {
+    if (state === this.state) return;
+    this.state = state;
+    for (const listener of this.stateListeners) listener(state);
+  }
+
+  /** How many state subscribers are attached (the chat must subscribe, and unsubscribe when it leaves). */
+  get stateSubscribers(): number {
+    return this.stateListeners.size;
+  }
+
+  onSandboxState(listener: (state: SandboxState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  async *runCell(code: string, options: { source: string; signal?: AbortSignal }): AsyncGenerator<SessionEvent> {
+    this.calls.push(`runCell:${options.source}:${code}`);
+    const turn = ++this.turn;
+    const callId = `${options.source}-${turn}`;
+    yield { type: 'turn_start', turn };
+    yield* this.playCell(turn, callId, code, options.signal);
+    this.records.push({ turn, callId, code, status: 'ok' });
+    yield { type: 'done', status: 'ok', answer: '', usage: zero, files: [] };
   }
 
   async *send(prompt: string, signal?: AbortSignal): AsyncGenerator<SessionEvent> {
@@ -87,7 +118,7 @@ export class FakeSession implements ChatSession {
         return;
       }
     }
-    yield* this.runCell(turn, callId, prompt, signal);
+    yield* this.playCell(turn, callId, prompt, signal);
     this.records.push({ turn, callId, code, status: 'ok' });
     this.totals = {
       promptTokens: this.totals.promptTokens + 100,
@@ -111,7 +142,7 @@ export class FakeSession implements ChatSession {
     return 'x = 6 * 7\nprint(x)\n';
   }
 
-  private async *runCell(turn: number, callId: string, prompt: string, signal?: AbortSignal): AsyncGenerator<SessionEvent> {
+  private async *playCell(turn: number, callId: string, prompt: string, signal?: AbortSignal): AsyncGenerator<SessionEvent> {
     const delay = this.options.delayMs ?? 0;
     const started = Date.now();
     this.sandboxState = 'running';

@@ -1,6 +1,6 @@
-// Exports a recorded session as Markdown, a Jupyter notebook (nbformat 4, outputs and images embedded) or a Python script.
+// Renders a recorded session (the log's events, read back) as Markdown, a Jupyter notebook (nbformat 4, outputs and images embedded) or a Python script.
 import { readFileSync } from 'node:fs';
-import type { SessionRecord } from './session-log.js';
+import type { SessionRecord } from '../store/session-log.js';
 import type { SessionEvent } from '../core/events.js';
 import type { DisplayBundle } from '../sandbox/types.js';
 import { finalLines } from '../core/model-output.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SessionLog } from './session-log.js';
+import { SessionLog } from '../store/session-log.js';
 import { exportSession } from './export.js';
 import { makePng } from '../ui/testing/png.js';
 import type { SessionEvent } from '../core/events.js';

@@ -1,38 +1,25 @@
-// Builds a ready-to-use Session from settings: model client, sandbox, output folder, session log, uploads.
+// Opens a ready-to-use Session from settings: the runtime's model client, sandbox, output folder and session log, plus uploads and a resumed conversation.
 import fs from 'node:fs/promises';
-import path from 'node:path';
-import type Docker from 'dockerode';
 import type { Settings } from '../config/keys.js';
-import { sandboxOptionsFrom } from '../config/sandbox-options.js';
-import { createModelClient, DEFAULT_BASE_URL, needsApiKey, type ProtocolMemory } from '../llm/client.js';
-import { protocolMemory } from '../store/protocol-memory.js';
-import { noApiKey } from '../llm/errors.js';
+import type { ProtocolMemory } from '../llm/client.js';
 import { priceFunction } from '../llm/prices.js';
 import type { ChatMessage, ModelClient } from '../llm/types.js';
-import { DockerSandbox, type KernelLauncher } from '../sandbox/docker-sandbox.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { sizeSetting } from '../config/size.js';
-import { portableName } from '../shared/safe-name.js';
-import { OutputStore } from '../store/output-store.js';
+import type { OutputStore } from '../store/output-store.js';
 import { SessionLog, type SessionRecord } from '../store/session-log.js';
-import { sessionsDir } from '../store/paths.js';
-import type { ApprovalHandler } from './session-api.js';
-import { Session } from './session.js';
-import { systemPrompt, type PromptContext } from './system-prompt.js';
+import type { ApprovalHandler } from '../core/session-api.js';
+import { Session } from '../core/session.js';
+import { systemPrompt, type PromptContext } from '../core/system-prompt.js';
+import type { Upload } from '../core/uploads.js';
+import { checkModelSettings, modelClientFrom, outputStoreFor, recorderFor, sandboxFrom, type SandboxEngine } from './runtime.js';
 
-/** A file to put into /mnt/data before the first cell. */
-export interface Upload {
-  /** Name under /mnt/data. */
-  name: string;
-  data: Buffer;
-  /** The first lines, shown to the model in the system prompt (text files only). */
-  preview?: string;
-}
+export { checkModelSettings } from './runtime.js';
 
 export interface OpenSessionOptions {
   settings: Settings;
   /** The engine and image, from prepareEngine (the caller shows build progress its own way). */
-  engine: { docker: Docker | null; image: string; launcher?: KernelLauncher; packages?: { apt: string[]; pip: string[] } };
+  engine: SandboxEngine & { packages?: { apt: string[]; pip: string[] } };
   approve?: ApprovalHandler;
   /** Resume this session id (or prefix); its conversation is restored. */
   resumeId?: string;
@@ -45,7 +32,7 @@ export interface OpenSessionOptions {
   protocolMemory?: ProtocolMemory;
   /** Replaces the model client (tests and benchmarks). */
   client?: ModelClient;
-  /** Replaces the sandbox (tests). */
+  /** A sandbox built already (the chat's early container, a batch pool's), instead of a new one from the runtime. */
   sandbox?: Sandbox;
   cwd?: string;
 }
@@ -71,30 +58,18 @@ export function historyFrom(records: SessionRecord[]): { messages: ChatMessage[]
       messages = [];
       cells = [];
     } else if (r.kind === 'cell') {
-      const c = r.data as { code?: string; status?: string };
-      if (typeof c.code === 'string' && c.status === 'ok') cells.push(c.code);
+      const c = r.data as { code?: string; status?: string; source?: string };
+      // A /rerun cell repeats one recorded earlier: counting it again would run it twice next time.
+      if (typeof c.code === 'string' && c.status === 'ok' && c.source !== 'rerun') cells.push(c.code);
     }
   }
   return { messages, cells };
 }
 
-/** Checks what can be checked before any container starts: the API key. */
-export function checkModelSettings(settings: Settings): void {
-  if (!settings.apiKey && needsApiKey(settings.baseUrl)) throw noApiKey({ baseURL: settings.baseUrl ?? 'https://api.openai.com/v1' });
-}
-
 export async function openSession(options: OpenSessionOptions): Promise<OpenedSession> {
   const { settings } = options;
   if (!options.client) checkModelSettings(settings);
-  const client =
-    options.client ??
-    createModelClient({
-      ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
-      ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
-      timeoutMs: settings.requestTimeout * 1000,
-      tools: settings.tools,
-      memory: options.protocolMemory ?? protocolMemory(settings.baseUrl ?? DEFAULT_BASE_URL),
-    });
+  const client = options.client ?? modelClientFrom(settings, options.protocolMemory ? { memory: options.protocolMemory } : {});
 
   let history: ChatMessage[] = [];
   let resumedCells: string[] = [];
@@ -108,21 +83,8 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenedSe
     log = SessionLog.create({ model: settings.model, cwd: options.cwd ?? process.cwd(), outDir: settings.outDir });
   }
   const sessionId = log?.id ?? '';
-  const outputs = new OutputStore(settings.outDir, { session: sessionId });
-
-  const sandboxOptions = sandboxOptionsFrom(settings);
-  const sandbox =
-    options.sandbox ??
-    new DockerSandbox(
-      options.engine.docker,
-      {
-        ...sandboxOptions,
-        // The engine's image honours the chosen one already, and may add extra packages to it.
-        image: options.engine.image,
-        ...(options.labels ? { labels: options.labels } : {}),
-      },
-      options.engine.launcher,
-    );
+  const outputs = outputStoreFor(settings, sessionId);
+  const sandbox = options.sandbox ?? sandboxFrom(options.engine, settings, options.labels ? { labels: options.labels } : {});
 
   // Start the container while the model thinks; uploads must land before the first cell runs.
   const uploads = options.uploads ?? [];
@@ -139,13 +101,7 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenedSe
     ...(options.engine.packages ? { extraPackages: options.engine.packages } : {}),
     files: uploads.map((u) => ({ path: `/mnt/data/${u.name}`, size: u.data.length, ...(u.preview ? { preview: u.preview } : {}) })),
   };
-  const recorder = log
-    ? {
-        id: log.id,
-        append: (kind: string, data: unknown) => log!.append(kind, data),
-        outputPath: (callId: string) => path.join(sessionsDir(), log!.id, 'outputs', `${portableName(callId)}.txt`),
-      }
-    : undefined;
+  const recorder = log ? recorderFor(log) : undefined;
 
   const session = new Session({
     client,
