@@ -1,6 +1,6 @@
 // Doctor checks for the model server: it answers, takes the key, offers the model, and the model calls tools (one tiny real request).
 import OpenAI from 'openai';
-import { check, type Check } from '../core/checks.js';
+import { check, type Check } from '../shared/check.js';
 import { createModelClient, detectProvider, PLACEHOLDER_API_KEY, DEFAULT_BASE_URL } from './client.js';
 import { toModelError, type ErrorContext } from './errors.js';
 import { costUsd, type PriceTable } from './prices.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readyToRun, type Check } from '../core/checks.js';
+import { readyToRun, type Check } from '../shared/check.js';
 import { formatDoctor } from './doctor.js';
 
 const c = (id: string, status: Check['status'], required: boolean, fix?: string): Check => ({

@@ -1,5 +1,5 @@
 // Draws the doctor's checks as a short screen: one line per check under its group, a fix under each problem, a verdict.
-import { readyToRun, type Check, type CheckGroup, type CheckStatus } from '../core/checks.js';
+import { readyToRun, type Check, type CheckGroup, type CheckStatus } from '../shared/check.js';
 import { sanitize } from './sanitize.js';
 
 const GROUPS: { group: CheckGroup; title: string }[] = [

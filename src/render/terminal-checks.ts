@@ -1,6 +1,6 @@
 // Doctor checks for the terminal: colours, an image protocol for figures, and its size.
 import { createSupportsTerminalGraphics } from 'supports-terminal-graphics';
-import { check, type Check } from '../core/checks.js';
+import { check, type Check } from '../shared/check.js';
 
 type Stream = Pick<NodeJS.WriteStream, 'isTTY' | 'columns' | 'rows'> & { getColorDepth?: (env?: object) => number };
 

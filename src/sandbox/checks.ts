@@ -1,7 +1,7 @@
 // Doctor checks for the sandbox: the engine (reachable, version, rootless), the image (present, current), free disk for images.
 import fs from 'node:fs';
 import type Docker from 'dockerode';
-import { check, type Check } from '../core/checks.js';
+import { check, type Check } from '../shared/check.js';
 import { connectEngine, describeEndpoint } from './engine.js';
 import { bundledImageRef, findImage, listCodecellImages } from './image.js';
 import { formatBytes } from '../shared/format.js';

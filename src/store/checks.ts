@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { check, type Check } from '../core/checks.js';
+import { check, type Check } from '../shared/check.js';
 import { configDir, dataDir } from './paths.js';
 
 type Env = Record<string, string | undefined>;

@@ -1,6 +1,6 @@
 // `codecell doctor`: runs every check (engine, image, model server, terminal, files) and prints them with their fixes.
 import type { Command } from 'commander';
-import { check, readyToRun, type Check } from '../../core/checks.js';
+import { check, readyToRun, type Check } from '../../shared/check.js';
 import { ConfigFile } from '../../config/file.js';
 import { resolveConfig } from '../../config/resolve.js';
 import type { ConfigKey } from '../../config/keys.js';

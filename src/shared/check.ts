@@ -1,4 +1,4 @@
-// One line of `codecell doctor`: what was checked, how it went, and the fix when something is wrong.
+// One line of `codecell doctor` (shared: the sandbox, model, store and terminal checks all make them): what was checked, how it went, and the fix when something is wrong.
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
