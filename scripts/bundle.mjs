@@ -20,7 +20,7 @@ await build({
   sourcemap: 'linked',
   // Stack traces need file names and lines only; the sources themselves would triple the package.
   sourcesContent: false,
-  // Chunks sit beside main.js: code that finds sandbox/ and package.json relative to its own file
+  // Chunks sit beside main.js: code that finds guest/ and package.json relative to its own file
   // (two folders up from dist/cli/…) finds them from dist/bundle/… too.
   chunkNames: '[name]-[hash]',
   // React picks its production build from NODE_ENV when first loaded; decided at run time (see chat).

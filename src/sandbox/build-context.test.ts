@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tar from 'tar-stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { contextHash, contextTar, readContext, sandboxDir } from './build-context.js';
+import { contextHash, contextTar, readContext, guestDir } from './build-context.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -64,7 +64,7 @@ describe('build context', () => {
   });
 
   it("finds the package's sandbox folder with its Dockerfile and kernel", () => {
-    const names = readContext(sandboxDir()).map((f) => f.name);
+    const names = readContext(guestDir()).map((f) => f.name);
     expect(names).toContain('Dockerfile');
     expect(names).toContain('kernel.py');
     expect(names).not.toContain('build-base.sh');

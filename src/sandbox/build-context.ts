@@ -21,11 +21,11 @@ export interface ContextFile {
 }
 
 /**
- * The top-level sandbox/ folder of the package. This file sits at src/sandbox/ (vitest) or
- * dist/sandbox/ (built), both two levels below the package root.
+ * The package's guest/ folder: what runs inside the sandbox (Dockerfile, kernel.py, root filesystem
+ * scripts). This file sits at src/sandbox/ (vitest) or dist/sandbox/ (built), two levels below the package root.
  */
-export function sandboxDir(): string {
-  return fileURLToPath(new URL('../../sandbox/', import.meta.url));
+export function guestDir(): string {
+  return fileURLToPath(new URL('../../guest/', import.meta.url));
 }
 
 /** Reads every regular file under `dir` that its .dockerignore does not exclude, sorted by name. */
@@ -33,7 +33,7 @@ export function readContext(dir: string): ContextFile[] {
   if (!fs.existsSync(path.join(dir, 'Dockerfile'))) {
     throw new SandboxError(
       `no Dockerfile in ${dir}`,
-      'Reinstall codecell: its sandbox/ folder (Dockerfile and kernel.py) is missing or incomplete.',
+      'Reinstall codecell: its guest/ folder (Dockerfile and kernel.py) is missing or incomplete.',
       'no_image',
     );
   }

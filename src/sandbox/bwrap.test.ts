@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sandboxDir } from './build-context.js';
+import { guestDir } from './build-context.js';
 import { bwrapCommand, SANDBOX_ENV } from './bwrap.js';
 import { resolveLimits } from './limits.js';
 
@@ -59,7 +59,7 @@ describe('bwrapCommand', () => {
   });
 
   it("gives the kernel the image's environment, as the Dockerfile's ENV lines set it", () => {
-    const dockerfile = fs.readFileSync(path.join(sandboxDir(), 'Dockerfile'), 'utf8');
+    const dockerfile = fs.readFileSync(path.join(guestDir(), 'Dockerfile'), 'utf8');
     const block = /^ENV ((?:.*\\\n)*.*)$/m.exec(dockerfile)![1]!;
     const pairs = Object.fromEntries(
       block

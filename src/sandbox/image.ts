@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { contextHash, contextTar, readContext, sandboxDir, type ContextFile } from './build-context.js';
+import { contextHash, contextTar, readContext, guestDir, type ContextFile } from './build-context.js';
 import { readProgressStream, type ProgressListener } from './build-stream.js';
 import { buildOfflineBase, canBuildOfflineBase } from './offline-base.js';
 import { SandboxError } from './types.js';
@@ -59,7 +59,7 @@ export interface BuildOptions {
 const hashes = new Map<string, string>();
 
 /** Hash of the bundled build context (Dockerfile, kernel.py and whatever else .dockerignore lets in). */
-export function kernelHash(dir: string = sandboxDir()): string {
+export function kernelHash(dir: string = guestDir()): string {
   let hash = hashes.get(dir);
   if (!hash) {
     hash = contextHash(readContext(dir));
@@ -123,7 +123,7 @@ export async function ensureImage(docker: Docker, options: EnsureImageOptions = 
 export async function buildSandboxImage(docker: Docker, options: EnsureImageOptions = {}): Promise<EnsuredImage> {
   const started = Date.now();
   const { onProgress } = options;
-  const files = readContext(sandboxDir());
+  const files = readContext(guestDir());
   const hash = contextHash(files);
   const ref = `${IMAGE_REPO}:${hash}`;
   if (!options.force) {
@@ -194,7 +194,7 @@ export async function chooseBase(docker: Docker, onProgress?: ProgressListener, 
   if (!pullProblem) return DEFAULT_BASE;
   onProgress?.({ type: 'phase', text: `cannot pull ${DEFAULT_BASE} (${pullProblem}); using the offline base ${OFFLINE_BASE}` });
   if (await findImage(docker, OFFLINE_BASE)) return OFFLINE_BASE;
-  const script = path.join(sandboxDir(), 'build-base.sh');
+  const script = path.join(guestDir(), 'build-base.sh');
   const why = canBuildOfflineBase(env);
   if (why === true) {
     onProgress?.({ type: 'phase', text: `building ${OFFLINE_BASE} with debootstrap from a Debian mirror (about 20-40 s)` });
@@ -244,7 +244,7 @@ async function tryPull(docker: Docker, ref: string, onProgress?: ProgressListene
  */
 export async function ensureBenchImage(docker: Docker, onProgress?: ProgressListener): Promise<string> {
   const main = await ensureImage(docker, { onProgress });
-  const dockerfile = fs.readFileSync(path.join(sandboxDir(), 'bench.Dockerfile'));
+  const dockerfile = fs.readFileSync(path.join(guestDir(), 'bench.Dockerfile'));
   const hash = createHash('sha256').update(main.id).update('\0').update(dockerfile).digest('hex').slice(0, 12);
   const ref = `${BENCH_REPO}:${hash}`;
   if (await findImage(docker, ref)) return ref;

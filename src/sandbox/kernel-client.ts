@@ -1,4 +1,4 @@
-// The host side of the kernel protocol (sandbox/PROTOCOL.md): line framing with a length cap and zod-checked messages.
+// The host side of the kernel protocol (guest/PROTOCOL.md): line framing with a length cap and zod-checked messages.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 

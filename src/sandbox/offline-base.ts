@@ -1,4 +1,4 @@
-// Runs sandbox/build-base.sh (debootstrap + docker import) when no registry can supply the base image.
+// Runs guest/build-base.sh (debootstrap + docker import) when no registry can supply the base image.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ProgressListener } from './build-stream.js';

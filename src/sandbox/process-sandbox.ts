@@ -1,7 +1,7 @@
 // The process-sandbox backend: the same host side as a container (DockerSandbox) with kernels started under bubblewrap.
 import fs from 'node:fs';
 import path from 'node:path';
-import { sandboxDir } from './build-context.js';
+import { guestDir } from './build-context.js';
 import { DockerSandbox, type KernelHandle, type KernelLauncher } from './docker-sandbox.js';
 import type { ContainerHandlers, ContainerSpec } from './kernel-container.js';
 import { startProcessKernel } from './process-kernel.js';
@@ -16,7 +16,7 @@ export class BubblewrapLauncher implements KernelLauncher {
     readonly rootfs: string,
     kernelSource?: Buffer,
   ) {
-    this.kernelSource = kernelSource ?? fs.readFileSync(path.join(sandboxDir(), 'kernel.py'));
+    this.kernelSource = kernelSource ?? fs.readFileSync(path.join(guestDir(), 'kernel.py'));
   }
 
   start(spec: ContainerSpec, handlers: ContainerHandlers): Promise<{ kernel: KernelHandle; readyMs: number }> {

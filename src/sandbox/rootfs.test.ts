@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sandboxDir } from './build-context.js';
+import { guestDir } from './build-context.js';
 import { cacheDir, imagePackages, rootfsHash } from './rootfs.js';
 
 describe('imagePackages', () => {
   it("reads the Dockerfile's apt-get install list", () => {
-    const packages = imagePackages(fs.readFileSync(path.join(sandboxDir(), 'Dockerfile'), 'utf8'));
+    const packages = imagePackages(fs.readFileSync(path.join(guestDir(), 'Dockerfile'), 'utf8'));
     expect(packages).toContain('python3');
     expect(packages).toContain('python3-matplotlib');
     expect(packages).toContain('procps');
@@ -22,7 +22,7 @@ describe('imagePackages', () => {
 describe('rootfsHash', () => {
   it('changes with the package list and the build script, not with kernel.py', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codecell-rootfs-'));
-    for (const name of ['Dockerfile', 'build-rootfs.sh', 'kernel.py']) fs.copyFileSync(path.join(sandboxDir(), name), path.join(dir, name));
+    for (const name of ['Dockerfile', 'build-rootfs.sh', 'kernel.py']) fs.copyFileSync(path.join(guestDir(), name), path.join(dir, name));
     const first = rootfsHash(dir);
     fs.appendFileSync(path.join(dir, 'kernel.py'), '\n# changed\n');
     expect(rootfsHash(dir)).toBe(first);

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sandboxDir } from './build-context.js';
+import { guestDir } from './build-context.js';
 import type { ProgressListener } from './build-stream.js';
 import { runBuildScript, type ScriptFailure } from './build-script.js';
 import { SandboxError } from './types.js';
@@ -33,12 +33,12 @@ export function imagePackages(dockerfile: string): string[] {
       .split(/\s+/)
       .filter((w) => /^[a-z0-9][a-z0-9.+-]+$/.test(w)) ?? [];
   if (!names.length)
-    throw new SandboxError('cannot find the package list in sandbox/Dockerfile', 'Reinstall codecell: its sandbox/ folder is damaged.', 'no_image');
+    throw new SandboxError('cannot find the package list in guest/Dockerfile', 'Reinstall codecell: its guest/ folder is damaged.', 'no_image');
   return names;
 }
 
 /** Hash of the package list and the build script (kernel.py is bound in at run time, so it is not part of it). */
-export function rootfsHash(dir: string = sandboxDir()): string {
+export function rootfsHash(dir: string = guestDir()): string {
   const packages = imagePackages(fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8'));
   const script = fs.readFileSync(path.join(dir, 'build-rootfs.sh'));
   return createHash('sha256').update(packages.join(' ')).update('\0').update(script).digest('hex').slice(0, 12);
@@ -66,12 +66,12 @@ export async function ensureRootfs(options: { force?: boolean; onProgress?: Prog
   const started = Date.now();
   const target = rootfsPath(env);
   if (!options.force && findRootfs(env)) return { path: target, built: false, ms: Date.now() - started };
-  const packages = imagePackages(fs.readFileSync(path.join(sandboxDir(), 'Dockerfile'), 'utf8'));
+  const packages = imagePackages(fs.readFileSync(path.join(guestDir(), 'Dockerfile'), 'utf8'));
   fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
   const partial = `${target}.partial-${process.pid}`;
   fs.rmSync(partial, { recursive: true, force: true });
   options.onProgress?.({ type: 'phase', text: `building the process sandbox's root filesystem with mmdebstrap (a few minutes, once)` });
-  await runScript(path.join(sandboxDir(), 'build-rootfs.sh'), [partial, ...packages], options.onProgress, env);
+  await runScript(path.join(guestDir(), 'build-rootfs.sh'), [partial, ...packages], options.onProgress, env);
   fs.writeFileSync(path.join(partial, COMPLETE), `${packages.join(' ')}\n`);
   // The sandbox's unprivileged uid must be able to reach and read it.
   fs.chmodSync(partial, 0o755);

@@ -290,10 +290,10 @@ describe('App while the sandbox image builds', () => {
   it('shows a failed build as an error with its fix', async () => {
     const feed = createBuildFeed();
     const t = mount({ build: feed });
-    feed.push({ type: 'failed', message: 'no base image for the sandbox', fix: 'Run sandbox/build-base.sh.' });
+    feed.push({ type: 'failed', message: 'no base image for the sandbox', fix: 'Run guest/build-base.sh.' });
     await sleep(50);
     expect(t.screen()).toContain('the sandbox image could not be built: no base image for the sandbox');
-    expect(t.screen()).toContain('Run sandbox/build-base.sh.');
+    expect(t.screen()).toContain('Run guest/build-base.sh.');
   });
 });
 

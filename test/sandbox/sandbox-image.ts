@@ -1,4 +1,4 @@
-// Test support for sandbox integration tests: the real sandbox image (built from sandbox/Dockerfile when missing) and small limits.
+// Test support for sandbox integration tests: the real sandbox image (built from guest/Dockerfile when missing) and small limits.
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { ensureImage } from '../../src/sandbox/image.js';

@@ -16,15 +16,15 @@ const docker = await engineOrSkip();
 const tmux = tmuxOrSkip();
 
 /**
- * A copy of the built CLI whose sandbox/Dockerfile gains one slow step at the end: its image tag is
+ * A copy of the built CLI whose guest/Dockerfile gains one slow step at the end: its image tag is
  * new (so the chat must build it), every earlier layer comes from the cache of the real image, and
  * the shared image is never touched.
  */
 function cliWithNewImage(dir: string): { bin: string; ref: string } {
-  for (const name of ['bin', 'dist', 'sandbox', 'package.json']) fs.cpSync(path.join(ROOT, name), path.join(dir, name), { recursive: true });
+  for (const name of ['bin', 'dist', 'guest', 'package.json']) fs.cpSync(path.join(ROOT, name), path.join(dir, name), { recursive: true });
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  fs.appendFileSync(path.join(dir, 'sandbox', 'Dockerfile'), `\n# first-build test ${process.pid}-${Date.now()}\nRUN sleep 4\n`);
-  return { bin: path.join(dir, 'bin', 'codecell.js'), ref: `${IMAGE_REPO}:${contextHash(readContext(path.join(dir, 'sandbox')))}` };
+  fs.appendFileSync(path.join(dir, 'guest', 'Dockerfile'), `\n# first-build test ${process.pid}-${Date.now()}\nRUN sleep 4\n`);
+  return { bin: path.join(dir, 'bin', 'codecell.js'), ref: `${IMAGE_REPO}:${contextHash(readContext(path.join(dir, 'guest')))}` };
 }
 
 describe.skipIf(!docker || !tmux)('first use with the image missing (real build, real binary in tmux)', () => {

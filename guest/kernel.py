@@ -1,5 +1,5 @@
 # The codecell kernel: one stateful Python process per sandbox, speaking newline-delimited JSON
-# (sandbox/PROTOCOL.md) over the container's original stdin/stdout. Python 3.11+ stdlib only.
+# (guest/PROTOCOL.md) over the container's original stdin/stdout. Python 3.11+ stdlib only.
 import base64
 import codecs
 import fcntl
@@ -920,7 +920,7 @@ def pip_offline_message(command):
             pass
     lines.append("Installed: " + ", ".join(shown) + ", and the Python standard library.")
     lines.append("To get more: run codecell with --network (pip then installs into /tmp for this session), "
-                 "or bake the package into the sandbox image (sandbox/Dockerfile).")
+                 "or bake the package into the sandbox image (guest/Dockerfile).")
     return "\n".join(lines) + "\n"
 
 
