@@ -31,11 +31,7 @@ export function guestDir(): string {
 /** Reads every regular file under `dir` that its .dockerignore does not exclude, sorted by name. */
 export function readContext(dir: string): ContextFile[] {
   if (!fs.existsSync(path.join(dir, 'Dockerfile'))) {
-    throw new SandboxError(
-      `no Dockerfile in ${dir}`,
-      'Reinstall codecell: its guest/ folder (Dockerfile and kernel.py) is missing or incomplete.',
-      'no_image',
-    );
+    throw new SandboxError(`no Dockerfile in ${dir}`, 'Reinstall codecell: its guest/ folder (Dockerfile and kernel.py) is missing or incomplete.', 'no_image');
   }
   const ignorePath = path.join(dir, '.dockerignore');
   const ignore = dockerignore({ ignorecase: false });
