@@ -13,10 +13,11 @@ import { DockerSandbox, type KernelLauncher } from '../sandbox/docker-sandbox.js
 import type { Sandbox } from '../sandbox/types.js';
 import { formatSize } from '../config/size.js';
 import { OutputStore } from '../store/output-store.js';
-import { SessionLog, type SessionRecord } from '../store/session-log.js';
+import { SessionLog } from '../store/session-log.js';
+import { historyFrom } from '../store/session-history.js';
 import { sessionsDir } from '../store/paths.js';
 import type { ApprovalHandler } from './session-api.js';
-import { Session } from './session.js';
+import { type Recorder, Session } from './session.js';
 import { systemPrompt, type PromptContext } from './system-prompt.js';
 
 /** A file to put into /mnt/data before the first cell. */
@@ -57,24 +58,6 @@ export interface OpenedSession {
   history: ChatMessage[];
   /** Code cells of the resumed session, to re-run if the user wants the variables back. */
   resumedCells: string[];
-}
-
-/** Rebuilds the conversation from a session's records, honouring /undo and /reset. */
-export function historyFrom(records: SessionRecord[]): { messages: ChatMessage[]; cells: string[] } {
-  let messages: ChatMessage[] = [];
-  let cells: string[] = [];
-  for (const r of records) {
-    if (r.kind === 'message') messages.push(r.data as ChatMessage);
-    else if (r.kind === 'undo') messages = messages.slice(0, Number((r.data as { keep?: number })?.keep ?? messages.length));
-    else if (r.kind === 'reset') {
-      messages = [];
-      cells = [];
-    } else if (r.kind === 'cell') {
-      const c = r.data as { code?: string; status?: string };
-      if (typeof c.code === 'string' && c.status === 'ok') cells.push(c.code);
-    }
-  }
-  return { messages, cells };
 }
 
 /** Checks what can be checked before any container starts: the API key. */
@@ -138,10 +121,10 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenedSe
     ...(options.engine.packages ? { extraPackages: options.engine.packages } : {}),
     files: uploads.map((u) => ({ path: `/mnt/data/${u.name}`, size: u.data.length, ...(u.preview ? { preview: u.preview } : {}) })),
   };
-  const recorder = log
+  const recorder: Recorder | undefined = log
     ? {
         id: log.id,
-        append: (kind: string, data: unknown) => log!.append(kind, data),
+        append: (kind, data) => log!.append(kind, data),
         outputPath: (callId: string) => path.join(sessionsDir(), log!.id, 'outputs', `${callId.replace(/[^A-Za-z0-9_.-]/g, '_')}.txt`),
       }
     : undefined;

@@ -10,13 +10,14 @@ import type { SessionEvent, UsageTotals } from './events.js';
 import { unreachable } from './events.js';
 import type { ApprovalHandler, CellRecord, ChatSession } from './session-api.js';
 import { modelView } from './model-view.js';
+import type { LoggedEvent, RecordData, RecordKind } from './records.js';
 
 export type { FileSink } from './cell-runner.js';
 
 /** Append-only recording; implemented by store/SessionLog. */
 export interface Recorder {
   readonly id: string;
-  append(kind: string, data: unknown): void;
+  append<K extends RecordKind>(kind: K, data: RecordData[K]): void;
   /** Where a cell's full output may be written (optional). */
   outputPath?(callId: string): string;
 }
@@ -160,7 +161,7 @@ export class Session implements ChatSession {
     await this.options.sandbox.close();
   }
 
-  private record(kind: string, data: unknown): void {
+  private record<K extends RecordKind>(kind: K, data: RecordData[K]): void {
     try {
       this.options.recorder?.append(kind, data);
     } catch (err) {
@@ -454,7 +455,7 @@ function untilAborted(work: Promise<void>, signal?: AbortSignal): Promise<void> 
 }
 
 /** Session logs keep image bytes out: the PNG is on disk and referenced by the manifest entry. */
-function stripBinary(event: SessionEvent): unknown {
+function stripBinary(event: SessionEvent): LoggedEvent {
   if (event.type === 'cell_image') {
     const { data: _data, ...rest } = event;
     return { ...rest, bytes: _data.length };
