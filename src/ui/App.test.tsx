@@ -9,18 +9,9 @@ import { imageWriter } from './image-writer.js';
 import { FakeSession } from './testing/fake-session.js';
 import type { ChatHost } from './commands.js';
 import { createBuildFeed, type BuildFeed } from './build-state.js';
+import { keyboard, until } from './testing/keyboard.js';
 
 afterEach(() => cleanup());
-
-/** Polls `check` until it holds; a bounded wait whose failure names what never happened. */
-async function until(check: () => boolean, what: string, ms = 4000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
 
 function mount(options: { delayMs?: number; host?: Partial<ChatHost>; build?: BuildFeed; display?: DisplaySettings } = {}) {
   const approvals = new ApprovalBridge();
@@ -41,21 +32,7 @@ function mount(options: { delayMs?: number; host?: Partial<ChatHost>; build?: Bu
   // All frames so far, since <Static> output scrolls out of lastFrame().
   const screen = () => stripVTControlCharacters(app.frames.join('\n'));
   const last = () => stripVTControlCharacters(app.lastFrame() ?? '');
-  /** Writes input and waits for the redraw it causes, so the next key meets the state this one left. */
-  const press = async (seq: string) => {
-    const frames = app.frames.length;
-    app.stdin.write(seq);
-    await until(() => app.frames.length > frames, `a redraw after the input ${JSON.stringify(seq)}`);
-  };
-  /** Types key by key, each one drawn before the next. */
-  const type = async (text: string) => {
-    for (const ch of text) await press(ch);
-  };
-  /** Input that may change nothing on screen (the caller waits for its effect). */
-  const send = (seq: string) => app.stdin.write(seq);
-  /** The first frame is drawn and the app listens to the keyboard. */
-  const ready = () => until(() => app.frames.length > 0 && app.stdin.listenerCount('readable') > 0, 'the app to draw and listen to the keyboard');
-  return { app, session, screen, last, type, press, send, ready, exits: () => exits };
+  return { app, session, screen, last, ...keyboard(app), exits: () => exits };
 }
 
 describe('App with a FakeSession', () => {
