@@ -3,13 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
 import { BIN } from '../support/cli.js';
-import { hasTmux, Terminal } from '../support/tmux.js';
+import { Terminal, tmuxOrSkip } from '../support/tmux.js';
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../support/fake-openai.js';
 import { childPids, childrenGone, leftoverContainers, makeHome, pinImage, pinnedImage, toolMessages, type Home } from './harness.js';
 
 const docker = await engineOrSkip();
-const tmux = hasTmux();
-if (!tmux) console.warn('\n!!! SKIPPING codecell run terminal tests: tmux is not installed\n');
+const tmux = tmuxOrSkip('the codecell run terminal tests');
 
 describe.skipIf(!docker || !tmux)('codecell run in a terminal (tmux, real sandbox)', () => {
   let server: FakeOpenAI | undefined;

@@ -1,6 +1,7 @@
 // Drives a real program in a real pseudo-terminal through tmux: start, send keys, read the screen, clean up.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { skipOrFail } from './gate.js';
 
 export interface TerminalOptions {
   columns?: number;
@@ -15,11 +16,8 @@ export function hasTmux(): boolean {
 }
 
 /** Like the Docker gate: without tmux, skip loudly locally, fail under CI=true. */
-export function tmuxOrSkip(): boolean {
-  if (hasTmux()) return true;
-  if (process.env.CI === 'true') throw new Error('CI=true but tmux is not installed: the pseudo-terminal tests need it (apt-get install tmux)');
-  console.warn('\n!!! SKIPPING pseudo-terminal tests: tmux is not installed\n');
-  return false;
+export function tmuxOrSkip(what = 'the pseudo-terminal tests'): boolean {
+  return hasTmux() || skipOrFail(what, 'tmux is not installed (apt-get install tmux)');
 }
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
