@@ -1,6 +1,6 @@
 // Real graphical terminals for tests: an Xvfb display, kitty (remote control) and xterm (xdotool), screenshots.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -56,9 +56,38 @@ export class Display {
     return png;
   }
 
+  /**
+   * A screenshot once the screen has stopped changing: two in a row that differ in no more than
+   * `tolerancePixels` (a blinking cursor). Throws when it keeps changing for `timeoutMs`.
+   */
+  async settledScreenshot(savePath?: string, timeoutMs = 15_000, tolerancePixels = 600): Promise<PNG> {
+    const end = Date.now() + timeoutMs;
+    let previous = this.screenshot();
+    for (;;) {
+      await sleep(250);
+      const shot = this.screenshot();
+      if (changedPixels(previous, shot) <= tolerancePixels) {
+        if (savePath) writeFileSync(savePath, PNG.sync.write(shot));
+        return shot;
+      }
+      if (Date.now() > end) throw new Error(`the screen kept changing for ${timeoutMs} ms`);
+      previous = shot;
+    }
+  }
+
   stop(): void {
     this.proc.kill();
   }
+}
+
+/** How many pixels differ between two screenshots of the same display. */
+function changedPixels(a: PNG, b: PNG): number {
+  if (a.width !== b.width || a.height !== b.height) return Number.POSITIVE_INFINITY;
+  let changed = 0;
+  for (let i = 0; i < a.data.length; i += 4) {
+    if (a.data[i] !== b.data[i] || a.data[i + 1] !== b.data[i + 1] || a.data[i + 2] !== b.data[i + 2]) changed++;
+  }
+  return changed;
 }
 
 /** A terminal window running one command on the display. */
@@ -71,7 +100,21 @@ export interface XTerminalWindow {
   scroll?(amount: string): void;
   /** Resizes the window to columns×rows cells (kitty only). */
   resize?(columns: number, rows: number): void;
+  /** Resolves when the terminal has closed (its program ended); rejects after `timeoutMs`. */
+  closed(timeoutMs: number): Promise<void>;
   close(): void;
+}
+
+/** The `closed` of a terminal process: its exit event, bounded. */
+function closedWithin(proc: ChildProcess, timeoutMs: number): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the terminal did not close within ${timeoutMs} ms of its program's exit`)), timeoutMs);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** The environment a program in the window gets: the test run's CI must not reach Ink (it would draw only the last frame). */
@@ -148,6 +191,7 @@ export function startKitty(
         return '';
       }
     },
+    closed: (timeoutMs) => closedWithin(proc, timeoutMs),
     close() {
       try {
         process.kill(-proc.pid!, 'SIGTERM');
@@ -214,6 +258,7 @@ export function startXterm(
         else if (part) xdo('type', '--delay', '15', part);
       }
     },
+    closed: (timeoutMs) => closedWithin(proc, timeoutMs),
     text() {
       try {
         // Sixel data and other escapes out: only what a reader would see.
