@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { PNG } from 'pngjs';
 import { skipOrFail } from './gate.js';
+import { NOT_IN_CI } from './tmux.js';
 
 const TOOLS = { Xvfb: 'xvfb', kitty: 'kitty', xterm: 'xterm', import: 'imagemagick', xdotool: 'xdotool' } as const;
 
@@ -117,14 +118,10 @@ function closedWithin(proc: ChildProcess, timeoutMs: number): Promise<void> {
   });
 }
 
-/** The environment a program in the window gets: the test run's CI must not reach Ink (it would draw only the last frame). */
+/** The environment a program in the window gets: not in CI (see NOT_IN_CI), not in tmux or another kitty. */
 function programEnv(display: Display, env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...process.env, ...display.env, LIBGL_ALWAYS_SOFTWARE: '1' };
-  delete out.CI;
-  delete out.CONTINUOUS_INTEGRATION;
-  delete out.TMUX;
-  delete out.KITTY_WINDOW_ID;
-  for (const [k, v] of Object.entries(env)) {
+  for (const [k, v] of Object.entries({ ...NOT_IN_CI, TMUX: undefined, KITTY_WINDOW_ID: undefined, ...env })) {
     if (v === undefined) delete out[k];
     else out[k] = v;
   }
