@@ -148,9 +148,13 @@ export function parseRecords(text: string): { records: SessionRecord[]; skipped:
   return { records, skipped };
 }
 
-// Compile-time: whatever the Session may write, the schema accepts (a field or event added to core/records.ts
-// or core/events.ts without its schema here fails typechecking), and the schema knows no event the union lacks.
+// Compile-time, both ways: whatever the Session may write, the schema accepts; what the schema accepts has every
+// field the readers' types promise (a field or an event added to core/records.ts or core/events.ts without its
+// schema here fails typechecking; messages are the SDK's own type, checked one way). And the schema knows no
+// event type the union lacks.
 const _writerFitsSchema = (data: RecordData): { [K in RecordKind]: z.input<(typeof recordData)[K]> } => data;
+const _schemaFitsReaders = (data: { [K in Exclude<RecordKind, 'message'>]: z.output<(typeof recordData)[K]> }): Omit<RecordData, 'message'> => data;
+void _schemaFitsReaders;
 type SameTypes = [LoggedEvent['type']] extends [z.input<typeof loggedEvent>['type']]
   ? [z.input<typeof loggedEvent>['type']] extends [LoggedEvent['type']]
     ? true
