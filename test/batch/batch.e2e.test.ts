@@ -166,8 +166,7 @@ describe.skipIf(!docker)('codecell batch (real engine, fake model)', () => {
         : 0;
     const pid = child.pid!;
     // Kill once two tasks are done and the batch has containers running, so there are orphans to reap.
-    const running = async (): Promise<number> =>
-      (await docker!.listContainers({ filters: { label: [`${LABEL_PID}=${pid}`], status: ['running'] } })).length;
+    const running = async (): Promise<number> => (await docker!.listContainers({ filters: { label: [`${LABEL_PID}=${pid}`], status: ['running'] } })).length;
     while ((count() < 2 || (await running()) === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(count(), 'two tasks finished before the kill').toBeGreaterThanOrEqual(2);
     child.kill('SIGKILL');

@@ -78,7 +78,10 @@ export function runUntilPrinted(
   const done = runCollect(sandbox, code, {
     ...options,
     onEvent: (e) => {
-      if (e.type === 'stdout' && !stdout.includes(marker) && (stdout += e.text).includes(marker)) seen();
+      if (e.type === 'stdout' && !stdout.includes(marker)) {
+        stdout += e.text;
+        if (stdout.includes(marker)) seen();
+      }
       options.onEvent?.(e);
     },
   });

@@ -27,7 +27,9 @@ describe.skipIf(!docker || !tmux)('chat with every model dialect (real sandbox, 
     home = mkdtempSync(join(tmpdir(), 'cc-dialect-home-'));
     work = mkdtempSync(join(tmpdir(), 'cc-dialect-work-'));
   });
-  afterEach(() => open.splice(0).forEach((t) => t.close()));
+  afterEach(() => {
+    for (const t of open.splice(0)) t.close();
+  });
   afterAll(async () => {
     await server?.close();
     rmSync(home, { recursive: true, force: true });

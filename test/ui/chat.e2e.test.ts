@@ -53,7 +53,7 @@ describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model
   });
   afterEach(() => {
     for (const t of open) for (const pid of t.programPids()) chatPids.add(pid);
-    open.splice(0).forEach((t) => t.close());
+    for (const t of open.splice(0)) t.close();
   });
   afterAll(async () => {
     await server?.close();

@@ -28,9 +28,9 @@ describe.skipIf(!docker || !tmux)('first-run screen (real binary in tmux)', () =
   });
   afterEach(async () => {
     for (const t of open) for (const pid of t.programPids()) pids.add(pid);
-    open.splice(0).forEach((t) => t.close());
+    for (const t of open.splice(0)) t.close();
     await Promise.all(servers.splice(0).map((s) => s.close()));
-    homes.splice(0).forEach((h) => fs.rmSync(h, { recursive: true, force: true }));
+    for (const h of homes.splice(0)) fs.rmSync(h, { recursive: true, force: true });
     // The chat removes its container on exit; nothing it started may be left.
     expect(await leftoverContainers(docker!, 10_000, pids)).toEqual([]);
   });
