@@ -7,7 +7,8 @@ import type { ChatMessage, ModelClient } from '../llm/types.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { sizeSetting } from '../config/size.js';
 import type { OutputStore } from '../store/output-store.js';
-import { SessionLog, type SessionRecord } from '../store/session-log.js';
+import { SessionLog } from '../store/session-log.js';
+import { historyFrom } from '../store/session-history.js';
 import type { ApprovalHandler } from '../core/session-api.js';
 import { Session } from '../core/session.js';
 import { systemPrompt, type PromptContext } from '../core/system-prompt.js';
@@ -45,25 +46,6 @@ export interface OpenedSession {
   history: ChatMessage[];
   /** Code cells of the resumed session, to re-run if the user wants the variables back. */
   resumedCells: string[];
-}
-
-/** Rebuilds the conversation from a session's records, honouring /undo and /reset. */
-export function historyFrom(records: SessionRecord[]): { messages: ChatMessage[]; cells: string[] } {
-  let messages: ChatMessage[] = [];
-  let cells: string[] = [];
-  for (const r of records) {
-    if (r.kind === 'message') messages.push(r.data as ChatMessage);
-    else if (r.kind === 'undo') messages = messages.slice(0, Number((r.data as { keep?: number })?.keep ?? messages.length));
-    else if (r.kind === 'reset') {
-      messages = [];
-      cells = [];
-    } else if (r.kind === 'cell') {
-      const c = r.data as { code?: string; status?: string; source?: string };
-      // A /rerun cell repeats one recorded earlier: counting it again would run it twice next time.
-      if (typeof c.code === 'string' && c.status === 'ok' && c.source !== 'rerun') cells.push(c.code);
-    }
-  }
-  return { messages, cells };
 }
 
 export async function openSession(options: OpenSessionOptions): Promise<OpenedSession> {

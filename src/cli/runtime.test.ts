@@ -13,7 +13,8 @@ import type { KernelLauncher } from '../sandbox/docker-sandbox.js';
 import type { SandboxState } from '../sandbox/types.js';
 import { SessionLog } from '../store/session-log.js';
 import { LoggedSession } from './chat-session.js';
-import { historyFrom, openSession } from './open-session.js';
+import { historyFrom } from '../store/session-history.js';
+import { openSession } from './open-session.js';
 import { checkModelSettings, createRuntime, NO_MODEL, type Runtime } from './runtime.js';
 import type { Engine } from './sandbox-setup.js';
 

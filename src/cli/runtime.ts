@@ -68,7 +68,7 @@ export function outputStoreFor(settings: Settings, sessionId: string): OutputSto
 export function recorderFor(log: SessionLog): Recorder {
   return {
     id: log.id,
-    append: (kind: string, data: unknown) => log.append(kind, data),
+    append: (kind, data) => log.append(kind, data),
     outputPath: (callId: string) => path.join(sessionsDir(), log.id, 'outputs', `${portableName(callId)}.txt`),
   };
 }

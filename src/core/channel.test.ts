@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Channel } from './channel.js';
 
 describe('Channel', () => {
@@ -9,7 +9,8 @@ describe('Channel', () => {
     const reader = (async () => {
       for await (const n of ch) seen.push(n);
     })();
-    await new Promise((r) => setTimeout(r, 5));
+    // Once it has taken the first item the reader waits for the next: the pushes below meet a waiting reader.
+    await vi.waitFor(() => expect(seen).toEqual([1]));
     ch.push(2);
     ch.push(3);
     ch.close();

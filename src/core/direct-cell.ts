@@ -1,5 +1,5 @@
 // One cell run outside a model turn (`exec`, the chat's /rerun): a turn of its own with the same events as a model's cell.
-import type { Sandbox } from '../sandbox/types.js';
+import type { CellStatus, Sandbox } from '../sandbox/types.js';
 import type { ManifestEntry } from '../store/types.js';
 import { runCell, type FileSink } from './cell-runner.js';
 import { errorEvent } from './error-event.js';
@@ -23,7 +23,7 @@ export interface DirectCellHost {
   ready(): Promise<void>;
   nextTurn(): number;
   /** Records the finished cell (the same `cell` record a model's cell gets, plus its source). */
-  cellDone(record: { turn: number; callId: string; code: string; status: string; count?: number; source: string }): void;
+  cellDone(record: { turn: number; callId: string; code: string; status: CellStatus; count?: number; source: string }): void;
 }
 
 const NO_USAGE: UsageTotals = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };

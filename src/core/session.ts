@@ -11,6 +11,8 @@ import { modelTurn, type PriceFn } from './model-turn.js';
 import { type SchedulerHost, ToolScheduler } from './tool-scheduler.js';
 import { TurnLimits } from './turn-limits.js';
 import { runDirectCell, type DirectCellOptions } from './direct-cell.js';
+import { modelView } from './model-view.js';
+import type { LoggedEvent, RecordData, RecordKind } from './records.js';
 
 export type { FileSink } from './cell-runner.js';
 export type { PriceFn } from './model-turn.js';
@@ -18,7 +20,7 @@ export type { PriceFn } from './model-turn.js';
 /** Append-only recording; implemented by store/SessionLog. */
 export interface Recorder {
   readonly id: string;
-  append(kind: string, data: unknown): void;
+  append<K extends RecordKind>(kind: K, data: RecordData[K]): void;
   /** Where a cell's full output may be written (optional). */
   outputPath?(callId: string): string;
 }
@@ -168,7 +170,7 @@ export class Session implements ChatSession {
     await this.options.sandbox.close();
   }
 
-  private record(kind: string, data: unknown): void {
+  private record<K extends RecordKind>(kind: K, data: RecordData[K]): void {
     try {
       this.options.recorder?.append(kind, data);
     } catch (err) {
@@ -362,7 +364,7 @@ function assistantMessage(text: string, calls: ToolCall[]): ChatMessage {
 }
 
 /** Session logs keep image bytes out: the PNG is on disk and referenced by the manifest entry. */
-function stripBinary(event: SessionEvent): unknown {
+function stripBinary(event: SessionEvent): LoggedEvent {
   if (event.type === 'cell_image') {
     const { data: _data, ...rest } = event;
     return { ...rest, bytes: _data.length };

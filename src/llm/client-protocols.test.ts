@@ -1,19 +1,11 @@
 // The model client's protocols against the fake server: text mode, auto's fallback, calls written as text, <think>.
-import { afterEach, describe, expect, it } from 'vitest';
-import { createModelClient, type ModelClientOptions, type ProtocolMemory } from './client.js';
+import { describe, expect, it } from 'vitest';
+import type { ProtocolMemory } from './client.js';
 import { ModelError, type ChatMessage, type ModelClient, type ModelEvent, type ToolProtocol } from './types.js';
-import { bareJsonCall, fenced, startFakeOpenAI, thinking, toolCallTag, type FakeOpenAI, type FakeOpenAIOptions } from '../../test/support/fake-openai.js';
+import { bareJsonCall, fenced, thinking, toolCallTag } from '../../test/support/fake-openai.js';
+import { ofType, fakeServerPerTest } from '../../test/support/model-client.js';
 
-let fake: FakeOpenAI | undefined;
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-});
-
-async function setup(options: FakeOpenAIOptions, client: ModelClientOptions = {}): Promise<{ server: FakeOpenAI; client: ModelClient }> {
-  fake = await startFakeOpenAI(options);
-  return { server: fake, client: createModelClient({ baseURL: fake.url, apiKey: 'sk-test', maxRetries: 2, timeoutMs: 5000, ...client }) };
-}
+const setup = fakeServerPerTest({ maxRetries: 2, timeoutMs: 5000 });
 
 const USER: ChatMessage[] = [
   { role: 'system', content: 'You are codecell.' },
@@ -26,7 +18,6 @@ async function collect(client: ModelClient, messages: ChatMessage[] = USER): Pro
   return events;
 }
 
-const ofType = <T extends ModelEvent['type']>(events: ModelEvent[], type: T) => events.filter((e): e is Extract<ModelEvent, { type: T }> => e.type === type);
 const textOf = (events: ModelEvent[]): string =>
   ofType(events, 'text_delta')
     .map((e) => e.text)

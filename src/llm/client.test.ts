@@ -1,20 +1,11 @@
 // The model client against a real HTTP server speaking SSE, through the real openai SDK.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
-import { createModelClient, detectProvider, type ModelClientOptions } from './client.js';
+import { createModelClient, detectProvider } from './client.js';
 import { ModelError, type ModelClient, type ModelEvent } from './types.js';
-import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../../test/support/fake-openai.js';
+import { codeOf, ofType, fakeServerPerTest } from '../../test/support/model-client.js';
 
-let fake: FakeOpenAI | undefined;
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-});
-
-async function setup(options: FakeOpenAIOptions, client: ModelClientOptions = {}): Promise<{ server: FakeOpenAI; client: ModelClient }> {
-  fake = await startFakeOpenAI(options);
-  return { server: fake, client: createModelClient({ baseURL: fake.url, apiKey: 'sk-test', maxRetries: 3, timeoutMs: 5000, ...client }) };
-}
+const setup = fakeServerPerTest({ maxRetries: 3, timeoutMs: 5000 });
 
 async function collect(client: ModelClient, signal?: AbortSignal, onEvent?: (e: ModelEvent) => void): Promise<{ events: ModelEvent[]; error?: unknown }> {
   const events: ModelEvent[] = [];
@@ -29,8 +20,6 @@ async function collect(client: ModelClient, signal?: AbortSignal, onEvent?: (e: 
   return { events };
 }
 
-const codeOf = (events: ModelEvent[], index = 0): string => events.map((e) => (e.type === 'code_delta' && e.index === index ? e.text : '')).join('');
-const ofType = <T extends ModelEvent['type']>(events: ModelEvent[], type: T) => events.filter((e): e is Extract<ModelEvent, { type: T }> => e.type === type);
 const finishOf = (events: ModelEvent[]) => {
   const finish = ofType(events, 'finish');
   expect(finish).toHaveLength(1);
@@ -378,9 +367,8 @@ describe('listModels and detectProvider', () => {
   it('lists the ids the server offers, and [] when it cannot', async () => {
     const { client } = await setup({ models: ['m1', 'm2'] });
     expect(await client.listModels()).toEqual(['m1', 'm2']);
-    await fake!.close();
-    fake = await startFakeOpenAI({ models: null });
-    expect(await createModelClient({ baseURL: fake.url, apiKey: 'k' }).listModels()).toEqual([]);
+    const none = await setup({ models: null }, { maxRetries: 2 });
+    expect(await none.client.listModels()).toEqual([]);
   });
 
   it('guesses the provider from the base URL', () => {

@@ -6,7 +6,16 @@ import { join } from 'node:path';
 import { SessionLog } from '../store/session-log.js';
 import { exportSession } from './export.js';
 import { makePng } from '../ui/testing/png.js';
-import type { SessionEvent } from '../core/events.js';
+import type { LoggedEvent } from '../core/records.js';
+import { readHistory, type SessionHistory } from '../store/session-history.js';
+import { parseRecords } from '../store/session-record.js';
+
+/** Hand-written records, read the way a session file is (each must be a valid record, or it would be skipped). */
+function historyOf(records: { t: string; kind: string; data: unknown }[]): SessionHistory {
+  const { records: read, skipped } = parseRecords(records.map((r) => JSON.stringify(r)).join('\n'));
+  expect(skipped).toBe(0);
+  return readHistory(read);
+}
 
 /** Records a realistic session through the real SessionLog, the way the Session writes it. */
 async function recordedSession() {
@@ -27,7 +36,7 @@ async function recordedSession() {
     created_at: '',
   };
   const log = SessionLog.create({ model: 'gpt-test', cwd: dir, outDir: dir }, { dir });
-  const ev = (e: SessionEvent | Record<string, unknown>) => log.append('event', e);
+  const ev = (e: LoggedEvent) => log.append('event', e);
   log.append('message', { role: 'user', content: 'plot 1,2,3' });
   ev({ type: 'turn_start', turn: 1 });
   ev({ type: 'code_end', turn: 1, callId: 'a', code: 'import matplotlib.pyplot as plt\nplt.plot([1,2,3])\nprint("hi")\n' });
@@ -55,7 +64,7 @@ async function recordedSession() {
   ev({ type: 'code_end', turn: 3, callId: 'c', code: 'secret = 1' });
   log.append('undo', { keep: 4 });
   log.close();
-  return { records: await SessionLog.read(log.id, { dir }), id: log.id, png, dir };
+  return { records: await SessionLog.history(log.id, { dir }), id: log.id, png, dir };
 }
 
 describe('exportSession', () => {
@@ -121,7 +130,7 @@ describe('exportSession', () => {
       { t: '', kind: 'event', data: { type: 'code_end', turn: 1, callId: 'a', code: 'print("```")' } },
       { t: '', kind: 'event', data: { type: 'cell_output', turn: 1, callId: 'a', stream: 'stdout', text: '```\n' } },
     ];
-    expect(exportSession(records, 'md')).toContain('````\n```\n````');
+    expect(exportSession(historyOf(records), 'md')).toContain('````\n```\n````');
   });
 
   describe('rich outputs and magics', () => {
@@ -159,7 +168,7 @@ describe('exportSession', () => {
     };
 
     it('puts display_data and execute_result bundles in the notebook, with updates and clears applied', () => {
-      const text = exportSession(richRecords(), 'ipynb');
+      const text = exportSession(historyOf(richRecords()), 'ipynb');
       const nb = JSON.parse(text);
       const [first, second] = nb.cells.filter((c: { cell_type: string }) => c.cell_type === 'code');
       expect(first.source.join('')).toContain('%matplotlib inline\nfiles = !ls');
@@ -189,13 +198,13 @@ describe('exportSession', () => {
     });
 
     it('writes magics as get_ipython() calls in .py and renders Markdown displays in .md', () => {
-      const py = exportSession(richRecords(), 'py');
+      const py = exportSession(historyOf(richRecords()), 'py');
       expect(py).toContain('get_ipython().run_line_magic("matplotlib", "inline")\nfiles = get_ipython().getoutput("ls")\nget_ipython().system("echo hi")');
       const dir = mkdtempSync(join(tmpdir(), 'cc-export-'));
       writeFileSync(join(dir, 'rich.py'), py);
       const r = spawnSync('python3', ['-m', 'py_compile', join(dir, 'rich.py')], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
-      const md = exportSession(richRecords(), 'md');
+      const md = exportSession(historyOf(richRecords()), 'md');
       expect(md).toContain('\n**v2**\n');
       expect(md).toContain('```\n100%\n```');
     });

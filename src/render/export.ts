@@ -1,7 +1,7 @@
 // Renders a recorded session (the log's events, read back) as Markdown, a Jupyter notebook (nbformat 4, outputs and images embedded) or a Python script.
 import { readFileSync } from 'node:fs';
-import type { SessionRecord } from '../store/session-log.js';
-import type { SessionEvent } from '../core/events.js';
+import type { LoggedEvent } from '../core/records.js';
+import type { SessionHistory } from '../store/session-history.js';
 import type { DisplayBundle } from '../sandbox/types.js';
 import { finalLines } from '../core/model-output.js';
 import { ipythonToPython } from './ipython-source.js';
@@ -48,42 +48,24 @@ function defaultRead(path: string): Buffer | undefined {
   }
 }
 
-/** Turns log records into exchanges of blocks, honouring /undo (drops the last exchange) and /reset (a note). */
-export function documentFromRecords(records: SessionRecord[]): SessionDocument {
-  const doc: SessionDocument = { id: '', model: '', started: records[0]?.t ?? '', exchanges: [] };
+/** Turns a session's history (undone exchanges already gone) into exchanges of blocks; a /reset is a note. */
+export function documentFrom(history: SessionHistory): SessionDocument {
+  const doc: SessionDocument = { id: history.id, model: history.model, started: history.started, exchanges: [] };
   const cells = new Map<string, Extract<Block, { kind: 'code' }>>();
   let count = 0;
-  const current = (): Exchange => {
-    if (doc.exchanges.length === 0) doc.exchanges.push({ blocks: [] });
-    return doc.exchanges[doc.exchanges.length - 1]!;
-  };
-  for (const r of records) {
-    const d = (r.data ?? {}) as Record<string, unknown>;
-    switch (r.kind) {
-      case 'meta':
-        if (!doc.id && typeof d.id === 'string') doc.id = d.id;
-        if (!doc.model && typeof d.model === 'string') doc.model = d.model;
-        break;
-      case 'message':
-        if (d.role === 'user' && typeof d.content === 'string') doc.exchanges.push({ blocks: [{ kind: 'user', text: d.content }] });
-        break;
-      case 'undo':
-        doc.exchanges.pop();
-        break;
-      case 'reset':
-        doc.exchanges.push({ blocks: [{ kind: 'note', text: 'The kernel was reset here: later cells start from a fresh Python.' }] });
-        break;
-      case 'event':
-        count = onEvent(d as unknown as SessionEvent, current(), cells, count);
-        break;
-      default:
-        break;
+  for (const entry of history.entries) {
+    if (entry.kind === 'reset') {
+      doc.exchanges.push({ blocks: [{ kind: 'note', text: 'The kernel was reset here: later cells start from a fresh Python.' }] });
+      continue;
     }
+    const ex: Exchange = { blocks: entry.prompt !== undefined ? [{ kind: 'user', text: entry.prompt }] : [] };
+    doc.exchanges.push(ex);
+    for (const r of entry.records) if (r.kind === 'event') count = onEvent(r.data, ex, cells, count);
   }
   return doc;
 }
 
-function onEvent(e: SessionEvent, ex: Exchange, cells: Map<string, Extract<Block, { kind: 'code' }>>, count: number): number {
+function onEvent(e: LoggedEvent, ex: Exchange, cells: Map<string, Extract<Block, { kind: 'code' }>>, count: number): number {
   const cell = 'callId' in e ? cells.get(e.callId) : undefined;
   // clear_output(wait=True) takes effect when the cell's next output arrives, as in Jupyter.
   if (cell?.clearPending && ['cell_output', 'cell_result', 'cell_display', 'cell_image', 'cell_error'].includes(e.type)) {
@@ -314,9 +296,9 @@ function toPython(doc: SessionDocument): string {
   return out.join('\n').trimEnd() + '\n';
 }
 
-/** Renders a session log in the given format. */
-export function exportSession(records: SessionRecord[], format: ExportFormat, options: ExportOptions = {}): string {
-  const doc = documentFromRecords(records);
+/** Renders a session (read with SessionLog.history or readHistory) in the given format. */
+export function exportSession(history: SessionHistory, format: ExportFormat, options: ExportOptions = {}): string {
+  const doc = documentFrom(history);
   switch (format) {
     case 'md':
       return toMarkdown(doc);

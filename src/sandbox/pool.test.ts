@@ -1,12 +1,35 @@
 // The warm pool against the real engine: started sandboxes, background refill, no leftovers.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { engineOrSkip } from '../../test/support/engine.js';
 import { TEST_LIMITS, ourContainers, sandboxImage } from '../../test/sandbox/sandbox-image.js';
 import { DockerSandbox } from './docker-sandbox.js';
 import { dockerFor } from './engines.js';
 import { SandboxPool } from './pool.js';
 
+import type { SandboxState } from './types.js';
+
 const docker = await engineOrSkip();
+
+/** Resolves when the sandbox reaches `state` (at once if it is there): its own state event, not a timer. */
+function reaches(sandbox: DockerSandbox, state: SandboxState): Promise<void> {
+  return new Promise((resolve) => {
+    if (sandbox.state === state) return resolve();
+    const off = sandbox.onStateChange((now) => {
+      if (now !== state) return;
+      off();
+      resolve();
+    });
+  });
+}
+
+/** Polls until the kernel reported its warm-up (there is no event for it), failing with a message after 15 s. */
+const warmedUp = (box: DockerSandbox) =>
+  vi.waitFor(
+    () => {
+      if (!box.warmed) throw new Error(`kernel ${box.id} has not reported its warm-up within 15 s`);
+    },
+    { timeout: 15_000, interval: 50 },
+  );
 
 describe.skipIf(!docker)('SandboxPool (real engine)', () => {
   const pools: SandboxPool[] = [];
@@ -16,17 +39,25 @@ describe.skipIf(!docker)('SandboxPool (real engine)', () => {
 
   it('hands out started sandboxes, refills in the background, and close() removes the idle ones', async () => {
     const image = await sandboxImage(docker!);
-    const pool = new SandboxPool({ create: () => new DockerSandbox(docker!, { image, limits: TEST_LIMITS }), size: 2 });
+    const made: DockerSandbox[] = [];
+    const create = () => {
+      const box = new DockerSandbox(docker!, { image, limits: TEST_LIMITS });
+      made.push(box);
+      return box;
+    };
+    const pool = new SandboxPool({ create, size: 2 });
     pools.push(pool);
     pool.warm();
     expect(pool.idle).toBe(2);
     const first = await pool.acquire();
     expect(first.warm).toBe(true);
+    expect(first.sandbox).toBe(made[0]);
     expect(first.sandbox.state).toBe('ready');
     expect(pool.idle).toBe(2); // refilled at once
-    // The second was starting while the first was handed out: by now it waits less than a cold start.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The second was starting while the first was handed out: once it is ready, acquire hands it over at once.
+    await reaches(made[1]!, 'ready');
     const second = await pool.acquire();
+    expect(second.sandbox).toBe(made[1]);
     expect(second.sandbox.state).toBe('ready');
     expect(second.waitMs).toBeLessThan(200);
     const result = await first.sandbox.run('x = 5\nprint(x)');
@@ -42,21 +73,29 @@ describe.skipIf(!docker)('SandboxPool (real engine)', () => {
   it('pooled kernels import nothing while they wait, and start warming when handed out', async () => {
     const image = await sandboxImage(docker!);
     const made: { deferWarm: boolean }[] = [];
+    const boxes: DockerSandbox[] = [];
     const pool = new SandboxPool({
       create: (options) => {
         made.push(options);
-        return new DockerSandbox(docker!, { image, limits: TEST_LIMITS, deferWarm: options.deferWarm });
+        boxes.push(new DockerSandbox(docker!, { image, limits: TEST_LIMITS, deferWarm: options.deferWarm }));
+        return boxes[boxes.length - 1]!;
       },
       size: 1,
     });
     pools.push(pool);
     pool.warm();
-    await new Promise((r) => setTimeout(r, 3000)); // a kernel that warms at ready sends `warm` well within this
+    await reaches(boxes[0]!, 'ready');
+    // A kernel that warms at ready, started only now: once it has warmed, a pooled kernel that warmed at
+    // ready would have too (it had a whole container start more time).
+    const control = new DockerSandbox(docker!, { image, limits: TEST_LIMITS });
+    await control.start();
+    await warmedUp(control);
+    await control.close();
     const got = await pool.acquire();
     const box = got.sandbox as DockerSandbox;
     expect(made[0]).toEqual({ deferWarm: true });
     expect(box.warmed).toBeUndefined();
-    for (let i = 0; i < 150 && !box.warmed; i++) await new Promise((r) => setTimeout(r, 100));
+    await warmedUp(box);
     expect(box.warmed?.modules).toContain('IPython');
     expect((await box.run('%pwd')).status).toBe('ok');
     await box.close();

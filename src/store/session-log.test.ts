@@ -5,6 +5,8 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SessionLog, SessionLogError, newSessionId } from './session-log.js';
+import type { LoggedEvent } from '../core/records.js';
+import type { ManifestEntry } from './types.js';
 
 let dir: string;
 beforeEach(() => {
@@ -13,6 +15,19 @@ beforeEach(() => {
 afterEach(() => rmSync(resolve(dir, '..'), { recursive: true, force: true }));
 
 const meta = { model: 'gpt-4o-mini', cwd: '/home/u/project', outDir: '/home/u/project/codecell-output' };
+const file = (name: string): ManifestEntry => ({
+  id: `f_${name}`,
+  session: 's',
+  turn: 1,
+  name,
+  source: name,
+  mime: 'image/png',
+  path: `/out/${name}`,
+  size: 1,
+  sha256: 'x',
+  created_at: '',
+});
+const call = { turn: 1, callId: 'c' };
 
 describe('SessionLog', () => {
   it('creates a private file with a sortable id and a meta record', async () => {
@@ -30,18 +45,20 @@ describe('SessionLog', () => {
   it('writes each record as it is appended (readable before close), images by reference only', async () => {
     const log = SessionLog.create(meta, { dir });
     log.append('message', { role: 'user', content: 'plot sales' });
-    log.append('event', { type: 'cell_image', turn: 1, data: Buffer.alloc(50_000, 1), file: { path: '/out/fig.png' } });
+    // The Session writes images without their bytes; a Buffer that slips through is still never written inline.
+    const image = { type: 'cell_image', ...call, mime: 'image/png', bytes: 50_000, width: 2, height: 2, file: file('fig.png'), data: Buffer.alloc(50_000, 1) };
+    log.append('event', image as LoggedEvent);
     log.append('event', { type: 'error', kind: 'model', message: 'boom' });
     const lines = readFileSync(log.path, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[2]!.length).toBeLessThan(300);
+    expect(lines[2]!.length).toBeLessThan(500); // a whole manifest entry, and no 50 KB of image
     const records = await SessionLog.read(log.id, { dir });
     expect(records.map((r) => r.kind)).toEqual(['meta', 'message', 'event', 'event']);
-    expect(records[2]!.data).toEqual({ type: 'cell_image', turn: 1, data: { omittedBytes: 50_000 }, file: { path: '/out/fig.png' } });
+    expect(records[2]!.data).toEqual({ ...image, data: { omittedBytes: 50_000 } });
     // A field called `kind` in the data does not clash with the record's own kind.
     expect(records[3]).toMatchObject({ kind: 'event', data: { kind: 'model' } });
     log.close();
-    expect(() => log.append('event', {})).toThrow(SessionLogError);
+    expect(() => log.append('event', { type: 'turn_start', turn: 2 })).toThrow(SessionLogError);
   });
 
   it('keeps everything up to the last event when the writing process is SIGKILLed', async () => {
@@ -49,7 +66,7 @@ describe('SessionLog', () => {
       import { SessionLog } from ${JSON.stringify(resolve('src/store/session-log.ts'))};
       const log = SessionLog.create({ model: 'm', cwd: '/', outDir: '/o' }, { dir: ${JSON.stringify(dir)} });
       log.append('message', { role: 'user', content: 'hello' });
-      for (let i = 0; i < 100; i++) log.append('event', { type: 'cell_output', text: 'line ' + i });
+      for (let i = 0; i < 100; i++) log.append('event', { type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: 'line ' + i });
       process.kill(process.pid, 'SIGKILL');
     `;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
@@ -58,7 +75,7 @@ describe('SessionLog', () => {
     expect(latest).toBeDefined();
     const records = await SessionLog.read(latest!.id, { dir });
     expect(records).toHaveLength(102);
-    expect(records[101]!.data).toEqual({ type: 'cell_output', text: 'line 99' });
+    expect(records[101]!.data).toEqual({ type: 'cell_output', turn: 1, callId: 'c', stream: 'stdout', text: 'line 99' });
   });
 
   it('tolerates a torn last line and closes it off when the session is reopened', async () => {
@@ -67,6 +84,7 @@ describe('SessionLog', () => {
     log.close();
     appendFileSync(log.path, '{"t":"2026-01-01T00:00:00.000Z","kind":"event","data":{"type":"cell_out');
     expect((await SessionLog.read(log.id, { dir })).map((r) => r.kind)).toEqual(['meta', 'message']);
+    expect((await SessionLog.history(log.id, { dir })).skipped).toBe(1);
 
     const again = await SessionLog.open(log.id, { dir });
     again.append('message', { role: 'user', content: 'second' });
@@ -79,8 +97,8 @@ describe('SessionLog', () => {
     const a = SessionLog.create({ ...meta, model: 'model-a' }, { dir });
     a.append('message', { role: 'user', content: '  Chart revenue\nby region for every quarter of the last five years, with a trend line please  ' });
     a.append('message', { role: 'assistant', content: 'done' });
-    a.append('event', { type: 'file_saved', file: { name: 'chart.png' } });
-    a.append('event', { type: 'file_saved', file: { name: 'data.csv' } });
+    a.append('event', { type: 'file_saved', ...call, file: file('chart.png') });
+    a.append('event', { type: 'file_saved', ...call, file: file('data.csv') });
     a.append('message', { role: 'user', content: 'thanks' });
     a.close();
     // A second session with a later id (ids sort by time; force the order with a later file name).

@@ -15,18 +15,15 @@ import {
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import type { RecordData, RecordKind } from '../core/records.js';
 import { sessionsDir } from './paths.js';
 import { osProblem } from '../shared/os-error.js';
 import { SessionLogError } from './types.js';
+import { readHistory, type SessionHistory } from './session-history.js';
+import { parseRecords, type SessionRecord } from './session-record.js';
 
-/** One line of a session file. `data` is whatever the caller recorded (kept generic on purpose). */
-export interface SessionRecord {
-  /** ISO 8601 time the record was written. */
-  t: string;
-  /** 'meta' | 'message' | 'event' by convention; any string is accepted. */
-  kind: string;
-  data: unknown;
-}
+export type { SessionRecord } from './session-record.js';
+export type { SessionHistory } from './session-history.js';
 
 export interface SessionSummary {
   id: string;
@@ -35,10 +32,12 @@ export interface SessionSummary {
   model: string;
   /** The first user prompt, on one line, truncated. */
   title: string;
-  /** Number of user messages. */
+  /** Number of exchanges (prompts not taken back by /undo). */
   turns: number;
   /** Number of `file_saved` events. */
   files: number;
+  /** Lines that could not be read (see SessionHistory.skipped). */
+  skipped: number;
   cwd?: string;
   outDir?: string;
   path: string;
@@ -74,8 +73,8 @@ function replacer(this: unknown, key: string, value: unknown): unknown {
 }
 
 /** A `done` event ends a turn: the moment to make the log durable against a power loss too. */
-function isTurnEnd(kind: string, data: unknown): boolean {
-  return kind === 'event' && typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'done';
+function isTurnEnd(kind: RecordKind, data: unknown): boolean {
+  return kind === 'event' && (data as RecordData['event']).type === 'done';
 }
 
 function ensureDir(dir: string): void {
@@ -96,43 +95,32 @@ function explain(err: unknown, path: string): SessionLogError {
   return new SessionLogError(`cannot write the session log ${path}: ${e?.message ?? String(err)}`, code, fix);
 }
 
-/** Parses a session file, skipping a torn last line (crash mid-write) and any other unreadable line. */
-function parseRecords(text: string): SessionRecord[] {
-  const records: SessionRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const r = JSON.parse(line) as SessionRecord;
-      if (r && typeof r.kind === 'string' && typeof r.t === 'string') records.push(r);
-    } catch {
-      // torn line
-    }
-  }
-  return records;
-}
-
 function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > TITLE_CHARS ? `${flat.slice(0, TITLE_CHARS - 1).trimEnd()}…` : flat;
 }
 
-function summarize(id: string, path: string, records: SessionRecord[]): SessionSummary {
-  const summary: SessionSummary = { id, started: records[0]?.t ?? '', model: '', title: '', turns: 0, files: 0, path };
-  for (const r of records) {
-    const d = (r.data ?? {}) as Record<string, unknown>;
-    if (r.kind === 'meta') {
-      // The first meta record describes the session; later ones (e.g. a resume) do not rename it.
-      if (!summary.model && typeof d.model === 'string') summary.model = d.model;
-      if (typeof d.cwd === 'string') summary.cwd ??= d.cwd;
-      if (typeof d.outDir === 'string') summary.outDir ??= d.outDir;
-    } else if (r.kind === 'message' && d.role === 'user') {
-      summary.turns++;
-      if (!summary.title && typeof d.content === 'string') summary.title = oneLine(d.content);
-    } else if (r.kind === 'event' && d.type === 'file_saved') {
-      summary.files++;
-    }
-  }
-  return summary;
+function summarize(id: string, path: string, history: SessionHistory): SessionSummary {
+  const prompts = history.entries.flatMap((e) => (e.kind === 'exchange' && e.prompt !== undefined ? [e.prompt] : []));
+  const title = prompts.find((p) => p.trim());
+  return {
+    id,
+    started: history.started,
+    model: history.model,
+    title: title ? oneLine(title) : '',
+    turns: prompts.length,
+    files: history.files,
+    skipped: history.skipped,
+    ...(history.cwd !== undefined ? { cwd: history.cwd } : {}),
+    ...(history.outDir !== undefined ? { outDir: history.outDir } : {}),
+    path,
+  };
+}
+
+/** Reads a session file with the one reader: records checked against the schema, unreadable lines counted. */
+async function historyOf(path: string): Promise<SessionHistory> {
+  const { records, skipped } = parseRecords(await fsp.readFile(path, 'utf8'));
+  return readHistory(records, skipped);
 }
 
 export class SessionLog {
@@ -196,9 +184,9 @@ export class SessionLog {
    * Appends one record immediately (the OS has it once this returns, so a crash of codecell loses
    * nothing). `sync: true` also fsyncs; meta and message records and `done` events always do (turn boundaries).
    */
-  append(kind: string, data?: unknown, options: { sync?: boolean } = {}): void {
+  append<K extends RecordKind>(kind: K, data: RecordData[K], options: { sync?: boolean } = {}): void {
     if (this.fd === undefined) throw new SessionLogError(`session log ${this.id} is closed`, 'ECLOSED');
-    const record: SessionRecord = { t: new Date().toISOString(), kind, data: data ?? null };
+    const record = { t: new Date().toISOString(), kind, data };
     const line = Buffer.from(JSON.stringify(record, replacer) + '\n');
     let before: number | undefined;
     try {
@@ -242,7 +230,7 @@ export class SessionLog {
     for (const id of ids.reverse()) {
       const path = join(dir, `${id}.jsonl`);
       try {
-        summaries.push(summarize(id, path, parseRecords(await fsp.readFile(path, 'utf8'))));
+        summaries.push(summarize(id, path, await historyOf(path)));
       } catch {
         // deleted or unreadable between readdir and read: leave it out
       }
@@ -250,11 +238,18 @@ export class SessionLog {
     return summaries;
   }
 
-  /** The records of one session; `idOrPrefix` may be any unique prefix of the id. */
+  /** The records of one session (unreadable lines left out); `idOrPrefix` may be any unique prefix of the id. */
   static async read(idOrPrefix: string, options: SessionLogOptions = {}): Promise<SessionRecord[]> {
     const dir = options.dir ?? sessionsDir();
     const id = await SessionLog.resolve(idOrPrefix, options);
-    return parseRecords(await fsp.readFile(join(dir, `${id}.jsonl`), 'utf8'));
+    return parseRecords(await fsp.readFile(join(dir, `${id}.jsonl`), 'utf8')).records;
+  }
+
+  /** One session read with the one reader (undo and reset applied, unreadable lines counted). */
+  static async history(idOrPrefix: string, options: SessionLogOptions = {}): Promise<SessionHistory> {
+    const dir = options.dir ?? sessionsDir();
+    const id = await SessionLog.resolve(idOrPrefix, options);
+    return historyOf(join(dir, `${id}.jsonl`));
   }
 
   /** The most recent session, if any. */
@@ -264,7 +259,7 @@ export class SessionLog {
     const id = ids[ids.length - 1];
     if (!id) return undefined;
     const path = join(dir, `${id}.jsonl`);
-    return summarize(id, path, parseRecords(await fsp.readFile(path, 'utf8')));
+    return summarize(id, path, await historyOf(path));
   }
 
   /** The full id for an id or a unique prefix of one. */

@@ -9,19 +9,12 @@ import { imageWriter } from './image-writer.js';
 import { FakeSession } from './testing/fake-session.js';
 import type { ChatHost } from './commands.js';
 import { createBuildFeed, type BuildFeed } from './build-state.js';
+import { keyboard, until } from './testing/keyboard.js';
+
+/** Only where a test checks that nothing happens: there is no event to wait for. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 afterEach(() => cleanup());
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, what: string, ms = 4000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return;
-    await sleep(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function mount(options: { delayMs?: number; host?: Partial<ChatHost>; build?: BuildFeed; display?: DisplaySettings } = {}) {
   const approvals = new ApprovalBridge();
@@ -42,23 +35,13 @@ function mount(options: { delayMs?: number; host?: Partial<ChatHost>; build?: Bu
   // All frames so far, since <Static> output scrolls out of lastFrame().
   const screen = () => stripVTControlCharacters(app.frames.join('\n'));
   const last = () => stripVTControlCharacters(app.lastFrame() ?? '');
-  const type = async (text: string) => {
-    for (const ch of text) {
-      app.stdin.write(ch);
-      await sleep(2);
-    }
-  };
-  const press = async (seq: string) => {
-    app.stdin.write(seq);
-    await sleep(30);
-  };
-  return { app, session, screen, last, type, press, exits: () => exits };
+  return { app, session, screen, last, ...keyboard(app), exits: () => exits };
 }
 
 describe('App with a FakeSession', () => {
   it('sends a prompt and shows code, output, status and the markdown answer', async () => {
     const t = mount();
-    await sleep(50);
+    await t.ready();
     expect(t.last()).toContain('fake-model');
     await t.type('what is 6*7');
     await t.press('\r');
@@ -73,7 +56,7 @@ describe('App with a FakeSession', () => {
 
   it('draws an image inline and lists the saved file', async () => {
     const t = mount();
-    await sleep(30);
+    await t.ready();
     await t.type('plot it');
     await t.press('\r');
     await until(() => t.screen().includes('saved /tmp/codecell-fake-out/figure-1.png'), 'saved file');
@@ -84,7 +67,7 @@ describe('App with a FakeSession', () => {
   it('lays out a graphic as a marker the image writer expands, and says a graphics note once', async () => {
     const note = 'inside tmux without passthrough figures are drawn with half-blocks';
     const t = mount({ display: { color: true, images: true, graphics: { protocol: 'kitty', cell: { width: 8, height: 16 }, note } } });
-    await sleep(30);
+    await t.ready();
     for (const prompt of ['plot it', 'plot again']) {
       await t.type(prompt);
       await t.press('\r');
@@ -102,21 +85,20 @@ describe('App with a FakeSession', () => {
 
   it('keeps newlines from Ctrl+J and Alt+Enter and sends the whole text', async () => {
     const t = mount();
-    await sleep(30);
+    await t.ready();
     await t.type('line one');
     await t.press('\n');
     await t.type('line two');
     await t.press('\x1b\r');
     await t.type('three');
-    expect(t.last()).toContain('line one');
-    expect(t.last()).toContain('line two');
+    await until(() => t.last().includes('line one') && t.last().includes('line two') && t.last().includes('three'), 'all three lines in the draft');
     await t.press('\r');
     await until(() => t.session.calls.includes('send:line one\nline two\nthree'), 'multi-line send');
   });
 
   it('interrupts a running cell on Ctrl-C and restarts the kernel on a second Ctrl-C only for the same cell', async () => {
     const t = mount();
-    await sleep(30);
+    await t.ready();
     await t.type('loop forever');
     await t.press('\r');
     await until(() => t.last().includes('running'), 'the running spinner');
@@ -133,7 +115,7 @@ describe('App with a FakeSession', () => {
 
   it('restarts the kernel when a second Ctrl-C hits a cell that ignored the first', async () => {
     const t = mount();
-    await sleep(30);
+    await t.ready();
     await t.type('stubborn loop');
     await t.press('\r');
     await until(() => t.last().includes('running'), 'the running spinner');
@@ -146,7 +128,7 @@ describe('App with a FakeSession', () => {
 
   it('cancels a streaming turn on Ctrl-C', async () => {
     const t = mount({ delayMs: 150 });
-    await sleep(30);
+    await t.ready();
     await t.type('slow');
     await t.press('\r');
     await until(() => t.last().includes('Let me'), 'streaming text');
@@ -157,25 +139,25 @@ describe('App with a FakeSession', () => {
 
   it('exits on a second Ctrl-C at an empty prompt, or Ctrl-D', async () => {
     const t = mount();
-    await sleep(30);
+    await t.ready();
     await t.press('\x03');
     expect(t.last()).toContain('press Ctrl-C again to exit');
     expect(t.exits()).toBe(0);
-    await t.press('\x03');
-    expect(t.exits()).toBe(1);
+    t.send('\x03');
+    await until(() => t.exits() === 1, 'the exit on the second Ctrl-C');
     const u = mount();
-    await sleep(30);
+    await u.ready();
     await u.type('x');
-    await u.press('\x04');
+    u.send('\x04'); // ignored: the draft is not empty
+    await u.press('\x7f'); // drawn after the Ctrl-D before it was handled
     expect(u.exits()).toBe(0);
-    await u.press('\x7f');
-    await u.press('\x04');
-    expect(u.exits()).toBe(1);
+    u.send('\x04');
+    await until(() => u.exits() === 1, 'the exit on Ctrl-D at an empty prompt');
   });
 
   it('runs slash commands: help, confirm, tokens, undo, save, sessions, resume, unknown', async () => {
     const t = mount();
-    await sleep(30);
+    await t.ready();
     await t.type('/help');
     await t.press('\r');
     await until(() => t.screen().includes('/upload <path>'), 'help');
@@ -206,7 +188,7 @@ describe('App with a FakeSession', () => {
 
   it('asks before running in confirm mode: skip, edit and run', async () => {
     const t = mount();
-    await sleep(30);
+    await t.ready();
     await t.type('/confirm on');
     await t.press('\r');
     await t.type('first');
@@ -225,32 +207,32 @@ describe('App with a FakeSession', () => {
 
   it('completes slash commands with Tab and walks history with the arrows', async () => {
     const t = mount();
-    await sleep(30);
+    await t.ready();
     await t.type('/tok');
     await t.press('\t');
-    expect(t.last()).toContain('/tokens');
+    await until(() => t.last().includes('/tokens'), 'the completed command');
     await t.press('\r');
     await until(() => t.screen().includes('this session'), 'tokens');
     await t.press('\x1b[A');
-    expect(t.last()).toContain('› /tokens');
+    await until(() => t.last().includes('› /tokens'), 'the previous prompt from history');
   });
 });
 
 describe('App input chunks', () => {
   it('queues a prompt typed while a turn runs and sends it when the turn ends', async () => {
     const t = mount({ delayMs: 60 });
-    await sleep(30);
+    await t.ready();
     await t.press('first\r');
     await until(() => t.last().includes('Let me'), 'streaming');
     await t.press('second\r');
-    expect(t.last()).toContain('queued: second');
+    await until(() => t.last().includes('queued: second'), 'the queued prompt');
     await until(() => t.session.calls.includes('send:second'), 'the queued send', 8000);
     expect(t.session.calls.filter((c) => c.startsWith('send:'))).toEqual(['send:first', 'send:second']);
   });
 
   it('submits text and Enter that arrive in one chunk', async () => {
     const t = mount();
-    await sleep(30);
+    await t.ready();
     await t.press('typed fast\r');
     await until(() => t.session.calls.includes('send:typed fast'), 'the send');
   });
@@ -259,7 +241,7 @@ describe('App input chunks', () => {
 describe('App long drafts', () => {
   it('shows a window of a long paste around the cursor', async () => {
     const t = mount();
-    await sleep(30);
+    await t.ready();
     t.app.stdin.write('\x1b[200~' + Array.from({ length: 40 }, (_, i) => `line ${i}`).join('\n') + '\x1b[201~');
     await until(() => t.last().includes('line 39'), 'the pasted end');
     expect(t.last()).toMatch(/… \d+ more lines above/);
@@ -274,25 +256,24 @@ describe('App while the sandbox image builds', () => {
     const t = mount({ build: feed });
     feed.push({ type: 'step', step: 4, total: 8, text: 'RUN apt-get install python3' });
     feed.push({ type: 'output', text: 'Unpacking python3-numpy' });
-    await sleep(150);
+    await until(() => t.last().includes('Unpacking python3-numpy'), 'the build output');
     expect(t.last()).toContain('building the sandbox image · RUN apt-get install python3');
     expect(t.last()).toContain('first use: type your first prompt meanwhile');
     expect(t.last()).toContain('Unpacking python3-numpy');
     expect(t.last()).toMatch(/█{9}░{15} step 4\/8 · \ds/);
+    await t.ready();
     await t.type('hello');
-    expect(t.last()).toContain('› hello');
+    await until(() => t.last().includes('› hello'), 'the typed draft');
     feed.push({ type: 'done', ref: 'codecell-sandbox:abc', id: 'sha256:1', built: true, ms: 42_000 });
-    await sleep(50);
-    expect(t.last()).not.toContain('building the sandbox image');
-    expect(t.screen()).toContain('sandbox image codecell-sandbox:abc built in 42.0 s');
+    await until(() => !t.last().includes('building the sandbox image'), 'the build line to go');
+    await until(() => t.screen().includes('sandbox image codecell-sandbox:abc built in 42.0 s'), 'the image-built notice');
   });
 
   it('shows a failed build as an error with its fix', async () => {
     const feed = createBuildFeed();
     const t = mount({ build: feed });
     feed.push({ type: 'failed', message: 'no base image for the sandbox', fix: 'Run guest/build-base.sh.' });
-    await sleep(50);
-    expect(t.screen()).toContain('the sandbox image could not be built: no base image for the sandbox');
+    await until(() => t.screen().includes('the sandbox image could not be built: no base image for the sandbox'), 'the build failure');
     expect(t.screen()).toContain('Run guest/build-base.sh.');
   });
 });

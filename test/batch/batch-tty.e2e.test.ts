@@ -5,13 +5,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
 import { cellThenText, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { BIN, tempHome } from '../support/cli.js';
-import { Terminal, hasTmux } from '../support/tmux.js';
+import { Terminal, tmuxOrSkip } from '../support/tmux.js';
 import { sandboxImage } from '../sandbox/sandbox-image.js';
 
 const docker = await engineOrSkip();
-if (docker && !hasTmux()) console.warn('\n!!! SKIPPING the batch terminal tests: tmux is not installed\n');
+const tmux = !!docker && tmuxOrSkip('the batch terminal tests');
 
-describe.skipIf(!docker || !hasTmux())('codecell batch on a terminal', () => {
+describe.skipIf(!tmux)('codecell batch on a terminal', () => {
   let fake: FakeOpenAI;
   let home: ReturnType<typeof tempHome>;
   let term: Terminal | undefined;

@@ -164,10 +164,11 @@ describe.skipIf(!docker)('codecell batch (real engine, fake model)', () => {
             .split('\n')
             .filter((l) => l.trim()).length
         : 0;
-    while (count() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    // Give the next pair time to be mid-cell, so containers are running when the process dies.
-    await new Promise((r) => setTimeout(r, 600));
     const pid = child.pid!;
+    // Kill once two tasks are done and the batch has containers running, so there are orphans to reap.
+    const running = async (): Promise<number> => (await docker!.listContainers({ filters: { label: [`${LABEL_PID}=${pid}`], status: ['running'] } })).length;
+    while ((count() < 2 || (await running()) === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(count(), 'two tasks finished before the kill').toBeGreaterThanOrEqual(2);
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));
     const kept = readResults(dir);

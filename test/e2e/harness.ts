@@ -160,15 +160,16 @@ export async function childrenGone(ms = 10_000): Promise<void> {
 }
 
 /**
- * codecell containers (in any state) owned by a CLI child this file started: after the child exited,
- * none may remain. Waits up to `waitMs` for removals the engine is still carrying out (on a loaded
- * machine a force-remove the CLI asked for can finish a moment after the CLI exited).
+ * codecell containers (in any state) owned by a CLI child this file started (or by the processes in
+ * `pids`): after the child exited, none may remain. Waits up to `waitMs` for removals the engine is still
+ * carrying out (on a loaded machine a force-remove the CLI asked for can finish a moment after the CLI
+ * exited). Each is "<short id> <state> pid <pid>".
  */
-export async function leftoverContainers(docker: Docker, waitMs = 10_000): Promise<string[]> {
+export async function leftoverContainers(docker: Docker, waitMs = 10_000, pids: ReadonlySet<number> = childPids): Promise<string[]> {
   const end = Date.now() + waitMs;
   for (;;) {
     const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_APP}=codecell`] } });
-    const ours = list.filter((c) => childPids.has(Number(c.Labels?.[LABEL_PID]))).map((c) => `${c.Id.slice(0, 12)} ${c.State} pid ${c.Labels?.[LABEL_PID]}`);
+    const ours = list.filter((c) => pids.has(Number(c.Labels?.[LABEL_PID]))).map((c) => `${c.Id.slice(0, 12)} ${c.State} pid ${c.Labels?.[LABEL_PID]}`);
     if (ours.length === 0 || Date.now() >= end) return ours;
     await new Promise((r) => setTimeout(r, 200));
   }

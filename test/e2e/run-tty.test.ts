@@ -1,15 +1,12 @@
-// `codecell run` in a real pseudo-terminal (tmux): --confirm asks on the terminal, markdown is rendered for a person.
-import { execFileSync } from 'node:child_process';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
 import { BIN } from '../support/cli.js';
-import { hasTmux, Terminal } from '../support/tmux.js';
+import { Terminal, tmuxOrSkip } from '../support/tmux.js';
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../support/fake-openai.js';
 import { childPids, childrenGone, leftoverContainers, makeHome, pinImage, pinnedImage, toolMessages, type Home } from './harness.js';
 
 const docker = await engineOrSkip();
-const tmux = hasTmux();
-if (!tmux) console.warn('\n!!! SKIPPING codecell run terminal tests: tmux is not installed\n');
+const tmux = tmuxOrSkip('the codecell run terminal tests');
 
 describe.skipIf(!docker || !tmux)('codecell run in a terminal (tmux, real sandbox)', () => {
   let server: FakeOpenAI | undefined;
@@ -26,16 +23,13 @@ describe.skipIf(!docker || !tmux)('codecell run in a terminal (tmux, real sandbo
     return term;
   };
 
-  /** Finds the pid of the codecell process running for this test's home (its container carries it as a label). */
+  /** Remembers the pid of the codecell process in the terminal (its container carries it as a label). */
   const trackPid = async (t: Terminal): Promise<void> => {
     for (let i = 0; i < 250 && t.exitStatus() === undefined; i++) {
-      const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-      for (const line of ps.split('\n')) {
-        const m = /^\s*(\d+)\s+(.*)$/.exec(line);
-        if (m && m[2]!.startsWith(process.execPath) && m[2]!.includes(home.outDir)) {
-          childPids.add(Number(m[1]));
-          return;
-        }
+      const pids = t.programPids();
+      if (pids.length > 0) {
+        for (const pid of pids) childPids.add(pid);
+        return;
       }
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isProcessEngine, sandboxEngineOrSkip } from '../support/engine.js';
 import { caseName } from './cases.js';
 import { OTHER_PROCESSES, expectNextCellWorks, result, runCollect, useHostileSandbox } from './hostile.js';
-import { sandboxGone } from '../sandbox/sandbox-image.js';
+import { runUntilPrinted, sandboxGone } from '../sandbox/sandbox-image.js';
 
 const docker = await sandboxEngineOrSkip();
 
@@ -13,14 +13,16 @@ describe.skipIf(!docker)('red team: control', () => {
   it(caseName('C01'), async () => {
     await runCollect(box.sandbox, 'kept = 1');
     const before = box.sandbox.id;
-    const running = runCollect(
+    // "ignoring" is printed once the handler is set: the interrupt can only come after it.
+    const running = runUntilPrinted(
       box.sandbox,
       'import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("ignoring", flush=True)\nwhile True:\n    pass',
+      'ignoring',
     );
-    await new Promise((r) => setTimeout(r, 800));
+    await running.printed;
     const asked = performance.now();
     await box.sandbox.interrupt();
-    const out = await running;
+    const out = await running.done;
     const took = performance.now() - asked;
     expect(out.stdout).toBe('ignoring\n');
     expect(out.status).toBe('interrupted');
@@ -37,7 +39,7 @@ describe.skipIf(!docker)('red team: control', () => {
   it(caseName('C02'), async () => {
     const out = await runCollect(
       box.sandbox,
-      'import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        while True:\n            with open("/tmp/alive", "a") as f:\n                f.write("x")\n            time.sleep(0.02)\n    os._exit(0)\ntime.sleep(0.5)\nos.path.getsize("/tmp/alive") > 0',
+      'import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        while True:\n            with open("/tmp/alive", "a") as f:\n                f.write("x")\n            time.sleep(0.02)\n    os._exit(0)\n# wait (at most 10 s) for the first write of the daemon\nfor _ in range(1000):\n    if os.path.exists("/tmp/alive") and os.path.getsize("/tmp/alive") > 0:\n        break\n    time.sleep(0.01)\nos.path.getsize("/tmp/alive") > 0',
     );
     expect(result(out)).toBe('True');
     expect(result(await runCollect(box.sandbox, OTHER_PROCESSES))).toBe('[]');

@@ -6,7 +6,7 @@ import type { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
 import { pngSize } from '../../src/sandbox/files.js';
 import { KernelContainer } from '../../src/sandbox/kernel-container.js';
 import type { CellEvent } from '../../src/sandbox/types.js';
-import { makeSandbox, ourContainers, runCollect } from './sandbox-image.js';
+import { makeSandbox, ourContainers, runCollect, runUntilPrinted } from './sandbox-image.js';
 
 const docker = await sandboxEngineOrSkip();
 
@@ -190,16 +190,19 @@ describe.skipIf(!docker)('kernel behaviour', () => {
   });
 
   it('interrupts a running cell (interrupt() and an abort signal) and keeps state', async () => {
-    const running = runCollect(sandbox, 'y = 7\nimport time\ntime.sleep(30)');
-    await new Promise((r) => setTimeout(r, 400));
+    const running = runUntilPrinted(sandbox, 'y = 7\nimport time\nprint("sleeping", flush=True)\ntime.sleep(30)', 'sleeping');
+    await running.printed;
     await sandbox.interrupt();
-    const out = await running;
+    const out = await running.done;
     expect(out.status).toBe('interrupted');
     expect(out.stateLost).toBe(false);
     expect(out.error?.ename).toBe('KeyboardInterrupt');
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 400);
-    const aborted = await runCollect(sandbox, 'import os\nos.system("sleep 30")', { signal: controller.signal });
+    // The abort comes once the shell child is running (it prints first), so it interrupts a blocked os.system.
+    const shell = runUntilPrinted(sandbox, 'import os\nos.system("echo shell; sleep 30")', 'shell', { signal: controller.signal });
+    await shell.printed;
+    controller.abort();
+    const aborted = await shell.done;
     expect(aborted.status).toBe('interrupted');
     expect(aborted.durationMs).toBeLessThan(5000);
     const after = await runCollect(sandbox, 'y');

@@ -90,19 +90,22 @@ describe.skipIf(!isProcessEngine(engine))('process sandbox (bubblewrap) at exit'
       const sb = createProcessSandbox(${JSON.stringify(rootfs)});
       await sb.start();
       console.log('BWRAP', [...liveProcessKernels][0].pid);
-      await sb.run('import subprocess\\nsubprocess.Popen(["sh", "-c", "setsid sleep 300 &"])\\nimport time\\ntime.sleep(60)');
+      // The cell says when its detached sleeper exists (sh echoes its pid after forking it).
+      const code = 'import subprocess\\nsubprocess.run(["sh", "-c", "setsid sleep 300 >/dev/null 2>&1 & echo $!"], stdout=subprocess.PIPE)\\nprint("SLEEPER", flush=True)\\nimport time\\ntime.sleep(60)';
+      await sb.run(code, { onEvent: (e) => e.type === 'stdout' && e.text.includes('SLEEPER') && console.log('SLEEPER') });
     `;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Bounded: a cell that never says SLEEPER fails here, and the child does not outlive the test.
+    const noSleeper = setTimeout(() => child.kill('SIGKILL'), 40_000);
     const bwrapPid = await new Promise<number>((resolve, reject) => {
       let text = '';
       child.stdout.on('data', (c: Buffer) => {
         text += c.toString();
         const m = /BWRAP (\d+)/.exec(text);
-        if (m) resolve(Number(m[1]));
+        if (m && text.includes('SLEEPER')) resolve(Number(m[1]));
       });
-      child.once('exit', () => reject(new Error(`the child exited before the sandbox started: ${text}`)));
-    });
-    await new Promise((r) => setTimeout(r, 1500)); // the cell has started its detached sleeper
+      child.once('exit', () => reject(new Error(`the child exited before its cell started the detached sleeper: ${text}`)));
+    }).finally(() => clearTimeout(noSleeper));
     const uid = fs.statSync(`/proc/${bwrapPid}`).uid;
     const before = processTree(bwrapPid).length;
     expect(before).toBeGreaterThanOrEqual(3);

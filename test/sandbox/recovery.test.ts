@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxEngineOrSkip, TEST_BACKEND } from '../support/engine.js';
 import type { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
-import { killFromOutside, makeSandbox, ourContainers, runCollect, sandboxGone } from './sandbox-image.js';
+import { killFromOutside, makeSandbox, ourContainers, runCollect, runUntilPrinted, sandboxGone } from './sandbox-image.js';
 
 const docker = await sandboxEngineOrSkip();
 const MiB = 1024 * 1024;
@@ -71,12 +71,11 @@ describe.skipIf(!docker)('recovery', () => {
   });
 
   it('resolves a cell whose container was killed from outside, then starts again on the next cell', async () => {
-    const running = runCollect(sandbox, 'import time\ntime.sleep(20)', { timeoutMs: 20_000 });
-    // The previous test's restart may still be starting the kernel (slower on Podman): wait for the cell to run.
-    for (let i = 0; i < 100 && sandbox.state !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 300));
+    // The previous test's restart may still be starting the kernel (slower on Podman): kill once the cell runs.
+    const running = runUntilPrinted(sandbox, 'import time\nprint("sleeping", flush=True)\ntime.sleep(20)', 'sleeping', { timeoutMs: 20_000 });
+    await running.printed;
     await killFromOutside(docker!, sandbox.id);
-    const out = await running;
+    const out = await running.done;
     expect(out.status).toBe('killed');
     expect(out.stateLost).toBe(true);
     expect(out.message).toMatch(/stopped while the cell ran/);

@@ -59,6 +59,44 @@ export async function runCollect(sandbox: DockerSandbox, code: string, options: 
   return { ...result, events, stdout: text('stdout'), stderr: text('stderr') };
 }
 
+/**
+ * Starts a cell and resolves `printed` when its stdout first holds `marker`: the cell has surely reached that
+ * line (an interrupt sent now cannot land before the code it is meant for). Rejects, naming the marker, when
+ * the cell ends without printing it.
+ */
+export function runUntilPrinted(
+  sandbox: DockerSandbox,
+  code: string,
+  marker: string,
+  options: RunOptions = {},
+): { printed: Promise<void>; done: Promise<Collected> } {
+  let stdout = '';
+  let seen: () => void = () => undefined;
+  const printed = new Promise<void>((resolve) => {
+    seen = resolve;
+  });
+  const done = runCollect(sandbox, code, {
+    ...options,
+    onEvent: (e) => {
+      if (e.type === 'stdout' && !stdout.includes(marker)) {
+        stdout += e.text;
+        if (stdout.includes(marker)) seen();
+      }
+      options.onEvent?.(e);
+    },
+  });
+  const ended = done.then(
+    (out) => {
+      throw new Error(`the cell ended (${out.status}) without printing ${JSON.stringify(marker)}; its stdout: ${JSON.stringify(out.stdout)}`);
+    },
+    (err: unknown) => {
+      throw err;
+    },
+  );
+  ended.catch(() => undefined); // only `printed` reports it, and only when the marker never came
+  return { printed: Promise.race([printed, ended]), done };
+}
+
 /** Containers (or process sandboxes) this test file's sandboxes created that still exist. */
 export async function ourContainers(docker: TestEngine): Promise<string[]> {
   if (isProcessEngine(docker)) {

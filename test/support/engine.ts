@@ -4,6 +4,7 @@ import { connectEngine, PODMAN_ROOTFUL_SOCKET } from '../../src/sandbox/engine.j
 import { processBackendProblem } from '../../src/sandbox/backend.js';
 import { ensureRootfs } from '../../src/sandbox/rootfs.js';
 import type Docker from 'dockerode';
+import { skipOrFail } from './gate.js';
 
 export type TestBackendName = 'docker' | 'podman' | 'bubblewrap';
 
@@ -35,8 +36,7 @@ export function isProcessEngine(engine: TestEngine | null | undefined): engine i
 let cached: Promise<Docker | null> | undefined;
 
 function unavailable<T>(what: string, why: string): T | null {
-  if (process.env.CI === 'true') throw new Error(`CI=true but ${what} is not usable: ${why}`);
-  console.warn(`\n!!! SKIPPING ${what} integration tests: ${why}\n`);
+  skipOrFail(`${what} integration tests`, why);
   return null;
 }
 

@@ -1,6 +1,7 @@
 // Drives a real program in a real pseudo-terminal through tmux: start, send keys, read the screen, clean up.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { skipOrFail } from './gate.js';
 
 export interface TerminalOptions {
   columns?: number;
@@ -15,12 +16,15 @@ export function hasTmux(): boolean {
 }
 
 /** Like the Docker gate: without tmux, skip loudly locally, fail under CI=true. */
-export function tmuxOrSkip(): boolean {
-  if (hasTmux()) return true;
-  if (process.env.CI === 'true') throw new Error('CI=true but tmux is not installed: the pseudo-terminal tests need it (apt-get install tmux)');
-  console.warn('\n!!! SKIPPING pseudo-terminal tests: tmux is not installed\n');
-  return false;
+export function tmuxOrSkip(what = 'the pseudo-terminal tests'): boolean {
+  return hasTmux() || skipOrFail(what, 'tmux is not installed (apt-get install tmux)');
 }
+
+/**
+ * A program under test runs in a real terminal, not in CI: Ink (through is-in-ci) draws only the last
+ * frame when CI is set, so the test run's CI=true must not reach it unless a test asks for it.
+ */
+export const NOT_IN_CI: Record<string, undefined> = { CI: undefined, CONTINUOUS_INTEGRATION: undefined };
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -38,9 +42,7 @@ export class Terminal {
   static start(command: string, options: TerminalOptions = {}): Terminal {
     const statusFile = `/tmp/${`codecell-tmux-${process.pid}-${randomBytes(4).toString('hex')}`}.status`;
     const t = new Terminal(statusFile);
-    // The program runs in a real terminal, not in CI: Ink (through is-in-ci) draws only the last frame
-    // when CI is set, so the test run's CI=true must not reach it unless a test asks for it.
-    const programEnv: Record<string, string | undefined> = { CI: undefined, CONTINUOUS_INTEGRATION: undefined, ...options.env };
+    const programEnv: Record<string, string | undefined> = { ...NOT_IN_CI, ...options.env };
     const env = { ...process.env, ...options.env };
     const exports = Object.entries(programEnv)
       .map(([k, v]) => (v === undefined ? `unset ${k};` : `export ${k}=${quote(v)};`))

@@ -1,10 +1,12 @@
 // Real graphical terminals for tests: an Xvfb display, kitty (remote control) and xterm (xdotool), screenshots.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { PNG } from 'pngjs';
+import { skipOrFail } from './gate.js';
+import { NOT_IN_CI } from './tmux.js';
 
 const TOOLS = { Xvfb: 'xvfb', kitty: 'kitty', xterm: 'xterm', import: 'imagemagick', xdotool: 'xdotool' } as const;
 
@@ -15,11 +17,7 @@ export function x11OrSkip(): boolean {
   const missing = Object.entries(TOOLS)
     .filter(([cmd]) => !has(cmd))
     .map(([, pkg]) => pkg);
-  if (missing.length === 0) return true;
-  const line = `the real-terminal tests need ${missing.join(', ')} (apt-get install ${missing.join(' ')})`;
-  if (process.env.CI === 'true') throw new Error(`CI=true but ${line}`);
-  console.warn(`\n!!! SKIPPING real-terminal tests: ${line}\n`);
-  return false;
+  return missing.length === 0 || skipOrFail('the real-terminal tests', `they need ${missing.join(', ')} (apt-get install ${missing.join(' ')})`);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -59,9 +57,38 @@ export class Display {
     return png;
   }
 
+  /**
+   * A screenshot once the screen has stopped changing: two in a row that differ in no more than
+   * `tolerancePixels` (a blinking cursor). Throws when it keeps changing for `timeoutMs`.
+   */
+  async settledScreenshot(savePath?: string, timeoutMs = 15_000, tolerancePixels = 600): Promise<PNG> {
+    const end = Date.now() + timeoutMs;
+    let previous = this.screenshot();
+    for (;;) {
+      await sleep(250);
+      const shot = this.screenshot();
+      if (changedPixels(previous, shot) <= tolerancePixels) {
+        if (savePath) writeFileSync(savePath, PNG.sync.write(shot));
+        return shot;
+      }
+      if (Date.now() > end) throw new Error(`the screen kept changing for ${timeoutMs} ms`);
+      previous = shot;
+    }
+  }
+
   stop(): void {
     this.proc.kill();
   }
+}
+
+/** How many pixels differ between two screenshots of the same display. */
+function changedPixels(a: PNG, b: PNG): number {
+  if (a.width !== b.width || a.height !== b.height) return Number.POSITIVE_INFINITY;
+  let changed = 0;
+  for (let i = 0; i < a.data.length; i += 4) {
+    if (a.data[i] !== b.data[i] || a.data[i + 1] !== b.data[i + 1] || a.data[i + 2] !== b.data[i + 2]) changed++;
+  }
+  return changed;
 }
 
 /** A terminal window running one command on the display. */
@@ -74,17 +101,27 @@ export interface XTerminalWindow {
   scroll?(amount: string): void;
   /** Resizes the window to columns×rows cells (kitty only). */
   resize?(columns: number, rows: number): void;
+  /** Resolves when the terminal has closed (its program ended); rejects after `timeoutMs`. */
+  closed(timeoutMs: number): Promise<void>;
   close(): void;
 }
 
-/** The environment a program in the window gets: the test run's CI must not reach Ink (it would draw only the last frame). */
+/** The `closed` of a terminal process: its exit event, bounded. */
+function closedWithin(proc: ChildProcess, timeoutMs: number): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the terminal did not close within ${timeoutMs} ms of its program's exit`)), timeoutMs);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** The environment a program in the window gets: not in CI (see NOT_IN_CI), not in tmux or another kitty. */
 function programEnv(display: Display, env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...process.env, ...display.env, LIBGL_ALWAYS_SOFTWARE: '1' };
-  delete out.CI;
-  delete out.CONTINUOUS_INTEGRATION;
-  delete out.TMUX;
-  delete out.KITTY_WINDOW_ID;
-  for (const [k, v] of Object.entries(env)) {
+  for (const [k, v] of Object.entries({ ...NOT_IN_CI, TMUX: undefined, KITTY_WINDOW_ID: undefined, ...env })) {
     if (v === undefined) delete out[k];
     else out[k] = v;
   }
@@ -151,6 +188,7 @@ export function startKitty(
         return '';
       }
     },
+    closed: (timeoutMs) => closedWithin(proc, timeoutMs),
     close() {
       try {
         process.kill(-proc.pid!, 'SIGTERM');
@@ -217,6 +255,7 @@ export function startXterm(
         else if (part) xdo('type', '--delay', '15', part);
       }
     },
+    closed: (timeoutMs) => closedWithin(proc, timeoutMs),
     text() {
       try {
         // Sixel data and other escapes out: only what a reader would see.

@@ -7,6 +7,7 @@ import { engineOrSkip } from '../support/engine.js';
 import { DIALECTS, type FakeOpenAI } from '../support/fake-openai.js';
 import { dialectCode, startDialectServer } from '../support/dialect-server.js';
 import { Terminal, tmuxOrSkip } from '../support/tmux.js';
+import { CHAT_HEADER, chatEnv, exitWithCtrlD } from '../support/chat.js';
 import { sandboxImage } from '../sandbox/sandbox-image.js';
 
 const bin = resolve('bin/codecell.js');
@@ -40,17 +41,10 @@ describe.skipIf(!docker || !tmux)('chat with every model dialect (real sandbox, 
       cwd: work,
       columns: 110,
       rows: 40,
-      env: {
-        CODECELL_HOME: home,
-        CODECELL_CONFIG_DIR: join(home, 'config'),
-        CODECELL_IMAGE: image,
-        OPENAI_BASE_URL: server.url,
-        OPENAI_API_KEY: 'test-key',
-        CODECELL_FAKE_SESSION: undefined,
-      },
+      env: chatEnv(home, server.url, { CODECELL_IMAGE: image, OPENAI_MODEL: undefined }),
     });
     open.push(t);
-    await t.waitFor(/sandbox (ready|starting)/, 60_000, 'the header');
+    await t.waitFor(CHAT_HEADER, 60_000, 'the header');
     for (const dialect of DIALECTS) {
       t.submit(`/model ${dialect}`);
       await t.waitFor(`model: ${dialect}`, 10_000);
@@ -74,12 +68,6 @@ describe.skipIf(!docker || !tmux)('chat with every model dialect (real sandbox, 
     await t.waitFor(/think says 42\.[\s\S]*think says 42\./, 90_000, 'the second think answer');
     expect(t.styledScreen()).toMatch(/\x1b\[[0-9;]*3m\s*I have the result\.\s*\x1b\[0m[^\n]*think says 42\./);
     // Ctrl-D at the idle prompt exits, and the chat removes its container on the way out.
-    let status: number | undefined;
-    for (let i = 0; i < 20 && status === undefined; i++) {
-      t.keys('C-d');
-      await new Promise((r) => setTimeout(r, 500));
-      status = t.exitStatus();
-    }
-    expect(status ?? (await t.waitForExit(30_000))).toBe(0);
+    expect(await exitWithCtrlD(t)).toBe(0);
   }, 150_000); // six dialects, one model call and one cell each, in one chat
 });

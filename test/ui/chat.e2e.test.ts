@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { engineOrSkip } from '../support/engine.js';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI, type Turn } from '../support/fake-openai.js';
 import { Terminal, tmuxOrSkip } from '../support/tmux.js';
-import { LABEL_APP, LABEL_PID } from '../../src/sandbox/labels.js';
+import { CHAT_HEADER, chatEnv, exitWithCtrlD } from '../support/chat.js';
+import { leftoverContainers } from '../e2e/harness.js';
 
 const bin = resolve('bin/codecell.js');
 const docker = await engineOrSkip();
@@ -16,7 +17,7 @@ const tmux = tmuxOrSkip();
 /** Code the scripted model writes for each prompt keyword. */
 const CODE: Record<string, string> = {
   save: "x = 41\nprint('hello from the sandbox')\nopen('/mnt/data/result.txt', 'w').write('42')\n",
-  loop: 'while True:\n    pass\n',
+  loop: "print('looping', flush=True)\nwhile True:\n    pass\n",
   check: 'print(x + 1)\n',
   chart: "import pandas as pd\nimport matplotlib.pyplot as plt\ndf = pd.read_csv('/mnt/data/data.csv')\nprint(df.y.sum())\nplt.plot(df.x, df.y)\nplt.show()\n",
 };
@@ -37,29 +38,13 @@ function script(request: ChatRequest): Turn {
   return [{ text: 'Running it now.' }, { toolCall: { code: CODE[key] }, chunk: 4 }, { usage: { prompt: 100, completion: 20 } }];
 }
 
-/** Ctrl-D exits only at an idle, empty prompt: press it until the turn that is ending lets it through. */
-async function exitWithCtrlD(t: Terminal): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    t.keys('C-d');
-    await new Promise((r) => setTimeout(r, 500));
-    const status = t.exitStatus();
-    if (status !== undefined) return status;
-  }
-  return t.waitForExit(30_000);
-}
-
 describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model, pseudo-terminal)', () => {
   let server: FakeOpenAI;
   let home: string;
   let work: string;
   const open: Terminal[] = [];
   /** Pids of the chat processes this file started: their containers carry them as a label. */
-  const chatPids = new Set<string>();
-
-  const chatContainers = async (): Promise<string[]> =>
-    (await docker!.listContainers({ all: true, filters: { label: [`${LABEL_APP}=codecell`] } }))
-      .filter((c) => chatPids.has(c.Labels[LABEL_PID] ?? ''))
-      .map((c) => c.Id);
+  const chatPids = new Set<number>();
 
   beforeAll(async () => {
     server = await startFakeOpenAI({ script: (req) => script(req) });
@@ -67,22 +52,16 @@ describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model
     work = mkdtempSync(join(tmpdir(), 'cc-chat-work-'));
   });
   afterEach(() => {
-    for (const t of open) for (const pid of t.programPids()) chatPids.add(String(pid));
+    for (const t of open) for (const pid of t.programPids()) chatPids.add(pid);
     for (const t of open.splice(0)) t.close();
   });
   afterAll(async () => {
     await server?.close();
     // Every container these chats created must be gone: the chat removes its own on every exit path.
-    const deadline = Date.now() + 15_000;
-    let left: string[] = [];
-    do {
-      left = await chatContainers();
-      if (left.length === 0) break;
-      await new Promise((r) => setTimeout(r, 500));
-    } while (Date.now() < deadline);
-    for (const id of left)
+    const left = await leftoverContainers(docker!, 15_000, chatPids);
+    for (const line of left)
       await docker!
-        .getContainer(id)
+        .getContainer(line.split(' ')[0]!)
         .remove({ force: true })
         .catch(() => undefined);
     expect(chatPids.size, 'no chat process was seen, so the container check would prove nothing').toBeGreaterThan(0);
@@ -90,31 +69,21 @@ describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model
   });
 
   function chat(args = ''): Terminal {
-    const t = Terminal.start(`node ${bin} ${args}`, {
-      cwd: work,
-      columns: 100,
-      rows: 30,
-      env: {
-        CODECELL_HOME: home,
-        CODECELL_CONFIG_DIR: join(home, 'config'),
-        OPENAI_BASE_URL: server.url,
-        OPENAI_API_KEY: 'test-key',
-        OPENAI_MODEL: 'fake-model',
-        CODECELL_FAKE_SESSION: undefined,
-      },
-    });
+    const t = Terminal.start(`node ${bin} ${args}`, { cwd: work, columns: 100, rows: 30, env: chatEnv(home, server.url) });
     open.push(t);
-    // Remember the chat's pid while it runs (the pane is gone after close).
-    setTimeout(() => {
-      for (const pid of t.programPids()) chatPids.add(String(pid));
-    }, 300);
     return t;
+  }
+
+  /** Remembers a running chat's pid (the pane is gone after it exits): its containers carry it as a label. */
+  function remember(t: Terminal): void {
+    for (const pid of t.programPids()) chatPids.add(pid);
   }
 
   /** A chat whose header is drawn, so it can take a prompt. */
   async function readyChat(args = ''): Promise<Terminal> {
     const t = chat(args);
-    await t.waitFor(/sandbox (ready|starting)/, 60_000, 'the header');
+    await t.waitFor(CHAT_HEADER, 60_000, 'the header');
+    remember(t);
     return t;
   }
 
@@ -129,7 +98,7 @@ describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model
 
     t.submit('now loop forever');
     await t.waitFor('Ctrl-C interrupts', 60_000, 'the running spinner');
-    await new Promise((r) => setTimeout(r, 500));
+    await t.waitFor(/^\s*looping\s*$/m, 60_000, 'the loop to print that it runs');
     t.keys('C-c');
     await t.waitFor('■ interrupted', 30_000, 'the interrupted status');
     await t.waitFor(/All done\.[\s\S]*All done\./, 30_000, 'the second answer');
@@ -175,6 +144,7 @@ describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model
 
     const again = chat('--resume');
     await again.waitFor('resumed session', 60_000);
+    remember(again);
     expect(again.all()).toContain('my favourite colour is teal');
     expect(again.all().replace(/\s+/g, ' ')).toContain('1 cell ran in it: type /rerun');
     again.submit('what was it');
@@ -209,8 +179,7 @@ describe.skipIf(!docker || !tmux)('chat end to end (real sandbox, scripted model
     await t.waitFor('○ skipped', 30_000);
     await t.waitFor('All done.', 30_000);
     t.submit('check x');
-    await t.waitFor(/Run this cell\?[\s\S]*$/, 30_000);
-    await new Promise((r) => setTimeout(r, 200));
+    await t.waitFor(/print\(x \+ 1\)[\s\S]*Run this cell\?/, 30_000, 'the approval prompt for the second cell');
     t.type('y');
     await t.waitFor("NameError: name 'x' is not defined", 60_000, 'the cell ran (and x was never set)');
     expect(await exitWithCtrlD(t)).toBe(0);

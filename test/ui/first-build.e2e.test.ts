@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { Terminal, tmuxOrSkip } from '../support/tmux.js';
+import { exitWithCtrlD } from '../support/chat.js';
 import { ROOT } from '../support/cli.js';
 import { sandboxImage } from '../sandbox/sandbox-image.js';
 import { contextHash, readContext } from '../../src/sandbox/build-context.js';
@@ -138,10 +139,6 @@ describe.skipIf(!docker || !tmux)('first use with the image missing (real build,
         ),
     ).toBe(true);
     // Leave cleanly.
-    for (let i = 0; i < 20 && t.exitStatus() === undefined; i++) {
-      t.keys('C-d');
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(await t.waitForExit(30_000)).toBe(0);
+    expect(await exitWithCtrlD(t)).toBe(0);
   }, 300_000);
 });

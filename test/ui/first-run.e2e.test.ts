@@ -6,23 +6,13 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { Terminal, tmuxOrSkip } from '../support/tmux.js';
+import { exitWithCtrlD } from '../support/chat.js';
 import { BIN, runCli } from '../support/cli.js';
 import { sandboxImage } from '../sandbox/sandbox-image.js';
-import { LABEL_APP, LABEL_PID } from '../../src/sandbox/labels.js';
+import { leftoverContainers } from '../e2e/harness.js';
 
 const docker = await engineOrSkip();
 const tmux = tmuxOrSkip();
-
-/** Ctrl-D exits only at an idle, empty prompt: press it until the chat lets it through. */
-async function exitChat(t: Terminal): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    t.keys('C-d');
-    await new Promise((r) => setTimeout(r, 500));
-    const status = t.exitStatus();
-    if (status !== undefined) return status;
-  }
-  return t.waitForExit(30_000);
-}
 
 const mode = (p: string): string => `0${(fs.statSync(p).mode & 0o777).toString(8)}`;
 
@@ -31,27 +21,18 @@ describe.skipIf(!docker || !tmux)('first-run screen (real binary in tmux)', () =
   const open: Terminal[] = [];
   const servers: FakeOpenAI[] = [];
   const homes: string[] = [];
-  const pids = new Set<string>();
+  const pids = new Set<number>();
 
   beforeAll(async () => {
     image = await sandboxImage(docker!);
   });
   afterEach(async () => {
-    for (const t of open) for (const pid of t.programPids()) pids.add(String(pid));
+    for (const t of open) for (const pid of t.programPids()) pids.add(pid);
     for (const t of open.splice(0)) t.close();
     await Promise.all(servers.splice(0).map((s) => s.close()));
     for (const h of homes.splice(0)) fs.rmSync(h, { recursive: true, force: true });
     // The chat removes its container on exit; nothing it started may be left.
-    const deadline = Date.now() + 10_000;
-    let left: string[] = [];
-    do {
-      left = (await docker!.listContainers({ all: true, filters: { label: [`${LABEL_APP}=codecell`] } }))
-        .filter((c) => pids.has(c.Labels[LABEL_PID] ?? ''))
-        .map((c) => c.Id);
-      if (left.length === 0) break;
-      await new Promise((r) => setTimeout(r, 300));
-    } while (Date.now() < deadline);
-    expect(left).toEqual([]);
+    expect(await leftoverContainers(docker!, 10_000, pids)).toEqual([]);
   });
 
   /** The chat with no key, no base URL and no model set, in a private config folder. */
@@ -96,7 +77,7 @@ describe.skipIf(!docker || !tmux)('first-run screen (real binary in tmux)', () =
     await t.waitFor(/codecell · gpt-4o-mini · sandbox/, 30_000, 'the chat header');
     expect(t.all()).not.toContain('SECRET');
     expect(t.all()).toContain(`saved the API key to ${configDir}/config.json (readable only by you)`);
-    expect(await exitChat(t)).toBe(0);
+    expect(await exitWithCtrlD(t)).toBe(0);
 
     const file = path.join(configDir, 'config.json');
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ apiKey: key });
@@ -106,7 +87,7 @@ describe.skipIf(!docker || !tmux)('first-run screen (real binary in tmux)', () =
     const again = startChat('off', configDir);
     await again.t.waitFor(/codecell · gpt-4o-mini · sandbox/, 30_000, 'the chat header');
     expect(again.t.all()).not.toContain('No model is set up yet');
-    expect(await exitChat(again.t)).toBe(0);
+    expect(await exitWithCtrlD(again.t)).toBe(0);
   });
 
   it('pick the local server found on an Ollama-style port and its suggested model; the chat then talks to it', async () => {
@@ -130,7 +111,7 @@ describe.skipIf(!docker || !tmux)('first-run screen (real binary in tmux)', () =
     await t.waitFor(/codecell · qwen2\.5-coder:7b · sandbox/, 30_000, 'the chat header with the chosen model');
     t.submit('hello');
     await t.waitFor('local model qwen2.5-coder:7b says hi', 30_000);
-    expect(await exitChat(t)).toBe(0);
+    expect(await exitWithCtrlD(t)).toBe(0);
 
     const file = path.join(configDir, 'config.json');
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ baseUrl: `http://127.0.0.1:${port}/v1`, model: 'qwen2.5-coder:7b' });

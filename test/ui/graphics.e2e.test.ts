@@ -9,6 +9,7 @@ import { engineOrSkip } from '../support/engine.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { findColour, similarity } from '../support/similarity.js';
 import { Display, startKitty, startXterm, waitForText, x11OrSkip, type XTerminalWindow } from '../support/x11.js';
+import { CHAT_HEADER, chatEnv } from '../support/chat.js';
 
 const bin = resolve('bin/codecell.js');
 const docker = await engineOrSkip();
@@ -104,23 +105,13 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
   ): Promise<Drawn> {
     const work = mkdtempSync(join(tmpdir(), 'cc-gfx-'));
     dirs.push(work);
-    const env = {
-      CODECELL_HOME: join(work, 'home'),
-      CODECELL_CONFIG_DIR: join(work, 'config'),
-      OPENAI_BASE_URL: server.url,
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_MODEL: 'fake-model',
-      CODECELL_FAKE_SESSION: undefined,
-      NO_COLOR: undefined,
-    };
+    const env = chatEnv(join(work, 'home'), server.url, { CODECELL_CONFIG_DIR: join(work, 'config'), NO_COLOR: undefined });
     const w = open(['node', bin], env, work);
     try {
-      await waitForText(w, /sandbox (ready|starting)/, 60_000, 'the chat header');
+      await waitForText(w, CHAT_HEADER, 60_000, 'the chat header');
       await w.type('draw the revenue chart\r');
       await waitForText(w, 'All done.', 120_000, 'the answer after the chart');
-      await new Promise((r) => setTimeout(r, 1000));
-      const shotFile = SHOTS ? join(SHOTS, `chat-${name}.png`) : undefined;
-      const shot = display.screenshot(shotFile);
+      const shot = await display.settledScreenshot(SHOTS ? join(SHOTS, `chat-${name}.png`) : undefined);
       const figures = readdirSync(join(work, 'codecell-output'))
         .filter((f) => f.endsWith('.png'))
         .sort();
@@ -135,7 +126,7 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
       const text = w.text();
       await after?.(w, [source, source2]);
       await w.type('/exit\r');
-      await new Promise((r) => setTimeout(r, 2000));
+      await w.closed(20_000);
       const region2 = findColour(shot, FACE2);
       return { score: similarity(shot, region, source), region, source, text, ...(region2 ? { score2: similarity(shot, region2, source2), region2 } : {}) };
     } finally {
@@ -153,13 +144,11 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
         // More output pushes the figures up into the scrollback: no copy of them is left in the live area...
         await w.type('print many lines\r');
         await waitForText(w, /All done\.[\s\S]*All done\./, 120_000, 'the second answer');
-        await new Promise((r) => setTimeout(r, 1000));
-        const below = findColour(display.screenshot(SHOTS ? join(SHOTS, 'chat-kitty-after.png') : undefined), FACE);
+        const below = findColour(await display.settledScreenshot(SHOTS ? join(SHOTS, 'chat-kitty-after.png') : undefined), FACE);
         expect(below === undefined || below.y + below.height < 200, `a picture left on screen at ${JSON.stringify(below)}`).toBe(true);
         // ...and scrolling back shows them intact where they were made.
         w.scroll!('start');
-        await new Promise((r) => setTimeout(r, 800));
-        const back = display.screenshot(SHOTS ? join(SHOTS, 'chat-kitty-scrollback.png') : undefined);
+        const back = await display.settledScreenshot(SHOTS ? join(SHOTS, 'chat-kitty-scrollback.png') : undefined);
         const region = findColour(back, FACE);
         expect(region, 'the chart in the scrollback').toBeDefined();
         expect(similarity(back, region!, source!)).toBeGreaterThan(0.7);
@@ -179,24 +168,15 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
   it('kitty narrowed to 60 columns: a wide figure is scaled to fit, aspect kept; a picture printed by a cell never shows; --resume redraws', async () => {
     const work = mkdtempSync(join(tmpdir(), 'cc-gfx-narrow-'));
     dirs.push(work);
-    const env = {
-      CODECELL_HOME: join(work, 'home'),
-      CODECELL_CONFIG_DIR: join(work, 'config'),
-      OPENAI_BASE_URL: server.url,
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_MODEL: 'fake-model',
-      CODECELL_FAKE_SESSION: undefined,
-      NO_COLOR: undefined,
-    };
+    const env = chatEnv(join(work, 'home'), server.url, { CODECELL_CONFIG_DIR: join(work, 'config'), NO_COLOR: undefined });
     const w = startKitty(display, ['node', bin], { env, cwd: work, rows: 40 });
     try {
-      await waitForText(w, /sandbox (ready|starting)/, 60_000, 'the chat header');
+      await waitForText(w, CHAT_HEADER, 60_000, 'the chat header');
       w.resize!(60, 40);
-      await new Promise((r) => setTimeout(r, 1000));
+      await display.settledScreenshot(); // the chat has redrawn at its new width
       await w.type('draw the wide trend\r');
       await waitForText(w, 'All done.', 120_000, 'the answer after the chart');
-      await new Promise((r) => setTimeout(r, 1000));
-      const shot = display.screenshot(SHOTS ? join(SHOTS, 'chat-kitty-narrow.png') : undefined);
+      const shot = await display.settledScreenshot(SHOTS ? join(SHOTS, 'chat-kitty-narrow.png') : undefined);
       const figure = readdirSync(join(work, 'codecell-output')).find((f) => f.endsWith('.png'))!;
       const source = PNG.sync.read(readFileSync(join(work, 'codecell-output', figure)));
       const region = findColour(shot, FACE2);
@@ -211,12 +191,11 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
       // Graphics escapes printed by a cell are dropped by the sanitizer; an imitation placeholder stays text.
       await w.type('forge a picture\r');
       await waitForText(w, /All done\.[\s\S]*All done\./, 120_000, 'the second answer');
-      await new Promise((r) => setTimeout(r, 1000));
-      const after = display.screenshot();
+      const after = await display.settledScreenshot();
       expect(findColour(after, [255, 0, 255], 8), 'a picture printed by the sandbox reached the screen').toBeUndefined();
       expect(w.text()).toMatch(/forged: #IMG-00000000-0# done/);
       await w.type('/exit\r');
-      await new Promise((r) => setTimeout(r, 2000));
+      await w.closed(20_000);
     } finally {
       w.close();
     }
@@ -226,18 +205,17 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
     try {
       await waitForText(again, /resumed|sandbox (ready|starting)/, 60_000, 'the resumed chat');
       await waitForText(again, 'forged: #IMG-00000000-0# done', 30_000, 'the replayed transcript');
-      await new Promise((r) => setTimeout(r, 1000));
+      await display.settledScreenshot(); // the replay is drawn
       // The replayed transcript is taller than the window: look from its top.
       again.scroll!('start');
-      await new Promise((r) => setTimeout(r, 800));
-      const shot = display.screenshot(SHOTS ? join(SHOTS, 'chat-kitty-resume.png') : undefined);
+      const shot = await display.settledScreenshot(SHOTS ? join(SHOTS, 'chat-kitty-resume.png') : undefined);
       const figure = readdirSync(join(work, 'codecell-output')).find((f) => f.endsWith('.png'))!;
       const region = findColour(shot, FACE2);
       expect(region, 'the resumed figure on screen').toBeDefined();
       expect(similarity(shot, region!, PNG.sync.read(readFileSync(join(work, 'codecell-output', figure))))).toBeGreaterThan(0.5);
       expect(findColour(shot, [255, 0, 255], 8)).toBeUndefined();
       await again.type('/exit\r');
-      await new Promise((r) => setTimeout(r, 2000));
+      await again.closed(20_000);
     } finally {
       again.close();
     }
@@ -264,8 +242,7 @@ describe.skipIf(!docker || !x11)('figures in real terminals (Xvfb, kitty, xterm;
     });
     try {
       await waitForText(w, 'exit status', 120_000, 'exec to finish');
-      await new Promise((r) => setTimeout(r, 500));
-      const shot = display.screenshot(SHOTS ? join(SHOTS, 'exec-xterm-sixel.png') : undefined);
+      const shot = await display.settledScreenshot(SHOTS ? join(SHOTS, 'exec-xterm-sixel.png') : undefined);
       expect(w.text()).toContain('exit status 0');
       const figures = readdirSync(join(work, 'codecell-output'))
         .filter((f) => f.endsWith('.png'))

@@ -113,7 +113,7 @@ function resumeNotice(id: string, cells: number): string {
 /** Transcript items for a recorded session, its figures drawn again from the saved files; empty when it cannot be read. */
 async function transcriptOf(id: string, images: boolean, graphics: TerminalImages): Promise<NewItem[]> {
   try {
-    const items = replayTranscript(await SessionLog.read(id));
+    const items = replayTranscript(await SessionLog.history(id));
     const size = { columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 };
     return await drawSavedImages(items, { color: true, images, graphics: graphicsTarget(graphics) }, size);
   } catch {
@@ -242,7 +242,7 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
       const real = s instanceof PendingSession ? await s.ready() : s;
       return real instanceof LoggedSession ? real.rerun() : ['nothing to re-run in this session'];
     },
-    save: async (s, format) => saveExport(s.outDir, s.id, format, exportSession(await SessionLog.read(s.id), format)),
+    save: async (s, format) => saveExport(s.outDir, s.id, format, exportSession(await SessionLog.history(s.id), format)),
   };
 
   // The container is the slowest part to get ready: its boot starts now, Ink loads while the engine works.

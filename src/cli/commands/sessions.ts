@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { SessionSummary } from '../../store/session-log.js';
+import type { SessionHistory, SessionSummary } from '../../store/session-log.js';
 import { EXPORT_FORMATS, exportSession, type ExportFormat } from '../../render/export.js';
 import { sanitize } from '../../render/sanitize.js';
 import { UsageError } from '../errors.js';
@@ -30,6 +30,18 @@ async function withLog<T>(work: (log: typeof import('../../store/session-log.js'
   }
 }
 
+/** Reads a session for show/export; lines this version cannot read are left out, and the user is told. */
+async function readSession(id: string): Promise<SessionHistory> {
+  const history = await withLog((log) => log.history(id));
+  if (history.skipped > 0) {
+    const lines = `${history.skipped} line${history.skipped === 1 ? '' : 's'}`;
+    process.stderr.write(
+      `codecell: left out ${lines} of session ${history.id || id} that this version cannot read (a crash mid-write, or another version's records)\n`,
+    );
+  }
+  return history;
+}
+
 export function registerSessions(program: Command): void {
   const sessions = program.command('sessions').description('list, show and export recorded chat sessions');
 
@@ -49,8 +61,7 @@ export function registerSessions(program: Command): void {
     .command('show <id>')
     .description('print a session: prompts, code, full output and answers (any unique prefix of the id works)')
     .action(async (id: string) => {
-      const records = await withLog((log) => log.read(id));
-      const md = exportSession(records, 'md');
+      const md = exportSession(await readSession(id), 'md');
       const { renderMarkdown } = await import('../../render/markdown.js');
       const out = process.stdout.isTTY ? renderMarkdown(md, { width: Math.min(process.stdout.columns || 100, 120), color: colorEnabled(process.stdout) }) : md;
       process.stdout.write(sanitize(out).replace(/\n?$/, '\n'));
@@ -65,8 +76,7 @@ export function registerSessions(program: Command): void {
       if (!EXPORT_FORMATS.includes(opts.format as ExportFormat)) {
         throw new UsageError(`unknown export format ${JSON.stringify(opts.format)}`, `Use --format ${EXPORT_FORMATS.join(', --format ')}.`);
       }
-      const records = await withLog((log) => log.read(id));
-      const text = exportSession(records, opts.format as ExportFormat);
+      const text = exportSession(await readSession(id), opts.format as ExportFormat);
       if (opts.output) {
         const path = resolve(opts.output);
         try {

@@ -4,9 +4,9 @@ import { stripVTControlCharacters } from 'node:util';
 import { BatchProgress } from '../../batch/progress.js';
 import type { TaskResult } from '../../batch/results.js';
 import { BatchView } from './BatchView.js';
+import { until } from '../testing/keyboard.js';
 
 afterEach(() => cleanup());
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function result(id: string, status: TaskResult['status'], answer: string, error: string | null = null): TaskResult {
   return {
@@ -36,7 +36,7 @@ describe('BatchView', () => {
     progress.start('beta', 'e', 2);
     progress.start('gamma', 'e', 1);
     progress.line('alpha', 'computing \x1b]52;c;aGk=\x07row 17');
-    await sleep(30);
+    await until(() => /alpha .* computing row 17/.test(stripVTControlCharacters(lastFrame() ?? '')), 'the running task line');
     let frame = stripVTControlCharacters(lastFrame() ?? '');
     expect(frame).toContain('0/4 done');
     expect(frame).toContain('3 running');
@@ -53,7 +53,7 @@ describe('BatchView', () => {
     const bad = result('beta', 'error', '', 'model server error 500');
     finished.push(bad);
     progress.finished(bad);
-    await sleep(30);
+    await until(() => stripVTControlCharacters(lastFrame() ?? '').includes('2/4 done'), 'the two finished tasks');
     frame = stripVTControlCharacters(frames.join('\n'));
     expect(frame).toMatch(/\[1\/4\] ok\s+alpha .*the answer is 42/);
     expect(frame).toMatch(/\[2\/4\] error\s+beta .*model server error 500/);
