@@ -11,7 +11,6 @@ import { modelTurn, type PriceFn } from './model-turn.js';
 import { type SchedulerHost, ToolScheduler } from './tool-scheduler.js';
 import { TurnLimits } from './turn-limits.js';
 import { runDirectCell, type DirectCellOptions } from './direct-cell.js';
-import { modelView } from './model-view.js';
 import type { LoggedEvent, RecordData, RecordKind } from './records.js';
 
 export type { FileSink } from './cell-runner.js';
