@@ -1,16 +1,17 @@
-// Picks where cells run: a Docker-API engine (Docker or Podman) or the bubblewrap process sandbox, and says why.
+// Picks where cells run: a Docker-API engine (Docker or Podman) or a process sandbox (bubblewrap, firejail), and says why.
 import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { connectEngine, PODMAN_ROOTFUL_SOCKET, type EngineInfo } from './engine.js';
+import { firejailProblem } from './firejail.js';
 import { SandboxError } from './types.js';
 
-export const BACKENDS = ['auto', 'docker', 'podman', 'bubblewrap'] as const;
+export const BACKENDS = ['auto', 'docker', 'podman', 'bubblewrap', 'firejail'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
 export type ResolvedBackend =
   | { kind: 'engine'; name: 'docker' | 'podman'; docker: Docker; info: EngineInfo; note?: string }
-  | { kind: 'process'; name: 'bubblewrap'; note?: string };
+  | { kind: 'process'; name: 'bubblewrap' | 'firejail'; note?: string };
 
 /** True when `command` is an executable on PATH (or in /usr/bin, /usr/sbin). */
 export function installed(command: string, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -58,6 +59,12 @@ export async function resolveBackend(
   timeoutMs = 5000,
   connect: typeof connectEngine = connectEngine,
 ): Promise<ResolvedBackend> {
+  if (choice === 'firejail') {
+    const problem = firejailProblem((c) => installed(c, env));
+    if (problem)
+      throw new SandboxError(`cannot use the firejail backend: ${problem}.`, 'Or pick another backend: --backend bubblewrap|docker|podman.', 'no_engine');
+    return { kind: 'process', name: 'firejail' };
+  }
   if (choice === 'bubblewrap') {
     const problem = processBackendProblem(env);
     if (problem)
@@ -74,13 +81,21 @@ export async function resolveBackend(
   } catch (err) {
     if (env.DOCKER_HOST?.trim()) throw err;
     const problem = processBackendProblem(env);
+    const why = err instanceof Error ? err.message : String(err);
+    // firejail comes after bubblewrap: only when it can actually run here (chroot enabled, root).
+    if (problem && firejailProblem((c) => installed(c, env)) === null) {
+      return {
+        kind: 'process',
+        name: 'firejail',
+        note: `no container engine answered (${why}) and bubblewrap is not installed; using the firejail process sandbox`,
+      };
+    }
     if (problem) {
       if (err instanceof SandboxError) {
         throw new SandboxError(err.message, `${err.fix} Or install bubblewrap for the process sandbox (sudo apt-get install bubblewrap mmdebstrap).`, err.code);
       }
       throw err;
     }
-    const why = err instanceof Error ? err.message : String(err);
     return { kind: 'process', name: 'bubblewrap', note: `no container engine answered (${why}); using the bubblewrap process sandbox` };
   }
 }
