@@ -7,7 +7,7 @@ export const CGROUP_ROOT = '/sys/fs/cgroup';
 const CONTROLLERS = ['cpu', 'memory', 'pids'] as const;
 type Controller = (typeof CONTROLLERS)[number];
 const CPU_PERIOD_US = 100_000;
-/** Sandbox cgroups are named so a later codecell can find and remove the ones a killed one left. */
+/** Sandbox cgroups are named `codecell-<pid of the codecell that made it>-<id>`, so a later codecell can reap the ones a killed one left. */
 const PREFIX = 'codecell-';
 
 export type CgroupResult = { cgroup: SandboxCgroup; reason?: undefined } | { cgroup: null; reason: string };
@@ -44,7 +44,7 @@ export class SandboxCgroup {
   private constructor(readonly dirs: Record<Controller, string>) {}
 
   /**
-   * Makes `codecell-<id>` under codecell's own cgroup in each hierarchy and writes the limits: CPU quota
+   * Makes `codecell-<pid>-<id>` under codecell's own cgroup in each hierarchy and writes the limits: CPU quota
    * (cpus × 100 ms per 100 ms), memory with swap equal (no swap), pids. Nothing is left behind on failure.
    */
   static create(id: string, limits: SandboxLimits, root: string = CGROUP_ROOT, selfCgroup?: string): CgroupResult {
@@ -60,7 +60,7 @@ export class SandboxCgroup {
     try {
       const dirs = {} as Record<Controller, string>;
       for (const c of CONTROLLERS) {
-        dirs[c] = path.join(root, c, own[c] ?? '/', `${PREFIX}${id}`);
+        dirs[c] = path.join(root, c, own[c] ?? '/', `${PREFIX}${process.pid}-${id}`);
         fs.mkdirSync(dirs[c]);
         made.push(dirs[c]);
       }
@@ -123,8 +123,8 @@ export class SandboxCgroup {
 }
 
 /**
- * Removes the empty sandbox cgroups under codecell's own that a killed codecell left behind (a cgroup
- * whose processes all died is empty; one still in use is not, and rmdir refuses it).
+ * Removes the sandbox cgroups a killed codecell left behind: each is named after the codecell process
+ * that made it, and when that process is gone, whatever still runs in it is killed and it is removed.
  */
 export function reapCgroups(root: string = CGROUP_ROOT): number {
   if (cgroupProblem(root)) return 0;
@@ -144,17 +144,27 @@ export function reapCgroups(root: string = CGROUP_ROOT): number {
       continue;
     }
     for (const name of names) {
+      const owner = Number(/^codecell-(\d+)-/.exec(name)?.[1]);
+      if (!owner || processExists(owner)) continue;
       const dir = path.join(parent, name);
-      // A cgroup made in the last minute may belong to a sandbox that is starting: its process has not joined yet.
       try {
-        if (Date.now() - fs.statSync(dir).mtimeMs < 60_000) continue;
+        for (const pid of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
       } catch {
-        continue;
+        // gone meanwhile
       }
       if (rmdirQuiet(dir)) removed += 1;
     }
   }
   return removed;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function rmdirQuiet(dir: string): boolean {

@@ -32,7 +32,7 @@ export interface FirejailPlan {
 }
 
 /**
- * argv for spawn(): prlimit … firejail --chroot … setpriv (to uid 1000) env -i … python3 -c BOOTSTRAP.
+ * argv for spawn(): prlimit … setpriv --pdeathsig … firejail --chroot … setpriv (to uid 1000) env -i … python3 -c BOOTSTRAP.
  *
  * firejail runs as root (a chroot needs it, and only root may mount the private /mnt/data); the sandbox's
  * own process drops to uid 1000 with setpriv from the root filesystem, keeping no capability and with
@@ -52,6 +52,10 @@ export function firejailCommand(plan: FirejailPlan): string[] {
     `--fsize=${disk}`,
     '--core=0',
     '--',
+    // bwrap's --die-with-parent: firejail (whose own init dies with it) goes when codecell is SIGKILLed.
+    'setpriv',
+    '--pdeathsig=KILL',
+    '--',
     'firejail',
     '--quiet',
     '--noprofile',
@@ -68,8 +72,8 @@ export function firejailCommand(plan: FirejailPlan): string[] {
     '--seccomp',
     '--seccomp.block-secondary',
     '--restrict-namespaces',
-    // setpriv needs these two to become uid 1000; it keeps none of them (no inheritable or ambient set).
-    '--caps.keep=setuid,setgid',
+    // setpriv needs these to become uid 1000 and to empty the bounding set; it keeps none of them.
+    '--caps.keep=setuid,setgid,setpcap',
     `--keep-fd=${FIREJAIL_KERNEL_FD}`,
     '--',
     'setpriv',
@@ -77,6 +81,7 @@ export function firejailCommand(plan: FirejailPlan): string[] {
     `--regid=${SANDBOX_UID}`,
     '--clear-groups',
     '--inh-caps=-all',
+    '--bounding-set=-all',
     '--no-new-privs',
     '--',
     'env',

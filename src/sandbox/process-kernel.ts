@@ -268,10 +268,19 @@ export class ProcessKernel {
 
   private line(raw: string): void {
     const opened = this.auth.open(raw);
-    if (!opened.ok) return this.handlers.onProblem(opened.problem);
+    if (!opened.ok) {
+      this.handlers.onProblem(opened.problem);
+      return;
+    }
     const parsed = parseKernelLine(opened.json);
-    if (!parsed.ok) return this.handlers.onProblem(parsed.problem);
-    if (parsed.message.type === 'ready' && this.readyWaiter) return this.readyWaiter(parsed.message);
+    if (!parsed.ok) {
+      this.handlers.onProblem(parsed.problem);
+      return;
+    }
+    if (parsed.message.type === 'ready' && this.readyWaiter) {
+      this.readyWaiter(parsed.message);
+      return;
+    }
     this.handlers.onMessage(parsed.message);
   }
 
@@ -282,7 +291,10 @@ export class ProcessKernel {
    */
   private checkMemory(): void {
     if (this.dead || !this.child.pid) return;
-    if (this.cgroup) return this.checkOomKills();
+    if (this.cgroup) {
+      this.checkOomKills();
+      return;
+    }
     const tree = processTree(this.child.pid);
     let total = 0;
     let largest: { pid: number; rss: number; kernel: boolean } | undefined;
