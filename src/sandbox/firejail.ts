@@ -15,13 +15,14 @@ export const SANDBOX_UID = 1000;
  * file into a chroot, and the root filesystem holds no copy (kernel.py is bound in at each start).
  */
 const BOOTSTRAP = [
+  // Run in this very __main__ module, as `python3 kernel.py` would (the kernel registers sys.modules[__name__]).
   'import os, sys',
-  `f = os.fdopen(${FIREJAIL_KERNEL_FD}, "rb")`,
-  'src = f.read()',
-  'f.close()',
-  'sys.argv = ["/opt/codecell/kernel.py"]',
-  'g = {"__name__": "__main__", "__file__": "/opt/codecell/kernel.py", "__builtins__": __builtins__}',
-  'exec(compile(src, "/opt/codecell/kernel.py", "exec"), g)',
+  '__file__ = "/opt/codecell/kernel.py"',
+  'sys.argv = [__file__]',
+  `with os.fdopen(${FIREJAIL_KERNEL_FD}, "rb") as _f:`,
+  '    _code = compile(_f.read(), __file__, "exec")',
+  'del _f',
+  'exec(_code)',
 ].join('\n');
 
 export interface FirejailPlan {
