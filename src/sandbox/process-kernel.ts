@@ -15,6 +15,8 @@ export const PROCESS_READY_TIMEOUT_MS = 30_000;
 const STDERR_TAIL = 4096;
 /** How often the memory watchdog sums the sandbox's resident memory. */
 export const WATCHDOG_MS = 100;
+/** A kernel that dies this soon after an OOM kill in its cgroup was that kill's victim. */
+const OOM_DEATH_WINDOW_MS = 2000;
 
 export type ProcessBackend = 'bubblewrap' | 'firejail';
 
@@ -107,8 +109,9 @@ export class ProcessKernel {
   /** The pid namespace's init: killing it takes every process of the sandbox with it. */
   private initPid?: number;
   private exited: Promise<void>;
-  /** OOM kills counted in the cgroup so far. */
+  /** OOM kills counted in the cgroup so far, and when the last one was seen. */
   private oomSeen = 0;
+  private lastOomAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly id: string,
@@ -325,14 +328,18 @@ export class ProcessKernel {
     const kills = this.cgroup?.oomKills() ?? 0;
     if (kills <= this.oomSeen) return;
     this.oomSeen = kills;
-    if (this.kernelPid && !processAlive(this.kernelPid)) this.oomKill = true;
+    // A killed kernel can still be a zombie here: only a running kernel means a child was the victim.
+    if (this.kernelPid && !processRunning(this.kernelPid)) this.oomKill = true;
     else this.handlers.onOom();
+    this.lastOomAt = performance.now();
   }
 
   private die(reason: string, exitCode?: number): void {
     // After remove() the sandbox is being closed on purpose: nothing to report.
     if (this.dead) return;
-    if (this.cgroup && this.cgroup.oomKills() > this.oomSeen) this.oomKill = true;
+    // The kernel killed by the OOM killer: a kill not seen yet, or one seen just before it died (as a child's).
+    if (this.cgroup && (this.cgroup.oomKills() > this.oomSeen || performance.now() - this.lastOomAt < OOM_DEATH_WINDOW_MS) && exitCode !== 0)
+      this.oomKill = true;
     this.dead = true;
     this.stop();
     // A dead kernel leaves nothing in its cgroup to keep; the cgroup goes now.
@@ -413,10 +420,11 @@ function proportional(pid: number): number | 'gone' | undefined {
   }
 }
 
-function processAlive(pid: number): boolean {
+/** True while `pid` runs (not gone, not a zombie waiting to be reaped). */
+function processRunning(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
   } catch {
     return false;
   }
