@@ -280,6 +280,8 @@ export class ProcessKernel {
       this.handlers.onProblem(parsed.problem);
       return;
     }
+    // A child the OOM killer took during the cell is told before the cell ends, not at the next poll.
+    if (parsed.message.type === 'reply' && this.cgroup) this.checkOomKills();
     if (parsed.message.type === 'ready' && this.readyWaiter) {
       this.readyWaiter(parsed.message);
       return;
