@@ -35,6 +35,40 @@ export function processBackendProblem(env: NodeJS.ProcessEnv = process.env): str
   return null;
 }
 
+interface LibpodInfo {
+  host?: { cgroupVersion?: string; security?: { rootless?: boolean } };
+}
+
+/**
+ * Why a Podman engine cannot hold codecell's limits, from its libpod info, or null. Rootless Podman on
+ * cgroup v1 drops memory, pids and CPU limits with only a warning in its own log (measured, Podman 4.3.1).
+ */
+export function podmanLimitsProblem(info: LibpodInfo): string | null {
+  if (info.host?.security?.rootless === true && info.host.cgroupVersion === 'v1')
+    return 'rootless Podman on cgroup v1 ignores memory, process and CPU limits ("Resource limits are not supported and ignored on cgroups V1 rootless systems")';
+  return null;
+}
+
+/** Refuses a Podman engine whose limits would not hold (libpod routes need a version prefix; any works); an engine that does not answer the question passes. */
+async function checkPodmanLimits(docker: Docker, timeoutMs: number): Promise<void> {
+  const info = await new Promise<LibpodInfo | null>((resolve) => {
+    const timer = setTimeout(() => resolve(null), timeoutMs);
+    timer.unref?.();
+    docker.modem.dial({ path: '/v4.0.0/libpod/info', method: 'GET', statusCodes: { 200: true }, options: {} }, (err: unknown, data: unknown) => {
+      clearTimeout(timer);
+      resolve(err ? null : (data as LibpodInfo));
+    });
+  });
+  const problem = info ? podmanLimitsProblem(info) : null;
+  if (problem) {
+    throw new SandboxError(
+      `cannot use this Podman engine: ${problem}`,
+      'Use rootful Podman (`sudo podman system service --time=0 &`), Docker, or --backend bubblewrap; rootless Podman needs cgroup v2 for limits.',
+      'no_engine',
+    );
+  }
+}
+
 /** Podman's socket URL: the rootful one, else the rootless one, whichever exists (rootful when neither does). */
 export function podmanUrl(env: NodeJS.ProcessEnv = process.env): string {
   const rootless = env.XDG_RUNTIME_DIR ? `${env.XDG_RUNTIME_DIR}/podman/podman.sock` : '';
@@ -73,10 +107,12 @@ export async function resolveBackend(
   }
   if (choice === 'docker' || choice === 'podman') {
     const { docker, info } = await connect(choice === 'podman' ? podmanEnv(env) : env, timeoutMs);
+    if (info.name === 'Podman') await checkPodmanLimits(docker, timeoutMs);
     return { kind: 'engine', name: choice, docker, info };
   }
   try {
     const { docker, info } = await connect(env, timeoutMs);
+    if (info.name === 'Podman') await checkPodmanLimits(docker, timeoutMs);
     return { kind: 'engine', name: info.name === 'Podman' ? 'podman' : 'docker', docker, info };
   } catch (err) {
     if (env.DOCKER_HOST?.trim()) throw err;
