@@ -1,11 +1,13 @@
-// Backends side by side: sandbox ready time and warm print(1) round trip on Docker, Podman and bubblewrap, in one run.
+// Backends side by side: sandbox ready time and warm print(1) round trip on Docker, Podman, bubblewrap and firejail, in one run.
 import fs from 'node:fs';
 import type Docker from 'dockerode';
 import { DockerSandbox } from '../src/sandbox/docker-sandbox.js';
-import { processBackendProblem } from '../src/sandbox/backend.js';
+import { installed, processBackendProblem } from '../src/sandbox/backend.js';
+import { cgroupProblem } from '../src/sandbox/cgroup.js';
+import { firejailProblem } from '../src/sandbox/firejail.js';
 import { connectEngine, DOCKER_SOCKET, PODMAN_ROOTFUL_SOCKET } from '../src/sandbox/engine.js';
 import { ensureImage, findImage } from '../src/sandbox/image.js';
-import { BubblewrapLauncher } from '../src/sandbox/process-sandbox.js';
+import { ProcessLauncher } from '../src/sandbox/process-sandbox.js';
 import { findRootfs } from '../src/sandbox/rootfs.js';
 import { fmtMs, percentile, printTable, type Row } from './stats.js';
 
@@ -40,18 +42,22 @@ function containerBackend(socket: string, build: boolean): Candidate['make'] {
 const candidates: Candidate[] = [
   { name: 'Docker', make: containerBackend(DOCKER_SOCKET, true) },
   { name: 'Podman', make: containerBackend(PODMAN_ROOTFUL_SOCKET, false) },
-  {
-    name: 'bubblewrap',
-    make: async () => {
-      const problem = processBackendProblem();
-      if (problem) return problem;
-      const rootfs = findRootfs();
-      if (!rootfs) return 'no root filesystem (codecell sandbox build --backend bubblewrap)';
-      const launcher = new BubblewrapLauncher(rootfs);
-      return () => new DockerSandbox(null, {}, launcher);
-    },
-  },
+  { name: 'bubblewrap', make: processBackend('bubblewrap') },
+  { name: 'firejail', make: processBackend('firejail') },
 ];
+
+function processBackend(name: 'bubblewrap' | 'firejail'): Candidate['make'] {
+  return async () => {
+    const problem = name === 'firejail' ? firejailProblem((c) => installed(c)) : processBackendProblem();
+    if (problem) return problem;
+    const rootfs = findRootfs();
+    if (!rootfs) return `no root filesystem (codecell sandbox build --backend ${name})`;
+    const launcher = new ProcessLauncher(name, rootfs);
+    return () => new DockerSandbox(null, {}, launcher);
+  };
+}
+
+const PROCESS_BACKENDS = new Set(['bubblewrap', 'firejail']);
 
 async function measure(make: () => DockerSandbox): Promise<{ ready: number[]; warm: number[] }> {
   const ready: number[] = [];
@@ -83,15 +89,15 @@ export async function benchBackends(): Promise<string> {
     if (typeof make === 'string') results.push({ name: candidate.name, skipped: make });
     else results.push({ name: candidate.name, ...(await measure(make)) });
   }
-  const containerReady = results.filter((r) => r.ready && r.name !== 'bubblewrap').map((r) => percentile(r.ready!, 50));
+  const containerReady = results.filter((r) => r.ready && !PROCESS_BACKENDS.has(r.name)).map((r) => percentile(r.ready!, 50));
   const fastestContainer = containerReady.length ? Math.min(...containerReady) : NaN;
   const rows: Row[] = results.map((r) => {
     if (!r.ready || !r.warm)
       return { backend: r.name, 'ready p50': '—', 'ready p95': '—', 'warm print(1) p50': '—', 'warm p95': '—', note: `not measured: ${r.skipped}` };
     const ready50 = percentile(r.ready, 50);
     const note =
-      r.name === 'bubblewrap' && Number.isFinite(fastestContainer)
-        ? `ready ${(fastestContainer / ready50).toFixed(1)}× faster than the fastest container engine`
+      PROCESS_BACKENDS.has(r.name) && Number.isFinite(fastestContainer)
+        ? `ready ${(fastestContainer / ready50).toFixed(1)}× faster than the fastest container engine${cgroupProblem() ? '' : ' (in a cgroup of its own)'}`
         : `${N_READY} starts, ${N_WARM} cells`;
     return {
       backend: r.name,

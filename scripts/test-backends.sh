@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# Runs the sandbox and red-team suites again against Podman and the bubblewrap process sandbox (CI's second
-# and third backend). Sets up what is missing, quietly and idempotently: the packages, Podman's socket (left
-# running only if it was already), the image on Podman (copied from Docker, no registry needed) and the
-# root filesystem (mmdebstrap, cached). Usage: scripts/test-backends.sh REPORT_PREFIX [podman] [bubblewrap]
+# Runs the sandbox and red-team suites again against Podman and the bubblewrap and firejail process sandboxes
+# (CI's other backends). Sets up what is missing, quietly and idempotently: the packages, Podman's socket (left
+# running only if it was already), the image on Podman (copied from Docker, no registry needed), the root
+# filesystem (mmdebstrap, cached) and, for firejail, `chroot yes` in /etc/firejail/firejail.config (Debian ships
+# it disabled; this changes the machine's setting, as an admin would).
+# Usage: scripts/test-backends.sh REPORT_PREFIX [podman] [bubblewrap] [firejail]
 # Writes REPORT_PREFIX-<backend>.json (vitest's JSON report) per backend; exit status 1 if any run failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 prefix="$1"
 shift
-if [ $# -gt 0 ]; then backends=("$@"); else backends=(podman bubblewrap); fi
+if [ $# -gt 0 ]; then backends=("$@"); else backends=(podman bubblewrap firejail); fi
 say() { printf '[backends] %s\n' "$*" >&2; }
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 [ "$(node_major)" -ge 22 ] || export PATH="$HOME/.node22/node_modules/.bin:$PATH"
 unset DOCKER_HOST
 
 need=()
-for pair in podman:podman catatonit:/usr/libexec/podman/catatonit bwrap:bubblewrap mmdebstrap:mmdebstrap; do
+for pair in podman:podman catatonit:/usr/libexec/podman/catatonit bwrap:bubblewrap mmdebstrap:mmdebstrap firejail:firejail; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   [ "$cmd" = catatonit ] && { [ -x /usr/libexec/podman/catatonit ] || need+=(catatonit); continue; }
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
@@ -49,8 +51,14 @@ for backend in "${backends[@]}"; do
         docker save "$image" | podman load -q >/dev/null 2>&1 || say "copy failed; the suites will build it on Podman"
       fi
       ;;
-    bubblewrap)
+    bubblewrap | firejail)
       node bin/codecell.js sandbox build --backend bubblewrap >/dev/null 2>/tmp/codecell-rootfs-build.log || { say "root filesystem build failed: $(tail -3 /tmp/codecell-rootfs-build.log)"; }
+      conf=/etc/firejail/firejail.config
+      if [ "$backend" = firejail ] && [ -f "$conf" ] && ! grep -Eq '^\s*chroot\s+yes\s*$' "$conf"; then
+        say "enabling chroot in $conf"
+        sed -i -E 's/^\s*#?\s*chroot\s+(yes|no)\s*$/chroot yes/' "$conf"
+        grep -Eq '^\s*chroot\s+yes\s*$' "$conf" || echo 'chroot yes' >>"$conf"
+      fi
       ;;
   esac
   say "sandbox and red-team suites against $backend"

@@ -7,7 +7,7 @@ import type { ProgressListener } from '../sandbox/build-stream.js';
 import { UsageError } from './errors.js';
 import { createProgressPrinter } from '../render/build-progress.js';
 import type { KernelLauncher } from '../sandbox/docker-sandbox.js';
-import { BubblewrapLauncher } from '../sandbox/process-sandbox.js';
+import { ProcessLauncher } from '../sandbox/process-sandbox.js';
 import { ensureRootfs } from '../sandbox/rootfs.js';
 import type { SandboxLimits } from '../sandbox/types.js';
 
@@ -27,7 +27,7 @@ export interface Engine {
   packages?: InstalledPackages;
   /** Starts kernels without an engine (the process sandbox). */
   launcher?: KernelLauncher;
-  backend: 'docker' | 'podman' | 'bubblewrap';
+  backend: 'docker' | 'podman' | 'bubblewrap' | 'firejail';
 }
 
 /**
@@ -56,7 +56,7 @@ export async function prepareEngine(
         );
       }
       const rootfs = await ensureRootfs(onProgress ? { onProgress } : {});
-      return { docker: null, image: rootfs.path, launcher: new BubblewrapLauncher(rootfs.path), backend: 'bubblewrap' };
+      return { docker: null, image: rootfs.path, launcher: new ProcessLauncher(resolved.name, rootfs.path), backend: resolved.name };
     }
     const { docker, info } = resolved;
     // Docker at its usual socket is the expected case; anything else is named so the user knows where cells run.

@@ -40,7 +40,7 @@ export function addSandboxFlags(cmd: Command): Command {
     .option('--network', 'give the sandbox network access (off by default)')
     .option('--image <ref>', 'sandbox image to run instead of the bundled one')
     .option('--runtime <name>', 'OCI runtime, e.g. runsc for gVisor')
-    .option('--backend <name>', 'where cells run: auto, docker, podman or bubblewrap (default auto)')
+    .option('--backend <name>', 'where cells run: auto, docker, podman, bubblewrap or firejail (default auto)')
     .option('--max-output <bytes>', 'bytes of output per cell before it is cut and the cell stopped');
 }
 

@@ -33,8 +33,8 @@ export interface Settings {
   /** Extra pip specs for the sandbox; local wheel and folder paths are absolute after resolveConfig. */
   pip: string[];
   runtime?: string;
-  /** Where cells run: auto, docker, podman or bubblewrap. */
-  backend: 'auto' | 'docker' | 'podman' | 'bubblewrap';
+  /** Where cells run: auto, docker, podman, bubblewrap or firejail. */
+  backend: 'auto' | 'docker' | 'podman' | 'bubblewrap' | 'firejail';
   /** How figures are drawn in the terminal (see render/terminal-graphics.ts). */
   images: ImageMode;
   confirm: boolean;
@@ -290,11 +290,11 @@ export const KEYS: { [P in ConfigKey]: KeyInfo<P> } = {
   backend: {
     key: 'backend',
     description:
-      'Where cells run: auto (Docker or Podman when one answers, else bubblewrap), docker, podman, or bubblewrap (a process sandbox, no container engine).',
+      'Where cells run: auto (Docker or Podman when one answers, else bubblewrap, else firejail), docker, podman, bubblewrap or firejail (process sandboxes, no container engine).',
     default: 'auto',
-    range: 'one of auto, docker, podman, bubblewrap',
+    range: 'one of auto, docker, podman, bubblewrap, firejail',
     env: ['CODECELL_BACKEND'],
-    parse: fromSchema(z.enum(['auto', 'docker', 'podman', 'bubblewrap']), (x) => (typeof x === 'string' ? x.trim().toLowerCase() : x)),
+    parse: fromSchema(z.enum(['auto', 'docker', 'podman', 'bubblewrap', 'firejail']), (x) => (typeof x === 'string' ? x.trim().toLowerCase() : x)),
   },
   images: {
     key: 'images',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { processBackendProblem, resolveBackend } from './backend.js';
+import { podmanLimitsProblem, processBackendProblem, resolveBackend } from './backend.js';
 import { SandboxError } from './types.js';
 
 const nowhere = { ...process.env, DOCKER_HOST: 'unix:///nonexistent/codecell-test.sock' };
@@ -24,5 +24,16 @@ describe('resolveBackend', () => {
 
   it('an explicit docker backend without an engine is an error with a fix', async () => {
     await expect(resolveBackend('docker', nowhere, 500)).rejects.toMatchObject({ code: 'no_engine', fix: expect.stringMatching(/bubblewrap/) });
+  });
+});
+
+describe('podmanLimitsProblem', () => {
+  it('refuses rootless Podman on cgroup v1 (its limits are dropped), and nothing else', () => {
+    expect(podmanLimitsProblem({ host: { cgroupVersion: 'v1', security: { rootless: true } } })).toMatch(
+      /rootless Podman on cgroup v1 ignores memory, process and CPU limits/,
+    );
+    expect(podmanLimitsProblem({ host: { cgroupVersion: 'v2', security: { rootless: true } } })).toBeNull();
+    expect(podmanLimitsProblem({ host: { cgroupVersion: 'v1', security: { rootless: false } } })).toBeNull();
+    expect(podmanLimitsProblem({})).toBeNull();
   });
 });

@@ -1,8 +1,10 @@
-// One kernel in a bubblewrap process sandbox: spawned with the kernel protocol on plain pipes, watched for memory, killed whole.
+// One kernel in a process sandbox (bubblewrap or firejail): spawned with the kernel protocol on plain pipes, limited by a cgroup or watched for memory, killed whole.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { bwrapCommand, KERNEL_FD, SECCOMP_FD } from './bwrap.js';
+import { joinCgroupCommand, reapCgroups, SandboxCgroup } from './cgroup.js';
+import { FIREJAIL_KERNEL_FD, firejailCommand, SANDBOX_UID } from './firejail.js';
 import type { ContainerHandlers, Death } from './kernel-container.js';
 import { KernelLineAuth, LineSplitter, MAX_LINE_BYTES, encodeHostMessage, parseKernelLine, type HostMessage, type KernelMessage } from './kernel-client.js';
 import { formatBytes } from '../shared/format.js';
@@ -13,13 +15,28 @@ export const PROCESS_READY_TIMEOUT_MS = 30_000;
 const STDERR_TAIL = 4096;
 /** How often the memory watchdog sums the sandbox's resident memory. */
 export const WATCHDOG_MS = 100;
+/** A kernel that dies this soon after an OOM kill in its cgroup was that kill's victim. */
+const OOM_DEATH_WINDOW_MS = 2000;
+
+export type ProcessBackend = 'bubblewrap' | 'firejail';
 
 export interface ProcessSpec {
+  /** Which jail starts the kernel (default bubblewrap). */
+  backend?: ProcessBackend;
   rootfs: string;
   kernelSource: Buffer;
   limits: SandboxLimits;
   labels?: Record<string, string>;
+  /** Put the sandbox in a cgroup of its own when the host allows (default: unless CODECELL_PROCESS_CGROUP=off). */
+  cgroup?: boolean;
 }
+
+/** Whether process sandboxes try a cgroup: CODECELL_PROCESS_CGROUP=off turns it off (rlimits and the watchdog then). */
+export function cgroupWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !/^(off|0|no|false)$/i.test(env.CODECELL_PROCESS_CGROUP?.trim() ?? '');
+}
+
+let reapedCgroups = false;
 
 /** Every process kernel of this codecell process, so tests and `exit` can find what is still running. */
 export const liveProcessKernels = new Set<ProcessKernel>();
@@ -27,23 +44,29 @@ export const liveProcessKernels = new Set<ProcessKernel>();
 /** Starts bwrap → kernel, sends hello, waits for ready. */
 export async function startProcessKernel(spec: ProcessSpec, handlers: ContainerHandlers): Promise<{ kernel: ProcessKernel; readyMs: number }> {
   const started = performance.now();
-  const filter = seccompFilter();
+  const backend = spec.backend ?? 'bubblewrap';
   const uid = process.getuid?.() ?? 1000;
-  const { argv } = bwrapCommand({
-    rootfs: spec.rootfs,
-    limits: spec.limits,
-    seccomp: filter !== null,
-    uid,
-    userProcesses: uid === 0 ? 0 : userProcessCount(uid),
-  });
+  // bubblewrap loads codecell's own seccomp program; firejail installs its own filter.
+  const filter = backend === 'bubblewrap' ? seccompFilter() : null;
+  const jail =
+    backend === 'firejail'
+      ? firejailCommand({ rootfs: spec.rootfs, limits: spec.limits, userProcesses: userProcessCount(SANDBOX_UID) })
+      : bwrapCommand({ rootfs: spec.rootfs, limits: spec.limits, seccomp: filter !== null, uid, userProcesses: uid === 0 ? 0 : userProcessCount(uid) }).argv;
+  if (!reapedCgroups) {
+    reapedCgroups = true;
+    reapCgroups();
+  }
+  const id = `${backend === 'firejail' ? 'firejail' : 'bwrap'}-${randomBytes(6).toString('hex')}`;
+  const cgroup = spec.cgroup === false || !cgroupWanted() ? null : SandboxCgroup.create(id, spec.limits).cgroup;
+  const argv = [...(cgroup ? joinCgroupCommand(cgroup.procsFiles) : []), ...jail];
   const child = spawn(argv[0]!, argv.slice(1), {
     stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
     env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
   });
-  const kernel = new ProcessKernel(child, spec, handlers);
-  // bwrap reads both fds to their end before it starts the kernel.
+  const kernel = new ProcessKernel(id, child, spec, handlers, cgroup);
+  // bwrap reads both fds to their end before it starts the kernel; under firejail the bootstrap reads fd 4.
   const seccompPipe = child.stdio[SECCOMP_FD] as NodeJS.WritableStream | null;
-  const kernelPipe = child.stdio[KERNEL_FD] as NodeJS.WritableStream | null;
+  const kernelPipe = child.stdio[backend === 'firejail' ? FIREJAIL_KERNEL_FD : KERNEL_FD] as NodeJS.WritableStream | null;
   seccompPipe?.on('error', () => {});
   kernelPipe?.on('error', () => {});
   if (filter) seccompPipe?.end(filter);
@@ -56,20 +79,23 @@ export async function startProcessKernel(spec: ProcessSpec, handlers: ContainerH
     await kernel.send({ type: 'hello', token: kernel.token });
     await ready;
     kernel.findKernelPid();
+    if (backend === 'firejail') kernel.checkConfined();
     return { kernel, readyMs: performance.now() - started };
   } catch (err) {
     await kernel.remove();
     if (err instanceof SandboxError) throw err;
-    throw new SandboxError(
-      `could not start the process sandbox: ${(err as Error).message}`,
-      'Check that bubblewrap works here: `bwrap --ro-bind / / true`.',
-      'container_dead',
-    );
+    throw new SandboxError(`could not start the process sandbox: ${(err as Error).message}`, tryJail(backend), 'container_dead');
   }
 }
 
+/** The fix line for a jail that does not start. */
+function tryJail(backend: ProcessBackend): string {
+  return backend === 'firejail'
+    ? 'Check that firejail can chroot here (`chroot yes` in /etc/firejail/firejail.config), then retry; or use --backend bubblewrap.'
+    : 'Check that bubblewrap works here: `bwrap --ro-bind / / true`.';
+}
+
 export class ProcessKernel {
-  readonly id: string;
   readonly token = randomBytes(16).toString('hex');
   readonly labels: Record<string, string>;
   private dead = false;
@@ -78,16 +104,23 @@ export class ProcessKernel {
   private readyWaiter?: (message: KernelMessage | Error) => void;
   private readonly auth: KernelLineAuth;
   private watchdog?: NodeJS.Timeout;
-  /** The kernel's host pid (bwrap → init → kernel), found once it said ready. */
+  /** The kernel's host pid (bwrap → init → kernel, firejail → init → kernel), found once it said ready. */
   private kernelPid?: number;
+  /** The pid namespace's init: killing it takes every process of the sandbox with it. */
+  private initPid?: number;
   private exited: Promise<void>;
+  /** OOM kills counted in the cgroup so far, and when the last one was seen. */
+  private oomSeen = 0;
+  private lastOomAt = Number.NEGATIVE_INFINITY;
 
   constructor(
+    readonly id: string,
     private readonly child: ChildProcess,
     private readonly spec: ProcessSpec,
     private readonly handlers: ContainerHandlers,
+    /** The sandbox's own cgroup (CPU, memory, pids), or null: then rlimits and the memory watchdog. */
+    readonly cgroup: SandboxCgroup | null = null,
   ) {
-    this.id = `bwrap-${child.pid ?? 'x'}-${randomBytes(3).toString('hex')}`;
     this.labels = spec.labels ?? {};
     this.auth = new KernelLineAuth(this.token);
     liveProcessKernels.add(this);
@@ -103,11 +136,16 @@ export class ProcessKernel {
     });
     child.stdin!.on('error', () => {});
     this.exited = new Promise((resolve) => child.once('close', () => resolve()));
-    child.once('error', (err) => this.die(`cannot run bubblewrap: ${err.message}`));
+    child.once('error', (err) => this.die(`cannot run ${this.jail}: ${err.message}`));
     // 'close', not 'exit': every line the kernel wrote before it died is read first.
     child.once('close', (code, signal) => this.die(signal ? `killed by ${signal}` : `exited with ${code}`, code ?? undefined));
     this.watchdog = setInterval(() => this.checkMemory(), WATCHDOG_MS);
     this.watchdog.unref();
+  }
+
+  /** The jail's name for messages. */
+  get jail(): ProcessBackend {
+    return this.spec.backend ?? 'bubblewrap';
   }
 
   get alive(): boolean {
@@ -166,6 +204,7 @@ export class ProcessKernel {
     this.readyWaiter?.(new Error('the sandbox was removed'));
     this.kill();
     await this.exited;
+    await this.cgroup?.remove();
   }
 
   /** Process exit: kill synchronously (the pid namespace and everything in it goes with bwrap). */
@@ -176,10 +215,45 @@ export class ProcessKernel {
   /** Remembers the kernel's host pid: the memory watchdog treats it apart from the cell's processes. */
   findKernelPid(): void {
     if (!this.child.pid) return;
-    this.kernelPid = processTree(this.child.pid).find((p) => p.depth === 1)?.pid;
+    const tree = processTree(this.child.pid);
+    this.kernelPid = tree.find((p) => p.depth === 1)?.pid;
+    this.initPid = tree.find((p) => p.depth === 0)?.pid;
+  }
+
+  /**
+   * firejail runs a program unsandboxed when it may not sandbox it (a user not in firejail.users): before
+   * any cell runs, the kernel must be in its own network namespace (unless --network) and in the root
+   * filesystem, or the sandbox is refused.
+   */
+  checkConfined(): void {
+    const pid = this.kernelPid;
+    const fail = (what: string): never => {
+      throw new SandboxError(`firejail did not confine the kernel (${what})`, tryJail('firejail'), 'container_dead');
+    };
+    if (!pid) fail('no kernel process found');
+    try {
+      if (!this.spec.limits.network && fs.readlinkSync(`/proc/${pid}/ns/net`) === fs.readlinkSync('/proc/self/ns/net')) fail("it shares codecell's network");
+      if (fs.readlinkSync(`/proc/${pid}/ns/pid`) === fs.readlinkSync('/proc/self/ns/pid')) fail("it shares codecell's pid namespace");
+      // The magic link leads into the process's own root (its path names firejail's mount point, not ours).
+      const root = fs.statSync(`/proc/${pid}/root/`);
+      const rootfs = fs.statSync(this.spec.rootfs);
+      if (root.ino !== rootfs.ino || root.dev !== rootfs.dev) fail('its root is not the root filesystem');
+    } catch (err) {
+      if (err instanceof SandboxError) throw err;
+      fail((err as Error).message);
+    }
   }
 
   private kill(): void {
+    // firejail's init outlives a SIGKILL of firejail itself; the namespace ends only with its init.
+    for (const pid of [this.initPid]) {
+      if (!pid) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     if (this.child.exitCode === null && this.child.signalCode === null) {
       try {
         this.child.kill('SIGKILL');
@@ -206,6 +280,8 @@ export class ProcessKernel {
       this.handlers.onProblem(parsed.problem);
       return;
     }
+    // A child the OOM killer took during the cell is told before the cell ends, not at the next poll.
+    if (parsed.message.type === 'reply' && this.cgroup) this.checkOomKills();
     if (parsed.message.type === 'ready' && this.readyWaiter) {
       this.readyWaiter(parsed.message);
       return;
@@ -220,6 +296,10 @@ export class ProcessKernel {
    */
   private checkMemory(): void {
     if (this.dead || !this.child.pid) return;
+    if (this.cgroup) {
+      this.checkOomKills();
+      return;
+    }
     const tree = processTree(this.child.pid);
     let total = 0;
     let largest: { pid: number; rss: number; kernel: boolean } | undefined;
@@ -242,14 +322,33 @@ export class ProcessKernel {
     }
   }
 
+  /**
+   * With a cgroup, the kernel's OOM killer enforces the memory limit; this notices its kills: a child's is
+   * a notice, the kernel's (it is gone) makes its death an `oom`.
+   */
+  private checkOomKills(): void {
+    const kills = this.cgroup?.oomKills() ?? 0;
+    if (kills <= this.oomSeen) return;
+    this.oomSeen = kills;
+    // A killed kernel can still be a zombie here: only a running kernel means a child was the victim.
+    if (this.kernelPid && !processRunning(this.kernelPid)) this.oomKill = true;
+    else this.handlers.onOom();
+    this.lastOomAt = performance.now();
+  }
+
   private die(reason: string, exitCode?: number): void {
     // After remove() the sandbox is being closed on purpose: nothing to report.
     if (this.dead) return;
+    // The kernel killed by the OOM killer: a kill not seen yet, or one seen just before it died (as a child's).
+    if (this.cgroup && (this.cgroup.oomKills() > this.oomSeen || performance.now() - this.lastOomAt < OOM_DEATH_WINDOW_MS) && exitCode !== 0)
+      this.oomKill = true;
     this.dead = true;
     this.stop();
+    // A dead kernel leaves nothing in its cgroup to keep; the cgroup goes now.
+    void this.cgroup?.remove();
     const failure = new SandboxError(
       `the process sandbox stopped before the kernel was ready (${reason})${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`,
-      'Check that bubblewrap works here (`bwrap --ro-bind / / true`), then retry.',
+      tryJail(this.jail),
       'container_dead',
     );
     this.readyWaiter?.(failure);
@@ -320,6 +419,16 @@ function proportional(pid: number): number | 'gone' | undefined {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ESRCH' ? 'gone' : undefined;
+  }
+}
+
+/** True while `pid` runs (not gone, not a zombie waiting to be reaped). */
+function processRunning(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
   }
 }
 

@@ -14,19 +14,20 @@ export interface RedTeamCase {
 }
 
 /**
- * How each case came out on Podman and bubblewrap, where it differs from Docker's "held" (every case
- * holds on every backend; these notes say how, from what the tests assert under CODECELL_TEST_BACKEND).
+ * How each case came out on Podman, bubblewrap and firejail, where it differs from Docker's "held" (every
+ * case holds on every backend; these notes say how, from what the tests assert under CODECELL_TEST_BACKEND).
+ * The process sandboxes' notes are for CI's setup: root on cgroup v1, where each sandbox gets a cgroup.
  */
-export const BACKEND_NOTES: Record<'podman' | 'bubblewrap', Partial<Record<string, string>>> = {
+export const BACKEND_NOTES: Record<'podman' | 'bubblewrap' | 'firejail', Partial<Record<string, string>>> = {
   podman: {
     R04: 'limit held; reported as `killed` (exit code 137), not `oom`: Podman 4.3 on cgroup v1 records no OOM kill',
   },
   bubblewrap: {
-    R01: 'held by RLIMIT_NPROC in its own user namespace (under a uid of its own when codecell runs as root)',
-    R02: 'held by RLIMIT_NPROC',
-    R03: 'held by RLIMIT_NPROC',
-    R04: 'held by the memory watchdog (sums PSS every 100 ms, kills the largest process): status oom',
-    R05: 'held by the memory watchdog: the child is killed, notice shown',
+    R01: "held by the cgroup's pids limit and RLIMIT_NPROC in its own user namespace (under a uid of its own when codecell runs as root)",
+    R02: "held by the cgroup's pids limit and RLIMIT_NPROC",
+    R03: "held by the cgroup's pids limit and RLIMIT_NPROC",
+    R04: "held by the cgroup's memory limit: status oom (without a cgroup, by the memory watchdog)",
+    R05: "held by the cgroup's memory limit: the child is OOM-killed, notice shown (without a cgroup, by the watchdog)",
     R07: 'held (tmpfs size from bubblewrap --size)',
     R08: 'held (tmpfs size from bubblewrap --size)',
     P02: 'held; EINVAL rather than EPERM (uid 0 is not mapped in the user namespace)',
@@ -36,6 +37,23 @@ export const BACKEND_NOTES: Record<'podman' | 'bubblewrap', Partial<Record<strin
     F03: 'held; /proc/1/fd/1 cannot be opened (ENXIO), so the garbage never reaches the channel',
     F07: 'held; the spy cannot open /proc/1/fd/1 (ENXIO) and sees no kernel line',
     F08: 'held; /proc/1/fd/1 cannot be opened (ENXIO), so the garbage never reaches the channel',
+  },
+  firejail: {
+    R01: "held at the cgroup's pids limit, but the kernel never gets its error: exited copies pile up as zombies under firejail's init, so the cell runs to its timeout and the kernel restarts (variables lost)",
+    R02: "held by the cgroup's pids limit and RLIMIT_NPROC",
+    R03: "held by the cgroup's pids limit and RLIMIT_NPROC",
+    R04: "held by the cgroup's memory limit: status oom",
+    R05: "held by the cgroup's memory limit: the child is OOM-killed, notice shown",
+    R06: 'held by RLIMIT_FSIZE (EFBIG): the tmpfs has no size of its own',
+    R07: "held for one file by RLIMIT_FSIZE (EFBIG); the tmpfs has no size of its own: many files end at the cgroup's memory limit (status oom), and without a cgroup nothing bounds them",
+    R08: "held for one file by RLIMIT_FSIZE (EFBIG); the tmpfs has no size of its own: many files end at the cgroup's memory limit (status oom), and without a cgroup nothing bounds them",
+    P05: "held more strictly: pid 1 is firejail's own root process, so /proc/1/environ cannot be read (PermissionError); the kernel's environment has none of the host's",
+    C04: "held more strictly: pid 1 is firejail's own root process, the signal is refused (PermissionError)",
+    C05: "held differently: pid 1 is firejail's own root process, the signal is refused (PermissionError), the kernel goes on",
+    F02: "held; /proc/1/fd/1 cannot be opened (EACCES: firejail's init is root's), the forgeries to the kernel's own fds are rejected",
+    F03: 'held; /proc/1/fd/1 cannot be opened (EACCES), so the garbage never reaches the channel',
+    F07: 'held; the spy cannot open /proc/1/fd/1 (EACCES) and sees no kernel line',
+    F08: 'held; /proc/1/fd/1 cannot be opened (EACCES), so the garbage never reaches the channel',
   },
 };
 

@@ -1,6 +1,6 @@
 // Red team, control: ignored interrupts, detached daemons, input(), killing the init and the kernel itself.
 import { describe, expect, it } from 'vitest';
-import { isProcessEngine, sandboxEngineOrSkip } from '../support/engine.js';
+import { isProcessEngine, sandboxEngineOrSkip, TEST_BACKEND } from '../support/engine.js';
 import { caseName } from './cases.js';
 import { OTHER_PROCESSES, expectNextCellWorks, result, runCollect, useHostileSandbox } from './hostile.js';
 import { runUntilPrinted, sandboxGone } from '../sandbox/sandbox-image.js';
@@ -62,6 +62,14 @@ describe.skipIf(!docker)('red team: control', () => {
   it(caseName('C04'), async () => {
     await runCollect(box.sandbox, 'kept = "c04"');
     const out = await runCollect(box.sandbox, 'import os, time\nos.kill(1, 9)\ntime.sleep(0.5)\nprint("init alive:", os.path.exists("/proc/1"))');
+    if (TEST_BACKEND === 'firejail') {
+      // firejail's init is its own root process: the signal is refused outright.
+      expect(out.status).toBe('error');
+      expect(out.error?.ename).toBe('PermissionError');
+      expect(result(await runCollect(box.sandbox, 'import os\nos.path.exists("/proc/1")'))).toBe('True');
+      expect(result(await runCollect(box.sandbox, 'kept'))).toBe("'c04'");
+      return;
+    }
     expect(out.status).toBe('ok');
     expect(out.stdout).toBe('init alive: True\n');
     expect(result(await runCollect(box.sandbox, 'kept'))).toBe("'c04'");
@@ -69,6 +77,13 @@ describe.skipIf(!docker)('red team: control', () => {
 
   it(caseName('C05'), async () => {
     const out = await runCollect(box.sandbox, 'import os, time\nos.kill(1, 15)\ntime.sleep(5)\nprint("survived")');
+    if (TEST_BACKEND === 'firejail') {
+      // firejail's init is its own root process: the signal is refused outright, the kernel goes on.
+      expect(out.status).toBe('error');
+      expect(out.error?.ename).toBe('PermissionError');
+      await expectNextCellWorks(box.sandbox);
+      return;
+    }
     if (isProcessEngine(docker)) {
       // bubblewrap's init installs no SIGTERM handler, so a signal from inside its pid namespace is dropped.
       expect(out.status).toBe('ok');

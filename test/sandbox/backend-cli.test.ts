@@ -1,4 +1,4 @@
-// End to end (bubblewrap backend): the built CLI runs cells without a container engine, by choice and by auto's fallback.
+// End to end (bubblewrap and firejail backends): the built CLI runs cells without a container engine, by choice and by auto's fallback.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,26 @@ describe.skipIf(!isProcessEngine(engine))('the CLI on the bubblewrap backend', (
   it('refuses an unknown backend with the valid values', async () => {
     const out = await runCli(['exec', '--backend', 'lxc', file], { env: home.env, timeoutMs: 30_000 });
     expect(out.code).toBe(2);
-    expect(out.stderr).toMatch(/backend must be one of auto, docker, podman, bubblewrap/);
+    expect(out.stderr).toMatch(/backend must be one of auto, docker, podman, bubblewrap, firejail/);
   });
+});
+
+const firejail = TEST_BACKEND === 'firejail' ? await sandboxEngineOrSkip() : null;
+
+describe.skipIf(!isProcessEngine(firejail))('the CLI on the firejail backend', () => {
+  const home = tempHome();
+  afterAll(() => home.cleanup());
+  const file = path.join(home.dir, 'cell.py');
+  fs.writeFileSync(file, 'import os, sys\nprint(6 * 7, os.uname().nodename, os.getuid(), sys.version_info[:2] >= (3, 13))\nopen("out.txt", "w").write("hi")\n');
+
+  it("exec --backend firejail runs the cell in the root filesystem's Python as uid 1000 and saves its file", async () => {
+    const out = await runCli(['exec', '--backend', 'firejail', '--json', '--out-dir', path.join(home.dir, 'out'), file], {
+      env: home.env,
+      timeoutMs: 60_000,
+    });
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('42 codecell 1000 True');
+    expect(fs.readFileSync(path.join(home.dir, 'out', 'out.txt'), 'utf8')).toBe('hi');
+  }, 90_000);
 });

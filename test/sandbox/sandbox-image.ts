@@ -33,7 +33,7 @@ export function sandboxImage(docker: Docker): Promise<string> {
 
 export async function makeSandbox(docker: TestEngine, limits: Partial<SandboxLimits> = {}): Promise<DockerSandbox> {
   const sandbox = isProcessEngine(docker)
-    ? createProcessSandbox(docker.rootfs, { limits: { ...TEST_LIMITS, ...limits }, labels: { [TEST_LABEL]: fileTag } })
+    ? createProcessSandbox(docker.rootfs, { limits: { ...TEST_LIMITS, ...limits }, labels: { [TEST_LABEL]: fileTag } }, docker.backend)
     : new DockerSandbox(docker, { image: await sandboxImage(docker), limits: { ...TEST_LIMITS, ...limits }, labels: { [TEST_LABEL]: fileTag } });
   await sandbox.start();
   return sandbox;

@@ -1,17 +1,18 @@
 // Test gate for sandbox integration tests: skip loudly without a backend locally, fail under CI=true.
-// CODECELL_TEST_BACKEND=docker (default) | podman | bubblewrap picks the backend the suites run against.
+// CODECELL_TEST_BACKEND=docker (default) | podman | bubblewrap | firejail picks the backend the suites run against.
 import { connectEngine, PODMAN_ROOTFUL_SOCKET } from '../../src/sandbox/engine.js';
-import { processBackendProblem } from '../../src/sandbox/backend.js';
+import { installed, processBackendProblem } from '../../src/sandbox/backend.js';
+import { firejailProblem } from '../../src/sandbox/firejail.js';
 import { ensureRootfs } from '../../src/sandbox/rootfs.js';
 import type Docker from 'dockerode';
 import { skipOrFail } from './gate.js';
 
-export type TestBackendName = 'docker' | 'podman' | 'bubblewrap';
+export type TestBackendName = 'docker' | 'podman' | 'bubblewrap' | 'firejail';
 
 export const TEST_BACKEND: TestBackendName = ((): TestBackendName => {
   const value = (process.env.CODECELL_TEST_BACKEND ?? 'docker').trim().toLowerCase();
-  if (value === 'docker' || value === 'podman' || value === 'bubblewrap') return value;
-  throw new Error(`CODECELL_TEST_BACKEND must be docker, podman or bubblewrap, not ${JSON.stringify(value)}`);
+  if (value === 'docker' || value === 'podman' || value === 'bubblewrap' || value === 'firejail') return value;
+  throw new Error(`CODECELL_TEST_BACKEND must be docker, podman, bubblewrap or firejail, not ${JSON.stringify(value)}`);
 })();
 
 // Podman: every client in the tests, and every codecell the tests spawn, talks to Podman's socket.
@@ -23,7 +24,10 @@ if (TEST_BACKEND === 'podman' && !process.env.DOCKER_HOST?.trim()) {
 /** The process sandbox under test: its root filesystem (built into the cache when missing). */
 export class ProcessTestEngine {
   readonly kind = 'process';
-  constructor(readonly rootfs: string) {}
+  constructor(
+    readonly rootfs: string,
+    readonly backend: 'bubblewrap' | 'firejail' = 'bubblewrap',
+  ) {}
 }
 
 /** What sandbox suites run against: a Docker-API engine, or the process sandbox. */
@@ -54,11 +58,11 @@ let sandboxCached: Promise<TestEngine | null> | undefined;
 /** The backend the sandbox, red-team and fault suites run against (CODECELL_TEST_BACKEND). */
 export function sandboxEngineOrSkip(): Promise<TestEngine | null> {
   sandboxCached ??= (async (): Promise<TestEngine | null> => {
-    if (TEST_BACKEND !== 'bubblewrap') return engineOrSkip();
-    const problem = processBackendProblem();
-    if (problem) return unavailable<TestEngine>('bubblewrap', problem);
+    if (TEST_BACKEND !== 'bubblewrap' && TEST_BACKEND !== 'firejail') return engineOrSkip();
+    const problem = TEST_BACKEND === 'firejail' ? firejailProblem((c) => installed(c)) : processBackendProblem();
+    if (problem) return unavailable<TestEngine>(TEST_BACKEND, problem);
     const rootfs = await ensureRootfs();
-    return new ProcessTestEngine(rootfs.path);
+    return new ProcessTestEngine(rootfs.path, TEST_BACKEND);
   })();
   return sandboxCached;
 }

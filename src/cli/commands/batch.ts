@@ -202,9 +202,9 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     const concurrency = positive(flags.concurrency, '--concurrency', true) ?? defaultConcurrency(settings.memory);
     const taskTimeout = positive(flags.taskTimeout, '--task-timeout', false);
     const taskBudget = positive(flags.taskBudget, '--task-budget', false);
-    if (settings.backend === 'bubblewrap') {
+    if (settings.backend === 'bubblewrap' || settings.backend === 'firejail') {
       throw new UsageError(
-        'batch runs its tasks on container engines; the bubblewrap backend works with run, exec and the chat',
+        `batch runs its tasks on container engines; the ${settings.backend} backend works with run, exec and the chat`,
         'Use --backend docker or podman, or --engine URL.',
       );
     }

@@ -33,7 +33,9 @@ function backendFlag(value: string | undefined): 'docker' | 'podman' | 'bubblewr
   const backend = value?.trim().toLowerCase();
   if (backend === undefined) return undefined;
   if (backend === 'docker' || backend === 'podman' || backend === 'bubblewrap') return backend;
-  throw new UsageError(`unknown backend ${JSON.stringify(value)}`, 'Use --backend docker, podman or bubblewrap.');
+  // firejail runs the same root filesystem as bubblewrap.
+  if (backend === 'firejail') return 'bubblewrap';
+  throw new UsageError(`unknown backend ${JSON.stringify(value)}`, 'Use --backend docker, podman, bubblewrap or firejail.');
 }
 
 /** The engine to build on or prune: Podman when asked for, else the usual one (DOCKER_HOST, Docker, Podman). */
@@ -57,7 +59,10 @@ export function registerSandbox(program: Command): void {
     .option('--requirements <file>', 'pip specs from a requirements file, one per line (repeatable)', collect)
     .option('--force', 'rebuild without the layer cache even when the image exists')
     .option('--base <image>', 'base image to build FROM (default: debian:trixie-slim, else the offline debootstrap base)')
-    .option('--backend <name>', "bubblewrap: build the process sandbox's root filesystem (mmdebstrap) instead of the image; podman: build on Podman")
+    .option(
+      '--backend <name>',
+      "bubblewrap or firejail: build the process sandbox's root filesystem (mmdebstrap) instead of the image; podman: build on Podman",
+    )
     .action(async (opts: BuildFlags & { backend?: string }) => {
       if (opts.base !== undefined && !opts.base.trim()) throw new UsageError('--base needs an image reference', 'e.g. --base debian:trixie-slim');
       const backend = backendFlag(opts.backend);
@@ -139,7 +144,10 @@ export function registerSandbox(program: Command): void {
     .option('--images', 'also remove stale codecell images (with --all: every codecell image)')
     .option('--all', 'remove every codecell container, even ones a running codecell still uses')
     .option('--label <key=value>', 'only containers that also carry this label (e.g. one batch run)')
-    .option('--backend <name>', 'bubblewrap: remove stale process-sandbox root filesystems from the cache instead (with --all, the current one too)')
+    .option(
+      '--backend <name>',
+      'bubblewrap or firejail: remove stale process-sandbox root filesystems from the cache instead (with --all, the current one too)',
+    )
     .action(async (opts: { images?: boolean; all?: boolean; label?: string; backend?: string }) => {
       const backend = backendFlag(opts.backend);
       if (backend === 'bubblewrap') {
