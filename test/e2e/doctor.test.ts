@@ -60,7 +60,7 @@ describe.skipIf(!docker)('codecell doctor (real engine, real HTTP)', () => {
     const text = await doctor([]);
     expect(text.code, text.stdout + text.stderr).toBe(0);
     expect(text.stdout).toMatch(/✓ engine +Docker .* at unix:\/\/\/var\/run\/docker\.sock \(API [\d.]+, linux\/\w+\), (rootful|rootless)/);
-    expect(text.stdout).toMatch(/✓ image +codecell-sandbox:[0-9a-f]{12}, \d+ MB, current for this version/);
+    expect(text.stdout).toMatch(/✓ image +codecell-sandbox:[0-9a-f]{12}, \d+ MiB, current for this version/);
     expect(text.stdout).toContain(`✓ server        ${server.url} answers (from OPENAI_BASE_URL)`);
     expect(text.stdout).toContain('✓ API key       accepted');
     expect(text.stdout).toContain('✓ model         gpt-4o-mini is offered');

@@ -93,7 +93,7 @@ describe.skipIf(!docker)('extra packages (built CLI, real engine)', () => {
     const status = await codecell(['sandbox', 'status'], {}, sub);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain(`packages    apt: python3-networkx; pip: ${wheelName}`);
-    expect(status.stdout).toMatch(/image codecell-sandbox-extra:[0-9a-f]{12} {2}\d+ MB/);
+    expect(status.stdout).toMatch(/image codecell-sandbox-extra:[0-9a-f]{12} {2}\d+ MiB/);
 
     // Without the project file the same cell has no networkx.
     const bare = await codecell(['exec', path.join(sub, 'cell.py'), '--out-dir', home.outDir], {}, home.dir);
