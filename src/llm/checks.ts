@@ -5,6 +5,7 @@ import { createModelClient, detectProvider, PLACEHOLDER_API_KEY, DEFAULT_BASE_UR
 import { toModelError, type ErrorContext } from './errors.js';
 import { costUsd, type PriceTable } from './prices.js';
 import { ModelError, type ToolCall, type Usage } from './types.js';
+import { formatDuration } from '../shared/format.js';
 
 export interface ModelCheckOptions {
   baseURL?: string;
@@ -195,7 +196,7 @@ export async function checkModel(options: ModelCheckOptions): Promise<Check[]> {
           group: 'model',
           title: 'tool calling',
           status: 'ok',
-          detail: `${options.model} called the python tool (${(r.ms / 1000).toFixed(1)} s${tokens}${price})`,
+          detail: `${options.model} called the python tool (${formatDuration(r.ms)}${tokens}${price})`,
           required: true,
           data,
         }),

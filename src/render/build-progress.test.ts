@@ -44,7 +44,7 @@ describe('createProgressPrinter', () => {
         '  l1: Pull complete',
         'Step 4/16 : RUN apt-get update',
         '  Get:1 http://deb.debian.org red',
-        'codecell: image codecell-sandbox:abc built in 41.5 s',
+        'codecell: image codecell-sandbox:abc built in 42 s',
         '',
       ].join('\n'),
     );

@@ -2,6 +2,7 @@
 import { unreachable } from '../core/events.js';
 import type { BuildProgress, ProgressListener } from '../sandbox/build-stream.js';
 import { stripAll } from './sanitize.js';
+import { formatDuration } from '../shared/format.js';
 
 export interface ProgressPrinter {
   onProgress: ProgressListener;
@@ -134,7 +135,7 @@ export function createProgressPrinter(
       case 'done': {
         stop();
         // An image that was simply there needs no line, unless we already said we were looking for one.
-        if (progress.built) out.write(`codecell: image ${progress.ref} built in ${(progress.ms / 1000).toFixed(1)} s\n`);
+        if (progress.built) out.write(`codecell: image ${progress.ref} built in ${formatDuration(progress.ms)}\n`);
         else if (active) out.write(`codecell: image ${progress.ref} is ready\n`);
         return;
       }

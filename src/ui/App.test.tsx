@@ -266,7 +266,7 @@ describe('App while the sandbox image builds', () => {
     await until(() => t.last().includes('› hello'), 'the typed draft');
     feed.push({ type: 'done', ref: 'codecell-sandbox:abc', id: 'sha256:1', built: true, ms: 42_000 });
     await until(() => !t.last().includes('building the sandbox image'), 'the build line to go');
-    await until(() => t.screen().includes('sandbox image codecell-sandbox:abc built in 42.0 s'), 'the image-built notice');
+    await until(() => t.screen().includes('sandbox image codecell-sandbox:abc built in 42 s'), 'the image-built notice');
   });
 
   it('shows a failed build as an error with its fix', async () => {

@@ -24,6 +24,7 @@ import { useDisplay } from './settings.js';
 import { lastRows } from './wrap.js';
 import { BuildProgress } from './components/BuildProgress.js';
 import type { BuildFeed, BuildState } from './build-state.js';
+import { formatDuration } from '../shared/format.js';
 
 export interface ChatAppProps {
   session: ChatSession;
@@ -86,7 +87,7 @@ export function App(props: ChatAppProps) {
   const buildFailed = build?.failed;
   useEffect(() => {
     if (buildDone?.built)
-      dispatch({ type: 'add', item: { kind: 'notice', level: 'info', text: `sandbox image ${buildDone.ref} built in ${(buildDone.ms / 1000).toFixed(1)} s` } });
+      dispatch({ type: 'add', item: { kind: 'notice', level: 'info', text: `sandbox image ${buildDone.ref} built in ${formatDuration(buildDone.ms)}` } });
   }, [buildDone]);
   useEffect(() => {
     if (buildFailed)
