@@ -118,6 +118,15 @@ describe('SessionLog', () => {
     expect((await SessionLog.latest({ dir }))!.model).toBe('model-b');
   });
 
+  it('names a session without prompts (codecell exec) by its first cell', async () => {
+    const a = SessionLog.create({ ...meta, model: 'exec' }, { dir });
+    a.append('cell', { turn: 1, callId: 'exec-1', code: '\n  import pandas as pd\ndf = pd.read_csv("sales.csv")', status: 'ok', source: 'exec' });
+    a.append('cell', { turn: 2, callId: 'exec-2', code: 'df.head()', status: 'ok', source: 'exec' });
+    a.close();
+    const [s] = await SessionLog.list({ dir });
+    expect(s).toMatchObject({ model: 'exec', turns: 0, title: 'import pandas as pd df = pd.read_csv("sales.csv")' });
+  });
+
   it('resolves unique prefixes and reports ambiguous or unknown ones', async () => {
     const a = SessionLog.create(meta, { dir });
     a.close();

@@ -102,7 +102,8 @@ function oneLine(text: string): string {
 
 function summarize(id: string, path: string, history: SessionHistory): SessionSummary {
   const prompts = history.entries.flatMap((e) => (e.kind === 'exchange' && e.prompt !== undefined ? [e.prompt] : []));
-  const title = prompts.find((p) => p.trim());
+  // A session with no prompt (codecell exec) is named by its first cell's code.
+  const title = prompts.find((p) => p.trim()) ?? history.cells.find((c) => c.trim());
   return {
     id,
     started: history.started,
