@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { bwrapCommand, KERNEL_FD, SECCOMP_FD } from './bwrap.js';
 import type { ContainerHandlers, Death } from './kernel-container.js';
-import { KernelLineAuth, LineSplitter, MAX_LINE_BYTES, encodeHostMessage, parseKernelLine, type HostMessage, type KernelMessage } from './kernel-client.js';
+import { encodeHostMessage, type HostMessage, type KernelMessage } from './kernel-client.js';
+import { KernelReader } from './kernel-reader.js';
 import { formatBytes } from './limits.js';
 import { seccompFilter } from './seccomp.js';
 import { SandboxError, type SandboxLimits } from './types.js';
@@ -76,7 +77,7 @@ export class ProcessKernel {
   private oomKill = false;
   private stderrTail = '';
   private readyWaiter?: (message: KernelMessage | Error) => void;
-  private readonly auth: KernelLineAuth;
+  private readonly reader: KernelReader;
   private watchdog?: NodeJS.Timeout;
   /** The kernel's host pid (bwrap → init → kernel), found once it said ready. */
   private kernelPid?: number;
@@ -89,15 +90,13 @@ export class ProcessKernel {
   ) {
     this.id = `bwrap-${child.pid ?? 'x'}-${randomBytes(3).toString('hex')}`;
     this.labels = spec.labels ?? {};
-    this.auth = new KernelLineAuth(this.token);
-    liveProcessKernels.add(this);
-    const splitter = new LineSplitter(
-      (line) => this.line(line),
-      (bytes) => handlers.onProblem(`dropped a kernel line of ${bytes} bytes (over the line limit)`),
-      MAX_LINE_BYTES,
-      0x1e,
+    this.reader = new KernelReader(
+      this.token,
+      (message) => this.message(message),
+      (text) => handlers.onProblem(text),
     );
-    child.stdout!.on('data', (chunk: Buffer) => splitter.push(chunk));
+    liveProcessKernels.add(this);
+    child.stdout!.on('data', (chunk: Buffer) => this.reader.push(chunk));
     child.stderr!.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL);
     });
@@ -195,13 +194,9 @@ export class ProcessKernel {
     liveProcessKernels.delete(this);
   }
 
-  private line(raw: string): void {
-    const opened = this.auth.open(raw);
-    if (!opened.ok) return this.handlers.onProblem(opened.problem);
-    const parsed = parseKernelLine(opened.json);
-    if (!parsed.ok) return this.handlers.onProblem(parsed.problem);
-    if (parsed.message.type === 'ready' && this.readyWaiter) return this.readyWaiter(parsed.message);
-    this.handlers.onMessage(parsed.message);
+  private message(message: KernelMessage): void {
+    if (message.type === 'ready' && this.readyWaiter) this.readyWaiter(message);
+    else this.handlers.onMessage(message);
   }
 
   /**
