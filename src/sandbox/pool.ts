@@ -10,6 +10,24 @@ export interface PoolOptions {
   create: (options: { deferWarm: boolean }) => Sandbox;
   /** How many started sandboxes to keep waiting; 0 turns the pool into plain cold starts. */
   size: number;
+  /**
+   * Whether a handed-out sandbox (pooled or cold) pre-imports the heavy modules while its task talks to
+   * the model (default true). Off, its kernel imports only what its cells ask for (see poolPlan).
+   */
+  warmOnAcquire?: boolean;
+}
+
+/**
+ * The pool for `slots` concurrent tasks on `cores` cores. With a core to spare, one sandbox more than
+ * the slots keeps starting, so a task that finishes faster than a container starts still finds one
+ * ready, and handed-out kernels pre-import numpy, IPython, pyplot and pandas while the model answers.
+ * With as many slots as cores or more, the CPU is the limit: a deeper pool only moves start-up work
+ * earlier, and pre-imports (about a second of CPU each) that the task's cells may never use take the
+ * CPU from other tasks' cells, so the pool keeps one per slot and kernels import on demand.
+ */
+export function poolPlan(slots: number, cores: number): { size: number; warmOnAcquire: boolean } {
+  const spare = slots < cores;
+  return { size: spare ? slots + 1 : slots, warmOnAcquire: spare };
 }
 
 export interface Acquired {
@@ -60,10 +78,10 @@ export class SandboxPool {
       const sandbox = await next;
       // Its heavy imports start now, while the task talks to the model, instead of competing with
       // running tasks for the CPU while it waited (profiled on 2 cores: pooled no faster than cold).
-      sandbox.warm?.();
+      if (this.options.warmOnAcquire !== false) sandbox.warm?.();
       return { sandbox, waitMs: performance.now() - t0, warm: true };
     }
-    const sandbox = await this.start(false);
+    const sandbox = await this.start(this.options.warmOnAcquire === false);
     return { sandbox, waitMs: performance.now() - t0, warm: false };
   }
 

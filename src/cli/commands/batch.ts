@@ -170,7 +170,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
       { defaultEngineUrl, parseEngineSpec },
       { createProgressPrinter },
       { DockerSandbox },
-      { SandboxPool },
+      { SandboxPool, poolPlan },
       { reapOrphans },
       { SandboxError },
       { ensureImageEverywhere },
@@ -262,9 +262,12 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
         continue;
       }
       const slots = e.concurrency ?? concurrency;
+      // A remote engine has cores of its own; this machine's count is the one known here.
+      const plan = poolPlan(slots, os.availableParallelism());
       const pool = new SandboxPool({
         create: ({ deferWarm }) => new DockerSandbox(e.docker, { ...sandboxOptions, image: image.ref, labels: { [LABEL_BATCH]: label }, deferWarm }),
-        size: flags.pool === false ? 0 : slots,
+        size: flags.pool === false ? 0 : plan.size,
+        warmOnAcquire: plan.warmOnAcquire,
       });
       pools.push(pool);
       engines.push({
