@@ -355,6 +355,8 @@ def capture_output():
 
 def drain_output(timeout=2.0):
     """Sends everything written to fd 1/2 so far (read here, in the caller's thread), within `timeout`."""
+    if _FORKED:
+        return  # a forked child shares the pipes: reading them would take the kernel's output away
     deadline = time.monotonic() + timeout
     for reader in READERS:
         reader.drain(deadline)
