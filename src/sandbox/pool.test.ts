@@ -98,6 +98,17 @@ describe.skipIf(!docker)('SandboxPool (real engine)', () => {
     await pool.close();
   }, 30_000);
 
+  it('release() frees the caller at once and close() waits for the removal', async () => {
+    const image = await sandboxImage(docker!);
+    const pool = new SandboxPool({ create: () => new DockerSandbox(docker!, { image, limits: TEST_LIMITS }), size: 0 });
+    pools.push(pool);
+    const got = await pool.acquire();
+    await got.release(); // resolves before the engine has removed the container
+    expect(got.sandbox.state).toBe('stopped');
+    await pool.close();
+    expect(await ourContainers(docker!)).toEqual([]);
+  });
+
   it('warms no more than the callers still need', async () => {
     const image = await sandboxImage(docker!);
     const pool = new SandboxPool({ create: () => new DockerSandbox(docker!, { image, limits: TEST_LIMITS }), size: 3 });

@@ -36,6 +36,11 @@ export interface Acquired {
   waitMs: number;
   /** True when a sandbox was ready (or already starting) in the pool. */
   warm: boolean;
+  /**
+   * Closes the sandbox in the background, so the caller's slot is free while the engine removes the
+   * container; close() waits for it. Once the pool is closed it is an ordinary close to await.
+   */
+  release: () => Promise<void>;
 }
 
 /**
@@ -46,6 +51,7 @@ export interface Acquired {
  */
 export class SandboxPool {
   private readonly waiting: Promise<Sandbox>[] = [];
+  private readonly releasing = new Set<Promise<void>>();
   private wanted = Number.POSITIVE_INFINITY;
   private closed = false;
 
@@ -79,17 +85,25 @@ export class SandboxPool {
       // Its heavy imports start now, while the task talks to the model, instead of competing with
       // running tasks for the CPU while it waited (profiled on 2 cores: pooled no faster than cold).
       if (this.options.warmOnAcquire !== false) sandbox.warm?.();
-      return { sandbox, waitMs: performance.now() - t0, warm: true };
+      return { sandbox, waitMs: performance.now() - t0, warm: true, release: () => this.release(sandbox) };
     }
     const sandbox = await this.start(this.options.warmOnAcquire === false);
-    return { sandbox, waitMs: performance.now() - t0, warm: false };
+    return { sandbox, waitMs: performance.now() - t0, warm: false, release: () => this.release(sandbox) };
+  }
+
+  private release(sandbox: Sandbox): Promise<void> {
+    const closing = sandbox.close().catch(() => undefined);
+    if (this.closed) return closing;
+    this.releasing.add(closing);
+    void closing.then(() => this.releasing.delete(closing));
+    return Promise.resolve();
   }
 
   /** Removes every sandbox still in the pool (handed-out ones are the caller's to close). */
   async close(): Promise<void> {
     this.closed = true;
     const left = this.waiting.splice(0);
-    await Promise.all(left.map((p) => p.then((s) => s.close()).catch(() => undefined)));
+    await Promise.all([...left.map((p) => p.then((s) => s.close()).catch(() => undefined)), ...this.releasing]);
   }
 
   private start(deferWarm: boolean): Promise<Sandbox> {
