@@ -8,7 +8,7 @@ import { createModelClient } from '../src/llm/client.js';
 import { connectEngine } from '../src/sandbox/engine.js';
 import { ensureImage } from '../src/sandbox/image.js';
 import { DockerSandbox } from '../src/sandbox/docker-sandbox.js';
-import { SandboxPool } from '../src/sandbox/pool.js';
+import { SandboxPool, poolPlan } from '../src/sandbox/pool.js';
 import { runTask } from '../src/batch/run-task.js';
 import { openSession } from '../src/cli/open-session.js';
 import { schedule } from '../src/batch/scheduler.js';
@@ -35,7 +35,13 @@ const limits = { memoryBytes: 512 * 1024 * 1024, pids: 128, cpus: 1 };
 async function run(concurrency: number, pooled: boolean): Promise<{ wallMs: number; results: TaskResult[] }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codecell-bench-batch-'));
   const tasks = parseTasks(Array.from({ length: TASKS }, (_, i) => `bench task ${i}`).join('\n'), { baseDir: dir, format: 'text' });
-  const pool = new SandboxPool({ create: ({ deferWarm }) => new DockerSandbox(docker, { image, limits, deferWarm }), size: pooled ? concurrency : 0 });
+  // The same plan as `codecell batch` (cold starts follow its warming choice too, so the two differ only in the pool).
+  const plan = poolPlan(concurrency, os.availableParallelism());
+  const pool = new SandboxPool({
+    create: ({ deferWarm }) => new DockerSandbox(docker, { image, limits, deferWarm }),
+    size: pooled ? plan.size : 0,
+    warmOnAcquire: plan.warmOnAcquire,
+  });
   const engine = { url: 'local', concurrency, expect: (n: number) => pool.expect(n) };
   const t0 = performance.now();
   try {

@@ -11,7 +11,6 @@ import os
 import signal
 import stat
 import sys
-import termios
 import threading
 import time
 import traceback
@@ -65,9 +64,7 @@ _SEQ = 0
 # A process forked from the kernel (os.fork, multiprocessing) inherits the channel; it must never speak.
 _FORKED = False
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
-# For `stream` lines (nearly all bytes when a cell prints a lot): the ASCII-only C escaper is twice
-# as fast as the one that keeps UTF-8 (profiled on 64 KiB lines) and needs no second encode. Their
-# text was decoded with "replace", so it holds no lone surrogates that the other path turns into "?".
+# For the ids in `stream` heads (built as bytes, see OutputReader.forward): the ASCII-only C escaper.
 _dumps_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), check_circular=False).encode
 
 
@@ -97,19 +94,26 @@ def send(msg):
     send_body(_dumps(msg).encode("utf-8", "replace"))
 
 
-def send_body(body):
-    """Signs and writes one message already encoded as JSON bytes (file chunks build theirs directly)."""
+def send_body(body, payload=None):
+    """Signs and writes one message already encoded as JSON bytes (file chunks build theirs directly).
+
+    With `payload` (the bytes of a `stream`), `body` is a head template with one `%s` for the payload's
+    MAC and the raw bytes follow the line: no JSON escaping here, no JSON parsing on the host."""
     # plt.show() sends from inside a cell: a KeyboardInterrupt mid-write would leave half a line on
     # the channel, so SIGINT waits (blocked, not lost) until the whole line is out.
-    on_main = threading.get_ident() == threading.main_thread().ident
+    # Only while the cell's code runs can SIGINT raise (on_sigint); the kernel's own lines after it
+    # (the reply, files) skip the two syscalls.
+    on_main = CELL.interruptible and threading.get_ident() == MAIN_THREAD
     old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if on_main else None
     try:
         with _send_lock:
             global _SEQ
             _SEQ += 1
+            if payload is not None:
+                body = body % hmac.digest(_KEY, b"%d:" % _SEQ + payload, "sha256")[:16].hex().encode()
             head = b"%d." % _SEQ
             tag = hmac.digest(_KEY, head + body, "sha256")[:16].hex().encode()
-            view = memoryview(b"\x1e" + body + b"\x1f" + head + tag + b"\n")
+            view = memoryview(b"".join((b"\x1e", body, b"\x1f", head, tag, b"\n", payload or b"")))
             while view:
                 try:
                     n = os.write(PROTO_OUT, view)
@@ -251,34 +255,54 @@ def interruptible_system(command):
 
 
 class OutputReader(threading.Thread):
-    """Reads one of the fd 1/2 pipes and forwards it live as `stream` messages for the running cell."""
+    """Reads one of the fd 1/2 pipes and forwards it live as `stream` messages for the running cell.
+
+    The pipe is non-blocking and whoever holds `lock` reads it: this thread while output flows, the
+    main thread when it drains at the end of a cell (see drain_output), so a cell that printed a line
+    needs no hand-off to this thread and back before its reply."""
 
     def __init__(self, name, fd):
         super().__init__(name="codecell-" + name, daemon=True)
         self.stream = name
         self.fd = fd
-        self.busy = False
+        self.lock = threading.Lock()
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        os.set_blocking(fd, False)
 
     def run(self):
         import select
         while True:
             try:
                 select.select([self.fd], [], [])
-                with CELL.lock:
-                    self.busy = True
-                try:
-                    data = os.read(self.fd, READ_SIZE)
+                with self.lock:
+                    try:
+                        data = os.read(self.fd, READ_SIZE)
+                    except BlockingIOError:
+                        continue  # the main thread drained it first
                     if not data:
                         return
                     self.forward(data)
-                finally:
-                    with CELL.lock:
-                        self.busy = False
-                        CELL.lock.notify_all()
             except Exception as exc:  # never let a reader die: output would block the cell forever
                 log(f"output reader {self.stream}: {exc!r}")
                 time.sleep(0.01)
+
+    def drain(self, deadline):
+        """Reads and forwards what is in the pipe now, in the calling thread; False at the deadline."""
+        if not self.lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            return False
+        try:
+            while True:
+                try:
+                    data = os.read(self.fd, READ_SIZE)
+                except BlockingIOError:
+                    return True
+                if not data:
+                    return True
+                self.forward(data)
+                if time.monotonic() >= deadline:
+                    return False
+        finally:
+            self.lock.release()
 
     def forward(self, data):
         first_truncation = False
@@ -293,18 +317,15 @@ class OutputReader(threading.Thread):
             CELL.sent += len(data)
         text = self.decoder.decode(data)
         if text and not _FORKED:
-            send_body(_dumps_ascii({"type": "stream", "id": cid, "name": self.stream, "text": text}).encode("ascii"))
+            # The text goes raw after a signed head (PROTOCOL.md, Raw payloads): decoded and encoded
+            # again so it is always valid UTF-8, split only between characters.
+            raw = text.encode("utf-8")
+            head = b'{"type":"stream","id":%s,"name":"%s","size":%d,"mac":"%%s"}' % (
+                _dumps_ascii(cid).encode("ascii").replace(b"%", b"%%"), self.stream.encode(), len(raw))
+            send_body(head, raw)
         if first_truncation:
             send({"type": "truncated", "id": cid, "bytes": CELL.max_output})
             interrupt_cell(kill_children_after=1.0)
-
-    def pending(self):
-        buf = bytearray(4)
-        try:
-            fcntl.ioctl(self.fd, termios.FIONREAD, buf)
-        except OSError:
-            return 0
-        return int.from_bytes(buf, sys.byteorder)
 
 
 READERS = []
@@ -333,16 +354,12 @@ def capture_output():
 
 
 def drain_output(timeout=2.0):
-    """Wait until everything written to fd 1/2 so far has been read and sent (pipe empty, reader idle)."""
+    """Sends everything written to fd 1/2 so far (read here, in the caller's thread), within `timeout`."""
+    if _FORKED:
+        return  # a forked child shares the pipes: reading them would take the kernel's output away
     deadline = time.monotonic() + timeout
-    with CELL.lock:
-        while True:
-            if all(not r.busy and r.pending() == 0 for r in READERS):
-                return
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            CELL.lock.wait(min(left, 0.005))
+    for reader in READERS:
+        reader.drain(deadline)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,8 +400,15 @@ def kill_leftovers():
     killed = 0
     # Most cells start no process: when /proc lists only init and the kernel, there is nothing to read
     # or kill (a quarter of a print(1) cell's bookkeeping went to reading their stat files).
+    # Cheaper still: the pid namespace's last allocated pid (/proc/loadavg) unchanged since /proc last
+    # listed only those two means no process (or thread) was created since, so none can be left.
+    newest = last_pid()
+    if newest is not None and newest == _ALONE_AT[0]:
+        reap_children()
+        return 0
     alone = {"1", str(me)}
     if all(entry in alone for entry in os.listdir("/proc") if entry.isdigit()):
+        _ALONE_AT[0] = newest  # read before the listing: a process made after it changes the figure
         reap_children()
         return 0
     for _ in range(50):
@@ -404,6 +428,25 @@ def kill_leftovers():
     return killed
 
 
+_ALONE_AT = [None]
+_LOADAVG = []
+
+
+def last_pid():
+    """The last pid allocated in the kernel's pid namespace (5th field of /proc/loadavg), or None."""
+    if not _LOADAVG:
+        try:
+            _LOADAVG.append(os.open("/proc/loadavg", os.O_RDONLY | os.O_CLOEXEC))
+        except OSError:
+            _LOADAVG.append(-1)
+    if _LOADAVG[0] < 0:
+        return None
+    try:
+        return int(os.pread(_LOADAVG[0], 128, 0).split()[4])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def reap_children():
     while True:
         try:
@@ -414,18 +457,32 @@ def reap_children():
             return
 
 
+_OOM_FILE = []  # [(fd, key)] once found: re-read with pread, not opened each time (two opens a cell cost ~80 µs)
+
+
 def oom_kills():
     """The container's OOM-kill counter (cgroup v2 or v1), or None when it cannot be read."""
-    for path, key in (("/sys/fs/cgroup/memory.events", "oom_kill"),
-                      ("/sys/fs/cgroup/memory/memory.oom_control", "oom_kill")):
-        try:
-            with open(path) as f:
-                for line in f:
-                    parts = line.split()
-                    if len(parts) == 2 and parts[0] == key:
-                        return int(parts[1])
-        except (OSError, ValueError):
-            continue
+    if not _OOM_FILE:
+        for path, key in (("/sys/fs/cgroup/memory.events", b"oom_kill"),
+                          ("/sys/fs/cgroup/memory/memory.oom_control", b"oom_kill")):
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                continue
+            _OOM_FILE.append((fd, key))
+            break
+        else:
+            _OOM_FILE.append((-1, b""))
+    fd, key = _OOM_FILE[0]
+    if fd < 0:
+        return None
+    try:
+        for line in os.pread(fd, 4096, 0).splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == key:
+                return int(parts[1])
+    except (OSError, ValueError):
+        pass
     return None
 
 
@@ -999,9 +1056,19 @@ def build_shell():
                 drain_output(0.5)
                 send({"type": "clear", "id": CELL.id, "wait": bool(wait)})
 
+        from IPython.core.history import HistoryManager
+
+        # Attributes IPython sets on every cell, kept as plain attributes instead of traits: nothing
+        # observes them, and validating and notifying nine trait assignments was about a third of
+        # what run_cell adds to a small cell (profiled).
+        class CellHistory(HistoryManager):
+            _i00 = _i = _ii = _iii = ""
+
         class ProtocolDisplayHook(DisplayHook):
             """The value of a cell's last expression: `result` with its mime bundle (Out[n] and `_`
             are kept by IPython's own hook)."""
+
+            exec_result = None
 
             def start_displayhook(self):
                 pass
@@ -1031,6 +1098,14 @@ def build_shell():
                 pass
 
         class CodecellShell(InteractiveShell):
+            execution_count = 1
+            last_execution_succeeded = True
+            last_execution_result = None
+
+            def init_history(self):
+                self.history_manager = CellHistory(shell=self, parent=self)
+                self.configurables.append(self.history_manager)
+
             def _showtraceback(self, etype, evalue, stb):
                 # The SIGINT handler's frame is the kernel's, not the cell's.
                 stb = [s for s in stb if KERNEL_FILE not in s]

@@ -126,10 +126,12 @@ export async function runTask(run: TaskRun): Promise<TaskResult> {
   }
 
   let sandbox: Sandbox;
+  let release: Acquired['release'] | undefined;
   try {
     const acquired = await run.acquire();
     sandbox = acquired.sandbox;
     sandboxMs = acquired.waitMs;
+    release = acquired.release;
   } catch (err) {
     throw new EngineFailure(engine.url, (err as Error).message);
   }
@@ -201,7 +203,9 @@ export async function runTask(run: TaskRun): Promise<TaskResult> {
     }
   } finally {
     clearTimeout(timer);
-    await (session ? session.close() : sandbox.close()).catch(() => undefined);
+    // The pool removes the container in the background (the slot is free for the next task meanwhile)
+    // and waits for it when it closes.
+    await (release ? release() : session ? session.close() : sandbox.close()).catch(() => undefined);
     await new Promise<void>((resolve) => log.end(resolve));
   }
 }

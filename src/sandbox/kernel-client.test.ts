@@ -71,6 +71,28 @@ describe('parseKernelLine', () => {
   });
 });
 
+describe('parseKernelLine reply fast path', () => {
+  it('gives what the schema gives, and refuses what it refuses', () => {
+    expect(parseKernelLine('{"type":"reply","id":"c1","status":"ok","count":3,"ms":4,"extra":1}')).toEqual({
+      ok: true,
+      message: { type: 'reply', id: 'c1', status: 'ok', count: 3, ms: 4 },
+    });
+    expect(parseKernelLine('{"type":"reply","id":"c1","status":"interrupted","count":0,"ms":1.5,"truncated":true}')).toEqual({
+      ok: true,
+      message: { type: 'reply', id: 'c1', status: 'interrupted', count: 0, ms: 1.5, truncated: true },
+    });
+    for (const bad of [
+      '{"type":"reply","id":1,"status":"ok","count":3,"ms":4}',
+      '{"type":"reply","id":"c1","status":"done","count":3,"ms":4}',
+      '{"type":"reply","id":"c1","status":"ok","count":-1,"ms":4}',
+      '{"type":"reply","id":"c1","status":"ok","count":1.5,"ms":4}',
+      '{"type":"reply","id":"c1","status":"ok","count":1}',
+      '{"type":"reply","id":"c1","status":"ok","count":1,"ms":4,"truncated":"yes"}',
+    ])
+      expect(parseKernelLine(bad).ok, bad).toBe(false);
+  });
+});
+
 describe('parseKernelLine stream fast path', () => {
   it('accepts exactly what the schema accepts for stream messages', () => {
     expect(parseKernelLine('{"type":"stream","id":"c1","name":"stdout","text":"hi\\n","extra":1}')).toEqual({

@@ -57,7 +57,19 @@ export type HostMessage =
   | { type: 'ping'; id: string }
   | { type: 'put_file'; name: string; data: string; last: boolean };
 
-export type ParsedLine = { ok: true; message: KernelMessage } | { ok: false; problem: string };
+/**
+ * The signed line in front of a raw payload: `size` bytes follow the line's newline as they are (UTF-8
+ * text for `stream`), checked against `mac` (see KernelLineAuth.checkPayload) before they are used.
+ */
+export interface PayloadHead {
+  type: 'stream';
+  id: string;
+  name: 'stdout' | 'stderr';
+  size: number;
+  mac: string;
+}
+
+export type ParsedLine = { ok: true; message: KernelMessage } | { ok: true; head: PayloadHead } | { ok: false; problem: string };
 
 /** Validates one line; anything malformed or unknown is a problem to log, never an exception. */
 export function parseKernelLine(line: string): ParsedLine {
@@ -69,6 +81,10 @@ export function parseKernelLine(line: string): ParsedLine {
   }
   const stream = streamMessage(value);
   if (stream) return { ok: true, message: stream };
+  const head = payloadHead(value);
+  if (head) return { ok: true, head };
+  const reply = replyMessage(value);
+  if (reply) return { ok: true, message: reply };
   const parsed = messageSchema.safeParse(value);
   if (!parsed.success) {
     const type = (value as { type?: unknown } | null)?.type;
@@ -127,6 +143,28 @@ function streamMessage(value: unknown): Extract<KernelMessage, { type: 'stream' 
   return { type: 'stream', id: m.id, name: m.name, text: m.text };
 }
 
+/** Fast path for `reply`, one per cell: the schema's checks by hand (zod took ~30 µs of a print(1) round trip). */
+function replyMessage(value: unknown): Extract<KernelMessage, { type: 'reply' }> | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const m = value as Record<string, unknown>;
+  if (m.type !== 'reply' || typeof m.id !== 'string' || m.id.length > 200) return null;
+  if (m.status !== 'ok' && m.status !== 'error' && m.status !== 'interrupted') return null;
+  if (typeof m.count !== 'number' || !Number.isInteger(m.count) || m.count < 0 || typeof m.ms !== 'number') return null;
+  if (m.truncated !== undefined && typeof m.truncated !== 'boolean') return null;
+  return { type: 'reply', id: m.id, status: m.status, count: m.count, ms: m.ms, ...(m.truncated !== undefined ? { truncated: m.truncated } : {}) };
+}
+
+/** A `stream` head announcing a raw payload of at most MAX_LINE_BYTES, checked by hand like streamMessage. */
+function payloadHead(value: unknown): PayloadHead | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const m = value as Record<string, unknown>;
+  if (m.type !== 'stream' || typeof m.id !== 'string' || m.id.length > 200 || 'text' in m) return null;
+  if (m.name !== 'stdout' && m.name !== 'stderr') return null;
+  if (typeof m.size !== 'number' || !Number.isInteger(m.size) || m.size < 0 || m.size > MAX_LINE_BYTES) return null;
+  if (typeof m.mac !== 'string' || !/^[0-9a-f]{32}$/.test(m.mac)) return null;
+  return { type: 'stream', id: m.id, name: m.name, size: m.size, mac: m.mac };
+}
+
 export function encodeHostMessage(message: HostMessage): string {
   return JSON.stringify(message) + '\n';
 }
@@ -149,7 +187,7 @@ export class KernelLineAuth {
   /** The JSON of a genuine line, or a problem to log. */
   open(raw: string): { ok: true; json: string } | { ok: false; problem: string } {
     const opened = this.openBytes(Buffer.from(raw, 'utf8'));
-    return opened.ok ? { ok: true, json: opened.json.toString('utf8') } : opened;
+    return opened.ok ? { ok: true, json: opened.json.toString('utf8') } : { ok: false, problem: opened.problem };
   }
 
   /**
@@ -157,7 +195,7 @@ export class KernelLineAuth {
    * so a large line is never decoded to a string and encoded back just to be checked (profiled: that
    * round trip cost as much as the HMAC itself on file chunks).
    */
-  openBytes(raw: Buffer): { ok: true; json: Buffer } | { ok: false; problem: string } {
+  openBytes(raw: Buffer): { ok: true; json: Buffer; seq: number } | { ok: false; problem: string } {
     const start = raw.lastIndexOf(0x1e);
     const sep = raw.lastIndexOf(0x1f);
     if (start < 0 || sep < start) return { ok: false, problem: `unsigned line: ${preview(raw.subarray(0, 100).toString('utf8'))}` };
@@ -169,13 +207,28 @@ export class KernelLineAuth {
     const expected = createHmac('sha256', this.key).update(`${trailer[1]}.`).update(json).digest().subarray(0, 16);
     if (!timingSafeEqual(expected, Buffer.from(trailer[2]!, 'hex'))) return { ok: false, problem: 'bad signature' };
     this.lastSeq = seq;
-    return { ok: true, json };
+    return { ok: true, json, seq };
+  }
+
+  /**
+   * Checks the raw payload that follows the line numbered `seq`: `mac` (signed inside that line) is the
+   * first 16 bytes of HMAC-SHA256(key, "<seq>:" + payload). The colon keeps a payload's MAC from ever
+   * standing in for a line's (those cover "<seq>." + JSON).
+   */
+  checkPayload(seq: number, payload: Buffer, mac: string): boolean {
+    const expected = createHmac('sha256', this.key).update(`${seq}:`).update(payload).digest().subarray(0, 16);
+    return timingSafeEqual(expected, Buffer.from(mac, 'hex'));
   }
 
   /** Signs a line the way the kernel does (tests). */
   static sign(key: string, seq: number, json: string): string {
     const tag = createHmac('sha256', Buffer.from(key)).update(`${seq}.`).update(json).digest().subarray(0, 16).toString('hex');
     return `\x1e${json}\x1f${seq}.${tag}`;
+  }
+
+  /** A payload's MAC the way the kernel computes it (tests). */
+  static signPayload(key: string, seq: number, payload: Buffer): string {
+    return createHmac('sha256', Buffer.from(key)).update(`${seq}:`).update(payload).digest().subarray(0, 16).toString('hex');
   }
 }
 
@@ -188,6 +241,7 @@ export class ByteLineSplitter {
   private parts: Buffer[] = [];
   private size = 0;
   private skipping = false;
+  private raw?: { parts: Buffer[]; size: number; left: number; onRaw: (data: Buffer) => void };
 
   /**
    * With `restartAt` (the kernel's record separator 0x1e), a line restarts at the last such byte:
@@ -201,9 +255,29 @@ export class ByteLineSplitter {
     private readonly restartAt?: number,
   ) {}
 
+  /**
+   * Called from onLine: the next `size` bytes after that line are a payload, handed to onRaw whole,
+   * without looking for newlines or record separators in them.
+   */
+  expectRaw(size: number, onRaw: (data: Buffer) => void): void {
+    if (size === 0) onRaw(Buffer.alloc(0));
+    else this.raw = { parts: [], size, left: size, onRaw };
+  }
+
   push(chunk: Buffer): void {
     let start = 0;
     while (start < chunk.length) {
+      const raw = this.raw;
+      if (raw) {
+        const take = Math.min(raw.left, chunk.length - start);
+        raw.parts.push(chunk.subarray(start, start + take));
+        raw.left -= take;
+        start += take;
+        if (raw.left > 0) return;
+        this.raw = undefined;
+        raw.onRaw(raw.parts.length === 1 ? raw.parts[0]! : Buffer.concat(raw.parts, raw.size));
+        continue;
+      }
       const nl = chunk.indexOf(10, start);
       const end = nl === -1 ? chunk.length : nl;
       let piece = chunk.subarray(start, end);
@@ -237,7 +311,7 @@ export class ByteLineSplitter {
 
   /** Bytes of an unterminated last line, if any (the kernel died mid-line). */
   get pending(): number {
-    return this.size;
+    return this.raw ? this.raw.size - this.raw.left : this.size;
   }
 }
 

@@ -4,16 +4,8 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { DockerDemux, type DemuxChunk } from './demux.js';
 import { isPodman, noEngineError } from './engine.js';
-import {
-  ByteLineSplitter,
-  KernelLineAuth,
-  LineSplitter,
-  MAX_LINE_BYTES,
-  encodeHostMessage,
-  parseKernelBytes,
-  type HostMessage,
-  type KernelMessage,
-} from './kernel-client.js';
+import { LineSplitter, encodeHostMessage, type HostMessage, type KernelMessage } from './kernel-client.js';
+import { KernelReader } from './kernel-reader.js';
 import { LABEL_KERNEL, ownerLabels } from './labels.js';
 import { hostConfig } from './limits.js';
 import { SandboxError, type SandboxLimits } from './types.js';
@@ -119,7 +111,7 @@ export class KernelContainer {
   private dead = false;
   private oomSeen = false;
   private readyWaiter?: (message: KernelMessage | Error) => void;
-  private readonly auth: KernelLineAuth;
+  private readonly reader: KernelReader;
 
   constructor(
     private readonly docker: Docker,
@@ -129,7 +121,11 @@ export class KernelContainer {
     readonly token: string = randomBytes(16).toString('hex'),
   ) {
     this.id = container.id;
-    this.auth = new KernelLineAuth(token);
+    this.reader = new KernelReader(
+      token,
+      (message) => this.message(message),
+      (text) => this.handlers.onProblem(text),
+    );
   }
 
   get alive(): boolean {
@@ -144,15 +140,9 @@ export class KernelContainer {
     ]);
     this.stream = stream as Duplex;
     this.events = events;
-    const splitter = new ByteLineSplitter(
-      (line) => this.line(line),
-      (bytes) => this.handlers.onProblem(`dropped a kernel line of ${bytes} bytes (over the line limit)`),
-      MAX_LINE_BYTES,
-      0x1e, // every kernel line starts with a record separator (see KernelLineAuth)
-    );
     const demux = new DockerDemux();
     demux.on('data', (chunk: DemuxChunk) => {
-      if (chunk.stream === 'stdout') splitter.push(chunk.data);
+      if (chunk.stream === 'stdout') this.reader.push(chunk.data);
       else this.stderrTail = (this.stderrTail + chunk.data.toString('utf8')).slice(-STDERR_TAIL);
     });
     demux.on('error', (err: Error) => void this.die(`stream error: ${err.message}`));
@@ -292,23 +282,12 @@ export class KernelContainer {
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
   }
 
-  private line(raw: Buffer): void {
-    // Lines written to /proc/1/fd/1 by user code carry no valid signature and are dropped here.
-    const opened = this.auth.openBytes(raw);
-    if (!opened.ok) {
-      this.handlers.onProblem(opened.problem);
+  private message(message: KernelMessage): void {
+    if (message.type === 'ready' && this.readyWaiter) {
+      this.readyWaiter(message);
       return;
     }
-    const parsed = parseKernelBytes(opened.json);
-    if (!parsed.ok) {
-      this.handlers.onProblem(parsed.problem);
-      return;
-    }
-    if (parsed.message.type === 'ready' && this.readyWaiter) {
-      this.readyWaiter(parsed.message);
-      return;
-    }
-    this.handlers.onMessage(parsed.message);
+    this.handlers.onMessage(message);
   }
 
   private async die(reason: string): Promise<void> {

@@ -4,7 +4,7 @@ import { engineOrSkip } from '../../test/support/engine.js';
 import { TEST_LIMITS, ourContainers, sandboxImage } from '../../test/sandbox/sandbox-image.js';
 import { DockerSandbox } from './docker-sandbox.js';
 import { dockerFor } from './engines.js';
-import { SandboxPool } from './pool.js';
+import { SandboxPool, poolPlan } from './pool.js';
 
 import type { SandboxState } from './types.js';
 
@@ -30,6 +30,15 @@ const warmedUp = (box: DockerSandbox) =>
     },
     { timeout: 15_000, interval: 50 },
   );
+
+describe('poolPlan', () => {
+  it('keeps one sandbox more than the slots and pre-imports only with a core to spare', () => {
+    expect(poolPlan(1, 2)).toEqual({ size: 2, warmOnAcquire: true });
+    expect(poolPlan(2, 2)).toEqual({ size: 2, warmOnAcquire: false });
+    expect(poolPlan(4, 2)).toEqual({ size: 4, warmOnAcquire: false });
+    expect(poolPlan(4, 8)).toEqual({ size: 5, warmOnAcquire: true });
+  });
+});
 
 describe.skipIf(!docker)('SandboxPool (real engine)', () => {
   const pools: SandboxPool[] = [];
@@ -101,6 +110,43 @@ describe.skipIf(!docker)('SandboxPool (real engine)', () => {
     await box.close();
     await pool.close();
   }, 30_000);
+
+  it('without warmOnAcquire, pooled and cold kernels import only what their cells ask for', async () => {
+    const image = await sandboxImage(docker!);
+    const made: { deferWarm: boolean }[] = [];
+    const pool = new SandboxPool({
+      create: (options) => {
+        made.push(options);
+        return new DockerSandbox(docker!, { image, limits: TEST_LIMITS, deferWarm: options.deferWarm });
+      },
+      size: 1,
+      warmOnAcquire: false,
+    });
+    pools.push(pool);
+    pool.expect(1); // the second acquire finds the pool empty: a cold start
+    const pooled = (await pool.acquire()).sandbox as DockerSandbox;
+    const cold = await pool.acquire();
+    expect(cold.warm).toBe(false);
+    expect(made).toEqual([{ deferWarm: true }, { deferWarm: true }]);
+    expect((await pooled.run('%pwd')).status).toBe('ok'); // builds the shell on demand
+    await new Promise((r) => setTimeout(r, 2000)); // a warming kernel would have sent `warm` by now
+    expect(pooled.warmed).toBeUndefined();
+    expect((cold.sandbox as DockerSandbox).warmed).toBeUndefined();
+    await pooled.close();
+    await cold.sandbox.close();
+    await pool.close();
+  }, 30_000);
+
+  it('release() frees the caller at once and close() waits for the removal', async () => {
+    const image = await sandboxImage(docker!);
+    const pool = new SandboxPool({ create: () => new DockerSandbox(docker!, { image, limits: TEST_LIMITS }), size: 0 });
+    pools.push(pool);
+    const got = await pool.acquire();
+    await got.release(); // resolves before the engine has removed the container
+    expect(got.sandbox.state).toBe('stopped');
+    await pool.close();
+    expect(await ourContainers(docker!)).toEqual([]);
+  });
 
   it('warms no more than the callers still need', async () => {
     const image = await sandboxImage(docker!);

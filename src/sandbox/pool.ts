@@ -10,6 +10,24 @@ export interface PoolOptions {
   create: (options: { deferWarm: boolean }) => Sandbox;
   /** How many started sandboxes to keep waiting; 0 turns the pool into plain cold starts. */
   size: number;
+  /**
+   * Whether a handed-out sandbox (pooled or cold) pre-imports the heavy modules while its task talks to
+   * the model (default true). Off, its kernel imports only what its cells ask for (see poolPlan).
+   */
+  warmOnAcquire?: boolean;
+}
+
+/**
+ * The pool for `slots` concurrent tasks on `cores` cores. With a core to spare, one sandbox more than
+ * the slots keeps starting, so a task that finishes faster than a container starts still finds one
+ * ready, and handed-out kernels pre-import numpy, IPython, pyplot and pandas while the model answers.
+ * With as many slots as cores or more, the CPU is the limit: a deeper pool only moves start-up work
+ * earlier, and pre-imports (about a second of CPU each) that the task's cells may never use take the
+ * CPU from other tasks' cells, so the pool keeps one per slot and kernels import on demand.
+ */
+export function poolPlan(slots: number, cores: number): { size: number; warmOnAcquire: boolean } {
+  const spare = slots < cores;
+  return { size: spare ? slots + 1 : slots, warmOnAcquire: spare };
 }
 
 export interface Acquired {
@@ -18,6 +36,11 @@ export interface Acquired {
   waitMs: number;
   /** True when a sandbox was ready (or already starting) in the pool. */
   warm: boolean;
+  /**
+   * Closes the sandbox in the background, so the caller's slot is free while the engine removes the
+   * container; close() waits for it. Once the pool is closed it is an ordinary close to await.
+   */
+  release: () => Promise<void>;
 }
 
 /**
@@ -28,6 +51,7 @@ export interface Acquired {
  */
 export class SandboxPool {
   private readonly waiting: Promise<Sandbox>[] = [];
+  private readonly releasing = new Set<Promise<void>>();
   private wanted = Number.POSITIVE_INFINITY;
   private closed = false;
 
@@ -60,18 +84,26 @@ export class SandboxPool {
       const sandbox = await next;
       // Its heavy imports start now, while the task talks to the model, instead of competing with
       // running tasks for the CPU while it waited (profiled on 2 cores: pooled no faster than cold).
-      sandbox.warm?.();
-      return { sandbox, waitMs: performance.now() - t0, warm: true };
+      if (this.options.warmOnAcquire !== false) sandbox.warm?.();
+      return { sandbox, waitMs: performance.now() - t0, warm: true, release: () => this.release(sandbox) };
     }
-    const sandbox = await this.start(false);
-    return { sandbox, waitMs: performance.now() - t0, warm: false };
+    const sandbox = await this.start(this.options.warmOnAcquire === false);
+    return { sandbox, waitMs: performance.now() - t0, warm: false, release: () => this.release(sandbox) };
+  }
+
+  private release(sandbox: Sandbox): Promise<void> {
+    const closing = sandbox.close().catch(() => undefined);
+    if (this.closed) return closing;
+    this.releasing.add(closing);
+    void closing.then(() => this.releasing.delete(closing));
+    return Promise.resolve();
   }
 
   /** Removes every sandbox still in the pool (handed-out ones are the caller's to close). */
   async close(): Promise<void> {
     this.closed = true;
     const left = this.waiting.splice(0);
-    await Promise.all(left.map((p) => p.then((s) => s.close()).catch(() => undefined)));
+    await Promise.all([...left.map((p) => p.then((s) => s.close()).catch(() => undefined)), ...this.releasing]);
   }
 
   private start(deferWarm: boolean): Promise<Sandbox> {

@@ -6,7 +6,8 @@ import { bwrapCommand, KERNEL_FD, SECCOMP_FD } from './bwrap.js';
 import { joinCgroupCommand, reapCgroups, SandboxCgroup } from './cgroup.js';
 import { FIREJAIL_KERNEL_FD, firejailCommand, SANDBOX_UID } from './firejail.js';
 import type { ContainerHandlers, Death } from './kernel-container.js';
-import { KernelLineAuth, LineSplitter, MAX_LINE_BYTES, encodeHostMessage, parseKernelLine, type HostMessage, type KernelMessage } from './kernel-client.js';
+import { encodeHostMessage, type HostMessage, type KernelMessage } from './kernel-client.js';
+import { KernelReader } from './kernel-reader.js';
 import { formatBytes } from '../shared/format.js';
 import { seccompFilter } from './seccomp.js';
 import { SandboxError, type SandboxLimits } from './types.js';
@@ -102,7 +103,7 @@ export class ProcessKernel {
   private oomKill = false;
   private stderrTail = '';
   private readyWaiter?: (message: KernelMessage | Error) => void;
-  private readonly auth: KernelLineAuth;
+  private readonly reader: KernelReader;
   private watchdog?: NodeJS.Timeout;
   /** The kernel's host pid (bwrap → init → kernel, firejail → init → kernel), found once it said ready. */
   private kernelPid?: number;
@@ -122,15 +123,13 @@ export class ProcessKernel {
     readonly cgroup: SandboxCgroup | null = null,
   ) {
     this.labels = spec.labels ?? {};
-    this.auth = new KernelLineAuth(this.token);
-    liveProcessKernels.add(this);
-    const splitter = new LineSplitter(
-      (line) => this.line(line),
-      (bytes) => handlers.onProblem(`dropped a kernel line of ${bytes} bytes (over the line limit)`),
-      MAX_LINE_BYTES,
-      0x1e,
+    this.reader = new KernelReader(
+      this.token,
+      (message) => this.message(message),
+      (text) => handlers.onProblem(text),
     );
-    child.stdout!.on('data', (chunk: Buffer) => splitter.push(chunk));
+    liveProcessKernels.add(this);
+    child.stdout!.on('data', (chunk: Buffer) => this.reader.push(chunk));
     child.stderr!.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL);
     });
@@ -269,24 +268,11 @@ export class ProcessKernel {
     liveProcessKernels.delete(this);
   }
 
-  private line(raw: string): void {
-    const opened = this.auth.open(raw);
-    if (!opened.ok) {
-      this.handlers.onProblem(opened.problem);
-      return;
-    }
-    const parsed = parseKernelLine(opened.json);
-    if (!parsed.ok) {
-      this.handlers.onProblem(parsed.problem);
-      return;
-    }
+  private message(message: KernelMessage): void {
     // A child the OOM killer took during the cell is told before the cell ends, not at the next poll.
-    if (parsed.message.type === 'reply' && this.cgroup) this.checkOomKills();
-    if (parsed.message.type === 'ready' && this.readyWaiter) {
-      this.readyWaiter(parsed.message);
-      return;
-    }
-    this.handlers.onMessage(parsed.message);
+    if (message.type === 'reply' && this.cgroup) this.checkOomKills();
+    if (message.type === 'ready' && this.readyWaiter) this.readyWaiter(message);
+    else this.handlers.onMessage(message);
   }
 
   /**

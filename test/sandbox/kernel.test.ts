@@ -31,6 +31,17 @@ describe.skipIf(!docker)('kernel behaviour', () => {
     expect(none.events.some((e) => e.type === 'result')).toBe(false);
   });
 
+  it("a forked child that fails never drains (and so drops) the kernel's output", async () => {
+    // The parent holds the stdout reader's lock so its line stays in the pipe while the child, which
+    // shares the pipe, reports its error; the child must leave the line for the kernel.
+    const out = await runCollect(
+      sandbox,
+      'import os, sys, time\nk = sys.modules["codecell_kernel"]\npid = os.fork()\nif pid == 0:\n    time.sleep(0.5)\n    raise ValueError("child fails")\nk.READERS[0].lock.acquire()\nos.write(1, b"parent output\\n")\nos.waitpid(pid, 0)\nk.READERS[0].lock.release()\ntime.sleep(0.2)',
+    );
+    expect(out.stdout).toBe('parent output\n');
+    expect(out.status).toBe('ok');
+  });
+
   it('streams stdout and stderr in order, live, including C-level and subprocess output', async () => {
     const started = performance.now();
     let firstAt = 0;

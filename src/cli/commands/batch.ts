@@ -168,7 +168,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
       { openSession },
       { defaultEngineUrl, parseEngineSpec },
       { createProgressPrinter },
-      { SandboxPool },
+      { SandboxPool, poolPlan },
       { reapOrphans },
       { SandboxError },
       { ensureImageEverywhere },
@@ -255,9 +255,12 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
         continue;
       }
       const slots = e.concurrency ?? concurrency;
+      // A remote engine has cores of its own; this machine's count is the one known here.
+      const plan = poolPlan(slots, os.availableParallelism());
       const pool = new SandboxPool({
         create: ({ deferWarm }) => sandboxFrom({ docker: e.docker, image: image.ref }, settings, { labels: { [LABEL_BATCH]: label }, deferWarm }),
-        size: flags.pool === false ? 0 : slots,
+        size: flags.pool === false ? 0 : plan.size,
+        warmOnAcquire: plan.warmOnAcquire,
       });
       pools.push(pool);
       engines.push({
