@@ -83,8 +83,6 @@ export function parseKernelLine(line: string): ParsedLine {
   if (stream) return { ok: true, message: stream };
   const head = payloadHead(value);
   if (head) return { ok: true, head };
-  const reply = replyMessage(value);
-  if (reply) return { ok: true, message: reply };
   const parsed = messageSchema.safeParse(value);
   if (!parsed.success) {
     const type = (value as { type?: unknown } | null)?.type;
@@ -141,17 +139,6 @@ function streamMessage(value: unknown): Extract<KernelMessage, { type: 'stream' 
   if (m.type !== 'stream' || typeof m.id !== 'string' || m.id.length > 200 || typeof m.text !== 'string') return null;
   if (m.name !== 'stdout' && m.name !== 'stderr') return null;
   return { type: 'stream', id: m.id, name: m.name, text: m.text };
-}
-
-/** Fast path for `reply`, one per cell: the schema's checks by hand (zod took ~30 µs of a print(1) round trip). */
-function replyMessage(value: unknown): Extract<KernelMessage, { type: 'reply' }> | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const m = value as Record<string, unknown>;
-  if (m.type !== 'reply' || typeof m.id !== 'string' || m.id.length > 200) return null;
-  if (m.status !== 'ok' && m.status !== 'error' && m.status !== 'interrupted') return null;
-  if (typeof m.count !== 'number' || !Number.isInteger(m.count) || m.count < 0 || typeof m.ms !== 'number') return null;
-  if (m.truncated !== undefined && typeof m.truncated !== 'boolean') return null;
-  return { type: 'reply', id: m.id, status: m.status, count: m.count, ms: m.ms, ...(m.truncated !== undefined ? { truncated: m.truncated } : {}) };
 }
 
 /** A `stream` head announcing a raw payload of at most MAX_LINE_BYTES, checked by hand like streamMessage. */
