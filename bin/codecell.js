@@ -28,8 +28,18 @@ if (process.env.CODECELL_DEBUG) process.setSourceMapsEnabled(true);
 
 const notBuilt = (err) => err && err.code === 'ERR_MODULE_NOT_FOUND' && /dist\/(bundle|cli)\/main\.js/.test(String(err.message));
 
+// `codecell [command...] --help`: answered from the help table built with the bundle, when it has the command.
+const helpAsked = args.length > 0 && (args.at(-1) === '--help' || args.at(-1) === '-h');
+
 async function start() {
   if (process.env.CODECELL_UNBUNDLED !== '1') {
+    if (helpAsked) {
+      try {
+        if ((await import('../dist/bundle/help.js')).printHelp(args)) return;
+      } catch (err) {
+        if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+      }
+    }
     try {
       return await import('../dist/bundle/main.js');
     } catch (err) {

@@ -1,12 +1,13 @@
 // Bundles the compiled CLI (dist/) into dist/bundle/: one minified entry and lazily loaded chunks, which
 // bin/codecell.js runs. Loading ~1,500 separate modules from node_modules was most of the launch time.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { lazyRequires } from './lazy-requires.mjs';
 
 rmSync('dist/bundle', { recursive: true, force: true });
 await build({
-  entryPoints: { main: 'dist/cli/main.js' },
+  // help: `codecell [command...] --help` from the table below, without loading the CLI (see bin/codecell.js).
+  entryPoints: { main: 'dist/cli/main.js', help: 'dist/cli/fast-help.js' },
   outdir: 'dist/bundle',
   bundle: true,
   // Each `await import()` stays a separate chunk, loaded only when reached.
@@ -40,3 +41,8 @@ await build({
   logLevel: 'warning',
   metafile: false,
 });
+
+// The help of every command, laid out by the real program, for dist/bundle/help.js
+// (src/cli/help-layout.test.ts checks it against commander's output).
+const { helpTable } = await import('../dist/cli/help-table.js');
+writeFileSync('dist/bundle/help.json', JSON.stringify(await helpTable()));

@@ -1,6 +1,6 @@
 // `codecell run [prompt...]`: one shot. The answer goes to stdout; code, output and files to stderr.
 // Only light modules are imported at the top: `codecell --help` loads this file. The model SDK, Docker
-// client and renderers are imported inside runCommand (see "Adding a command" in src/cli/main.ts).
+// client and renderers are imported inside runCommand (see "Adding a command" in src/cli/program.ts).
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Upload } from '../../core/open-session.js';
