@@ -42,12 +42,13 @@ function sessionOpener(settings: Settings, extras: ExtraPackages, approve: Appro
   const fake = process.env.CODECELL_FAKE_SESSION === '1';
 
   // Loaded here, not at the top: every other command (even --version) would pay for Docker and the model SDK.
+  let modules:
+    | Promise<[typeof import('../sandbox-setup.js'), typeof import('../../sandbox/docker-sandbox.js'), typeof import('../../config/sandbox-options.js')]>
+    | undefined;
+  const loadModules = () =>
+    (modules ??= Promise.all([import('../sandbox-setup.js'), import('../../sandbox/docker-sandbox.js'), import('../../config/sandbox-options.js')]));
   const bootSandbox = async (): Promise<{ sandbox: DockerSandbox; engine: Engine }> => {
-    const [{ prepareEngine }, { DockerSandbox }, { sandboxOptionsFrom }] = await Promise.all([
-      import('../sandbox-setup.js'),
-      import('../../sandbox/docker-sandbox.js'),
-      import('../../config/sandbox-options.js'),
-    ]);
+    const [{ prepareEngine }, { DockerSandbox }, { sandboxOptionsFrom }] = await loadModules();
     engine ??= prepareEngine({
       backend: settings.backend,
       ...(settings.image ? { image: settings.image } : {}),
@@ -93,6 +94,14 @@ function sessionOpener(settings: Settings, extras: ExtraPackages, approve: Appro
     booted = bootSandbox();
     booted.then((b) => (first = b.sandbox)).catch(() => undefined); // a failure is reported by the open() that takes it
   };
+  /**
+   * Settles once the early boot has loaded the Docker client and sent the engine its first requests (at once
+   * when there is none): the chat loads Ink after that, so the engine works while Ink loads instead of
+   * waiting for it.
+   */
+  const bootSent = async (): Promise<void> => {
+    if (booted) await modules?.catch(() => undefined);
+  };
   /** The early container's state, for the header while the session around it still loads. */
   const bootState = (): SandboxState | undefined => first?.state;
   /** Settles when the early container has started (or failed to), at once when there is none. */
@@ -100,7 +109,7 @@ function sessionOpener(settings: Settings, extras: ExtraPackages, approve: Appro
     const b = await booted?.catch(() => undefined);
     await b?.sandbox.start().catch(() => undefined);
   };
-  return { open, boot, bootState, booting };
+  return { open, boot, bootState, booting, bootSent };
 }
 
 function resumeNotice(id: string, cells: number): string {
@@ -169,10 +178,6 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
     if (!resumeId) throw new UsageError('there is no recorded session to resume', 'Start one with `codecell`.');
   }
 
-  // Asked before Ink owns the input, so the terminal's answer never reaches the prompt.
-  const graphics = await terminalImages(settings.images, process.stdout);
-  const showImages = graphics.method !== 'none' && color;
-
   const approvals = new ApprovalBridge();
   // A first run builds the image behind the prompt; stderr would garble the screen, so the chat shows the
   // build's progress (the feed stays hidden unless a build really starts). A resumed chat opens its
@@ -181,7 +186,7 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
   let settled = false;
   let feed: (BuildFeed & { push(update: BuildUpdate): void }) | undefined;
   if (!resumeId) feed = (await import('../../ui/build-state.js')).createBuildFeed();
-  const { open, boot, bootState, booting } = sessionOpener(
+  const { open, boot, bootState, booting, bootSent } = sessionOpener(
     settings,
     extras,
     approvals.handler,
@@ -193,6 +198,14 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
           feed?.push(p);
         },
   );
+  // The container is the slowest part to get ready: its boot starts as soon as the settings are known, so
+  // the engine works while the terminal answers its query and Ink loads.
+  boot();
+
+  // Asked before Ink owns the input, so the terminal's answer never reaches the prompt.
+  const graphics = await terminalImages(settings.images, process.stdout);
+  const showImages = graphics.method !== 'none' && color;
+
   let session: ChatSession;
   let startOpening: (() => void) | undefined;
   let failed: Promise<unknown> | undefined;
@@ -243,8 +256,7 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
     save: async (s, format) => saveExport(s.outDir, s.id, format, exportSession(await SessionLog.read(s.id), format)),
   };
 
-  // The container is the slowest part to get ready: its boot starts now, Ink loads while the engine works.
-  if (startOpening) boot();
+  await bootSent();
   // React's development build costs several times more per frame; it is chosen when react is first loaded.
   process.env.NODE_ENV ??= 'production';
   const { startChat } = await import('../../ui/start.js');
