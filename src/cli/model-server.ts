@@ -43,7 +43,7 @@ export function noModelServer(env: NodeJS.ProcessEnv = process.env): ModelError 
 
 /** Finds the local servers to offer, turning a bad CODECELL_LOCAL_SERVERS into a usage error. */
 export async function findLocalServers(env: NodeJS.ProcessEnv = process.env): Promise<LocalServer[]> {
-  let endpoints;
+  let endpoints: ReturnType<typeof localEndpoints>;
   try {
     endpoints = localEndpoints(env);
   } catch (err) {
