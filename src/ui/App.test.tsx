@@ -9,6 +9,7 @@ import { imageWriter } from './image-writer.js';
 import { FakeSession } from './testing/fake-session.js';
 import type { ChatHost } from './commands.js';
 import { createBuildFeed, type BuildFeed } from './build-state.js';
+import type { NewItem } from './transcript.js';
 
 afterEach(() => cleanup());
 
@@ -23,7 +24,7 @@ async function until(check: () => boolean, what: string, ms = 4000): Promise<voi
   throw new Error(`timed out waiting for ${what}`);
 }
 
-function mount(options: { delayMs?: number; host?: Partial<ChatHost>; build?: BuildFeed; display?: DisplaySettings } = {}) {
+function mount(options: { delayMs?: number; host?: Partial<ChatHost>; build?: BuildFeed; display?: DisplaySettings; initialItems?: NewItem[] } = {}) {
   const approvals = new ApprovalBridge();
   const session = new FakeSession({ approve: approvals.handler, delayMs: options.delayMs ?? 0 });
   let exits = 0;
@@ -36,7 +37,17 @@ function mount(options: { delayMs?: number; host?: Partial<ChatHost>; build?: Bu
   };
   const app = render(
     <DisplayContext.Provider value={options.display ?? { color: false, images: true }}>
-      <App session={session} host={host} approvals={approvals} history={new PromptHistory()} cwd="/" onExit={() => exits++} build={options.build} />
+      <App
+        session={session}
+        host={host}
+        approvals={approvals}
+        history={new PromptHistory()}
+        cwd="/"
+        onExit={() => exits++}
+        build={options.build}
+        initialItems={options.initialItems}
+        initialNotice={options.initialItems ? 'resumed' : undefined}
+      />
     </DisplayContext.Provider>,
   );
   // All frames so far, since <Static> output scrolls out of lastFrame().
@@ -56,6 +67,21 @@ function mount(options: { delayMs?: number; host?: Partial<ChatHost>; build?: Bu
 }
 
 describe('App with a FakeSession', () => {
+  it('hands a long resumed transcript to <Static> a batch per frame, all of it and in order, and later items at once', async () => {
+    const items: NewItem[] = Array.from({ length: 120 }, (_, i) => ({ kind: 'user', text: `question ${i}` }));
+    const t = mount({ initialItems: items });
+    const first = stripVTControlCharacters(t.app.frames[0] ?? '');
+    expect(first).toContain('question 0');
+    expect(first).not.toContain('question 119');
+    await until(() => t.last().includes('resumed'), 'the whole transcript');
+    const shown = [...t.last().matchAll(/question (\d+)/g)].map((m) => Number(m[1]));
+    expect(shown).toEqual(items.map((_, i) => i));
+    expect(t.app.frames.length).toBeGreaterThan(2);
+    await t.type('next');
+    await t.press('\r');
+    await until(() => t.screen().includes('› next'), 'the new prompt in the transcript');
+  });
+
   it('sends a prompt and shows code, output, status and the markdown answer', async () => {
     const t = mount();
     await sleep(50);
