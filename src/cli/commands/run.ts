@@ -99,16 +99,18 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
   let close: (() => Promise<void>) | undefined;
   let interrupts: ReturnType<typeof handleInterrupts> | undefined;
   try {
-    const [{ openSession, checkModelSettings }, { fileUploads }, { prepareEngine }, { handleInterrupts }] = await Promise.all([
-      import('../../core/open-session.js'),
+    // The session module (and the model SDK with it) loads while the engine answers, below.
+    const [{ fileUploads }, { prepareEngine }, { handleInterrupts }] = await Promise.all([
       import('../../core/uploads.js'),
       import('../sandbox-setup.js'),
       import('../interrupts.js'),
     ]);
     const loaded = await loadSettings(flags, cmd);
     const { settings } = loaded;
-    await (await import('../model-server.js')).useLocalServerIfUnset(loaded, { quiet: flags.quiet === true });
-    checkModelSettings(settings);
+    const modelServer = await import('../model-server.js');
+    await modelServer.useLocalServerIfUnset(loaded, { quiet: flags.quiet === true });
+    // checkModelSettings throws exactly when the settings need a model set up (no key for a server that wants one).
+    if (modelServer.needsModelSetup(settings)) (await import('../../core/open-session.js')).checkModelSettings(settings);
     checkOutDir(settings.outDir);
     const { prompt, stdinData } = await promptAndData(words, flags);
     let uploads: Upload[];
@@ -130,12 +132,16 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
         }));
     renderer.catch(() => undefined); // awaited below, after the session is open
     setImmediate(() => void globalThis.Headers);
-    const engine = await prepareEngine({
+    const preparing = prepareEngine({
       quiet: flags.json === true || flags.quiet === true,
       backend: settings.backend,
       ...(settings.image ? { image: settings.image } : {}),
       extras: loaded.extras,
     });
+    const sessionModule = import('../../core/open-session.js');
+    sessionModule.catch(() => undefined); // awaited below, after the engine
+    const engine = await preparing;
+    const { openSession } = await sessionModule;
     const opened = await openSession({ settings, engine, uploads, ...(approve ? { approve } : {}) });
     const { session } = opened;
     close = async () => {
