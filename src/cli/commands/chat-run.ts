@@ -228,8 +228,9 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
     startOpening = () => {
       // Markdown and highlighting (hundreds of ms of CPU on a busy machine) load once the container has
       // started: the kernel's handshake needs this thread. A prompt sent earlier waits for them (useTurn).
+      // So does the session (the model SDK, the session log); a failed start is reported by open().
       const starting = booting();
-      opened(open().then((r) => r.session));
+      opened(starting.then(() => open()).then((r) => r.session));
       void starting.then(() => loadTextRenderers());
     };
     session = pending;
