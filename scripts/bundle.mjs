@@ -2,12 +2,12 @@
 // bin/codecell.js runs. Loading ~1,500 separate modules from node_modules was most of the launch time.
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { lazyRequires } from './lazy-requires.mjs';
 
 rmSync('dist/bundle', { recursive: true, force: true });
 await build({
-  // help: `codecell [command...] --help` from the table below, without loading the CLI (see bin/codecell.js).
-  entryPoints: { main: 'dist/cli/main.js', help: 'dist/cli/fast-help.js' },
+  entryPoints: { main: 'dist/cli/main.js' },
   outdir: 'dist/bundle',
   bundle: true,
   // Each `await import()` stays a separate chunk, loaded only when reached.
@@ -40,6 +40,28 @@ await build({
   plugins: [lazyRequires],
   logLevel: 'warning',
   metafile: false,
+});
+
+// `codecell [command...] --help` answered from the table below without loading the CLI (bin/codecell.js):
+// one file, with only commander's Help class (lib/help.js needs nothing else), not all of commander.
+const helpOnly = {
+  name: 'commander-help-only',
+  setup(b) {
+    b.onResolve({ filter: /^commander$/ }, () => ({ path: fileURLToPath(new URL('../node_modules/commander/lib/help.js', import.meta.url)) }));
+  },
+};
+await build({
+  entryPoints: { help: 'dist/cli/fast-help.js' },
+  outdir: 'dist/bundle',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  minify: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
+  plugins: [helpOnly],
+  logLevel: 'warning',
 });
 
 // The help of every command, laid out by the real program, for dist/bundle/help.js

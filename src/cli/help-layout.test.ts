@@ -10,7 +10,7 @@ import { ROOT } from '../../test/support/cli.js';
 import { printHelp } from './fast-help.js';
 import { captureHelp, formatLayout, type HelpLayout } from './help-layout.js';
 import { commandAt, helpTable } from './help-table.js';
-import { buildProgram } from './program.js';
+import { buildProgram, COMMANDS } from './program.js';
 import { README_PATH } from './version.js';
 
 const TABLE = path.join(ROOT, 'dist', 'bundle', 'help.json');
@@ -109,6 +109,14 @@ describe('the binary', () => {
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     spawnSync(process.execPath, args, { env: { ...process.env, CODECELL_HOME: tmp, ...env }, encoding: 'utf8' });
+
+  it('knows every command, so only the chat gets its memory flag (a heap flag slows every other start)', () => {
+    const source = fs.readFileSync(BIN, 'utf8');
+    const listed = /const commandWords = \[([^\]]*)\]/.exec(source)?.[1];
+    expect(listed, 'commandWords in bin/codecell.js').toBeDefined();
+    const words = [...listed!.matchAll(/'([\w-]+)'/g)].map((m) => m[1]);
+    expect(words.sort()).toEqual([...Object.keys(COMMANDS).filter((c) => c !== 'chat'), 'help'].sort());
+  });
 
   it('answers help without loading the CLI, with the same text and status as the CLI', () => {
     for (const words of [[], ['run'], ['config'], ['sandbox', 'build']]) {
