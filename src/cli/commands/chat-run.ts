@@ -40,6 +40,15 @@ function sessionOpener(settings: Settings, extras: ExtraPackages, approve: Appro
   let engine: Promise<Engine> | undefined;
   let booted: Promise<{ sandbox: DockerSandbox; engine: Engine }> | undefined;
   const fake = process.env.CODECELL_FAKE_SESSION === '1';
+  // Settles when an image build starts: the chat then draws at once and shows the build's progress.
+  let buildStarted!: () => void;
+  const building = new Promise<void>((resolve) => (buildStarted = resolve));
+  const progress: ProgressListener | undefined =
+    onProgress &&
+    ((p) => {
+      if (p.type !== 'done') buildStarted();
+      onProgress(p);
+    });
 
   // Loaded here, not at the top: every other command (even --version) would pay for Docker and the model SDK.
   let modules:
@@ -53,7 +62,7 @@ function sessionOpener(settings: Settings, extras: ExtraPackages, approve: Appro
       backend: settings.backend,
       ...(settings.image ? { image: settings.image } : {}),
       extras,
-      ...(onProgress ? { onProgress } : {}),
+      ...(progress ? { onProgress: progress } : {}),
     });
     const ready = await engine;
     // Built here, as openSession would, so /rerun can run the resumed cells in it without the model.
@@ -95,12 +104,13 @@ function sessionOpener(settings: Settings, extras: ExtraPackages, approve: Appro
     booted.then((b) => (first = b.sandbox)).catch(() => undefined); // a failure is reported by the open() that takes it
   };
   /**
-   * Settles once the early boot has loaded the Docker client and sent the engine its first requests (at once
-   * when there is none): the chat loads Ink after that, so the engine works while Ink loads instead of
-   * waiting for it.
+   * Settles once the early boot has checked the engine and the image and asked for the container (or failed,
+   * or an image build started; at once when there is none): the chat loads Ink after that, so the container
+   * starts while Ink loads instead of its every step waiting for Ink's.
    */
   const bootSent = async (): Promise<void> => {
-    if (booted) await modules?.catch(() => undefined);
+    const b = booted;
+    if (b) await Promise.race([b.then(noop, noop), building]);
   };
   /** The early container's state, for the header while the session around it still loads. */
   const bootState = (): SandboxState | undefined => first?.state;
@@ -111,6 +121,11 @@ function sessionOpener(settings: Settings, extras: ExtraPackages, approve: Appro
   };
   return { open, boot, bootState, booting, bootSent };
 }
+
+const noop = (): void => undefined;
+
+/** Long enough for the header's check of the sandbox (every 20 ms while it starts) and a frame. */
+const HEADER_SETTLE_MS = 40;
 
 function resumeNotice(id: string, cells: number): string {
   const rerun = cells ? ` ${cells} cell${cells === 1 ? '' : 's'} ran in it: type /rerun to run them again and get their variables back.` : '';
@@ -228,8 +243,9 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
     startOpening = () => {
       // Markdown and highlighting (hundreds of ms of CPU on a busy machine) load once the container has
       // started: the kernel's handshake needs this thread. A prompt sent earlier waits for them (useTurn).
-      // So does the session (the model SDK, the session log); a failed start is reported by open().
-      const starting = booting();
+      // So does the session (the model SDK, the session log); a failed start is reported by open(). Both
+      // wait a moment more, so the header can say "ready" before loading them takes the thread.
+      const starting = booting().then(() => new Promise<void>((resolve) => setTimeout(resolve, HEADER_SETTLE_MS)));
       opened(starting.then(() => open()).then((r) => r.session));
       void starting.then(() => loadTextRenderers());
     };
