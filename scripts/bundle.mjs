@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { lazyRequires } from './lazy-requires.mjs';
+import { lazyRequires, SEPARATE } from './lazy-requires.mjs';
 
 rmSync('dist/bundle', { recursive: true, force: true });
 await build({
@@ -28,7 +28,8 @@ await build({
   // Optional native add-ons of ssh2 (via dockerode); it falls back to JavaScript without them.
   // ink loads react-devtools-core only under DEV=true; it is not a dependency.
   // sixel's bundled PNG decoder assigns an undeclared global, which strict ESM refuses: loaded from node_modules.
-  external: ['cpu-features', '*.node', 'react-devtools-core', 'sixel'],
+  // BuildKit's session code (gRPC, protobuf) is required from node_modules on first use (lazy-requires.mjs).
+  external: ['cpu-features', '*.node', 'react-devtools-core', 'sixel', ...SEPARATE],
   // CommonJS packages call require() and read __dirname/__filename; an ESM bundle has none of its own.
   banner: {
     js:
