@@ -1,8 +1,9 @@
 // Bundles the compiled CLI (dist/) into dist/bundle/: one minified entry and lazily loaded chunks, which
 // bin/codecell.js runs. Loading ~1,500 separate modules from node_modules was most of the launch time.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
-import { lazyRequires } from './lazy-requires.mjs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { lazyRequires, SEPARATE } from './lazy-requires.mjs';
 
 rmSync('dist/bundle', { recursive: true, force: true });
 await build({
@@ -27,7 +28,8 @@ await build({
   // Optional native add-ons of ssh2 (via dockerode); it falls back to JavaScript without them.
   // ink loads react-devtools-core only under DEV=true; it is not a dependency.
   // sixel's bundled PNG decoder assigns an undeclared global, which strict ESM refuses: loaded from node_modules.
-  external: ['cpu-features', '*.node', 'react-devtools-core', 'sixel'],
+  // BuildKit's session code (gRPC, protobuf) is required from node_modules on first use (lazy-requires.mjs).
+  external: ['cpu-features', '*.node', 'react-devtools-core', 'sixel', ...SEPARATE],
   // CommonJS packages call require() and read __dirname/__filename; an ESM bundle has none of its own.
   banner: {
     js:
@@ -40,3 +42,30 @@ await build({
   logLevel: 'warning',
   metafile: false,
 });
+
+// `codecell [command...] --help` answered from the table below without loading the CLI (bin/codecell.js):
+// one file, with only commander's Help class (lib/help.js needs nothing else), not all of commander.
+const helpOnly = {
+  name: 'commander-help-only',
+  setup(b) {
+    b.onResolve({ filter: /^commander$/ }, () => ({ path: fileURLToPath(new URL('../node_modules/commander/lib/help.js', import.meta.url)) }));
+  },
+};
+await build({
+  entryPoints: { help: 'dist/cli/fast-help.js' },
+  outdir: 'dist/bundle',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  minify: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
+  plugins: [helpOnly],
+  logLevel: 'warning',
+});
+
+// The help of every command, laid out by the real program, for dist/bundle/help.js
+// (src/cli/help-layout.test.ts checks it against commander's output).
+const { helpTable } = await import('../dist/cli/help-table.js');
+writeFileSync('dist/bundle/help.json', JSON.stringify(await helpTable()));

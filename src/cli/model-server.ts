@@ -1,5 +1,5 @@
 // With no API key and no base URL, looks for a model server on this machine and uses it, saying so in one line.
-import { needsApiKey, DEFAULT_BASE_URL } from '../llm/client.js';
+import { needsApiKey, DEFAULT_BASE_URL } from '../llm/provider.js';
 import {
   DEFAULT_LOCAL_ENDPOINTS,
   localEndpoints,

@@ -19,7 +19,10 @@ import { splitLateThink, ThinkFilter } from './think-filter.js';
 import { TextToolCalls } from './text-tool-calls.js';
 import { TextProtocolStream, toTextMessages } from './text-protocol.js';
 
-export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+import { DEFAULT_BASE_URL, detectProvider, needsApiKey } from './provider.js';
+
+// Re-exported: callers that only need these import ./provider.js, which does not load the model SDK.
+export { DEFAULT_BASE_URL, detectProvider, needsApiKey, type Provider } from './provider.js';
 /** Per attempt, until the response starts; also the longest silence allowed inside a reply. */
 export const DEFAULT_TIMEOUT_MS = 300_000;
 export const DEFAULT_MAX_RETRIES = 3;
@@ -53,31 +56,6 @@ function estimateUsage(request: StreamRequest, completionChars: number): Usage {
   const promptTokens = Math.ceil(JSON.stringify(request.messages).length / 4);
   const completionTokens = Math.ceil(completionChars / 4);
   return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
-}
-
-export type Provider = 'openai' | 'ollama' | 'vllm' | 'lmstudio' | 'openrouter' | 'other';
-
-/** Which kind of server a base URL points at, for messages and fixes (a guess from host and port). */
-export function detectProvider(baseURL: string = DEFAULT_BASE_URL): Provider {
-  let url: URL;
-  try {
-    url = new URL(baseURL);
-  } catch {
-    return 'other';
-  }
-  const host = url.hostname.toLowerCase();
-  if (host === 'api.openai.com' || host.endsWith('.openai.azure.com')) return 'openai';
-  if (host === 'openrouter.ai' || host.endsWith('.openrouter.ai')) return 'openrouter';
-  if (url.port === '11434' || host.includes('ollama')) return 'ollama';
-  if (url.port === '1234' || host.includes('lmstudio')) return 'lmstudio';
-  if (url.port === '8000' || host.includes('vllm')) return 'vllm';
-  return 'other';
-}
-
-/** Hosted APIs refuse requests without a key; local servers accept any. */
-export function needsApiKey(baseURL: string = DEFAULT_BASE_URL): boolean {
-  const provider = detectProvider(baseURL);
-  return provider === 'openai' || provider === 'openrouter';
 }
 
 /** Streams whose body carried `data: [DONE]`: the SDK swallows the sentinel, so it is watched here. */

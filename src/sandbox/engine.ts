@@ -75,11 +75,14 @@ export function noEngineError(cause: unknown, env: NodeJS.ProcessEnv = process.e
 /** Pings the engine with a short timeout; throws SandboxError('no_engine') with a fix when unreachable. */
 export async function connectEngine(env: NodeJS.ProcessEnv = process.env, timeoutMs = 5000): Promise<{ docker: Docker; info: EngineInfo }> {
   const docker = createDocker(env);
+  // Both asked at once (a round trip each, on the launch path); info's answer is optional.
+  const asked = withTimeout(docker.info(), timeoutMs, 'info timed out');
+  asked.catch(() => undefined);
   try {
     const version = await withTimeout(docker.version(), timeoutMs, 'the engine did not answer within ' + timeoutMs + ' ms');
     let runtimes: string[] = [];
     try {
-      const info = (await withTimeout(docker.info(), timeoutMs, 'info timed out')) as { Runtimes?: Record<string, unknown> };
+      const info = (await asked) as { Runtimes?: Record<string, unknown> };
       runtimes = Object.keys(info.Runtimes ?? {});
     } catch {
       // info is optional (some Podman versions answer it slowly); version already proved the engine is there

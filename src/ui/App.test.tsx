@@ -10,13 +10,14 @@ import { FakeSession } from './testing/fake-session.js';
 import type { ChatHost } from './commands.js';
 import { createBuildFeed, type BuildFeed } from './build-state.js';
 import { keyboard, until } from './testing/keyboard.js';
+import type { NewItem } from './transcript.js';
 
 /** Only where a test checks that nothing happens: there is no event to wait for. */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 afterEach(() => cleanup());
 
-function mount(options: { delayMs?: number; host?: Partial<ChatHost>; build?: BuildFeed; display?: DisplaySettings } = {}) {
+function mount(options: { delayMs?: number; host?: Partial<ChatHost>; build?: BuildFeed; display?: DisplaySettings; initialItems?: NewItem[] } = {}) {
   const approvals = new ApprovalBridge();
   const session = new FakeSession({ approve: approvals.handler, delayMs: options.delayMs ?? 0 });
   let exits = 0;
@@ -29,7 +30,17 @@ function mount(options: { delayMs?: number; host?: Partial<ChatHost>; build?: Bu
   };
   const app = render(
     <DisplayContext.Provider value={options.display ?? { color: false, images: true }}>
-      <App session={session} host={host} approvals={approvals} history={new PromptHistory()} cwd="/" onExit={() => exits++} build={options.build} />
+      <App
+        session={session}
+        host={host}
+        approvals={approvals}
+        history={new PromptHistory()}
+        cwd="/"
+        onExit={() => exits++}
+        build={options.build}
+        initialItems={options.initialItems}
+        initialNotice={options.initialItems ? 'resumed' : undefined}
+      />
     </DisplayContext.Provider>,
   );
   // All frames so far, since <Static> output scrolls out of lastFrame().
@@ -39,6 +50,21 @@ function mount(options: { delayMs?: number; host?: Partial<ChatHost>; build?: Bu
 }
 
 describe('App with a FakeSession', () => {
+  it('hands a long resumed transcript to <Static> a batch per frame, all of it and in order, and later items at once', async () => {
+    const items: NewItem[] = Array.from({ length: 120 }, (_, i) => ({ kind: 'user', text: `question ${i}` }));
+    const t = mount({ initialItems: items });
+    const first = stripVTControlCharacters(t.app.frames[0] ?? '');
+    expect(first).toContain('question 0');
+    expect(first).not.toContain('question 119');
+    await until(() => t.last().includes('resumed'), 'the whole transcript');
+    const shown = [...t.last().matchAll(/question (\d+)/g)].map((m) => Number(m[1]));
+    expect(shown).toEqual(items.map((_, i) => i));
+    expect(t.app.frames.length).toBeGreaterThan(2);
+    await t.type('next');
+    await t.press('\r');
+    await until(() => t.screen().includes('› next'), 'the new prompt in the transcript');
+  });
+
   it('sends a prompt and shows code, output, status and the markdown answer', async () => {
     const t = mount();
     await t.ready();

@@ -112,6 +112,8 @@ export function App(props: ChatAppProps) {
     return off;
   }, [session]);
 
+  const staticItems = usePacedItems(view.items, view.epoch);
+
   const phase = phaseOf(view);
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new cell (its call id) also ends the interrupting state
   useEffect(() => {
@@ -323,7 +325,7 @@ export function App(props: ChatAppProps) {
 
   return (
     <Box flexDirection="column" width={width}>
-      <Static key={view.epoch} items={view.items}>
+      <Static key={view.epoch} items={staticItems}>
         {(item) => (
           <Box key={item.id} width={width}>
             <ItemView item={item} width={width} sessionId={view.header.sessionId} />
@@ -363,4 +365,27 @@ export function App(props: ChatAppProps) {
       <StatusLine text={status.text} tone={status.tone} />
     </Box>
   );
+}
+
+/** Items <Static> takes per frame while it catches up with a backlog (a resumed transcript). */
+const STATIC_BATCH = 10;
+
+/**
+ * The transcript as <Static> should draw it: everything new at once, except that a long backlog is handed
+ * over a batch per frame. Drawn in one frame, 500 items built some 30 MB of layout that outlived the young
+ * generation and stayed in the process as garbage; a batch's layout dies young. Items keep their order:
+ * <Static> only ever gets a longer prefix of the same list.
+ */
+function usePacedItems<T>(items: T[], epoch: number): T[] {
+  const handed = useRef({ epoch, count: 0 });
+  if (handed.current.epoch !== epoch) handed.current = { epoch, count: 0 };
+  const shown = Math.min(items.length, handed.current.count + STATIC_BATCH);
+  handed.current.count = shown;
+  const [, nextBatch] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => {
+    if (shown >= items.length) return;
+    const t = setTimeout(nextBatch, 0);
+    return () => clearTimeout(t);
+  }, [shown, items.length]);
+  return shown === items.length ? items : items.slice(0, shown);
 }

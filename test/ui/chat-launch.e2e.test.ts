@@ -52,6 +52,9 @@ describe.skipIf(!docker || !tmux)('chat launch: prompt first, session behind it 
     const first = await t.waitFor('codecell · fake-model', 30_000, 'the header');
     expect(first).toMatch(/sandbox (starting|ready)/);
     expect(first).toContain('Type a request');
+    // The chat replaced itself with a node that keeps its young generation small (bin/codecell.js): same pid.
+    const pid = readFileSync(join(home, 'a.pid'), 'utf8').trim();
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=2');
     await t.waitFor('sandbox ready', 60_000, 'the sandbox to be ready');
     t.submit('hi');
     await t.waitFor('hello from the model', 30_000, 'the answer');

@@ -39,11 +39,20 @@ function sessionOpener(settings: Settings, extras: ExtraPackages, approve: Appro
   let runtime: Promise<Runtime> | undefined;
   let booted: Promise<{ sandbox: Sandbox; runtime: Runtime }> | undefined;
   const fake = process.env.CODECELL_FAKE_SESSION === '1';
+  // Settles when an image build starts: the chat then draws at once and shows the build's progress.
+  let buildStarted!: () => void;
+  const building = new Promise<void>((resolve) => (buildStarted = resolve));
+  const progress: ProgressListener | undefined =
+    onProgress &&
+    ((p) => {
+      if (p.type !== 'done') buildStarted();
+      onProgress(p);
+    });
 
   // Loaded here, not at the top: every other command (even --version) would pay for Docker and the model SDK.
   const bootSandbox = async (): Promise<{ sandbox: Sandbox; runtime: Runtime }> => {
     const { createRuntime } = await import('../runtime.js');
-    runtime ??= createRuntime(settings, { extras, ...(onProgress ? { onProgress } : {}) });
+    runtime ??= createRuntime(settings, { extras, ...(progress ? { onProgress: progress } : {}) });
     const ready = await runtime;
     // Built before the session so its container boots while the model SDK and the session load.
     const sandbox = ready.sandbox();
@@ -90,6 +99,15 @@ function sessionOpener(settings: Settings, extras: ExtraPackages, approve: Appro
       })
       .catch(() => undefined); // a failure is reported by the open() that takes it
   };
+  /**
+   * Settles once the early boot has checked the engine and the image and asked for the container (or failed,
+   * or an image build started; at once when there is none): the chat loads Ink after that, so the container
+   * starts while Ink loads instead of its every step waiting for Ink's.
+   */
+  const bootSent = async (): Promise<void> => {
+    const b = booted;
+    if (b) await Promise.race([b.then(noop, noop), building]);
+  };
   /** The early container's state, for the header while the session around it still loads. */
   const bootState = (): SandboxState | undefined => first?.state;
   /** Tells `listener` each state of the early container (from when it exists); returns the unsubscribe. */
@@ -102,8 +120,13 @@ function sessionOpener(settings: Settings, extras: ExtraPackages, approve: Appro
     const b = await booted?.catch(() => undefined);
     await b?.sandbox.start().catch(() => undefined);
   };
-  return { open, boot, bootState, onBootState, booting };
+  return { open, boot, bootState, onBootState, booting, bootSent };
 }
+
+const noop = (): void => undefined;
+
+/** Long enough for the header to draw the ready state (it follows the sandbox's state events) before loading takes the thread. */
+const HEADER_SETTLE_MS = 40;
 
 function resumeNotice(id: string, cells: number): string {
   const rerun = cells ? ` ${cells} cell${cells === 1 ? '' : 's'} ran in it: type /rerun to run them again and get their variables back.` : '';
@@ -171,10 +194,6 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
     if (!resumeId) throw new UsageError('there is no recorded session to resume', 'Start one with `codecell`.');
   }
 
-  // Asked before Ink owns the input, so the terminal's answer never reaches the prompt.
-  const graphics = await terminalImages(settings.images, process.stdout);
-  const showImages = graphics.method !== 'none' && color;
-
   const approvals = new ApprovalBridge();
   // A first run builds the image behind the prompt; stderr would garble the screen, so the chat shows the
   // build's progress (the feed stays hidden unless a build really starts). A resumed chat opens its
@@ -183,7 +202,7 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
   let settled = false;
   let feed: (BuildFeed & { push(update: BuildUpdate): void }) | undefined;
   if (!resumeId) feed = (await import('../../ui/build-state.js')).createBuildFeed();
-  const { open, boot, bootState, onBootState, booting } = sessionOpener(
+  const { open, boot, bootState, onBootState, booting, bootSent } = sessionOpener(
     settings,
     extras,
     approvals.handler,
@@ -195,6 +214,14 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
           feed?.push(p);
         },
   );
+  // The container is the slowest part to get ready: its boot starts as soon as the settings are known, so
+  // the engine works while the terminal answers its query and Ink loads.
+  boot();
+
+  // Asked before Ink owns the input, so the terminal's answer never reaches the prompt.
+  const graphics = await terminalImages(settings.images, process.stdout);
+  const showImages = graphics.method !== 'none' && color;
+
   let session: ChatSession;
   let startOpening: (() => void) | undefined;
   let failed: Promise<unknown> | undefined;
@@ -217,8 +244,10 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
     startOpening = () => {
       // Markdown and highlighting (hundreds of ms of CPU on a busy machine) load once the container has
       // started: the kernel's handshake needs this thread. A prompt sent earlier waits for them (useTurn).
-      const starting = booting();
-      opened(open().then((r) => r.session));
+      // So does the session (the model SDK, the session log); a failed start is reported by open(). Both
+      // wait a moment more, so the header can say "ready" before loading them takes the thread.
+      const starting = booting().then(() => new Promise<void>((resolve) => setTimeout(resolve, HEADER_SETTLE_MS)));
+      opened(starting.then(() => open()).then((r) => r.session));
       void starting.then(() => loadTextRenderers());
     };
     session = pending;
@@ -245,8 +274,7 @@ export async function runChat(words: string[], flags: ChatFlags, cmd: Command): 
     save: async (s, format) => saveExport(s.outDir, s.id, format, exportSession(await SessionLog.history(s.id), format)),
   };
 
-  // The container is the slowest part to get ready: its boot starts now, Ink loads while the engine works.
-  if (startOpening) boot();
+  await bootSent();
   // React's development build costs several times more per frame; it is chosen when react is first loaded.
   process.env.NODE_ENV ??= 'production';
   const { startChat } = await import('../../ui/start.js');

@@ -1,6 +1,6 @@
 // `codecell run [prompt...]`: one shot. The answer goes to stdout; code, output and files to stderr.
 // Only light modules are imported at the top: `codecell --help` loads this file. The model SDK, Docker
-// client and renderers are imported inside runCommand (see "Adding a command" in src/cli/main.ts).
+// client and renderers are imported inside runCommand (see "Adding a command" in src/cli/program.ts).
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Upload } from '../../core/uploads.js';
@@ -99,16 +99,18 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
   let close: (() => Promise<void>) | undefined;
   let interrupts: ReturnType<typeof handleInterrupts> | undefined;
   try {
-    const [{ openSession, checkModelSettings }, { fileUploads }, { createRuntime }, { handleInterrupts }] = await Promise.all([
-      import('../open-session.js'),
+    // The session module (and the model SDK with it) loads while the engine answers, below.
+    const [{ fileUploads }, { prepareEngine }, { handleInterrupts }] = await Promise.all([
       import('../../core/uploads.js'),
-      import('../runtime.js'),
+      import('../sandbox-setup.js'),
       import('../interrupts.js'),
     ]);
     const loaded = await loadSettings(flags, cmd);
     const { settings } = loaded;
-    await (await import('../model-server.js')).useLocalServerIfUnset(loaded, { quiet: flags.quiet === true });
-    checkModelSettings(settings);
+    const modelServer = await import('../model-server.js');
+    await modelServer.useLocalServerIfUnset(loaded, { quiet: flags.quiet === true });
+    // checkModelSettings throws exactly when the settings need a model set up (no key for a server that wants one).
+    if (modelServer.needsModelSetup(settings)) (await import('../runtime.js')).checkModelSettings(settings);
     checkOutDir(settings.outDir);
     const { prompt, stdinData } = await promptAndData(words, flags);
     let uploads: Upload[];
@@ -130,7 +132,16 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
         }));
     renderer.catch(() => undefined); // awaited below, after the session is open
     setImmediate(() => void globalThis.Headers);
-    const { engine } = await createRuntime(settings, { quiet: flags.json === true || flags.quiet === true, extras: loaded.extras });
+    const preparing = prepareEngine({
+      quiet: flags.json === true || flags.quiet === true,
+      backend: settings.backend,
+      ...(settings.image ? { image: settings.image } : {}),
+      extras: loaded.extras,
+    });
+    const sessionModule = import('../open-session.js');
+    sessionModule.catch(() => undefined); // awaited below, after the engine
+    const engine = await preparing;
+    const { openSession } = await sessionModule;
     const opened = await openSession({ settings, engine, uploads, ...(approve ? { approve } : {}) });
     const { session } = opened;
     close = async () => {
