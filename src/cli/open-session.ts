@@ -51,7 +51,7 @@ export interface OpenedSession {
 export async function openSession(options: OpenSessionOptions): Promise<OpenedSession> {
   const { settings } = options;
   if (!options.client) checkModelSettings(settings);
-  const client = options.client ?? modelClientFrom(settings, options.protocolMemory ? { memory: options.protocolMemory } : {});
+  const client = options.client ?? (await modelClientFrom(settings, options.protocolMemory ? { memory: options.protocolMemory } : {}));
 
   let history: ChatMessage[] = [];
   let resumedCells: string[] = [];

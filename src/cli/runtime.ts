@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { Settings } from '../config/keys.js';
 import { sandboxOptionsFrom } from '../config/sandbox-options.js';
 import type { Recorder } from '../core/session.js';
-import { createModelClient, DEFAULT_BASE_URL, needsApiKey, type ProtocolMemory } from '../llm/client.js';
-import { noApiKey } from '../llm/errors.js';
+import type { ProtocolMemory } from '../llm/client.js';
+import { DEFAULT_BASE_URL, needsApiKey, noApiKey } from '../llm/provider.js';
 import { ModelError, type ModelClient } from '../llm/types.js';
 import { DockerSandbox } from '../sandbox/docker-sandbox.js';
 import type { ExtraPackages } from '../sandbox/extras.js';
@@ -22,8 +22,12 @@ export function checkModelSettings(settings: Settings): void {
   if (!settings.apiKey && needsApiKey(settings.baseUrl)) throw noApiKey({ baseURL: settings.baseUrl ?? 'https://api.openai.com/v1' });
 }
 
-/** The model client for these settings; the only place one is made for a command. */
-export function modelClientFrom(settings: Settings, options: { memory?: ProtocolMemory } = {}): ModelClient {
+/**
+ * The model client for these settings; the only place one is made for a command. Async because the model
+ * SDK loads here, on first use: building the runtime (and booting a sandbox) must not wait for it.
+ */
+export async function modelClientFrom(settings: Settings, options: { memory?: ProtocolMemory } = {}): Promise<ModelClient> {
+  const { createModelClient } = await import('../llm/client.js');
   return createModelClient({
     ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
     ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),

@@ -4,22 +4,12 @@ import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'o
 import { ModelError, type ModelClient, type ModelEvent, type StreamRequest, type ToolCall, type ToolMode, type ToolProtocol, type Usage } from './types.js';
 import { pythonTool } from './tool.js';
 import { ToolCallStream, type ToolCallFragment } from './tool-calls.js';
-import {
-  mayBeUnknownModel,
-  noAnswer,
-  noApiKey,
-  refusesTools,
-  rejectsStreamOptions,
-  stalled,
-  streamDropped,
-  toModelError,
-  type ErrorContext,
-} from './errors.js';
+import { mayBeUnknownModel, noAnswer, refusesTools, rejectsStreamOptions, stalled, streamDropped, toModelError, type ErrorContext } from './errors.js';
 import { splitLateThink, ThinkFilter } from './think-filter.js';
 import { TextToolCalls } from './text-tool-calls.js';
 import { TextProtocolStream, toTextMessages } from './text-protocol.js';
 
-import { DEFAULT_BASE_URL, detectProvider, needsApiKey } from './provider.js';
+import { DEFAULT_BASE_URL, detectProvider, needsApiKey, noApiKey } from './provider.js';
 
 // Re-exported: callers that only need these import ./provider.js, which does not load the model SDK.
 export { DEFAULT_BASE_URL, detectProvider, needsApiKey, type Provider } from './provider.js';

@@ -2,6 +2,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from 'openai';
 import { ModelError } from './types.js';
 import type { Provider } from './client.js';
+import { KEY_FIX } from './provider.js';
 
 export interface ErrorContext {
   baseURL: string;
@@ -12,7 +13,6 @@ export interface ErrorContext {
   offeredModels?: string[];
 }
 
-const KEY_FIX = 'Set OPENAI_API_KEY, or run `codecell config set apiKey <key>`.';
 const AUTH_FIX = 'Check OPENAI_API_KEY or `codecell config set apiKey ...` (and that the key belongs to this server).';
 
 /** The SDK's error message without the status prefix it adds ("404 The model..."). */
@@ -195,10 +195,6 @@ export function streamDropped(ctx: ErrorContext, cause?: unknown): ModelError {
 }
 
 /** No key for a server that needs one. */
-export function noApiKey(ctx: Pick<ErrorContext, 'baseURL'>): ModelError {
-  return new ModelError('no_api_key', `no API key is set for ${ctx.baseURL}`, KEY_FIX);
-}
-
 const duration = (ms: number): string => (ms < 10_000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);
 
 /** The server did not start answering within the timeout. */

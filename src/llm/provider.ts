@@ -1,7 +1,12 @@
 // Which server a base URL points at and whether it needs a key: small, so callers that only ask this
 // (the chat's first-run check) do not load the model SDK with ./client.js.
 
+import { ModelError } from './types.js';
+
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/** How to give codecell a key, for every "no API key" error. */
+export const KEY_FIX = 'Set OPENAI_API_KEY, or run `codecell config set apiKey <key>`.';
 
 export type Provider = 'openai' | 'ollama' | 'vllm' | 'lmstudio' | 'openrouter' | 'other';
 
@@ -26,4 +31,9 @@ export function detectProvider(baseURL: string = DEFAULT_BASE_URL): Provider {
 export function needsApiKey(baseURL: string = DEFAULT_BASE_URL): boolean {
   const provider = detectProvider(baseURL);
   return provider === 'openai' || provider === 'openrouter';
+}
+
+/** A hosted API needs a key and none is set. */
+export function noApiKey(ctx: { baseURL: string }): ModelError {
+  return new ModelError('no_api_key', `no API key is set for ${ctx.baseURL}`, KEY_FIX);
 }

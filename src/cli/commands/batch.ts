@@ -276,7 +276,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     if (engines.length === 0)
       throw new SandboxError('no engine has the sandbox image', 'Build it with `codecell sandbox build` on the first engine.', 'no_image');
 
-    const client: ModelClient = modelClientFrom(settings);
+    const client: ModelClient = await modelClientFrom(settings);
     results = ResultsFile.open(outDir);
     const progress = new BatchProgress(tasks.length, skipped);
     const finished: TaskResult[] = [];
