@@ -65,7 +65,7 @@ describe.skipIf(!docker)('codecell doctor (real engine, real HTTP)', () => {
     expect(text.stdout).toContain('✓ API key       accepted');
     expect(text.stdout).toContain('✓ model         gpt-4o-mini is offered');
     // 60 prompt + 12 completion tokens at gpt-4o-mini's list price: 60×0.15/1e6 + 12×0.6/1e6 = $0.0000162.
-    expect(text.stdout).toMatch(/✓ tool calling {2}gpt-4o-mini called the python tool \([\d.]+ s, 72 tokens, cost \$0\.000016\)/);
+    expect(text.stdout).toMatch(/✓ tool calling {2}gpt-4o-mini called the python tool \([\d.]+ m?s, 72 tokens, cost \$0\.000016\)/);
     expect(text.stdout).toContain('ready: `codecell run` has what it needs');
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]!.tools?.[0]).toMatchObject({ type: 'function', function: { name: 'python' } });
@@ -192,7 +192,7 @@ describe.skipIf(!docker)('codecell doctor (real engine, real HTTP)', () => {
         `${server.url} answers (no key or base URL set: Ollama found on its own; qwen2.5-coder:7b chosen: the only model it offers; a coder model; the server says it calls tools)`,
       );
       expect(byId('api_key').detail).toBe('none set; this server takes requests without one');
-      expect(byId('tool_calling').detail).toMatch(/qwen2\.5-coder:7b called the python tool \([\d.]+ s, \d+ tokens, no cost \(local server\)\)/);
+      expect(byId('tool_calling').detail).toMatch(/qwen2\.5-coder:7b called the python tool \([\d.]+ m?s, \d+ tokens, no cost \(local server\)\)/);
     } finally {
       await server.close();
     }

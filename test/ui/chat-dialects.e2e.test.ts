@@ -1,5 +1,5 @@
 // The chat (built binary, pseudo-terminal, real sandbox) against every model dialect, switching with /model.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,16 +24,19 @@ describe.skipIf(!docker || !tmux)('chat with every model dialect (real sandbox, 
   beforeAll(async () => {
     image = await sandboxImage(docker!);
     server = await startDialectServer();
+  });
+  // Fresh folders for every attempt: a retry must not find the files and the remembered protocols of the last.
+  beforeEach(() => {
     home = mkdtempSync(join(tmpdir(), 'cc-dialect-home-'));
     work = mkdtempSync(join(tmpdir(), 'cc-dialect-work-'));
   });
   afterEach(() => {
     for (const t of open.splice(0)) t.close();
+    rmSync(home, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   });
   afterAll(async () => {
     await server?.close();
-    rmSync(home, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
   });
 
   it("runs each dialect's code, shows reasoning apart from the answer, never shows tags, and saves each file", async () => {
@@ -63,7 +66,9 @@ describe.skipIf(!docker || !tmux)('chat with every model dialect (real sandbox, 
     expect(all).not.toMatch(/<think>|<\/think>|<tool_call>|"arguments"/);
     // Reasoning is drawn in its own style (dim italic; tmux reports only the attributes that change), the answer plain.
     t.submit('/model think');
-    await t.waitFor('model: think', 10_000);
+    // The first /model think said so earlier on this screen: wait for this one's line, or the prompt below
+    // would be typed while the command is still being handled and join it as one prompt.
+    await t.waitFor(/model: think[\s\S]*model: think/, 10_000, 'the second switch to think');
     t.submit('again (think)?');
     await t.waitFor(/think says 42\.[\s\S]*think says 42\./, 90_000, 'the second think answer');
     expect(t.styledScreen()).toMatch(/\x1b\[[0-9;]*3m\s*I have the result\.\s*\x1b\[0m[^\n]*think says 42\./);
