@@ -362,6 +362,16 @@ def drain_output(timeout=2.0):
         reader.drain(deadline)
 
 
+def settle_output():
+    """Flushes Python's buffers and sends what the cell printed so far, so it arrives before the next message."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        pass
+    drain_output(0.5)
+
+
 # ---------------------------------------------------------------------------------------------
 # Processes: everything in the container other than init and the kernel belongs to some cell.
 # ---------------------------------------------------------------------------------------------
@@ -643,8 +653,24 @@ class WarmGate:
             self.importing = None
             self.cond.notify_all()
 
+    def before_fork(self):
+        """os.fork() from a cell waits (10 s at most) for the module being pre-imported right now: a child
+        forked mid-import can hang for good, in a library's own fork handlers (a BLAS thread pool being
+        set up) or on an import lock that no thread of the child will ever release. The cell has paused
+        warming, so no other module starts meanwhile."""
+        if threading.current_thread().name == "codecell-warm":
+            return  # an import that forks: waiting for itself would never end
+        deadline = time.monotonic() + 10.0
+        with self.cond:
+            while self.importing is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self.cond.wait(left)
+
 
 WARM_GATE = WarmGate()
+os.register_at_fork(before=WARM_GATE.before_fork)
 _warm_lock = threading.Lock()
 _warm_started = False
 
@@ -922,12 +948,7 @@ def send_display(data, metadata=None, transient=None, update=False):
     cell_id = CELL.id
     if cell_id is None:
         return
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except Exception:
-        pass
-    drain_output(0.5)  # what was printed before the display arrives before it
+    settle_output()  # what was printed before the display arrives before it
     bundle = clean_bundle(data, cell_id)
     if bundle is None:
         return
@@ -1048,12 +1069,7 @@ def build_shell():
             def clear_output(self, wait=False):
                 if CELL.id is None:
                     return
-                try:
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                except Exception:
-                    pass
-                drain_output(0.5)
+                settle_output()
                 send({"type": "clear", "id": CELL.id, "wait": bool(wait)})
 
         from IPython.core.history import HistoryManager
@@ -1080,11 +1096,7 @@ def build_shell():
                 cell_id = CELL.id
                 if cell_id is None:
                     return
-                try:
-                    sys.stdout.flush()
-                except Exception:
-                    pass
-                drain_output(0.5)
+                settle_output()
                 bundle = clean_bundle(format_dict, cell_id) or {}
                 text = bundle.pop("text/plain", "")
                 if CELL.max_output and len(text) > CELL.max_output:
@@ -1105,6 +1117,14 @@ def build_shell():
             def init_history(self):
                 self.history_manager = CellHistory(shell=self, parent=self)
                 self.configurables.append(self.history_manager)
+
+            def showtraceback(self, *args, **kwargs):
+                if _FORKED:
+                    # A child forked by the cell has no channel to report on, and formatting a traceback
+                    # imports and takes locks that a thread of the parent may have held at the fork: it
+                    # could hang there, and the parent waiting for it with it. It ends at once instead.
+                    os._exit(1)
+                return super().showtraceback(*args, **kwargs)
 
             def _showtraceback(self, etype, evalue, stb):
                 # The SIGINT handler's frame is the kernel's, not the cell's.
@@ -1297,12 +1317,7 @@ def report_error(etype, evalue, traceback_lines):
     cell_id = CELL.id
     if cell_id is None:
         return
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except Exception:
-        pass
-    drain_output(0.5)
+    settle_output()
     try:
         evalue = str(evalue)
     except Exception:  # a hostile __str__ must not take the kernel down
