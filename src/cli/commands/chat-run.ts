@@ -141,7 +141,6 @@ function sessionOpener(settings: Settings, extras: ExtraPackages, approve: Appro
   return { open, boot, bootState, onBootState, booting, bootSent };
 }
 
-const noop = (): void => undefined;
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
