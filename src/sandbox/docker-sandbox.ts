@@ -100,8 +100,6 @@ export class DockerSandbox implements Sandbox {
   private listeners = new Set<(state: SandboxState) => void>();
   private closed = false;
   private starting?: Promise<void>;
-  /** Settles when the start in progress has asked for its container, or has ended (see startRequested). */
-  private requested?: Promise<void>;
   private uploads = new Map<string, (outcome: { ok: true } | { ok: false; message: string }) => void>();
   /** Removals of dead kernels still in flight. */
   private removals = new Set<Promise<unknown>>();
@@ -139,10 +137,6 @@ export class DockerSandbox implements Sandbox {
       this.starting = undefined;
     });
     return this.starting;
-  }
-
-  startRequested(): Promise<void> {
-    return this.starting ? (this.requested ?? Promise.resolve()) : Promise.resolve();
   }
 
   run(code: string, options: RunOptions = {}): Promise<CellResult> {
@@ -214,15 +208,9 @@ export class DockerSandbox implements Sandbox {
     // dead processes, never this one): start() still settles after both, one engine round trip sooner.
     if (docker) reaped ??= reapOrphans(docker).catch(() => 0);
     installExitHook();
-    let asked!: () => void;
-    this.requested = new Promise<void>((resolve) => (asked = resolve));
     let holder: KernelHandle | undefined;
     const launch = (spec: ContainerSpec, handlers: ContainerHandlers): Promise<{ kernel: KernelHandle; readyMs: number }> => {
-      if (this.launcher) {
-        // A process kernel has no engine round trips to wait for.
-        asked();
-        return this.launcher.start(spec, handlers);
-      }
+      if (this.launcher) return this.launcher.start(spec, handlers);
       if (!docker) throw new SandboxError('no engine and no launcher for this sandbox', 'Pick a backend with --backend.', 'no_engine');
       return startKernelContainer(docker, spec, handlers);
     };
@@ -237,7 +225,6 @@ export class DockerSandbox implements Sandbox {
         },
         {
           onMessage: (message) => this.message(message),
-          onStartRequested: () => asked(),
           // A malformed or forged line from inside the sandbox is ignored (nothing on the host depends on it) and shown to a debugging user.
           onProblem: (text) => debugLog('kernel channel', text),
           onOom: () => this.childOom(),
@@ -271,8 +258,6 @@ export class DockerSandbox implements Sandbox {
     } catch (err) {
       this.setState('stopped');
       throw err;
-    } finally {
-      asked();
     }
   }
 

@@ -41,8 +41,6 @@ export interface ContainerHandlers {
   onOom: () => void;
   /** The container or its stream is gone; called once. */
   onDeath: (death: Death) => void;
-  /** The engine has just been asked to start the container (on Docker, with the kernel's hello already on its stdin). */
-  onStartRequested?: () => void;
 }
 
 /** Runs `create → attach → start → ready` and hands back a live container, or throws SandboxError. */
@@ -93,9 +91,7 @@ export async function startKernelContainer(
     // after the start ends it so the kernel can skip it, and the hello follows.
     const hello = (): Promise<void> => kernel.send({ type: 'hello', token: kernel.token });
     if (!podman) await hello();
-    const starting = container.start();
-    handlers.onStartRequested?.();
-    await starting;
+    await container.start();
     if (podman) {
       await kernel.sendRaw('\n');
       await hello();

@@ -120,12 +120,6 @@ export interface Sandbox {
   /** Starts the kernel's background imports when it was created with `deferWarm` (no-op otherwise). */
   warm?(): void;
   onStateChange?(listener: (state: SandboxState) => void): () => void;
-  /**
-   * Settles once the start in progress has asked the engine to start the kernel's container (its hello
-   * already on the way), or has failed; at once when no start is in progress. What is left of the start
-   * then happens in the engine and the kernel, without this process.
-   */
-  startRequested?(): Promise<void>;
 }
 
 export type SandboxErrorCode = 'no_engine' | 'no_image' | 'build_failed' | 'container_dead' | 'engine_error' | 'upload_failed';

@@ -100,31 +100,13 @@ function sessionOpener(settings: Settings, extras: ExtraPackages, approve: Appro
       .catch(() => undefined); // a failure is reported by the open() that takes it
   };
   /**
-   * Settles once the early boot has checked the engine and the image and asked the engine to start the
-   * container (or failed, or an image build started; at once when there is none), waiting at most
-   * START_ASK_MS for the container's creation and attach: the chat loads Ink after that. Loading Ink holds
-   * this thread for 100 ms or more, and each engine step (create, attach, start) needs it in between; once
-   * the start is asked for, the container and its kernel come up while Ink loads.
+   * Settles once the early boot has checked the engine and the image and asked for the container (or failed,
+   * or an image build started; at once when there is none): the chat loads Ink after that, so the container
+   * starts while Ink loads instead of its every step waiting for Ink's.
    */
   const bootSent = async (): Promise<void> => {
     const b = booted;
-    if (!b) return;
-    // An image build draws at once (its progress is on screen); so does a failure (reported by open()).
-    const sandbox = await Promise.race([
-      b.then(
-        (x) => x.sandbox,
-        () => undefined,
-      ),
-      building.then(() => undefined),
-    ]);
-    if (!sandbox?.startRequested) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([sandbox.startRequested(), new Promise<void>((resolve) => (timer = setTimeout(resolve, START_ASK_MS)))]);
-    clearTimeout(timer);
-    // The start request reaches the engine's socket from that connection's callbacks, on the next turns of
-    // the event loop; Ink's loading right away would hold it back.
-    await turn();
-    await turn();
+    if (b) await Promise.race([b.then(noop, noop), building]);
   };
   /** The early container's state, for the header while the session around it still loads. */
   const bootState = (): SandboxState | undefined => first?.state;
@@ -141,13 +123,7 @@ function sessionOpener(settings: Settings, extras: ExtraPackages, approve: Appro
   return { open, boot, bootState, onBootState, booting, bootSent };
 }
 
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/**
- * How long the chat's first frame may wait for the engine to create and attach the container before it
- * loads Ink anyway (about 15 ms on an idle Docker; a slow engine must not hold the prompt back for long).
- */
-const START_ASK_MS = 50;
+const noop = (): void => undefined;
 
 /** Long enough for the header to draw the ready state (it follows the sandbox's state events) before loading takes the thread. */
 const HEADER_SETTLE_MS = 40;
