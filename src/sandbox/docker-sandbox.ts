@@ -204,10 +204,9 @@ export class DockerSandbox implements Sandbox {
   private async boot(state: 'starting' | 'restarting'): Promise<void> {
     this.setState(state);
     const docker = this.docker;
-    if (docker) {
-      reaped ??= reapOrphans(docker).catch(() => 0);
-      await reaped;
-    }
+    // The orphan sweep runs beside the new container's start, not before it (it removes only containers of
+    // dead processes, never this one): start() still settles after both, one engine round trip sooner.
+    if (docker) reaped ??= reapOrphans(docker).catch(() => 0);
     installExitHook();
     let holder: KernelHandle | undefined;
     const launch = (spec: ContainerSpec, handlers: ContainerHandlers): Promise<{ kernel: KernelHandle; readyMs: number }> => {
@@ -241,6 +240,8 @@ export class DockerSandbox implements Sandbox {
         },
       );
       holder = kernel;
+      // The sweep started beside the launch; start() settles after it too.
+      if (docker) await reaped;
       if (this.closed) {
         await kernel.remove();
         return;

@@ -87,11 +87,15 @@ export async function connectEngine(env: NodeJS.ProcessEnv = process.env, timeou
     } catch {
       // info is optional (some Podman versions answer it slowly); version already proved the engine is there
     }
+    const name = engineName(version as { Components?: { Name?: string }[] });
+    // Starting a container asks which engine this is (isPodman): the answer is known now, so that start
+    // waits for no second version round trip (in the chat it would wait behind Ink's loading).
+    podmanClients.set(docker, Promise.resolve(name === 'Podman'));
     return {
       docker,
       info: {
         endpoint: describeEndpoint(env),
-        name: engineName(version as { Components?: { Name?: string }[] }),
+        name,
         version: String(version.Version ?? 'unknown'),
         apiVersion: String(version.ApiVersion ?? 'unknown'),
         os: `${version.Os ?? '?'}/${version.Arch ?? '?'}`,

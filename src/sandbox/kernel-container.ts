@@ -84,11 +84,18 @@ export async function startKernelContainer(
     const ready = kernel.waitForReady(READY_TIMEOUT_MS);
     // When a step below fails first, remove() settles this too; the failure reported is that step's.
     ready.catch(() => undefined);
+    // The kernel reads the hello first, before any user code runs; its lines then start with the token.
+    // Docker holds what is written to an attached stdin until the process reads it, so the hello goes
+    // before the start: the kernel answers as soon as it is up, even while this thread is busy (the chat
+    // loads Ink meanwhile). Podman passes the attach request's JSON body into stdin; a newline written
+    // after the start ends it so the kernel can skip it, and the hello follows.
+    const hello = (): Promise<void> => kernel.send({ type: 'hello', token: kernel.token });
+    if (!podman) await hello();
     await container.start();
-    // Podman passes the attach request's JSON body into stdin; a newline ends it so the kernel can skip it.
-    if (podman) await kernel.sendRaw('\n');
-    // The kernel reads this first, before any user code runs; its lines then start with the token.
-    await kernel.send({ type: 'hello', token: kernel.token });
+    if (podman) {
+      await kernel.sendRaw('\n');
+      await hello();
+    }
     const message = await ready;
     return { kernel, ready: message, readyMs: performance.now() - started };
   } catch (err) {
