@@ -124,7 +124,7 @@ describe('SessionLog', () => {
     a.append('cell', { turn: 2, callId: 'exec-2', code: 'df.head()', status: 'ok', source: 'exec' });
     a.close();
     const [s] = await SessionLog.list({ dir });
-    expect(s).toMatchObject({ model: 'exec', turns: 0, title: 'import pandas as pd df = pd.read_csv("sales.csv")' });
+    expect(s).toMatchObject({ model: 'exec', turns: 0, cells: 2, title: 'import pandas as pd df = pd.read_csv("sales.csv")' });
   });
 
   it('resolves unique prefixes and reports ambiguous or unknown ones', async () => {

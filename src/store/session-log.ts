@@ -34,6 +34,8 @@ export interface SessionSummary {
   title: string;
   /** Number of exchanges (prompts not taken back by /undo). */
   turns: number;
+  /** Cells that ran without error since the last reset (all of an exec session's work). */
+  cells: number;
   /** Number of `file_saved` events. */
   files: number;
   /** Lines that could not be read (see SessionHistory.skipped). */
@@ -110,6 +112,7 @@ function summarize(id: string, path: string, history: SessionHistory): SessionSu
     model: history.model,
     title: title ? oneLine(title) : '',
     turns: prompts.length,
+    cells: history.cells.length,
     files: history.files,
     skipped: history.skipped,
     ...(history.cwd !== undefined ? { cwd: history.cwd } : {}),

@@ -11,7 +11,8 @@ import { colorEnabled } from '../color.js';
 /** One line per session for `sessions list` and the chat's /sessions. */
 export function sessionLine(s: SessionSummary): string {
   const when = s.started ? s.started.slice(0, 16).replace('T', ' ') : '';
-  const turns = `${s.turns} turn${s.turns === 1 ? '' : 's'}`;
+  // A session without prompts (codecell exec) counts its cells instead.
+  const turns = s.turns === 0 && s.cells > 0 ? `${s.cells} cell${s.cells === 1 ? '' : 's'}` : `${s.turns} turn${s.turns === 1 ? '' : 's'}`;
   const files = s.files ? ` · ${s.files} file${s.files === 1 ? '' : 's'}` : '';
   return sanitize(`${s.id}  ${when}  ${s.model || '?'}  ${turns}${files}  ${s.title}`);
 }
