@@ -46,6 +46,11 @@ export interface OpenedSession {
   history: ChatMessage[];
   /** Code cells of the resumed session, to re-run if the user wants the variables back. */
   resumedCells: string[];
+  /**
+   * Ends it all in order: a save in progress finishes with its manifest row (a second Ctrl-C, SIGTERM),
+   * then the sandbox is removed and the log closed.
+   */
+  close(): Promise<void>;
 }
 
 export async function openSession(options: OpenSessionOptions): Promise<OpenedSession> {
@@ -103,5 +108,10 @@ export async function openSession(options: OpenSessionOptions): Promise<OpenedSe
     ready,
     ...(recorder ? { recorder } : {}),
   });
-  return { session, ...(log ? { log } : {}), outputs, history, resumedCells };
+  const close = async (): Promise<void> => {
+    await outputs.stop().catch(() => undefined);
+    await session.close();
+    log?.close();
+  };
+  return { session, ...(log ? { log } : {}), outputs, history, resumedCells, close };
 }

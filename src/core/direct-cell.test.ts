@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Session, type FileSink, type Recorder } from './session.js';
-import type { ModelClient, ModelEvent } from '../llm/types.js';
-import { SandboxError, type CellResult, type RunOptions, type Sandbox, type SandboxState } from '../sandbox/types.js';
-import type { ManifestEntry } from '../store/types.js';
+import { Session, type Recorder } from './session.js';
+import type { ModelClient } from '../llm/types.js';
 import type { SessionEvent } from './events.js';
+import { SandboxError, type CellResult, type RunOptions, type Sandbox, type SandboxState } from '../sandbox/types.js';
+import { collect, fakeModel, memoryFiles, textReply } from './testing/fakes.js';
 
 /** A sandbox stand-in that reports its state changes to subscribers, as the Docker one does. */
 class StatefulSandbox implements Sandbox {
@@ -45,56 +45,12 @@ class StatefulSandbox implements Sandbox {
   }
 }
 
-function memoryFiles(): FileSink {
-  const saved: ManifestEntry[] = [];
-  return {
-    outDir: '/tmp/out',
-    async save(f) {
-      const entry: ManifestEntry = {
-        id: `f${saved.length}`,
-        session: 's',
-        turn: f.turn,
-        name: f.source,
-        source: f.source,
-        mime: 'text/csv',
-        path: `/tmp/out/${f.source}`,
-        size: f.data.length,
-        sha256: '',
-        created_at: '',
-      };
-      saved.push(entry);
-      return entry;
-    },
-    list: () => saved,
-  };
-}
-
 function memoryRecorder(): Recorder & { records: { kind: string; data: unknown }[] } {
   const records: { kind: string; data: unknown }[] = [];
   return { id: 'sess-1', records, append: (kind, data) => void records.push({ kind, data }) };
 }
 
-function replying(replies: ModelEvent[][]): ModelClient {
-  return {
-    async *stream() {
-      for (const ev of replies.shift() ?? []) yield ev;
-    },
-    listModels: async () => [],
-  };
-}
-
-const textReply = (text: string): ModelEvent[] => [
-  { type: 'text_delta', text },
-  { type: 'finish', reason: 'stop', text, toolCalls: [] },
-];
-
-async function collect(gen: AsyncGenerator<SessionEvent>): Promise<SessionEvent[]> {
-  const out: SessionEvent[] = [];
-  for await (const e of gen) out.push(e);
-  return out;
-}
-
-function session(sandbox: Sandbox, recorder = memoryRecorder(), client: ModelClient = replying([])) {
+function session(sandbox: Sandbox, recorder = memoryRecorder(), client: ModelClient = fakeModel([])) {
   return new Session({ client, sandbox, files: memoryFiles(), recorder, model: 'm', systemPrompt: 'sys', maxModelCalls: 3, modelOutputChars: 200 });
 }
 
@@ -147,7 +103,7 @@ describe('Session.runCell (exec, /rerun)', () => {
 
   it('a failing cell is done:error; the session goes on numbering turns after it', async () => {
     const sandbox = new StatefulSandbox(() => ({ status: 'error', count: 1, durationMs: 1, stateLost: false }));
-    const s = session(sandbox, memoryRecorder(), replying([textReply('hi')]));
+    const s = session(sandbox, memoryRecorder(), fakeModel([textReply('hi')]));
     const cell = await collect(s.runCell('1/0', { source: 'rerun' }));
     expect(cell.at(-1)).toMatchObject({ type: 'done', status: 'error' });
     const turn = await collect(s.send('hello'));

@@ -9,6 +9,7 @@ import { KernelReader } from './kernel-reader.js';
 import { LABEL_KERNEL, ownerLabels } from './labels.js';
 import { hostConfig } from './limits.js';
 import { SandboxError, type SandboxLimits } from './types.js';
+import { ReadyWait } from './ready-wait.js';
 
 /** How long a fresh container may take to say `ready` before start() gives up. */
 export const READY_TIMEOUT_MS = 30_000;
@@ -117,7 +118,7 @@ export class KernelContainer {
   private stderrTail = '';
   private dead = false;
   private oomSeen = false;
-  private readyWaiter?: (message: KernelMessage | Error) => void;
+  private readonly ready = new ReadyWait();
   private readonly reader: KernelReader;
 
   constructor(
@@ -181,24 +182,11 @@ export class KernelContainer {
   }
 
   waitForReady(timeoutMs: number): Promise<Extract<KernelMessage, { type: 'ready' }>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.readyWaiter = undefined;
-        reject(
-          new SandboxError(
-            `the sandbox kernel did not start within ${Math.round(timeoutMs / 1000)} s${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`,
-            'Check that the Docker engine is not overloaded (`docker ps`), then retry; rebuild the image with `codecell sandbox build --force` if it keeps happening.',
-            'container_dead',
-          ),
-        );
-      }, timeoutMs);
-      this.readyWaiter = (message) => {
-        clearTimeout(timer);
-        this.readyWaiter = undefined;
-        if (message instanceof Error) reject(message);
-        else if (message.type === 'ready') resolve(message);
-      };
-    });
+    return this.ready.wait(
+      timeoutMs,
+      () => this.stderrTail,
+      'Check that the Docker engine is not overloaded (`docker ps`), then retry; rebuild the image with `codecell sandbox build --force` if it keeps happening.',
+    );
   }
 
   /** Writes one protocol message to the kernel's stdin, waiting when the pipe is full. */
@@ -264,7 +252,7 @@ export class KernelContainer {
   /** Force-removes the container and drops the streams; safe to call more than once. */
   async remove(): Promise<void> {
     this.dead = true;
-    this.readyWaiter?.(new Error('the container was removed'));
+    this.ready.resolve(new Error('the container was removed'));
     this.stream?.destroy();
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
     // 409 is a removal already in progress (Docker), or a container Podman is still stopping after a
@@ -290,8 +278,8 @@ export class KernelContainer {
   }
 
   private message(message: KernelMessage): void {
-    if (message.type === 'ready' && this.readyWaiter) {
-      this.readyWaiter(message);
+    if (message.type === 'ready' && this.ready.waiting) {
+      this.ready.resolve(message);
       return;
     }
     this.handlers.onMessage(message);
@@ -321,7 +309,7 @@ export class KernelContainer {
       'Rebuild the image with `codecell sandbox build --force`, then retry.',
       'container_dead',
     );
-    this.readyWaiter?.(failure);
+    this.ready.resolve(failure);
     this.handlers.onDeath(death);
   }
 }

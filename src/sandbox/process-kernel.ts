@@ -11,6 +11,7 @@ import { KernelReader } from './kernel-reader.js';
 import { formatBytes } from '../shared/format.js';
 import { seccompFilter } from './seccomp.js';
 import { SandboxError, type SandboxLimits } from './types.js';
+import { ReadyWait } from './ready-wait.js';
 
 export const PROCESS_READY_TIMEOUT_MS = 30_000;
 const STDERR_TAIL = 4096;
@@ -102,7 +103,7 @@ export class ProcessKernel {
   private dead = false;
   private oomKill = false;
   private stderrTail = '';
-  private readyWaiter?: (message: KernelMessage | Error) => void;
+  private readonly ready = new ReadyWait();
   private readonly reader: KernelReader;
   private watchdog?: NodeJS.Timeout;
   /** The kernel's host pid (bwrap → init → kernel, firejail → init → kernel), found once it said ready. */
@@ -157,24 +158,11 @@ export class ProcessKernel {
   }
 
   waitForReady(timeoutMs: number): Promise<Extract<KernelMessage, { type: 'ready' }>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.readyWaiter = undefined;
-        reject(
-          new SandboxError(
-            `the sandbox kernel did not start within ${Math.round(timeoutMs / 1000)} s${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`,
-            'Retry; rebuild the root filesystem with `codecell sandbox build --backend bubblewrap --force` if it keeps happening.',
-            'container_dead',
-          ),
-        );
-      }, timeoutMs);
-      this.readyWaiter = (message) => {
-        clearTimeout(timer);
-        this.readyWaiter = undefined;
-        if (message instanceof Error) reject(message);
-        else if (message.type === 'ready') resolve(message);
-      };
-    });
+    return this.ready.wait(
+      timeoutMs,
+      () => this.stderrTail,
+      'Retry; rebuild the root filesystem with `codecell sandbox build --backend bubblewrap --force` if it keeps happening.',
+    );
   }
 
   async send(message: HostMessage): Promise<void> {
@@ -200,7 +188,7 @@ export class ProcessKernel {
   async remove(): Promise<void> {
     this.dead = true;
     this.stop();
-    this.readyWaiter?.(new Error('the sandbox was removed'));
+    this.ready.resolve(new Error('the sandbox was removed'));
     this.kill();
     await this.exited;
     await this.cgroup?.remove();
@@ -271,7 +259,7 @@ export class ProcessKernel {
   private message(message: KernelMessage): void {
     // A child the OOM killer took during the cell is told before the cell ends, not at the next poll.
     if (message.type === 'reply' && this.cgroup) this.checkOomKills();
-    if (message.type === 'ready' && this.readyWaiter) this.readyWaiter(message);
+    if (message.type === 'ready' && this.ready.waiting) this.ready.resolve(message);
     else this.handlers.onMessage(message);
   }
 
@@ -337,7 +325,7 @@ export class ProcessKernel {
       tryJail(this.jail),
       'container_dead',
     );
-    this.readyWaiter?.(failure);
+    this.ready.resolve(failure);
     const death: Death = { oom: this.oomKill, stderr: this.stderrTail.trim(), ...(exitCode !== undefined ? { exitCode } : {}) };
     this.handlers.onDeath(death);
   }

@@ -68,12 +68,7 @@ export async function execCommand(file: string, flags: ExecFlags, cmd?: Command)
     const { engine } = await createRuntime(settings, { quiet: flags.json === true, extras: loaded.extras });
     const opened = await openSession({ settings, engine, client: NO_MODEL });
     const { session } = opened;
-    close = async () => {
-      // A save in progress finishes with its manifest row before a second Ctrl-C exits.
-      await opened.outputs.stop().catch(() => undefined);
-      await session.close();
-      opened.log?.close();
-    };
+    close = opened.close;
     interrupts = handleInterrupts(close);
     const json = flags.json ? new JsonWriter(process.stdout) : undefined;
     const plain = json ? undefined : new PlainRenderer(plainTerminal({ ...flags, images: settings.images }, 'stdout'));

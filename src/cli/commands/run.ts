@@ -100,9 +100,9 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
   let interrupts: ReturnType<typeof handleInterrupts> | undefined;
   try {
     // The session module (and the model SDK with it) loads while the engine answers, below.
-    const [{ fileUploads }, { prepareEngine }, { handleInterrupts }] = await Promise.all([
+    const [{ fileUploads }, { createRuntime, checkModelSettings }, { handleInterrupts }] = await Promise.all([
       import('../../core/uploads.js'),
-      import('../sandbox-setup.js'),
+      import('../runtime.js'),
       import('../interrupts.js'),
     ]);
     const loaded = await loadSettings(flags, cmd);
@@ -110,7 +110,7 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     const modelServer = await import('../model-server.js');
     await modelServer.useLocalServerIfUnset(loaded, { quiet: flags.quiet === true });
     // checkModelSettings throws exactly when the settings need a model set up (no key for a server that wants one).
-    if (modelServer.needsModelSetup(settings)) (await import('../runtime.js')).checkModelSettings(settings);
+    if (modelServer.needsModelSetup(settings)) checkModelSettings(settings);
     checkOutDir(settings.outDir);
     const { prompt, stdinData } = await promptAndData(words, flags);
     let uploads: Upload[];
@@ -132,24 +132,14 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
         }));
     renderer.catch(() => undefined); // awaited below, after the session is open
     setImmediate(() => void globalThis.Headers);
-    const preparing = prepareEngine({
-      quiet: flags.json === true || flags.quiet === true,
-      backend: settings.backend,
-      ...(settings.image ? { image: settings.image } : {}),
-      extras: loaded.extras,
-    });
+    const preparing = createRuntime(settings, { quiet: flags.json === true || flags.quiet === true, extras: loaded.extras });
     const sessionModule = import('../open-session.js');
     sessionModule.catch(() => undefined); // awaited below, after the engine
-    const engine = await preparing;
+    const { engine } = await preparing;
     const { openSession } = await sessionModule;
     const opened = await openSession({ settings, engine, uploads, ...(approve ? { approve } : {}) });
     const { session } = opened;
-    close = async () => {
-      // A save in progress finishes with its manifest row before the process exits (second Ctrl-C, SIGTERM).
-      await opened.outputs.stop().catch(() => undefined);
-      await session.close();
-      opened.log?.close();
-    };
+    close = opened.close;
     interrupts = handleInterrupts(close);
 
     let finalPrompt = prompt;
