@@ -1,7 +1,6 @@
 // Onboarding costs: the local-server probe (nothing there, one server, a silent one), and doctor's wall time.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,20 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { probeLocalServers, type LocalEndpoint } from '../src/llm/local-servers.js';
 import { startFakeOpenAI } from '../test/support/fake-openai.js';
 import { fmtMs, percentile, printTable, time, type Row } from './stats.js';
+import { closedPort } from '../test/support/ports.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'codecell.js');
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function probeTimes(endpoints: LocalEndpoint[], n: number): Promise<number[]> {
   const times: number[] = [];

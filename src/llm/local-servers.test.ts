@@ -1,21 +1,9 @@
 import { createServer, type Server } from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../../test/support/fake-openai.js';
 import { DEFAULT_LOCAL_ENDPOINTS, localEndpoints, ollamaModelNames, openAiModelIds, pickModel, probeLocalServers } from './local-servers.js';
-
-/** A port nobody listens on (bound, then released). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { closedPort } from '../../test/support/ports.js';
 
 describe('localEndpoints', () => {
   it('probes Ollama, LM Studio, llama.cpp and vLLM on their usual ports by default', () => {

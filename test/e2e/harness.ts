@@ -10,6 +10,7 @@ import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../sup
 import { sandboxImage } from '../sandbox/sandbox-image.js';
 import { LABEL_APP, LABEL_PID } from '../../src/sandbox/labels.js';
 import type { ManifestEntry } from '../../src/store/types.js';
+export { closedPort } from '../support/ports.js';
 
 export interface Home {
   dir: string;
@@ -180,17 +181,4 @@ export function toolMessages(request: { messages: unknown[] } | undefined): stri
   return (request?.messages ?? [])
     .filter((m): m is { role: 'tool'; content: string } => (m as { role?: string }).role === 'tool')
     .map((m) => String(m.content));
-}
-
-/** A free TCP port nobody listens on (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -1,9 +1,9 @@
 // Starts a second dockerd on a loopback TCP port beside the main one (its own data, exec root and pidfile), for multi-engine and engine-restart tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import { dockerFor, pingEngine } from '../../src/sandbox/engines.js';
 import type Docker from 'dockerode';
+import { closedPort } from './ports.js';
 
 export interface SecondEngine {
   /** tcp://127.0.0.1:PORT, for DOCKER_HOST or --engine. */
@@ -20,17 +20,6 @@ export interface SecondEngine {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -42,7 +31,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export async function startSecondEngine(): Promise<SecondEngine | string> {
   if (process.getuid?.() !== 0) return 'not running as root';
   if (spawnSync('which', ['dockerd']).status !== 0) return 'dockerd is not installed';
-  const port = await freePort();
+  const port = await closedPort();
   const root = `/var/lib/codecell-test-engine-${port}`;
   const exec = `/var/run/codecell-test-engine-${port}`;
   const pidfile = `/var/run/codecell-test-engine-${port}.pid`;
