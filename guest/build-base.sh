@@ -21,17 +21,8 @@ if [ "$FORCE" = 0 ] && docker image inspect "$TAG" >/dev/null 2>&1; then
   exit 0
 fi
 
-# The mirror: $DEBIAN_MIRROR, else the host's own Debian mirror (so a local proxy/mirror is reused),
-# else the public one.
-mirror="${DEBIAN_MIRROR:-}"
-if [ -z "$mirror" ] && [ -r /etc/apt/sources.list.d/debian.sources ]; then
-  mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
-fi
-if [ -z "$mirror" ] && [ -r /etc/apt/sources.list ]; then
-  mirror=$(awk '$1 == "deb" && $2 !~ /^\[/ { print $2; exit }' /etc/apt/sources.list)
-fi
-# Security mirrors do not carry the main suite.
-case "$mirror" in *debian-security*|"") mirror=http://deb.debian.org/debian ;; esac
+# The Debian mirror to build from ($DEBIAN_MIRROR, the host's own, or the public one).
+. "$(dirname "$0")/debian-mirror.sh"
 
 if [ "$(id -u)" != 0 ]; then
   echo "build-base.sh: debootstrap needs root; run: sudo $0" >&2

@@ -13,15 +13,8 @@ dest="$1"
 shift
 packages=$(echo "$@" | tr ' ' ',')
 
-# The mirror: $DEBIAN_MIRROR, else the host's own Debian mirror (a local proxy is reused), else the public one.
-mirror="${DEBIAN_MIRROR:-}"
-if [ -z "$mirror" ] && [ -r /etc/apt/sources.list.d/debian.sources ]; then
-  mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
-fi
-if [ -z "$mirror" ] && [ -r /etc/apt/sources.list ]; then
-  mirror=$(awk '$1 == "deb" && $2 !~ /^\[/ { print $2; exit }' /etc/apt/sources.list)
-fi
-case "$mirror" in *debian-security*|"") mirror=http://deb.debian.org/debian ;; esac
+# The Debian mirror to build from ($DEBIAN_MIRROR, the host's own, or the public one).
+. "$(dirname "$0")/debian-mirror.sh"
 
 if ! command -v mmdebstrap >/dev/null 2>&1; then
   echo "build-rootfs.sh: mmdebstrap is not installed (sudo apt-get install mmdebstrap)" >&2
