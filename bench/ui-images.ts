@@ -1,11 +1,10 @@
 // Chat figures benchmark: figure event → picture written to the terminal (kitty, sixel, half-blocks) and frame cost with 20 pictures.
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { FakeSession } from '../src/ui/testing/fake-session.js';
 import { ApprovalBridge } from '../src/ui/approval.js';
 import { PromptHistory } from '../src/ui/history.js';
 import { drawChatImage } from '../src/ui/images.js';
-import type { ChatHost } from '../src/ui/commands.js';
+import { benchHost as host, fakeTerminal, quit, sleep } from './chat-harness.js';
 import type { GraphicsTarget } from '../src/ui/settings.js';
 import type { NewItem } from '../src/ui/transcript.js';
 import type { SessionEvent } from '../src/core/events.js';
@@ -13,7 +12,6 @@ import { fmtMs, percentile, type Row } from './stats.js';
 
 const { startChat } = await import('../src/ui/start.js');
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** A real matplotlib bar chart (501×395), as the sandbox makes them. */
 const CHART = readFileSync(new URL('./fixtures/chart.png', import.meta.url));
 const COLUMNS = 120;
@@ -25,41 +23,6 @@ const MODES: Array<{ name: string; graphics?: GraphicsTarget; seen: (text: strin
   { name: 'sixel', graphics: { protocol: 'sixel', cell: CELL }, seen: (t) => t.includes('\x1bP0;1;q') },
   { name: 'half-blocks', seen: (t) => t.includes('▄') },
 ];
-
-const host: ChatHost = {
-  listSessions: async () => [],
-  resume: async () => {
-    throw new Error('not in the benchmark');
-  },
-  save: async () => '',
-  rerun: async () => [],
-};
-
-function fakeTerminal() {
-  const stdin = Object.assign(new PassThrough(), {
-    isTTY: true,
-    setRawMode: () => stdin,
-    ref: () => stdin,
-    unref: () => stdin,
-  }) as unknown as NodeJS.ReadStream & PassThrough;
-  const writes: Array<{ at: number; text: string }> = [];
-  const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: COLUMNS, rows: ROWS }) as unknown as NodeJS.WriteStream & PassThrough;
-  const write = stdout.write.bind(stdout);
-  (stdout as unknown as { write: (chunk: unknown, ...rest: unknown[]) => boolean }).write = (chunk: unknown, ...rest: unknown[]) => {
-    writes.push({ at: performance.now(), text: String(chunk) });
-    return (write as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest);
-  };
-  stdout.resume();
-  return { stdin, stdout, writes };
-}
-
-async function quit(stdin: NodeJS.WritableStream, done: Promise<unknown>): Promise<void> {
-  for (const key of ['\x03', '\x04', '\x03', '\x03']) {
-    if (await Promise.race([done.then(() => true), sleep(300).then(() => false)])) return;
-    stdin.write(key);
-  }
-  if (!(await Promise.race([done.then(() => true), sleep(5000).then(() => false)]))) throw new Error('the chat did not exit');
-}
 
 /** One turn that shows the chart `count` times, a pause between, recording when each event left the session. */
 class FigureSession extends FakeSession {
@@ -82,7 +45,7 @@ class FigureSession extends FakeSession {
 }
 
 async function figureToScreen(mode: (typeof MODES)[number]): Promise<Row> {
-  const term = fakeTerminal();
+  const term = fakeTerminal(COLUMNS, ROWS);
   const session = new FigureSession(15);
   const done = startChat({
     session,
@@ -130,7 +93,7 @@ async function frameWithPictures(mode: (typeof MODES)[number]): Promise<Row> {
       path: `/out/figure-${i}.png`,
     });
   }
-  const term = fakeTerminal();
+  const term = fakeTerminal(COLUMNS, ROWS);
   const renders: number[] = [];
   const done = startChat({
     session: new FakeSession({}),

@@ -1,9 +1,8 @@
 // Chat benchmark (launch to prompt is in launch.ts): frame cost and RSS with a 500-item transcript, typing-effect latency, figures.
-import { PassThrough } from 'node:stream';
 import { FakeSession } from '../src/ui/testing/fake-session.js';
 import { ApprovalBridge } from '../src/ui/approval.js';
 import { PromptHistory } from '../src/ui/history.js';
-import type { ChatHost } from '../src/ui/commands.js';
+import { benchHost as host, fakeTerminal, quit, sleep } from './chat-harness.js';
 import type { NewItem } from '../src/ui/transcript.js';
 import type { SessionEvent } from '../src/core/events.js';
 import { fmtMs, percentile, printTable, type Row } from './stats.js';
@@ -11,47 +10,6 @@ import { benchChatImages } from './ui-images.js';
 
 process.env.NODE_ENV ??= 'production';
 const { startChat } = await import('../src/ui/start.js');
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Leaves the chat: Ctrl-C clears the draft, Ctrl-D exits at the empty prompt (keys spaced so each is its own read). */
-async function quit(stdin: NodeJS.WritableStream, done: Promise<unknown>): Promise<void> {
-  for (const key of ['\x03', '\x04', '\x03', '\x03']) {
-    const ended = await Promise.race([done.then(() => true), sleep(300).then(() => false)]);
-    if (ended) return;
-    stdin.write(key);
-  }
-  const ended = await Promise.race([done.then(() => true), sleep(5000).then(() => false)]);
-  if (!ended) throw new Error('the chat did not exit');
-}
-
-/** Fake terminal streams Ink accepts as a TTY. */
-function fakeTerminal(columns = 100, rows = 30) {
-  const stdin = Object.assign(new PassThrough(), {
-    isTTY: true,
-    setRawMode: () => stdin,
-    ref: () => stdin,
-    unref: () => stdin,
-  }) as unknown as NodeJS.ReadStream & PassThrough;
-  const writes: Array<{ at: number; text: string }> = [];
-  const stdout = Object.assign(new PassThrough(), { isTTY: true, columns, rows }) as unknown as NodeJS.WriteStream & PassThrough;
-  const write = stdout.write.bind(stdout);
-  (stdout as unknown as { write: (chunk: unknown, ...rest: unknown[]) => boolean }).write = (chunk: unknown, ...rest: unknown[]) => {
-    writes.push({ at: performance.now(), text: String(chunk) });
-    return (write as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest);
-  };
-  stdout.resume();
-  return { stdin, stdout, writes };
-}
-
-const host: ChatHost = {
-  listSessions: async () => [],
-  resume: async () => {
-    throw new Error('not in the benchmark');
-  },
-  save: async () => '',
-  rerun: async () => [],
-};
 
 function transcript(n: number): NewItem[] {
   const items: NewItem[] = [];
