@@ -15,8 +15,6 @@ import { systemPrompt, type PromptContext } from '../core/system-prompt.js';
 import type { Upload } from '../core/uploads.js';
 import { checkModelSettings, modelClientFrom, outputStoreFor, recorderFor, sandboxFrom, type SandboxEngine } from './runtime.js';
 
-export { checkModelSettings } from './runtime.js';
-
 export interface OpenSessionOptions {
   settings: Settings;
   /** The engine and image, from prepareEngine (the caller shows build progress its own way). */

@@ -109,8 +109,7 @@ export async function runCommand(words: string[], flags: RunFlags, cmd?: Command
     const { settings } = loaded;
     const modelServer = await import('../model-server.js');
     await modelServer.useLocalServerIfUnset(loaded, { quiet: flags.quiet === true });
-    // checkModelSettings throws exactly when the settings need a model set up (no key for a server that wants one).
-    if (modelServer.needsModelSetup(settings)) checkModelSettings(settings);
+    checkModelSettings(settings);
     checkOutDir(settings.outDir);
     const { prompt, stdinData } = await promptAndData(words, flags);
     let uploads: Upload[];
