@@ -4,7 +4,9 @@
 # running only if it was already), the image on Podman (copied from Docker, no registry needed), the root
 # filesystem (mmdebstrap, cached) and, for firejail, `chroot yes` in /etc/firejail/firejail.config (Debian ships
 # it disabled; this changes the machine's setting, as an admin would).
-# Usage: scripts/test-backends.sh REPORT_PREFIX [podman] [bubblewrap] [firejail]
+# `docker-attach` runs them on Docker with the kernel on the engine's attach stream instead of its own socket
+# (CODECELL_KERNEL_CHANNEL=attach: what remote engines use).
+# Usage: scripts/test-backends.sh REPORT_PREFIX [docker-attach] [podman] [bubblewrap] [firejail]
 # Writes REPORT_PREFIX-<backend>.json (vitest's JSON report) per backend; exit status 1 if any run failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +38,11 @@ trap cleanup EXIT
 
 for backend in "${backends[@]}"; do
   suites=(test/sandbox test/redteam)
+  if [ "$backend" = docker-attach ]; then
+    say "sandbox and red-team suites on Docker, kernel on the attach stream"
+    CODECELL_KERNEL_CHANNEL=attach npx vitest run "${suites[@]}" --maxWorkers=1 --reporter=default --reporter=json --outputFile="$prefix-$backend.json" || status=1
+    continue
+  fi
   case "$backend" in
     podman)
       if ! podman_up; then

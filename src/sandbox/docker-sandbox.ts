@@ -46,6 +46,11 @@ export interface KernelHandle {
    * (the process sandbox) get every file as signed chunks over the protocol instead.
    */
   readFile?(path: string, size: number): Promise<{ data: Buffer; sha256: string }>;
+  /**
+   * `socket`: the kernel speaks on its own unix socket, fast enough that every file comes as raw chunks
+   * (nothing is pulled); `attach`: the engine's stdio stream. Process sandboxes use pipes (undefined).
+   */
+  readonly channel?: 'socket' | 'attach';
 }
 
 /** Starts kernels somewhere other than a Docker-API engine (the process sandbox). */
@@ -123,6 +128,15 @@ export class DockerSandbox implements Sandbox {
 
   get state(): SandboxState {
     return this.stateValue;
+  }
+
+  /**
+   * How the running kernel talks to the host: `socket` (its own unix socket), `attach` (the engine's
+   * stdio stream) or `pipe` (a process sandbox); undefined while no kernel runs.
+   */
+  get channel(): 'socket' | 'attach' | 'pipe' | undefined {
+    if (!this.kernel) return undefined;
+    return this.kernel.channel ?? 'pipe';
   }
 
   onStateChange(listener: (state: SandboxState) => void): () => void {
@@ -344,7 +358,7 @@ export class DockerSandbox implements Sandbox {
           max_files: this.limits.maxFiles,
           max_file_bytes: this.limits.maxFileBytes,
           // Large files are pulled as raw bytes only where the kernel handle can read them.
-          pull_min: kernel.readFile ? PULL_MIN_BYTES : 0,
+          pull_min: kernel.readFile && kernel.channel !== 'socket' ? PULL_MIN_BYTES : 0,
         })
         .catch(() => {
           // the death handler resolves the cell

@@ -79,10 +79,11 @@ export class FileAssembler {
     return null;
   }
 
-  chunk(fid: number, base64: string): AssemblyOutcome | null {
+  /** A chunk's bytes, or their base64 (a chunk sent as a JSON line). */
+  chunk(fid: number, chunk: string | Buffer): AssemblyOutcome | null {
     const file = this.files.get(fid);
     if (!file || file.pull) return null;
-    const data = Buffer.from(base64, 'base64');
+    const data = typeof chunk === 'string' ? Buffer.from(chunk, 'base64') : chunk;
     file.received += data.length;
     if (file.received > file.size) {
       this.files.delete(fid);

@@ -46,7 +46,11 @@ const messageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('log'), text }),
 ]);
 
-export type KernelMessage = z.infer<typeof messageSchema>;
+/**
+ * A checked kernel message. A `file_chunk` carries base64 text when it came as a JSON line, or the
+ * chunk's bytes when they came raw after a signed head (see PayloadHead).
+ */
+export type KernelMessage = Exclude<z.infer<typeof messageSchema>, { type: 'file_chunk' }> | { type: 'file_chunk'; fid: number; data: string | Buffer };
 
 /** Host → kernel messages. */
 export type HostMessage =
@@ -61,13 +65,9 @@ export type HostMessage =
  * The signed line in front of a raw payload: `size` bytes follow the line's newline as they are (UTF-8
  * text for `stream`), checked against `mac` (see KernelLineAuth.checkPayload) before they are used.
  */
-export interface PayloadHead {
-  type: 'stream';
-  id: string;
-  name: 'stdout' | 'stderr';
-  size: number;
-  mac: string;
-}
+export type PayloadHead =
+  | { type: 'stream'; id: string; name: 'stdout' | 'stderr'; size: number; mac: string }
+  | { type: 'file_chunk'; fid: number; size: number; mac: string };
 
 export type ParsedLine = { ok: true; message: KernelMessage } | { ok: true; head: PayloadHead } | { ok: false; problem: string };
 
@@ -141,14 +141,21 @@ function streamMessage(value: unknown): Extract<KernelMessage, { type: 'stream' 
   return { type: 'stream', id: m.id, name: m.name, text: m.text };
 }
 
-/** A `stream` head announcing a raw payload of at most MAX_LINE_BYTES, checked by hand like streamMessage. */
+/**
+ * A `stream` or `file_chunk` head announcing a raw payload of at most MAX_LINE_BYTES, checked by hand
+ * like streamMessage.
+ */
 function payloadHead(value: unknown): PayloadHead | null {
   if (typeof value !== 'object' || value === null) return null;
   const m = value as Record<string, unknown>;
-  if (m.type !== 'stream' || typeof m.id !== 'string' || m.id.length > 200 || 'text' in m) return null;
-  if (m.name !== 'stdout' && m.name !== 'stderr') return null;
   if (typeof m.size !== 'number' || !Number.isInteger(m.size) || m.size < 0 || m.size > MAX_LINE_BYTES) return null;
   if (typeof m.mac !== 'string' || !/^[0-9a-f]{32}$/.test(m.mac)) return null;
+  if (m.type === 'file_chunk') {
+    if (typeof m.fid !== 'number' || !Number.isInteger(m.fid) || m.fid < 0 || 'data' in m) return null;
+    return { type: 'file_chunk', fid: m.fid, size: m.size, mac: m.mac };
+  }
+  if (m.type !== 'stream' || typeof m.id !== 'string' || m.id.length > 200 || 'text' in m) return null;
+  if (m.name !== 'stdout' && m.name !== 'stderr') return null;
   return { type: 'stream', id: m.id, name: m.name, size: m.size, mac: m.mac };
 }
 

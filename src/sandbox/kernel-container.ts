@@ -1,7 +1,9 @@
 // One running kernel container: created hardened, attached before start, its protocol lines and death reported.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
+import { ChannelListener, channelWanted, isMountRefusal, refuseChannel } from './channel.js';
 import { DockerDemux, type DemuxChunk } from './demux.js';
 import { isPodman, noEngineError } from './engine.js';
 import { LineSplitter, encodeHostMessage, type HostMessage, type KernelMessage } from './kernel-client.js';
@@ -52,9 +54,12 @@ export async function startKernelContainer(
 ): Promise<{ kernel: KernelContainer; ready: Extract<KernelMessage, { type: 'ready' }>; readyMs: number }> {
   const started = performance.now();
   let container: Docker.Container;
-  const podman = await isPodman(docker);
-  try {
-    container = await docker.createContainer({
+  const [podman, opened] = await Promise.all([isPodman(docker), channelWanted(docker) ? ChannelListener.open() : undefined]);
+  let channel = opened;
+  const create = (): Promise<Docker.Container> => {
+    const host = hostConfig(spec.limits, { ...(spec.runtime ? { runtime: spec.runtime } : {}), podman });
+    if (channel) host.Mounts = [...(host.Mounts ?? []), channel.mount];
+    return docker.createContainer({
       Image: spec.image,
       name: `codecell-${randomUUID().slice(0, 12)}`,
       User: '1000:1000',
@@ -63,6 +68,7 @@ export async function startKernelContainer(
         `CODECELL_MAX_FILES=${spec.limits.maxFiles}`,
         `CODECELL_MAX_FILE_BYTES=${spec.limits.maxFileBytes}`,
         ...(spec.deferWarm ? ['CODECELL_WARM=defer'] : []),
+        ...(channel ? [channel.env] : []),
       ],
       Labels: ownerLabels({ [LABEL_KERNEL]: spec.image, ...(spec.labels ?? {}) }),
       OpenStdin: true,
@@ -74,12 +80,26 @@ export async function startKernelContainer(
       AttachStderr: true,
       Tty: false,
       NetworkDisabled: !spec.limits.network,
-      HostConfig: hostConfig(spec.limits, { ...(spec.runtime ? { runtime: spec.runtime } : {}), podman }),
+      HostConfig: host,
     });
+  };
+  try {
+    try {
+      container = await create();
+    } catch (err) {
+      // An engine that cannot mount a folder of this machine (a remote or confined daemon) runs the
+      // kernel on the attach stream alone, now and for the rest of this process.
+      if (!channel || !isMountRefusal(err)) throw err;
+      refuseChannel();
+      channel.close();
+      channel = undefined;
+      container = await create();
+    }
   } catch (err) {
+    channel?.close();
     throw createError(err, spec);
   }
-  const kernel = new KernelContainer(docker, container, handlers, randomBytes(16).toString('hex'));
+  const kernel = new KernelContainer(docker, container, handlers, randomBytes(16).toString('hex'), channel);
   try {
     await kernel.connect();
     const ready = kernel.waitForReady(READY_TIMEOUT_MS);
@@ -114,6 +134,10 @@ export async function startKernelContainer(
 export class KernelContainer {
   readonly id: string;
   private stream?: Duplex;
+  /** The kernel's socket once it has connected and signed its first line; all protocol goes there then. */
+  private socket?: Socket;
+  /** Connections to the channel that have not signed a line yet. */
+  private readonly callers = new Set<Socket>();
   private events?: NodeJS.ReadableStream;
   private stderrTail = '';
   private dead = false;
@@ -127,6 +151,8 @@ export class KernelContainer {
     private readonly handlers: ContainerHandlers,
     /** The key that signs every genuine kernel line; it never leaves the kernel process again. */
     readonly token: string = randomBytes(16).toString('hex'),
+    /** Where the kernel may connect instead of speaking over the attach stream (see channel.ts). */
+    private listener?: ChannelListener,
   ) {
     this.id = container.id;
     this.reader = new KernelReader(
@@ -140,6 +166,11 @@ export class KernelContainer {
     return !this.dead;
   }
 
+  /** Which way the protocol goes: the kernel's socket, or the engine's attach stream. */
+  get channel(): 'socket' | 'attach' {
+    return this.socket ? 'socket' : 'attach';
+  }
+
   /** Attaches stdin/stdout/stderr and subscribes to the container's oom/die events, before start. */
   async connect(): Promise<void> {
     const [stream, events] = await Promise.all([
@@ -150,14 +181,18 @@ export class KernelContainer {
     this.events = events;
     const demux = new DockerDemux();
     demux.on('data', (chunk: DemuxChunk) => {
-      if (chunk.stream === 'stdout') this.reader.push(chunk.data);
-      else this.stderrTail = (this.stderrTail + chunk.data.toString('utf8')).slice(-STDERR_TAIL);
+      // Once the kernel speaks on its socket, the container's stdout carries nothing of the protocol:
+      // whatever arrives there was written by user code (through /proc/1/fd/1) and is dropped.
+      if (chunk.stream === 'stdout') {
+        if (!this.socket) this.reader.push(chunk.data);
+      } else this.stderrTail = (this.stderrTail + chunk.data.toString('utf8')).slice(-STDERR_TAIL);
     });
     demux.on('error', (err: Error) => void this.die(`stream error: ${err.message}`));
     this.stream.on('error', (err: Error) => void this.die(`stream error: ${err.message}`));
     this.stream.on('close', () => void this.die('stream closed'));
     this.stream.on('end', () => void this.die('stream ended'));
     this.stream.pipe(demux);
+    this.listener?.onConnection((socket) => this.adopt(socket));
     const eventLines = new LineSplitter(
       (line) => {
         let event: { status?: string; Action?: string };
@@ -181,6 +216,53 @@ export class KernelContainer {
     events.on('error', () => {});
   }
 
+  /**
+   * A connection to the channel becomes the kernel's when its first line carries a valid signature;
+   * the listener then closes (the socket file and its folder are gone from the host), later
+   * connections are refused and any other caller still waiting is dropped. A connection whose first
+   * bytes do not verify is dropped.
+   */
+  private adopt(socket: Socket): void {
+    if (this.socket || this.dead) {
+      socket.destroy();
+      return;
+    }
+    this.callers.add(socket);
+    let mine = false;
+    const reader = new KernelReader(
+      this.token,
+      (message) => {
+        if (!mine) {
+          if (this.socket || this.dead) {
+            socket.destroy();
+            return;
+          }
+          mine = true;
+          this.socket = socket;
+          this.callers.delete(socket);
+          this.listener?.close();
+          this.listener = undefined;
+          for (const other of this.callers) other.destroy();
+          this.callers.clear();
+        }
+        this.message(message);
+      },
+      (text) => {
+        if (!mine) socket.destroy();
+        this.handlers.onProblem(text);
+      },
+    );
+    socket.setNoDelay?.(true);
+    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    socket.on('error', (err: Error) => {
+      if (mine) void this.die(`channel error: ${err.message}`);
+    });
+    socket.on('close', () => {
+      this.callers.delete(socket);
+      if (mine) void this.die('channel closed');
+    });
+  }
+
   waitForReady(timeoutMs: number): Promise<Extract<KernelMessage, { type: 'ready' }>> {
     return this.ready.wait(
       timeoutMs,
@@ -195,7 +277,7 @@ export class KernelContainer {
   }
 
   async sendRaw(text: string): Promise<void> {
-    const stream = this.stream;
+    const stream: Duplex | undefined = this.socket ?? this.stream;
     if (!stream || this.dead || stream.destroyed) throw new Error('the kernel is not running');
     if (!stream.write(text)) {
       await new Promise<void>((resolve, reject) => {
@@ -253,6 +335,7 @@ export class KernelContainer {
   async remove(): Promise<void> {
     this.dead = true;
     this.ready.resolve(new Error('the container was removed'));
+    this.closeChannel();
     this.stream?.destroy();
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
     // 409 is a removal already in progress (Docker), or a container Podman is still stopping after a
@@ -273,11 +356,24 @@ export class KernelContainer {
 
   /** Destroys the socket synchronously (process exit): stdin closes, the kernel exits, the reaper removes it. */
   dropConnection(): void {
+    this.closeChannel();
     this.stream?.destroy();
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
   }
 
+  private closeChannel(): void {
+    this.listener?.close();
+    this.listener = undefined;
+    this.socket?.destroy();
+    for (const caller of this.callers) caller.destroy();
+    this.callers.clear();
+  }
+
   private message(message: KernelMessage): void {
+    if (message.type === 'ready' && !this.socket) {
+      // The kernel could not connect (it logged why) and speaks on the attach stream: stop listening.
+      this.closeChannel();
+    }
     if (message.type === 'ready' && this.ready.waiting) {
       this.ready.resolve(message);
       return;
@@ -288,6 +384,7 @@ export class KernelContainer {
   private async die(reason: string): Promise<void> {
     if (this.dead) return;
     this.dead = true;
+    this.closeChannel();
     this.stream?.destroy();
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
     const death: Death = { oom: this.oomSeen, stderr: this.stderrTail.trim() };

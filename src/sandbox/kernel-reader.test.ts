@@ -52,6 +52,29 @@ describe('KernelReader', () => {
     expect(messages.map((m) => m.type)).toEqual(['stream', 'stream', 'reply']);
   });
 
+  it('hands on a raw file chunk as the bytes it carried (any bytes, newlines and separators included)', () => {
+    const bytes = Buffer.from([0, 10, 0x1e, 0x1f, 255, 254, 10, 13]);
+    const head = (seq: number, mac?: string): Buffer =>
+      Buffer.concat([
+        line(seq, JSON.stringify({ type: 'file_chunk', fid: 3, size: bytes.length, mac: mac ?? KernelLineAuth.signPayload(key, seq, bytes) })),
+        bytes,
+      ]);
+    const { r, messages, problems } = reader();
+    r.push(Buffer.concat([head(1), head(2, '0'.repeat(32)), line(3, reply)]));
+    expect(messages[0]).toEqual({ type: 'file_chunk', fid: 3, data: bytes });
+    // the second chunk's MAC was forged: it is dropped, and the reply after it still arrives
+    expect(messages.slice(1)).toEqual([JSON.parse(reply)]);
+    expect(problems[0]).toMatch(/bad payload signature/);
+  });
+
+  it('a file chunk line that carries its data is read as the JSON form: no bytes after it are taken as a payload', () => {
+    const { r, messages, problems } = reader();
+    r.push(line(1, JSON.stringify({ type: 'file_chunk', fid: 3, size: 4, mac: '0'.repeat(32), data: 'AAAA' })));
+    r.push(line(2, reply));
+    expect(problems).toEqual([]);
+    expect(messages).toEqual([{ type: 'file_chunk', fid: 3, data: 'AAAA' }, JSON.parse(reply)]);
+  });
+
   it('drops a payload whose MAC does not match, and reads the next line', () => {
     const { r, messages, problems } = reader();
     r.push(Buffer.concat([streamFrame(1, 'hello', 'stdout', '0'.repeat(32)), line(2, reply)]));

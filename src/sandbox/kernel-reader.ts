@@ -4,8 +4,8 @@ import { ByteLineSplitter, KernelLineAuth, MAX_LINE_BYTES, parseKernelBytes, typ
 /**
  * One per kernel, fed the bytes of its protocol channel in order (the Docker attach stream's stdout, or
  * the process sandbox's pipe). Every line's signature and sequence number are checked before it is
- * parsed; a verified `stream` head switches the splitter to read the next `size` bytes raw, and those
- * are handed on as the `stream` message's text only when their own MAC (signed inside the head) holds.
+ * parsed; a verified `stream` or `file_chunk` head switches the splitter to read the next `size` bytes raw, and those
+ * are handed on (as the `stream` message's text, or the chunk's bytes) only when their own MAC (signed inside the head) holds.
  * Nothing unverified reaches `onMessage`.
  */
 export class KernelReader {
@@ -59,7 +59,8 @@ export class KernelReader {
       this.splitter.push(payload);
       return;
     }
+    if (head.type === 'file_chunk') this.onMessage({ type: 'file_chunk', fid: head.fid, data: payload });
     // The kernel encodes decoded text, so the bytes are valid UTF-8.
-    this.onMessage({ type: 'stream', id: head.id, name: head.name, text: payload.toString('utf8') });
+    else this.onMessage({ type: 'stream', id: head.id, name: head.name, text: payload.toString('utf8') });
   }
 }

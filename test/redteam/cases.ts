@@ -301,7 +301,8 @@ const cases = [
     category: 'protocol',
     file: 'protocol.test.ts',
     payload: "a subprocess reads the kernel's own lines from /proc/1/fd/1, then replays them and forges a reply with the tag it saw",
-    expected: 'replays and forgeries fail the per-line HMAC and sequence check: the cell runs to its end; stolen lines are lost, never duplicated',
+    expected:
+      "replays and forgeries fail the per-line HMAC and sequence check: the cell runs to its end; stolen lines are lost, never duplicated. With the kernel on its own socket (a local engine), the container's stdout carries none of its lines: the spy sees nothing",
   },
   {
     id: 'F08',
@@ -309,6 +310,15 @@ const cases = [
     file: 'protocol.test.ts',
     payload: 'a subprocess writes 48 MB of garbage with no newline to /proc/1/fd/1, longer than the 32 MiB line cap',
     expected: 'the host drops it in bounded memory and the kernel line glued after it still arrives; the cell ends normally',
+  },
+  {
+    id: 'F09',
+    category: 'protocol',
+    file: 'protocol.test.ts',
+    payload:
+      "a cell connects to the kernel channel's socket (/run/codecell/k.sock), writes into its folder, and has a subprocess open the kernel's own file descriptors",
+    expected:
+      "the socket is gone from the folder once the kernel is connected (FileNotFoundError), the folder is read-only, the kernel's fds cannot be listed (non-dumpable: PermissionError)",
   },
   // ----- files -----
   {

@@ -124,6 +124,9 @@ print("finished normally")`,
       // The init's stdout cannot be opened, so the kernel's lines cannot be read at all: under bubblewrap it is
       // not reachable (ENXIO); under firejail the init is firejail's own, a root process (EACCES).
       expect(out.stderr).toMatch(TEST_BACKEND === 'firejail' ? /Permission denied: '\/proc\/1\/fd\/1'/ : /No such device or address: '\/proc\/1\/fd\/1'/);
+    } else if (box.sandbox.channel === 'socket') {
+      // The kernel speaks on its own socket: the container's stdout carries none of its lines to steal.
+      expect(out.stderr).toMatch(/spy saw 0 lines/);
     } else {
       expect(out.stderr).toMatch(/spy saw [1-9]\d* lines/); // it really read the kernel's lines
     }
@@ -146,6 +149,32 @@ print("finished normally")`,
     expect(peak - rss).toBeLessThan(150 * 1024 * 1024);
     await expectNextCellWorks(box.sandbox);
   }, 60_000);
+
+  it(caseName('F09'), async () => {
+    const out = await runCollect(
+      box.sandbox,
+      `import os, socket, subprocess, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    s.connect("/run/codecell/k.sock")
+    print("connect: connected")
+except OSError as e:
+    print("connect:", type(e).__name__)
+try:
+    open("/run/codecell/planted", "w")
+    print("create: created")
+except OSError as e:
+    print("create:", type(e).__name__)
+probe = "import os, sys\\ntry:\\n    print(os.listdir(f'/proc/{sys.argv[1]}/fd'))\\nexcept OSError as e:\\n    print(type(e).__name__)"
+print("fds:", subprocess.run([sys.executable, "-c", probe, str(os.getpid())], capture_output=True, text=True).stdout.strip())`,
+    );
+    expect(out.status).toBe('ok');
+    expect(out.stdout).toMatch(/^connect: FileNotFoundError$/m);
+    // read-only where the folder is mounted (OSError: EROFS); absent elsewhere (FileNotFoundError)
+    expect(out.stdout).toMatch(/^create: (OSError|FileNotFoundError)$/m);
+    expect(out.stdout).toMatch(/^fds: PermissionError$/m);
+    await expectNextCellWorks(box.sandbox);
+  });
 
   it(caseName('F04'), async () => {
     const started = performance.now();
