@@ -530,6 +530,7 @@ export class DockerSandbox implements Sandbox {
         cell.fileChain = cell.fileChain.then(async () => {
           const { pull, read } = pulled;
           try {
+            if (!sha256) throw new Error('the kernel sent no sha256 to check it against');
             fileEvent(pull.finish(await read, sha256));
           } catch (err) {
             fileEvent({ ok: false, name: safeName(pull.raw) ?? '(unsafe name)', reason: `could not read it from the sandbox: ${(err as Error).message}` });

@@ -15,6 +15,17 @@ describe('FileAssembler', () => {
     expect(files.end(1, sha)).toEqual({ ok: true, file: { name: 'x.csv', data, sha256: sha } });
   });
 
+  it('takes raw chunks as they are, and without a sha256 from the kernel hashes them itself (size still checked)', () => {
+    const files = new FileAssembler(1000);
+    expect(files.start(1, 'x.csv', data.length)).toBeNull();
+    files.chunk(1, data.subarray(0, 3));
+    files.chunk(1, data.subarray(3));
+    expect(files.end(1)).toEqual({ ok: true, file: { name: 'x.csv', data, sha256: sha } });
+    files.start(2, 'short.csv', data.length + 1);
+    files.chunk(2, data);
+    expect(files.end(2)).toMatchObject({ ok: false, reason: `got ${data.length} of ${data.length + 1} bytes` });
+  });
+
   it('hands a pulled file out of the one-at-a-time slot and checks the bytes read for it', () => {
     const files = new FileAssembler(1000);
     expect(files.start(1, 'big.csv', data.length, true)).toBeNull();

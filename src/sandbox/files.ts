@@ -34,7 +34,8 @@ interface Incoming {
   pull: boolean;
   size: number;
   received: number;
-  parts: Buffer[];
+  /** The file's bytes, allocated on its first chunk (its size is announced and capped), filled chunk by chunk. */
+  data?: Buffer;
   hash: ReturnType<typeof createHash>;
 }
 
@@ -75,23 +76,29 @@ export class FileAssembler {
       this.rejected.add(fid);
       return { ok: false, name: safe ?? '(unsafe name)', reason: 'unsafe name for a pulled file' };
     }
-    this.files.set(fid, { name: safe!, raw: name, pull, size, received: 0, parts: [], hash: createHash('sha256') });
+    this.files.set(fid, { name: safe!, raw: name, pull, size, received: 0, hash: createHash('sha256') });
     return null;
   }
 
-  /** A chunk's bytes, or their base64 (a chunk sent as a JSON line). */
-  chunk(fid: number, chunk: string | Buffer): AssemblyOutcome | null {
+  /** A chunk's bytes (in the pieces they arrived in), or their base64 (a chunk sent as a JSON line). */
+  chunk(fid: number, chunk: string | Buffer | readonly Buffer[]): AssemblyOutcome | null {
     const file = this.files.get(fid);
     if (!file || file.pull) return null;
-    const data = typeof chunk === 'string' ? Buffer.from(chunk, 'base64') : chunk;
-    file.received += data.length;
-    if (file.received > file.size) {
+    const parts = typeof chunk === 'string' ? [Buffer.from(chunk, 'base64')] : Buffer.isBuffer(chunk) ? [chunk] : chunk;
+    let size = 0;
+    for (const part of parts) size += part.length;
+    if (file.received + size > file.size) {
       this.files.delete(fid);
       this.rejected.add(fid);
       return { ok: false, name: file.name, reason: `more bytes than the announced ${file.size}` };
     }
-    file.hash.update(data);
-    file.parts.push(data);
+    // Allocated on the first bytes, not at file_start: an announced file that never sends any costs nothing.
+    file.data ??= Buffer.allocUnsafe(file.size);
+    for (const part of parts) {
+      file.hash.update(part);
+      part.copy(file.data, file.received);
+      file.received += part.length;
+    }
     return null;
   }
 
@@ -117,14 +124,18 @@ export class FileAssembler {
     };
   }
 
-  end(fid: number, sha256: string): AssemblyOutcome | null {
+  /**
+   * `sha256` is checked when the kernel sent one; without it the digest is the host's own over the
+   * chunks, which were each signed and numbered (so they are the kernel's bytes, whole and in order).
+   */
+  end(fid: number, sha256?: string): AssemblyOutcome | null {
     const file = this.files.get(fid);
     this.files.delete(fid);
     if (!file) return null;
     if (file.received !== file.size) return { ok: false, name: file.name, reason: `got ${file.received} of ${file.size} bytes` };
     const digest = file.hash.digest('hex');
-    if (digest !== sha256) return { ok: false, name: file.name, reason: 'sha256 mismatch' };
-    return { ok: true, file: { name: file.name, data: Buffer.concat(file.parts, file.size), sha256: digest } };
+    if (sha256 !== undefined && digest !== sha256) return { ok: false, name: file.name, reason: 'sha256 mismatch' };
+    return { ok: true, file: { name: file.name, data: file.data ?? Buffer.alloc(0), sha256: digest } };
   }
 
   /** Drops half-received files (the cell ended or the kernel died). */

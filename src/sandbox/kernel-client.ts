@@ -30,7 +30,15 @@ const messageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('oom_kill'), id, count: int }),
   z.object({ type: z.literal('file_start'), id, fid: int, name: z.string(), size: int, pull: z.boolean().optional() }),
   z.object({ type: z.literal('file_chunk'), fid: int, data: z.string() }),
-  z.object({ type: z.literal('file_end'), fid: int, sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  // Without sha256 for chunked files (each chunk is signed, the host hashes them); a pulled file's bytes come another way, so its end must carry one.
+  z.object({
+    type: z.literal('file_end'),
+    fid: int,
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+  }),
   z.object({ type: z.literal('file_skipped'), id, name: z.string(), reason: z.string() }),
   z.object({
     type: z.literal('reply'),
@@ -48,9 +56,12 @@ const messageSchema = z.discriminatedUnion('type', [
 
 /**
  * A checked kernel message. A `file_chunk` carries base64 text when it came as a JSON line, or the
- * chunk's bytes when they came raw after a signed head (see PayloadHead).
+ * chunk's bytes when they came raw after a signed head (see PayloadHead), as the pieces they arrived
+ * in: the file's buffer takes them with one copy.
  */
-export type KernelMessage = Exclude<z.infer<typeof messageSchema>, { type: 'file_chunk' }> | { type: 'file_chunk'; fid: number; data: string | Buffer };
+export type KernelMessage =
+  | Exclude<z.infer<typeof messageSchema>, { type: 'file_chunk' }>
+  | { type: 'file_chunk'; fid: number; data: string | readonly Buffer[] };
 
 /** Host → kernel messages. */
 export type HostMessage =
@@ -209,8 +220,11 @@ export class KernelLineAuth {
    * first 16 bytes of HMAC-SHA256(key, "<seq>:" + payload). The colon keeps a payload's MAC from ever
    * standing in for a line's (those cover "<seq>." + JSON).
    */
-  checkPayload(seq: number, payload: Buffer, mac: string): boolean {
-    const expected = createHmac('sha256', this.key).update(`${seq}:`).update(payload).digest().subarray(0, 16);
+  checkPayload(seq: number, payload: Buffer | readonly Buffer[], mac: string): boolean {
+    const hmac = createHmac('sha256', this.key).update(`${seq}:`);
+    if (Buffer.isBuffer(payload)) hmac.update(payload);
+    else for (const part of payload) hmac.update(part);
+    const expected = hmac.digest().subarray(0, 16);
     return timingSafeEqual(expected, Buffer.from(mac, 'hex'));
   }
 
@@ -235,7 +249,7 @@ export class ByteLineSplitter {
   private parts: Buffer[] = [];
   private size = 0;
   private skipping = false;
-  private raw?: { parts: Buffer[]; size: number; left: number; onRaw: (data: Buffer) => void };
+  private raw?: { parts: Buffer[]; size: number; left: number; onRaw: (parts: Buffer[]) => void };
 
   /**
    * With `restartAt` (the kernel's record separator 0x1e), a line restarts at the last such byte:
@@ -250,11 +264,12 @@ export class ByteLineSplitter {
   ) {}
 
   /**
-   * Called from onLine: the next `size` bytes after that line are a payload, handed to onRaw whole,
+   * Called from onLine: the next `size` bytes after that line are a payload, handed to onRaw whole (as
+   * the pieces of the chunks they arrived in, not joined: a file chunk is copied once, into its file),
    * without looking for newlines or record separators in them.
    */
-  expectRaw(size: number, onRaw: (data: Buffer) => void): void {
-    if (size === 0) onRaw(Buffer.alloc(0));
+  expectRaw(size: number, onRaw: (parts: Buffer[]) => void): void {
+    if (size === 0) onRaw([]);
     else this.raw = { parts: [], size, left: size, onRaw };
   }
 
@@ -269,7 +284,7 @@ export class ByteLineSplitter {
         start += take;
         if (raw.left > 0) return;
         this.raw = undefined;
-        raw.onRaw(raw.parts.length === 1 ? raw.parts[0]! : Buffer.concat(raw.parts, raw.size));
+        raw.onRaw(raw.parts);
         continue;
       }
       const nl = chunk.indexOf(10, start);

@@ -61,7 +61,7 @@ describe('KernelReader', () => {
       ]);
     const { r, messages, problems } = reader();
     r.push(Buffer.concat([head(1), head(2, '0'.repeat(32)), line(3, reply)]));
-    expect(messages[0]).toEqual({ type: 'file_chunk', fid: 3, data: bytes });
+    expect(messages[0]).toEqual({ type: 'file_chunk', fid: 3, data: [bytes] });
     // the second chunk's MAC was forged: it is dropped, and the reply after it still arrives
     expect(messages.slice(1)).toEqual([JSON.parse(reply)]);
     expect(problems[0]).toMatch(/bad payload signature/);

@@ -51,16 +51,19 @@ export class KernelReader {
     } else this.onMessage(parsed.message);
   }
 
-  private payload(seq: number, head: PayloadHead, payload: Buffer): void {
-    if (!this.auth.checkPayload(seq, payload, head.mac)) {
+  private payload(seq: number, head: PayloadHead, parts: Buffer[]): void {
+    if (!this.auth.checkPayload(seq, parts, head.mac)) {
       this.onProblem(`bad payload signature on line ${seq}`);
       // Bytes stolen from (or forged into) the channel shifted the payload: what was counted into it
       // may hold the kernel's next lines, so it is read again as lines (each still checked).
-      this.splitter.push(payload);
+      for (const part of parts) this.splitter.push(part);
       return;
     }
-    if (head.type === 'file_chunk') this.onMessage({ type: 'file_chunk', fid: head.fid, data: payload });
-    // The kernel encodes decoded text, so the bytes are valid UTF-8.
-    else this.onMessage({ type: 'stream', id: head.id, name: head.name, text: payload.toString('utf8') });
+    if (head.type === 'file_chunk') this.onMessage({ type: 'file_chunk', fid: head.fid, data: parts });
+    else {
+      // The kernel encodes decoded text, so the bytes are valid UTF-8.
+      const text = parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts, head.size).toString('utf8');
+      this.onMessage({ type: 'stream', id: head.id, name: head.name, text });
+    }
   }
 }
