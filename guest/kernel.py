@@ -325,11 +325,13 @@ class OutputReader(threading.Thread):
                 CELL.truncated = first_truncation = True
                 data = data[:max(room, 0)]
             CELL.sent += len(data)
-        text = self.decoder.decode(data)
-        if text and not _FORKED:
-            # The text goes raw after a signed head (PROTOCOL.md, Raw payloads): decoded and encoded
-            # again so it is always valid UTF-8, split only between characters.
-            raw = text.encode("utf-8")
+        if data.isascii() and not self.decoder.getstate()[0]:
+            raw = data  # already valid UTF-8, and no character is split across reads: as it is
+        else:
+            # Decoded and encoded again so it is always valid UTF-8, split only between characters.
+            raw = self.decoder.decode(data).encode("utf-8")
+        if raw and not _FORKED:
+            # The text goes raw after a signed head (PROTOCOL.md, Raw payloads).
             head = b'{"type":"stream","id":%s,"name":"%s","size":%d,"mac":"%%s"}' % (
                 _dumps_ascii(cid).encode("ascii").replace(b"%", b"%%"), self.stream.encode(), len(raw))
             send_body(head, raw)

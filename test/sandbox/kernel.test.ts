@@ -70,6 +70,17 @@ describe.skipIf(!docker)('kernel behaviour', () => {
     expect(order).toHaveLength(7);
   });
 
+  it('keeps a character whole when its bytes arrive in separate reads, with plain ASCII before and after', async () => {
+    // Each os.write is read on its own (the sleeps let the reader drain the pipe in between), so the
+    // two bytes of é and the three of € reach the kernel's reader apart, between ASCII-only reads.
+    const out = await runCollect(
+      sandbox,
+      'import os, time\nfor part in (b"ascii ", b"\\xc3", b"\\xa9 then ", b"\\xe2\\x82", b"\\xac", b" and ascii", b"\\xc3", b"!\\n"):\n    os.write(1, part)\n    time.sleep(0.05)',
+    );
+    // a lead byte whose continuation never comes is replaced, not dropped or glued to the ASCII after it
+    expect(out.stdout).toBe('ascii é then € and ascii\ufffd!\n');
+  });
+
   it('returns IPython tracebacks without kernel frames, showing the cell source', async () => {
     const out = await runCollect(sandbox, 'def f():\n    return 1 / 0\n\nf()');
     expect(out.status).toBe('error');
