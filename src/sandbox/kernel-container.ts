@@ -339,7 +339,8 @@ export class KernelContainer {
     this.stream?.destroy();
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
     // 409 is a removal already in progress (Docker), or a container Podman is still stopping after a
-    // kill: asked again until it is gone (404) or removed, for up to ~3 s, so none outlives the sandbox.
+    // kill (or 500 "state improper" when it stopped meanwhile): asked again until it is gone (404) or
+    // removed, for up to ~3 s, so none outlives the sandbox.
     for (let attempt = 0; ; attempt++) {
       try {
         await this.container.remove({ force: true, v: true });
@@ -347,7 +348,8 @@ export class KernelContainer {
       } catch (err) {
         const code = (err as { statusCode?: number }).statusCode;
         if (code === 404) return;
-        if (code !== 409) throw err;
+        // Podman answers 500 "container state improper" when the container stopped while it was killing it.
+        if (code !== 409 && !(code === 500 && /state improper/.test(engineMessage(err)))) throw err;
         if (attempt >= 30) return;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

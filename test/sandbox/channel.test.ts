@@ -117,16 +117,22 @@ describe.skipIf(!docker)('the kernel channel', () => {
       expect(kernel.channel).toBe('attach');
       const logs = messages.flatMap((m) => (m.type === 'log' ? [m.text] : []));
       expect(logs.join('\n')).toMatch(/channel \/run\/codecell\/k\.sock: .*staying on stdin\/stdout/);
-      const pong = new Promise((resolve) => {
-        const seen = setInterval(() => {
-          if (messages.some((m) => m.type === 'pong')) {
-            clearInterval(seen);
-            resolve(true);
-          }
-        }, 20);
-      });
+      const pong = (id: string): Promise<boolean> =>
+        new Promise((resolve) => {
+          const seen = setInterval(() => {
+            if (messages.some((m) => m.type === 'pong' && m.id === id)) {
+              clearInterval(seen);
+              resolve(true);
+            }
+          }, 20);
+        });
       await kernel.send({ type: 'ping', id: 'p1' });
-      expect(await pong).toBe(true);
+      expect(await pong('p1')).toBe(true);
+      // and it stays up on the attach stream
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(kernel.alive).toBe(true);
+      await kernel.send({ type: 'ping', id: 'p2' });
+      expect(await pong('p2')).toBe(true);
     } finally {
       await kernel.remove();
     }
