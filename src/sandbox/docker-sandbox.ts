@@ -179,7 +179,7 @@ export class DockerSandbox implements Sandbox {
    * Gives this sandbox a fresh kernel in the same container, for the next task of a batch pool (after any
    * queued cell or upload). False when it cannot be made as good as new: a kernel that was restarted or
    * died, a cell that was stopped, a process killed for memory, a backend without reset, or a reset that
-   * failed. The caller then closes it.
+   * failed (its container is then removed at once). The caller then closes it.
    */
   reset(): Promise<boolean> {
     const result = this.queue.then(() => this.resetNow());
@@ -202,7 +202,12 @@ export class DockerSandbox implements Sandbox {
     try {
       await kernel.reset();
     } catch (err) {
+      // Whatever state the kernel is in now, no task gets it: its container goes.
       debugLog('sandbox', `reset failed: ${(err as Error).message}`);
+      this.spoiled ??= 'its reset failed';
+      if (this.kernel === kernel) this.kernel = undefined;
+      await kernel.remove().catch(() => undefined);
+      this.setState('stopped');
       return false;
     }
     if (this.closed || this.kernel !== kernel || !kernel.alive) return false;
