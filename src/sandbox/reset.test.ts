@@ -7,7 +7,7 @@ import type { DockerSandbox } from './docker-sandbox.js';
 const docker = await engineOrSkip();
 
 /** What a task could see of the one before it (pids and counters aside), printed as JSON by one cell. */
-const LOOK = String.raw`
+const LOOK = `
 import json, os, resource, signal
 def listing(top):
     out = []
@@ -29,7 +29,7 @@ print(json.dumps({
 `;
 
 /** The first task: state everywhere a cell can leave it, and a thread that starts a process and keeps writing after its cell. */
-const LITTER = String.raw`
+const LITTER = `
 import ctypes, os, resource, signal, subprocess, threading, time
 secret = 42
 open("/mnt/data/out.txt", "w").write("task one")
