@@ -143,9 +143,12 @@ export class SandboxPool {
     }
     this.recycled.failed += 1;
     const closing = sandbox.close().catch(() => undefined);
+    if (this.closed) {
+      await closing; // close() waits for this entry, not for removals that begin after it
+      throw new Error('the sandbox pool is closed');
+    }
     this.releasing.add(closing);
     void closing.then(() => this.releasing.delete(closing));
-    if (this.closed) throw new Error('the sandbox pool is closed');
     return this.start(true);
   }
 
