@@ -67,7 +67,13 @@ async function look(box: DockerSandbox): Promise<Record<string, unknown>> {
 /** Commands of the processes in the container, seen from outside (the engine's `top`). */
 async function processes(box: DockerSandbox): Promise<string[]> {
   const top = (await docker!.getContainer(box.id).top({ ps_args: '-eo pid,args' })) as { Processes?: string[][] };
-  return (top.Processes ?? []).map((p) => p.slice(1).join(' '));
+  // Docker gives a column per field, Podman one string per process: either way, the command after the pid.
+  return (top.Processes ?? []).map((p) =>
+    p
+      .join(' ')
+      .trim()
+      .replace(/^\d+\s+/, ''),
+  );
 }
 
 describe.skipIf(!docker)('sandbox reset (real engine)', () => {
