@@ -1560,6 +1560,7 @@ def reset_kernel():
         if _BOOT_STDERR is not None:
             os.dup2(_BOOT_STDERR, 2)
         os.closerange(3, 1 << 20)
+        os.chdir("/")  # the cell may have left it in a folder the new kernel's sweep removes
         signal.pthread_sigmask(signal.SIG_SETMASK, ())
         os.execve(_BOOT_EXE, _BOOT_ARGV, env)
     finally:
