@@ -1472,6 +1472,13 @@ def read_oom_score_adj():
         return int(f.read())
 
 
+def read_personality():
+    # Not personality(0xffffffff): Docker's default seccomp profile refuses that query. Readable only
+    # while the kernel is dumpable (at its start), so the reset puts it back without reading it.
+    with open("/proc/self/personality") as f:
+        return int(f.read(), 16)
+
+
 def process_attributes():
     """What execve passes on to the next kernel and a cell may change in the kernel process."""
     mask = os.umask(0o022)
@@ -1484,13 +1491,13 @@ def process_attributes():
         "affinity": os.sched_getaffinity(0),
         "oom_score_adj": read_oom_score_adj(),
         "seccomp": seccomp_filters(),
-        "personality": _libc().personality(0xFFFFFFFF),
         "ooms": oom_kills(),
     }
 
 
 try:
     _BOOT_STATE = process_attributes()
+    _BOOT_STATE["personality"] = read_personality()
 except Exception as _exc:  # the reset then fails (a fresh container instead); the kernel itself works
     _BOOT_STATE = None
     _BOOT_PROBLEM = repr(_exc)
@@ -1523,12 +1530,14 @@ def restore_process_attributes():
     if now["oom_score_adj"] != boot["oom_score_adj"]:
         with open("/proc/self/oom_score_adj", "w") as f:
             f.write(str(boot["oom_score_adj"]))
-    if now["personality"] != boot["personality"]:
-        _libc().personality(boot["personality"])
+    libc = _libc()
+    # personality(x) answers the one before: the second call shows whether the first one took.
+    if libc.personality(boot["personality"]) == -1 or libc.personality(boot["personality"]) != boot["personality"]:
+        return "the task changed the kernel's personality and it could not be put back"
     for timer in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
         signal.setitimer(timer, 0)
     again = process_attributes()
-    for key in ("umask", "rlimits", "nice", "sched", "affinity", "oom_score_adj", "personality"):
+    for key in ("umask", "rlimits", "nice", "sched", "affinity", "oom_score_adj"):
         if again[key] != boot[key]:
             return f"the task changed the kernel's {key} and it could not be put back"
     return None

@@ -22,7 +22,7 @@ print(json.dumps({
     "sysv": shm,
     "env": {k: v for k, v in os.environ.items() if k.startswith("TASK_") or k == "CODECELL_RESET"},
     "umask": mask, "nofile": resource.getrlimit(resource.RLIMIT_NOFILE),
-    "personality": __import__("ctypes").CDLL(None).personality(0xFFFFFFFF),
+    "personality": __import__("subprocess").check_output(["cat", "/proc/self/personality"]).decode().strip(),
     "usr1": str(signal.getsignal(signal.SIGUSR1)), "alarm": signal.getitimer(signal.ITIMER_REAL),
     "processes": len([p for p in os.listdir("/proc") if p.isdigit()]),
     "modes": [oct(os.stat(p).st_mode) for p in ("/mnt/data", "/tmp")],
@@ -48,7 +48,7 @@ signal.signal(signal.SIGUSR1, signal.SIG_IGN)
 signal.setitimer(signal.ITIMER_REAL, 3600)
 libc = ctypes.CDLL(None, use_errno=True)
 libc.personality(0x0020000)  # UNAME26 (one of the few the default seccomp profile allows): execve would keep it
-assert libc.personality(0xFFFFFFFF) == 0x0020000
+assert subprocess.check_output(["cat", "/proc/self/personality"]).strip() == b"00020000"  # a child has it too
 assert libc.shmget(0x5eed, 4096, 0o1600) >= 0  # IPC_CREAT | 0600: lives in the IPC namespace, not in a file
 def later():
     time.sleep(0.3)  # after the cell's own clean-up of leftover processes
