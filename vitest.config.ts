@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 /** Tests beside the code that talk to the real engine (they skip loudly without one): not unit tests. */
 const ENGINE_TESTS = [
   'src/sandbox/pool.test.ts',
+  'src/sandbox/reset.test.ts',
   'src/sandbox/image.test.ts',
   'src/sandbox/derived.test.ts',
   'src/sandbox/status.test.ts',

@@ -1,4 +1,4 @@
-// Batch throughput: 20 one-cell tasks at concurrency 1, 2 and 4, pooled and cold, against an in-process fake model server.
+// Batch throughput: 20 one-cell tasks at concurrency 1, 2 and 4, cold, pooled and pooled with recycling, against an in-process fake model server.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,15 +32,27 @@ const { settings } = resolveConfig({ flags: { baseUrl: fake.url, apiKey: 'sk-ben
 const client = createModelClient({ apiKey: 'sk-bench', baseURL: fake.url });
 const limits = { memoryBytes: 512 * 1024 * 1024, pids: 128, cpus: 1 };
 
-async function run(concurrency: number, pooled: boolean): Promise<{ wallMs: number; results: TaskResult[] }> {
+/** cold: a container started per task; pooled: started ahead, removed after its task; recycled: pooled, and reset for the next task. */
+type Mode = 'cold' | 'pooled' | 'recycled';
+const MODES: Mode[] = ['cold', 'pooled', 'recycled'];
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+interface Measured {
+  wallMs: number;
+  results: TaskResult[];
+  recycled: { ok: number; failed: number };
+}
+
+async function run(concurrency: number, mode: Mode): Promise<Measured> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codecell-bench-batch-'));
   const tasks = parseTasks(Array.from({ length: TASKS }, (_, i) => `bench task ${i}`).join('\n'), { baseDir: dir, format: 'text' });
-  // The same plan as `codecell batch` (cold starts follow its warming choice too, so the two differ only in the pool).
+  // The same plan as `codecell batch` (cold starts follow its warming choice too, so the modes differ only in the pool).
   const plan = poolPlan(concurrency, os.availableParallelism());
   const pool = new SandboxPool({
-    create: ({ deferWarm }) => new DockerSandbox(docker, { image, limits, deferWarm }),
-    size: pooled ? plan.size : 0,
+    create: ({ deferWarm }) => new DockerSandbox(docker, { image, limits, deferWarm, labels: { 'dev.codecell.bench': 'batch' } }),
+    size: mode === 'cold' ? 0 : plan.size,
     warmOnAcquire: plan.warmOnAcquire,
+    recycle: mode === 'recycled',
   });
   const engine = { url: 'local', concurrency, expect: (n: number) => pool.expect(n) };
   const t0 = performance.now();
@@ -64,7 +76,7 @@ async function run(concurrency: number, pooled: boolean): Promise<{ wallMs: numb
     });
     const bad = outcome.results.filter((r) => r.status !== 'ok');
     if (bad.length) throw new Error(`${bad.length} task(s) failed: ${bad[0]!.error}`);
-    return { wallMs: performance.now() - t0, results: outcome.results };
+    return { wallMs: performance.now() - t0, results: outcome.results, recycled: { ...pool.recycled } };
   } finally {
     await pool.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -72,29 +84,51 @@ async function run(concurrency: number, pooled: boolean): Promise<{ wallMs: numb
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-const rows: Row[] = [];
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const faster = (ms: number, coldMs: number): string => {
+  const gain = Math.round(100 * (1 - ms / coldMs));
+  return gain >= 0 ? `${gain} % faster` : `${-gain} % slower`;
+};
 // One throwaway task first, so image layers and Python's caches are warm for every measured row.
-await run(1, false).catch(() => undefined);
-for (const pooled of [false, true]) {
+await run(1, 'cold').catch(() => undefined);
+const measured = new Map<string, Measured[]>();
+for (let round = 0; round < ROUNDS; round++) {
   for (const concurrency of LEVELS) {
-    const { wallMs, results } = await run(concurrency, pooled);
+    // The modes take turns, in a rotating order, so a burst of load from elsewhere hits each alike.
+    for (let k = 0; k < MODES.length; k++) {
+      const mode = MODES[(k + round) % MODES.length]!;
+      const got = await run(concurrency, mode);
+      const key = `${mode} ${concurrency}`;
+      measured.set(key, [...(measured.get(key) ?? []), got]);
+      process.stderr.write(`round ${round + 1}: ${mode} x${concurrency} ${fmtMs(got.wallMs)}\n`);
+    }
+  }
+}
+const rows: Row[] = [];
+for (const mode of MODES) {
+  for (const concurrency of LEVELS) {
+    const runs = measured.get(`${mode} ${concurrency}`)!;
+    const wallMs = median(runs.map((r) => r.wallMs));
+    const coldMs = median(measured.get(`cold ${concurrency}`)!.map((r) => r.wallMs));
+    const results = runs.flatMap((r) => r.results);
     const t = (pick: (r: TaskResult) => number): number => mean(results.map(pick));
+    const resets = runs.reduce((sum, r) => sum + r.recycled.ok, 0);
+    const failed = runs.reduce((sum, r) => sum + r.recycled.failed, 0);
     rows.push({
-      start: pooled ? 'pooled' : 'cold',
+      start: mode,
       concurrency: String(concurrency),
-      wall: fmtMs(wallMs),
+      'wall (median)': fmtMs(wallMs),
+      'vs cold': mode === 'cold' ? '—' : faster(wallMs, coldMs),
       'tasks/min': ((TASKS / wallMs) * 60_000).toFixed(0),
-      // Wall time each slot spent per task: includes removing the container after the result is written.
+      // Wall time each slot spent per task: includes removing (or resetting) the container after the result is written.
       'slot time/task': fmtMs((wallMs * concurrency) / TASKS),
-      'total/task': fmtMs(t((r) => r.timings.total_ms)),
       model: fmtMs(t((r) => r.timings.model_ms)),
       code: fmtMs(t((r) => r.timings.code_ms)),
       'sandbox wait': fmtMs(t((r) => r.timings.sandbox_ms)),
-      'overhead/task': fmtMs(t((r) => r.timings.total_ms - r.timings.model_ms - r.timings.code_ms)),
       'overhead − wait': fmtMs(t((r) => r.timings.total_ms - r.timings.model_ms - r.timings.code_ms - r.timings.sandbox_ms)),
+      'resets/run': mode === 'recycled' ? `${(resets / runs.length).toFixed(0)}${failed ? ` (${failed} failed)` : ''}` : '—',
     });
-    process.stderr.write(`done: ${pooled ? 'pooled' : 'cold'} x${concurrency}\n`);
   }
 }
-printTable(`codecell batch: ${TASKS} one-cell tasks, fake model in-process, ${os.availableParallelism()} cores`, rows);
+printTable(`codecell batch: ${TASKS} one-cell tasks, fake model in-process, ${os.availableParallelism()} cores, median of ${ROUNDS} alternated rounds`, rows);
 await fake.close();

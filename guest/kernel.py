@@ -49,6 +49,8 @@ MAX_FILE_BYTES = env_int("CODECELL_MAX_FILE_BYTES", 100 * 1024 * 1024)
 # ---------------------------------------------------------------------------------------------
 PROTO_OUT = fcntl.fcntl(1, fcntl.F_DUPFD_CLOEXEC, 100)
 PROTO_IN = fcntl.fcntl(0, fcntl.F_DUPFD_CLOEXEC, 100)
+# The container's stdout while the protocol runs on the kernel's socket (see open_channel), else None.
+CONTAINER_STDOUT = None
 try:
     # A 1 MiB pipe to the engine (the unprivileged maximum) instead of 64 KiB: a file chunk or a
     # burst of output goes out in one write instead of sixteen wake-ups of the engine's reader.
@@ -1442,6 +1444,294 @@ def execute(msg):
 
 
 # ---------------------------------------------------------------------------------------------
+# Reset (a batch pool's recycling, PROTOCOL.md "Reset"): the same container, handed to the next task
+# as if new. The old process restores what execve keeps (limits, priority, signal state, ...) and
+# re-executes itself; the new one, before it reads its hello and before any user code exists, kills
+# every other process, removes SysV IPC objects and empties every writable mount. Whatever cannot be
+# put back as it was fails the reset: the kernel exits and the host removes the container instead.
+# ---------------------------------------------------------------------------------------------
+import resource  # noqa: E402
+
+# Set by the old process for the new one; popped before anything (a cell, a subprocess) can see it.
+_RESETTING = os.environ.pop("CODECELL_RESET", None) == "1"
+_BOOT_ENV = dict(os.environb)
+_BOOT_EXE = sys.executable
+_BOOT_ARGV = list(sys.orig_argv)
+try:
+    _BOOT_STDERR = fcntl.fcntl(2, fcntl.F_DUPFD_CLOEXEC, 100)  # the container's stderr, before capture_output
+except OSError:
+    _BOOT_STDERR = None
+_RLIMITS = {getattr(resource, n): n for n in dir(resource) if n.startswith("RLIMIT_")}
+
+
+def _libc():
+    import ctypes
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def seccomp_filters():
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"Seccomp_filters:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def read_oom_score_adj():
+    with open("/proc/self/oom_score_adj") as f:
+        return int(f.read())
+
+
+def read_personality():
+    # Not personality(0xffffffff): Docker's default seccomp profile refuses that query. Readable only
+    # while the kernel is dumpable (at its start), so the reset puts it back without reading it.
+    with open("/proc/self/personality") as f:
+        return int(f.read(), 16)
+
+
+def process_attributes():
+    """What execve passes on to the next kernel and a cell may change in the kernel process."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return {
+        "umask": mask,
+        "rlimits": {r: resource.getrlimit(r) for r in _RLIMITS},
+        "nice": os.getpriority(os.PRIO_PROCESS, 0),
+        "sched": os.sched_getscheduler(0),
+        "affinity": os.sched_getaffinity(0),
+        "oom_score_adj": read_oom_score_adj(),
+        "seccomp": seccomp_filters(),
+        "ooms": oom_kills(),
+    }
+
+
+try:
+    _BOOT_STATE = process_attributes()
+    _BOOT_STATE["personality"] = read_personality()
+except Exception as _exc:  # the reset then fails (a fresh container instead); the kernel itself works
+    _BOOT_STATE = None
+    _BOOT_PROBLEM = repr(_exc)
+
+
+def restore_process_attributes():
+    """Puts back what a task may have changed in the kernel process and execve would keep; returns
+    what could not be put back (the reset then fails), or None."""
+    boot = _BOOT_STATE
+    if boot is None:
+        return f"the kernel could not record its start state ({_BOOT_PROBLEM})"
+    now = process_attributes()
+    if boot["ooms"] is not None and (now["ooms"] is None or now["ooms"] > boot["ooms"]):
+        return "a process in the sandbox was killed for memory during the task"
+    if boot["seccomp"] is not None and now["seccomp"] != boot["seccomp"]:
+        return "the task installed a seccomp filter"
+    os.umask(boot["umask"])
+    for r, (soft, hard) in boot["rlimits"].items():
+        if now["rlimits"][r] == (soft, hard):
+            continue
+        if now["rlimits"][r][1] != hard:
+            return f"the task lowered the hard limit {_RLIMITS[r]}"
+        resource.setrlimit(r, (soft, hard))
+    if now["nice"] != boot["nice"]:
+        os.setpriority(os.PRIO_PROCESS, 0, boot["nice"])
+    if now["sched"] != boot["sched"]:
+        os.sched_setscheduler(0, boot["sched"], os.sched_param(0))
+    if now["affinity"] != boot["affinity"]:
+        os.sched_setaffinity(0, boot["affinity"])
+    if now["oom_score_adj"] != boot["oom_score_adj"]:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write(str(boot["oom_score_adj"]))
+    libc = _libc()
+    # personality(x) answers the one before: the second call shows whether the first one took.
+    if libc.personality(boot["personality"]) == -1 or libc.personality(boot["personality"]) != boot["personality"]:
+        return "the task changed the kernel's personality and it could not be put back"
+    for timer in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
+        signal.setitimer(timer, 0)
+    again = process_attributes()
+    for key in ("umask", "rlimits", "nice", "sched", "affinity", "oom_score_adj"):
+        if again[key] != boot[key]:
+            return f"the task changed the kernel's {key} and it could not be put back"
+    return None
+
+
+def reset_kernel():
+    """`reset`, between cells: the next kernel is this process re-executed with its start environment.
+    The protocol reader has stopped reading (the host's next line is the new process's hello)."""
+    try:
+        problem = restore_process_attributes()
+    except Exception as exc:
+        problem = f"restoring the kernel's process state failed: {exc!r}"
+    if problem is not None:
+        send({"type": "reset_failed", "message": problem})
+        os._exit(3)
+    send({"type": "resetting"})
+    env = dict(_BOOT_ENV)
+    env[b"CODECELL_RESET"] = b"1"
+    # The next kernel speaks on stdin/stdout: the channel's socket was removed from its folder once this
+    # kernel had connected, so there is nothing to connect to again (and the host knows it).
+    env.pop(b"CODECELL_CHANNEL", None)
+    _send_lock.acquire()  # held through execve: no thread of this process writes to the channel again
+    try:
+        for sig in signal.valid_signals():
+            if sig not in (signal.SIGKILL, signal.SIGSTOP):
+                try:
+                    signal.signal(sig, signal.SIG_DFL)  # an ignored signal would stay ignored after execve
+                except (OSError, ValueError):
+                    pass
+        os.dup2(PROTO_IN, 0)
+        os.dup2(PROTO_OUT if CONTAINER_STDOUT is None else CONTAINER_STDOUT, 1)
+        if _BOOT_STDERR is not None:
+            os.dup2(_BOOT_STDERR, 2)
+        os.closerange(3, 1 << 20)
+        os.chdir("/")  # the cell may have left it in a folder the new kernel's sweep removes
+        signal.pthread_sigmask(signal.SIG_SETMASK, ())
+        os.execve(_BOOT_EXE, _BOOT_ARGV, env)
+    finally:
+        os._exit(3)
+
+
+def writable_mounts():
+    """Mount points of every read-write tmpfs or mqueue in the container (/mnt/data, /tmp, /dev/shm,
+    /dev/mqueue, and any other an engine adds), with the mode its folder is created with."""
+    found = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            fields, extra = left.split(), right.split()
+            if len(fields) < 6 or len(extra) < 3 or "rw" not in fields[5].split(","):
+                continue
+            if extra[0] not in ("tmpfs", "mqueue") or "rw" not in extra[2].split(","):
+                continue
+            point = fields[4].replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\")
+            mode = 0o1777
+            for option in extra[2].split(","):
+                if option.startswith("mode="):
+                    mode = int(option[5:], 8)
+            found.append((point, mode))
+    return found
+
+
+def _empty(dfd):
+    for name in os.listdir(dfd):
+        st = os.stat(name, dir_fd=dfd, follow_symlinks=False)
+        if stat.S_ISDIR(st.st_mode):
+            if st.st_mode & 0o700 != 0o700:
+                os.chmod(name, 0o700, dir_fd=dfd)  # a folder the task made unreadable or read-only
+            sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dfd)
+            try:
+                _empty(sub)
+            finally:
+                os.close(sub)
+            os.rmdir(name, dir_fd=dfd)
+        else:
+            os.unlink(name, dir_fd=dfd)
+
+
+def empty_mount(point, mode):
+    """Removes everything in a writable mount (never following links) and gives its folder back its
+    mode and no extended attributes; a mount this user cannot write is left alone (/dev, cgroups)."""
+    st = os.lstat(point)
+    if not stat.S_ISDIR(st.st_mode):
+        return
+    mine = st.st_uid == os.getuid()
+    if not mine and not os.access(point, os.W_OK):
+        return
+    if mine and stat.S_IMODE(st.st_mode) != mode:
+        os.chmod(point, mode)
+    fd = os.open(point, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        _empty(fd)
+        for attr in os.listxattr(fd) if mine else ():
+            os.removexattr(fd, attr)
+        if os.listdir(fd):
+            raise OSError(f"{point} is not empty")
+    finally:
+        os.close(fd)
+
+
+def remove_sysv_ipc():
+    """Removes the shared memory segments, semaphore sets and message queues a task made: they live in
+    the container's IPC namespace, not in a process or a file."""
+    libc = _libc()
+    for kind, column, remove in (("shm", "shmid", lambda i: libc.shmctl(i, 0, None)),
+                                 ("sem", "semid", lambda i: libc.semctl(i, 0, 0)),
+                                 ("msg", "msqid", lambda i: libc.msgctl(i, 0, None))):
+        path = f"/proc/sysvipc/{kind}"
+        if not os.path.exists(path):
+            continue
+        for _ in range(2):
+            with open(path) as f:
+                rows = [line.split() for line in f]
+            at = rows[0].index(column) if rows else 0
+            ids = [int(row[at]) for row in rows[1:] if len(row) > at]
+            if not ids:
+                break
+            for i in ids:
+                remove(i)  # IPC_RMID; one that is not ours stays and is reported below
+        else:
+            raise OSError(f"SysV IPC objects ({kind}) are left that this user cannot remove")
+
+
+def init_untouched():
+    """No code was injected into the init (pid 1, same user: a task could ptrace it): none of its
+    executable mappings holds a written page, and it has no executable memory but its program's."""
+    try:
+        with open("/proc/1/smaps") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return  # not readable here (another runtime): nothing to check with
+    executable = False
+    for line in lines:
+        parts = line.split()
+        if parts and "-" in parts[0] and len(parts) >= 5 and len(parts[1]) == 4:
+            executable = "x" in parts[1]
+            if executable and len(parts) < 6 and parts[-1] not in ("[vdso]", "[vsyscall]"):
+                raise OSError("the init has executable memory it did not start with")
+            if executable and len(parts) >= 6 and parts[5] in ("[heap]", "[stack]"):
+                raise OSError("the init has an executable heap or stack")
+        elif executable and parts and parts[0] == "Anonymous:" and parts[1] != "0":
+            raise OSError("the init's program code was written to")
+    with open("/proc/1/status") as f:
+        for line in f:
+            if line.startswith("TracerPid:") and line.split()[1] != "0":
+                raise OSError("the init is being traced")
+
+
+def finish_reset():
+    """In the re-executed kernel, before its hello: one process of the sandbox user (this one) and the
+    init, no IPC objects, empty writable mounts. Any failure ends the kernel (exit status 3) with the
+    reason on stderr; the host then removes the container."""
+    me = os.getpid()
+    try:
+        deadline = time.monotonic() + 2.0
+        while True:
+            others = [pid for pid, _ in all_processes() if pid not in (1, me)]
+            if not others:
+                break
+            if time.monotonic() > deadline:
+                raise OSError(f"{len(others)} process(es) of the task outlived SIGKILL")
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
+            reap_children()
+            time.sleep(0.005)
+        init_untouched()
+        remove_sysv_ipc()
+        for point, mode in writable_mounts():
+            empty_mount(point, mode)
+    except Exception as exc:
+        os.write(2, f"codecell kernel: reset failed: {exc}\n".encode("utf-8", "replace"))
+        os._exit(3)
+
+
+if _RESETTING:
+    finish_reset()
+
+
+# ---------------------------------------------------------------------------------------------
 # The protocol loop: a reader thread parses lines (answering ping and interrupt at once);
 # the main thread runs execute and put_file in order.
 # ---------------------------------------------------------------------------------------------
@@ -1480,7 +1770,7 @@ def open_channel(stdin):
     bind mount), when it set one up: the engine's stdio copies are then out of the way. Called right
     after the hello, before any user code exists. Returns the stream to read host messages from: the
     socket, or stdin when there is no socket (then everything stays on stdin/stdout, as before)."""
-    global PROTO_OUT
+    global PROTO_OUT, CONTAINER_STDOUT
     path = os.environ.pop("CODECELL_CHANNEL", "")
     if not path:
         return stdin
@@ -1495,21 +1785,13 @@ def open_channel(stdin):
     sock.settimeout(None)
     fd = fcntl.fcntl(sock.fileno(), fcntl.F_DUPFD_CLOEXEC, 100)
     sock.close()
-    old, PROTO_OUT = PROTO_OUT, fd
-    os.close(old)  # nothing of the protocol goes to the container's stdout any more
-    # stdin stays the lifeline: the engine closes it when the host's attach connection goes away
-    # (the host died), and then the kernel exits, as it does without a socket.
-    threading.Thread(target=watch_lifeline, args=(stdin,), name="codecell-lifeline", daemon=True).start()
+    # Nothing of the protocol goes to the container's stdout any more; it is kept only for a reset,
+    # whose next kernel starts on stdin/stdout again.
+    CONTAINER_STDOUT, PROTO_OUT = PROTO_OUT, fd
+    # The socket is the lifeline too: only the host's process holds its other end, so when the host
+    # goes away (even killed) the protocol reader sees end of file and the kernel exits. stdin is not
+    # read: what the host writes there (a reset's hello) is for the next kernel.
     return os.fdopen(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100), "rb", buffering=1 << 20)
-
-
-def watch_lifeline(stdin):
-    try:
-        while stdin.read1(65536):
-            pass  # nothing more is expected here; whatever comes is dropped
-    except Exception:
-        pass
-    os._exit(0)
 
 
 def read_protocol(stream):
@@ -1548,6 +1830,9 @@ def read_protocol(stream):
                     start_warming()
             elif kind in ("execute", "put_file"):
                 WORK.put(msg)
+            elif kind == "reset":
+                WORK.put(msg)
+                return  # the next line is the re-executed kernel's hello: this process must not read it
             else:
                 log(f"ignored an unknown message type {kind!r}")
         except Exception as exc:  # this thread must never die: the kernel would stop hearing the host
@@ -1562,7 +1847,9 @@ def main():
     # `import helper`), as in Jupyter, whose sys.path starts with '' rather than the kernel's folder.
     if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(KERNEL_FILE):
         sys.path[0] = ""
-    stream = os.fdopen(PROTO_IN, "rb", buffering=1 << 20)
+    # closefd=False: once the protocol moves to the socket this reader is dropped, but the fd must stay
+    # open (a reset hands it to the next kernel as its stdin).
+    stream = os.fdopen(PROTO_IN, "rb", buffering=1 << 20, closefd=False)
     read_hello(stream)
     stream = open_channel(stream)
     not_dumpable()
@@ -1591,6 +1878,8 @@ def main():
                 os._exit(0)  # the host went away: stdin closed
             if msg.get("type") == "execute":
                 execute(msg)
+            elif msg.get("type") == "reset":
+                reset_kernel()
             else:
                 uploads.put(msg)
         except KeyboardInterrupt:

@@ -146,6 +146,8 @@ export async function runTask(run: TaskRun): Promise<TaskResult> {
   const timer = run.timeoutMs ? setTimeout(() => timeout.abort(new Error('task timeout')), run.timeoutMs) : undefined;
   const signal = AbortSignal.any([run.signal, timeout.signal]);
   let session: Session | undefined;
+  // The sandbox may go to the next task (a recycling pool resets it) only when this one ended normally.
+  let reuse = false;
   try {
     const opened = await run.open({
       settings,
@@ -175,6 +177,7 @@ export async function runTask(run: TaskRun): Promise<TaskResult> {
     }
     const engineError = errors.find((e) => ENGINE_KINDS.has(e.kind));
     if (done?.status === 'error' && engineError) throw new EngineFailure(engine.url, engineError.message);
+    reuse = done !== undefined && done.status !== 'cancelled' && !errors.some((e) => e.kind.startsWith('sandbox_'));
     const common: Partial<TaskResult> = done
       ? {
           answer: done.answer,
@@ -203,9 +206,9 @@ export async function runTask(run: TaskRun): Promise<TaskResult> {
     }
   } finally {
     clearTimeout(timer);
-    // The pool removes the container in the background (the slot is free for the next task meanwhile)
-    // and waits for it when it closes.
-    await (release ? release() : session ? session.close() : sandbox.close()).catch(() => undefined);
+    // The pool resets the sandbox for the next task, or removes the container in the background (the
+    // slot is free for the next task meanwhile) and waits for it when it closes.
+    await (release ? release({ reuse }) : session ? session.close() : sandbox.close()).catch(() => undefined);
     await new Promise<void>((resolve) => log.end(resolve));
   }
 }

@@ -6,7 +6,10 @@ import type { Task } from './tasks.js';
 export interface SchedulerEngine {
   url: string;
   concurrency: number;
-  /** Told how many tasks may still come, so it warms no more sandboxes than needed. */
+  /**
+   * Told how many more sandboxes its tasks may still ask for (a task it has just taken counts, its
+   * sandbox is not acquired yet), so it warms no more than needed.
+   */
   expect?: (remaining: number) => void;
 }
 
@@ -84,8 +87,9 @@ export async function schedule<E extends SchedulerEngine>(options: ScheduleOptio
   if (options.signal?.aborted) stopped = 'interrupted';
 
   const healthy = (): E[] => engines.filter((e) => !down.has(e.url));
-  const tellPools = (): void => {
-    for (const e of engines) e.expect?.(down.has(e.url) || stopped ? 0 : queue.length);
+  /** `taker` has just taken a task whose sandbox it is about to acquire. */
+  const tellPools = (taker?: E): void => {
+    for (const e of engines) e.expect?.(down.has(e.url) || stopped ? 0 : queue.length + (e === taker ? 1 : 0));
   };
 
   /** The first queued task this engine may take: one it has not failed on, unless every healthy engine has. */
@@ -106,7 +110,7 @@ export async function schedule<E extends SchedulerEngine>(options: ScheduleOptio
         await changed;
         continue;
       }
-      tellPools();
+      tellPools(engine);
       item.attempt += 1;
       running += 1;
       events.started?.(item.task, engine.url, item.attempt);

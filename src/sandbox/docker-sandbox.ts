@@ -42,6 +42,11 @@ export interface KernelHandle {
   /** Process exit: end it synchronously. */
   dropConnection(): void;
   /**
+   * A fresh kernel in the same sandbox, as good as new (guest/PROTOCOL.md, Reset); rejects when it
+   * cannot be made so. Kernels without it (the process sandbox) are never recycled.
+   */
+  reset?(): Promise<void>;
+  /**
    * Reads a large file's raw bytes out of the sandbox (containers: `docker exec cat`); kernels without it
    * (the process sandbox) get every file as signed chunks over the protocol instead.
    */
@@ -108,6 +113,11 @@ export class DockerSandbox implements Sandbox {
   private uploads = new Map<string, (outcome: { ok: true } | { ok: false; message: string }) => void>();
   /** Removals of dead kernels still in flight. */
   private removals = new Set<Promise<unknown>>();
+  /**
+   * Why this sandbox may no longer be reset for another task: its kernel was restarted or died, a cell
+   * was stopped (timeout, interrupt, output cap), or a process in it was killed for memory.
+   */
+  private spoiled?: string;
   private readonly image: string;
   /** Put on every container this sandbox starts, so close() can find one a race left behind. */
   private readonly instance = randomUUID();
@@ -177,6 +187,46 @@ export class DockerSandbox implements Sandbox {
 
   warm(): void {
     if (this.options.deferWarm) void this.kernel?.send({ type: 'warm' }).catch(() => undefined);
+  }
+
+  /**
+   * Gives this sandbox a fresh kernel in the same container, for the next task of a batch pool (after any
+   * queued cell or upload). False when it cannot be made as good as new: a kernel that was restarted or
+   * died, a cell that was stopped, a process killed for memory, a backend without reset, or a reset that
+   * failed (its container is then removed at once). The caller then closes it.
+   */
+  reset(): Promise<boolean> {
+    const result = this.queue.then(() => this.resetNow());
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async resetNow(): Promise<boolean> {
+    const kernel = this.kernel;
+    const why = this.closed
+      ? 'closed'
+      : (this.spoiled ??
+        (!kernel?.alive ? 'no running kernel' : !kernel.reset ? 'this backend cannot reset a kernel' : this.current || this.uploads.size ? 'busy' : undefined));
+    if (why || !kernel?.reset) {
+      debugLog('sandbox', `not reset for another task: ${why}`);
+      return false;
+    }
+    this.setState('restarting');
+    this.warmed = undefined;
+    try {
+      await kernel.reset();
+    } catch (err) {
+      // Whatever state the kernel is in now, no task gets it: its container goes.
+      debugLog('sandbox', `reset failed: ${(err as Error).message}`);
+      this.spoiled ??= 'its reset failed';
+      if (this.kernel === kernel) this.kernel = undefined;
+      await kernel.remove().catch(() => undefined);
+      this.setState('stopped');
+      return false;
+    }
+    if (this.closed || this.kernel !== kernel || !kernel.alive) return false;
+    this.setState('ready');
+    return true;
   }
 
   async close(): Promise<void> {
@@ -276,6 +326,7 @@ export class DockerSandbox implements Sandbox {
   }
 
   private async replaceKernel(): Promise<void> {
+    this.spoiled ??= 'its kernel was restarted';
     const old = this.kernel;
     this.kernel = undefined;
     this.warmed = undefined;
@@ -370,6 +421,7 @@ export class DockerSandbox implements Sandbox {
   private stop(cell: Cell, reason: StopReason): void {
     if (cell.done || cell.stopping) return;
     cell.stopping = reason;
+    this.spoiled ??= `a cell was stopped (${reason})`;
     const kernel = this.kernel;
     void kernel?.send({ type: 'interrupt' }).catch(() => undefined);
     cell.timers.push(
@@ -436,6 +488,8 @@ export class DockerSandbox implements Sandbox {
         return;
       case 'ready':
       case 'pong':
+      case 'resetting': // the container's kernel handle takes these
+      case 'reset_failed':
         return;
       default:
         break;
@@ -496,6 +550,7 @@ export class DockerSandbox implements Sandbox {
         cell.emit({ type: 'error', ...cell.error });
         return;
       case 'truncated':
+        this.spoiled ??= 'a cell passed the output limit';
         cell.hostTruncated = true;
         cell.emit({ type: 'notice', text: `output passed the ${formatBytes(message.bytes)} limit; the rest was dropped and the cell was interrupted` });
         return;
@@ -590,6 +645,7 @@ export class DockerSandbox implements Sandbox {
   }
 
   private childOom(): void {
+    this.spoiled ??= 'a process in it was killed for memory';
     const cell = this.current;
     if (!cell || cell.done || cell.oomNoticed) return;
     cell.oomNoticed = true;
@@ -597,6 +653,7 @@ export class DockerSandbox implements Sandbox {
   }
 
   private async kernelDied(death: Death): Promise<void> {
+    this.spoiled ??= 'its kernel died';
     this.kernel = undefined;
     this.warmed = undefined;
     for (const settle of this.uploads.values()) settle({ ok: false, message: 'the sandbox stopped during the upload' });

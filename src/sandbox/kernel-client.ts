@@ -52,6 +52,8 @@ const messageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('put_done'), name: z.string(), size: int }),
   z.object({ type: z.literal('put_error'), name: z.unknown(), message: z.string() }),
   z.object({ type: z.literal('log'), text }),
+  z.object({ type: z.literal('resetting') }),
+  z.object({ type: z.literal('reset_failed'), message: z.string() }),
 ]);
 
 /**
@@ -70,7 +72,8 @@ export type HostMessage =
   | { type: 'interrupt' }
   | { type: 'warm' }
   | { type: 'ping'; id: string }
-  | { type: 'put_file'; name: string; data: string; last: boolean };
+  | { type: 'put_file'; name: string; data: string; last: boolean }
+  | { type: 'reset' };
 
 /**
  * The signed line in front of a raw payload: `size` bytes follow the line's newline as they are (UTF-8

@@ -15,6 +15,8 @@ import { ReadyWait } from './ready-wait.js';
 
 /** How long a fresh container may take to say `ready` before start() gives up. */
 export const READY_TIMEOUT_MS = 30_000;
+/** How long a reset may take: the old kernel's clean-up, then the new kernel's `ready`. */
+export const RESET_TIMEOUT_MS = 15_000;
 const STDERR_TAIL = 4096;
 
 export interface ContainerSpec {
@@ -143,20 +145,31 @@ export class KernelContainer {
   private dead = false;
   private oomSeen = false;
   private readonly ready = new ReadyWait();
-  private readonly reader: KernelReader;
+  private reader: KernelReader;
+  /** A reset waiting for the old kernel's answer; `token` is the next kernel's key. */
+  private resetting?: { token: string; settle: (outcome: Error | undefined) => void };
 
   constructor(
     private readonly docker: Docker,
     readonly container: Docker.Container,
     private readonly handlers: ContainerHandlers,
     /** The key that signs every genuine kernel line; it never leaves the kernel process again. */
-    readonly token: string = randomBytes(16).toString('hex'),
+    private key: string = randomBytes(16).toString('hex'),
     /** Where the kernel may connect instead of speaking over the attach stream (see channel.ts). */
     private listener?: ChannelListener,
   ) {
     this.id = container.id;
-    this.reader = new KernelReader(
-      token,
+    this.reader = this.readerFor(key);
+  }
+
+  /** The current kernel's key (a reset gives the next kernel a new one). */
+  get token(): string {
+    return this.key;
+  }
+
+  private readerFor(key: string): KernelReader {
+    return new KernelReader(
+      key,
       (message) => this.message(message),
       (text) => this.handlers.onProblem(text),
     );
@@ -254,12 +267,13 @@ export class KernelContainer {
     );
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    // Only the kernel's current socket going away is its death (a reset retires the socket first).
     socket.on('error', (err: Error) => {
-      if (mine) void this.die(`channel error: ${err.message}`);
+      if (this.socket === socket) void this.die(`channel error: ${err.message}`);
     });
     socket.on('close', () => {
       this.callers.delete(socket);
-      if (mine) void this.die('channel closed');
+      if (this.socket === socket) void this.die('channel closed');
     });
   }
 
@@ -331,11 +345,45 @@ export class KernelContainer {
     return { data: data.subarray(0, got), sha256: hash.digest('hex') };
   }
 
+  /**
+   * Replaces the kernel with a fresh one in the same container (guest/PROTOCOL.md, Reset): `reset`,
+   * the old kernel's signed `resetting`, then a hello with a new key and the new kernel's `ready`. It
+   * rejects when the kernel refused (`reset_failed`), died (its clean-up failed) or did not answer in
+   * time; the caller then removes the container. Only between cells.
+   */
+  async reset(timeoutMs = RESET_TIMEOUT_MS): Promise<void> {
+    if (this.dead || this.resetting) throw new Error(this.dead ? 'the kernel is not running' : 'a reset is already running');
+    const token = randomBytes(16).toString('hex');
+    let timer: NodeJS.Timeout | undefined;
+    let settle: (outcome: Error | undefined) => void = () => undefined;
+    const answered = new Promise<Error | undefined>((resolve) => {
+      settle = resolve;
+      timer = setTimeout(() => resolve(new Error(`the kernel did not answer the reset within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+    }).finally(() => {
+      clearTimeout(timer);
+      this.resetting = undefined;
+    });
+    this.resetting = { token, settle };
+    try {
+      await this.send({ type: 'reset' });
+    } catch (err) {
+      settle(err as Error);
+    }
+    const refused = await answered;
+    if (refused) throw refused;
+    // The reader already checks lines against the new key (switched as `resetting` arrived).
+    const ready = this.waitForReady(timeoutMs);
+    ready.catch(() => undefined);
+    await this.send({ type: 'hello', token });
+    await ready;
+  }
+
   /** Force-removes the container and drops the streams; safe to call more than once. */
   async remove(): Promise<void> {
     this.dead = true;
     this.ready.resolve(new Error('the container was removed'));
     this.closeChannel();
+    this.resetting?.settle(new Error('the container was removed'));
     this.stream?.destroy();
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
     // 409 is a removal already in progress (Docker), or a container Podman is still stopping after a
@@ -380,6 +428,26 @@ export class KernelContainer {
       this.ready.resolve(message);
       return;
     }
+    if (message.type === 'resetting' || message.type === 'reset_failed') {
+      const reset = this.resetting;
+      if (!reset) return;
+      if (message.type === 'reset_failed') {
+        reset.settle(new Error(`the kernel refused the reset: ${message.message}`));
+        return;
+      }
+      // The old kernel's last line: whatever follows is the new kernel's, signed with the new key and
+      // numbered from 1. A child OOM-kill seen before belongs to the old task. The new kernel speaks on
+      // stdin/stdout (its hello goes there): the old one's socket closes as it re-executes.
+      const socket = this.socket;
+      this.socket = undefined;
+      socket?.destroy();
+      this.key = reset.token;
+      this.reader = this.readerFor(reset.token);
+      this.oomSeen = false;
+      this.stderrTail = '';
+      reset.settle(undefined);
+      return;
+    }
     this.handlers.onMessage(message);
   }
 
@@ -409,6 +477,7 @@ export class KernelContainer {
       'container_dead',
     );
     this.ready.resolve(failure);
+    this.resetting?.settle(failure);
     this.handlers.onDeath(death);
   }
 }

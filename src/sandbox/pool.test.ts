@@ -1,7 +1,7 @@
 // The warm pool against the real engine: started sandboxes, background refill, no leftovers.
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { engineOrSkip } from '../../test/support/engine.js';
-import { TEST_LIMITS, ourContainers, sandboxImage } from '../../test/sandbox/sandbox-image.js';
+import { TEST_LIMITS, ourContainers, sandboxGone, sandboxImage } from '../../test/sandbox/sandbox-image.js';
 import { DockerSandbox } from './docker-sandbox.js';
 import { dockerFor } from './engines.js';
 import { SandboxPool, poolPlan } from './pool.js';
@@ -171,6 +171,85 @@ describe.skipIf(!docker)('SandboxPool (real engine)', () => {
     expect(pool.idle).toBe(0);
     await got.sandbox.close();
   });
+
+  it('a recycling pool hands a released sandbox to the next task, reset, instead of starting another', async () => {
+    const image = await sandboxImage(docker!);
+    const made: DockerSandbox[] = [];
+    const pool = new SandboxPool({
+      create: ({ deferWarm }) => {
+        made.push(new DockerSandbox(docker!, { image, limits: TEST_LIMITS, deferWarm }));
+        return made[made.length - 1]!;
+      },
+      size: 1,
+      recycle: true,
+    });
+    pools.push(pool);
+    pool.expect(3);
+    const first = await pool.acquire();
+    expect(pool.idle).toBe(0); // the one out comes back: no replacement starts
+    const id = first.sandbox.id;
+    expect((await first.sandbox.run('secret = 1\nopen("/mnt/data/mine.txt", "w").write("x")')).status).toBe('ok');
+    await first.release({ reuse: true });
+    const second = await pool.acquire();
+    expect(second.sandbox).toBe(first.sandbox);
+    expect(second.sandbox.id).toBe(id);
+    const events: string[] = [];
+    const look = await second.sandbox.run('import os\nprint("secret" in globals(), os.listdir("/mnt/data"))', {
+      onEvent: (e) => void (e.type === 'stdout' && events.push(e.text)),
+    });
+    expect(look.status).toBe('ok');
+    expect(events.join('').trim()).toBe('False []');
+    expect(pool.recycled).toEqual({ ok: 1, failed: 0 });
+    // Released without reuse (its task did not end normally): removed, and the next acquire gets a new one.
+    await second.release();
+    const third = await pool.acquire();
+    expect(third.sandbox).not.toBe(first.sandbox);
+    expect(made).toHaveLength(2);
+    const thirdId = third.sandbox.id;
+    await third.release({ reuse: true }); // nobody else will ask: closed, not kept
+    await pool.close();
+    expect(third.sandbox.state).toBe('stopped');
+    expect(await sandboxGone(docker!, id)).toBe(true);
+    expect(await sandboxGone(docker!, thirdId)).toBe(true);
+  }, 60_000);
+
+  it('removes a sandbox whose reset fails and hands out a new one in its place', async () => {
+    const image = await sandboxImage(docker!);
+    const pool = new SandboxPool({ create: () => new DockerSandbox(docker!, { image, limits: TEST_LIMITS }), size: 1, recycle: true });
+    pools.push(pool);
+    pool.expect(2);
+    const first = await pool.acquire();
+    const id = first.sandbox.id;
+    expect((await first.sandbox.run('import os; os.nice(5)')).status).toBe('ok'); // cannot be undone without privileges
+    await first.release({ reuse: true });
+    const second = await pool.acquire();
+    expect(second.sandbox).not.toBe(first.sandbox);
+    expect(second.sandbox.state).toBe('ready');
+    expect(pool.recycled).toEqual({ ok: 0, failed: 1 });
+    expect(first.sandbox.state).toBe('stopped');
+    expect(await sandboxGone(docker!, id)).toBe(true);
+    const secondId = second.sandbox.id;
+    await second.release({ reuse: true });
+    await pool.close();
+    expect(await sandboxGone(docker!, secondId)).toBe(true);
+  }, 60_000);
+
+  it('without recycling, a sandbox released for reuse is removed as before', async () => {
+    const image = await sandboxImage(docker!);
+    const pool = new SandboxPool({ create: () => new DockerSandbox(docker!, { image, limits: TEST_LIMITS }), size: 1 });
+    pools.push(pool);
+    pool.expect(2);
+    const first = await pool.acquire();
+    const id = first.sandbox.id;
+    await first.release({ reuse: true });
+    const second = await pool.acquire();
+    expect(second.sandbox).not.toBe(first.sandbox);
+    expect(first.sandbox.state).toBe('stopped');
+    expect(pool.recycled).toEqual({ ok: 0, failed: 0 });
+    await second.sandbox.close();
+    await pool.close();
+    expect(await sandboxGone(docker!, id)).toBe(true);
+  }, 60_000);
 
   it('rejects acquire with the engine error when the engine is not there', async () => {
     const dead = dockerFor('tcp://127.0.0.1:1');

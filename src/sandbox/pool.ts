@@ -15,6 +15,12 @@ export interface PoolOptions {
    * the model (default true). Off, its kernel imports only what its cells ask for (see poolPlan).
    */
   warmOnAcquire?: boolean;
+  /**
+   * A sandbox released with `reuse` gets a fresh kernel in the same container (Sandbox.reset) and waits
+   * in the pool for the next task, instead of being removed while another container starts. One whose
+   * reset fails is removed and a new one started in its place.
+   */
+  recycle?: boolean;
 }
 
 /**
@@ -37,23 +43,30 @@ export interface Acquired {
   /** True when a sandbox was ready (or already starting) in the pool. */
   warm: boolean;
   /**
-   * Closes the sandbox in the background, so the caller's slot is free while the engine removes the
-   * container; close() waits for it. Once the pool is closed it is an ordinary close to await.
+   * Gives the sandbox back. With `reuse` (its task ended normally) and a recycling pool, it is reset for
+   * the next task; otherwise it is closed in the background, so the caller's slot is free while the
+   * engine removes the container (close() waits for it). Once the pool is closed it is an ordinary close
+   * to await.
    */
-  release: () => Promise<void>;
+  release: (options?: { reuse?: boolean }) => Promise<void>;
 }
 
 /**
  * Keeps up to `size` sandboxes starting or started. acquire() hands out the oldest (most likely ready)
  * and starts a replacement in the background, but never more than the callers said they still need
- * (`expect`), so the end of a batch does not leave idle containers behind. Every sandbox it hands out
- * belongs to the caller, who closes it.
+ * (`expect`), so the end of a batch does not leave idle containers behind. A recycling pool starts no
+ * replacement for a sandbox that is out with a task: it comes back, reset, when the task releases it.
+ * Every sandbox it hands out belongs to the caller until released (or closed).
  */
 export class SandboxPool {
   private readonly waiting: Promise<Sandbox>[] = [];
   private readonly releasing = new Set<Promise<void>>();
   private wanted = Number.POSITIVE_INFINITY;
   private closed = false;
+  /** Handed out and not yet released: a recycling pool counts on them coming back. */
+  private out = 0;
+  /** Sandboxes reset for another task, and resets that failed (the container was replaced). */
+  readonly recycled = { ok: 0, failed: 0 };
 
   constructor(private readonly options: PoolOptions) {}
 
@@ -79,24 +92,64 @@ export class SandboxPool {
     const t0 = performance.now();
     this.wanted = Math.max(0, this.wanted - 1);
     const next = this.waiting.shift();
+    this.out += 1;
+    let released = false;
+    const release =
+      (sandbox: Sandbox) =>
+      (options: { reuse?: boolean } = {}) => {
+        if (released) return sandbox.close().catch(() => undefined);
+        released = true;
+        this.out -= 1;
+        return this.release(sandbox, options.reuse === true);
+      };
     this.fill();
-    if (next) {
-      const sandbox = await next;
-      // Its heavy imports start now, while the task talks to the model, instead of competing with
-      // running tasks for the CPU while it waited (profiled on 2 cores: pooled no faster than cold).
-      if (this.options.warmOnAcquire !== false) sandbox.warm?.();
-      return { sandbox, waitMs: performance.now() - t0, warm: true, release: () => this.release(sandbox) };
+    try {
+      if (next) {
+        const sandbox = await next;
+        // Its heavy imports start now, while the task talks to the model, instead of competing with
+        // running tasks for the CPU while it waited (profiled on 2 cores: pooled no faster than cold).
+        if (this.options.warmOnAcquire !== false) sandbox.warm?.();
+        return { sandbox, waitMs: performance.now() - t0, warm: true, release: release(sandbox) };
+      }
+      const sandbox = await this.start(this.options.warmOnAcquire === false);
+      return { sandbox, waitMs: performance.now() - t0, warm: false, release: release(sandbox) };
+    } catch (err) {
+      this.out -= 1;
+      this.fill();
+      throw err;
     }
-    const sandbox = await this.start(this.options.warmOnAcquire === false);
-    return { sandbox, waitMs: performance.now() - t0, warm: false, release: () => this.release(sandbox) };
   }
 
-  private release(sandbox: Sandbox): Promise<void> {
+  private release(sandbox: Sandbox, reuse: boolean): Promise<void> {
+    if (reuse && this.options.recycle && sandbox.reset && !this.closed && this.waiting.length < this.target()) {
+      const back = this.recycle(sandbox);
+      back.catch(() => undefined); // reported to whoever acquires it
+      this.waiting.push(back);
+      return Promise.resolve();
+    }
     const closing = sandbox.close().catch(() => undefined);
     if (this.closed) return closing;
     this.releasing.add(closing);
     void closing.then(() => this.releasing.delete(closing));
+    this.fill(); // a recycling pool counted on this one coming back
     return Promise.resolve();
+  }
+
+  /** The sandbox with a fresh kernel, or, when its reset fails, a new one started in its place. */
+  private async recycle(sandbox: Sandbox): Promise<Sandbox> {
+    if (await sandbox.reset!().catch(() => false)) {
+      this.recycled.ok += 1;
+      return sandbox;
+    }
+    this.recycled.failed += 1;
+    const closing = sandbox.close().catch(() => undefined);
+    if (this.closed) {
+      await closing; // close() waits for this entry, not for removals that begin after it
+      throw new Error('the sandbox pool is closed');
+    }
+    this.releasing.add(closing);
+    void closing.then(() => this.releasing.delete(closing));
+    return this.start(true);
   }
 
   /** Removes every sandbox still in the pool (handed-out ones are the caller's to close). */
@@ -117,9 +170,16 @@ export class SandboxPool {
     );
   }
 
+  /** How many sandboxes should wait in the pool now. */
+  private target(): number {
+    return Math.min(this.options.size, this.wanted);
+  }
+
   private fill(): void {
     if (this.closed) return;
-    while (this.waiting.length < Math.min(this.options.size, this.wanted)) {
+    // Handed-out sandboxes of a recycling pool come back when their tasks end.
+    const returning = this.options.recycle ? this.out : 0;
+    while (this.waiting.length + returning < this.target()) {
       const starting = this.start(true);
       starting.catch(() => undefined); // reported to whoever acquires it
       this.waiting.push(starting);
@@ -128,7 +188,7 @@ export class SandboxPool {
 
   /** Closes warm sandboxes nobody will ask for any more. */
   private trim(): void {
-    while (this.waiting.length > Math.min(this.options.size, this.wanted)) {
+    while (this.waiting.length > this.target()) {
       const extra = this.waiting.pop();
       void extra?.then((s) => s.close()).catch(() => undefined);
     }

@@ -119,6 +119,11 @@ export interface Sandbox {
   close(): Promise<void>;
   /** Starts the kernel's background imports when it was created with `deferWarm` (no-op otherwise). */
   warm?(): void;
+  /**
+   * A fresh kernel in the same sandbox for another task (a batch pool's recycling): resolves false when it
+   * cannot be made as good as new, and the caller then closes it.
+   */
+  reset?(): Promise<boolean>;
   onStateChange?(listener: (state: SandboxState) => void): () => void;
 }
 

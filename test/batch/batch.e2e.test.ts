@@ -146,6 +146,31 @@ describe.skipIf(!docker)('codecell batch (real engine, fake model)', () => {
     expect(results.fast!.status).toBe('ok');
   });
 
+  it('recycles containers between tasks by default; --no-recycle and CODECELL_RECYCLE=0 start one per task', async () => {
+    // A container's hostname is its id: the same one twice means the second task got the first one's container.
+    const tasks = [1, 2, 3, 4].map((n) =>
+      line(`host${n}`, `import os, socket\nprint("host", socket.gethostname(), sorted(os.listdir("/mnt/data")))\nopen("t${n}", "w").write("x")`),
+    );
+    const file = path.join(home.dir, 'recycle.jsonl');
+    fs.writeFileSync(file, tasks.join('\n') + '\n');
+    const hosts = async (name: string, extra: string[], extraEnv: Record<string, string> = {}): Promise<string[]> => {
+      const dir = path.join(home.dir, name);
+      const r = await runCli(['batch', file, '--out', dir, '-c', '1', ...extra, ...common], { env: { ...env, ...extraEnv }, timeoutMs: 120_000 });
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      const results = readResults(dir);
+      // Each task saw an empty /mnt/data, whoever had the container before.
+      for (const x of results) expect(x.answer).toContain('[]');
+      return results.map((x) => /host (\S+)/.exec(x.answer)![1]!);
+    };
+    const recycled = await hosts('recycled', []);
+    expect(new Set(recycled).size).toBeLessThan(4);
+    expect(new Set(await hosts('no-recycle', ['--no-recycle'])).size).toBe(4);
+    expect(new Set(await hosts('recycle-env', [], { CODECELL_RECYCLE: '0' })).size).toBe(4);
+    const bad = await runCli(['batch', file, '--out', path.join(home.dir, 'recycle-bad'), ...common], { env: { ...env, CODECELL_RECYCLE: 'maybe' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/CODECELL_RECYCLE must be 1 or 0/);
+  }, 240_000);
+
   it('kill -9 mid-run keeps every finished line, and the next run reaps the orphans and finishes the rest', async () => {
     const dir = path.join(home.dir, 'killed');
     const file = path.join(home.dir, 'killed.jsonl');

@@ -1,4 +1,4 @@
-// codecell batch across two engines: the main one and a second dockerd on a loopback TCP port, image copied over the API.
+// codecell batch across two engines: the main one and a second dockerd on a loopback TCP port, image copied over the API; and a sandbox on that remote engine.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,10 @@ import { engineOrSkip } from '../support/engine.js';
 import { cellThenText, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { runCli, tempHome } from '../support/cli.js';
 import { sandboxImage } from '../sandbox/sandbox-image.js';
+import { createHash } from 'node:crypto';
 import { findImage } from '../../src/sandbox/image.js';
+import { copyImage } from '../../src/batch/images.js';
+import { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
 import type { TaskResult } from '../../src/batch/results.js';
 import { startSecondEngine, type SecondEngine } from '../support/second-engine.js';
 
@@ -89,4 +92,30 @@ describe.skipIf(!second)('codecell batch on two engines', () => {
       ['ok', second!.url],
     ]);
   });
+
+  it('a sandbox on a remote engine keeps its kernel on the attach stream: output and a 12 MiB file (pulled) come out whole', async () => {
+    const ref = await sandboxImage(docker!);
+    if (!(await findImage(second!.docker, ref))) await copyImage(docker!, second!.docker, ref);
+    const sandbox = new DockerSandbox(second!.docker, { image: ref, limits: { memoryBytes: 512 * 1024 * 1024 } });
+    try {
+      await sandbox.start();
+      expect(sandbox.channel).toBe('attach');
+      let stdout = '';
+      const files: { name: string; data: Buffer; sha256: string }[] = [];
+      const r = await sandbox.run(
+        'import random\nrandom.seed(3)\ndata = random.randbytes(12 * 1024 * 1024)\nopen("big.bin", "wb").write(data)\nimport hashlib\nprint(hashlib.sha256(data).hexdigest())',
+        {
+          onEvent: (e) => {
+            if (e.type === 'stdout') stdout += e.text;
+            if (e.type === 'file') files.push(e.file);
+          },
+        },
+      );
+      expect(r.status).toBe('ok');
+      expect(files.map((f) => [f.name, f.data.length])).toEqual([['big.bin', 12 * 1024 * 1024]]);
+      expect(createHash('sha256').update(files[0]!.data).digest('hex')).toBe(stdout.trim());
+    } finally {
+      await sandbox.close();
+    }
+  }, 300_000);
 });

@@ -28,6 +28,7 @@ interface BatchFlags extends CommonFlags {
   taskTimeout?: string;
   taskBudget?: string;
   pool?: boolean;
+  recycle?: boolean;
   plain?: boolean;
 }
 
@@ -46,6 +47,7 @@ export function registerBatch(program: Command): void {
     .option('--task-timeout <seconds>', 'wall-clock limit per task (a task line\'s "timeout" wins)')
     .option('--task-budget <usd>', 'USD limit per task (a task line\'s "budget" wins); --budget is for the whole batch')
     .option('--no-pool', 'start each sandbox when its task starts instead of keeping started ones ready')
+    .option('--no-recycle', "remove each task's container instead of resetting it for the next task (also CODECELL_RECYCLE=0)")
     .option('--plain', 'one line per finished task even on a terminal');
   addModelFlags(cmd);
   addSandboxFlags(cmd);
@@ -61,6 +63,19 @@ function positive(value: string | undefined, what: string, integer: boolean): nu
     throw new UsageError(`${what} must be ${integer ? 'a whole number of at least 1' : 'a number of at least 0'}, not ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+/**
+ * Whether the pools reset a finished task's container for the next task: on unless `--no-recycle` or
+ * CODECELL_RECYCLE is 0, false, no or off.
+ */
+export function recycleWanted(flag: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (flag === false) return false;
+  const value = env.CODECELL_RECYCLE?.trim().toLowerCase();
+  if (!value) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  throw new UsageError(`CODECELL_RECYCLE must be 1 or 0 (true/false, yes/no, on/off), not ${JSON.stringify(env.CODECELL_RECYCLE)}`);
 }
 
 /** As many sandboxes as there are cores and as fit into free memory at their memory limit; at least 1. */
@@ -202,6 +217,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
     const concurrency = positive(flags.concurrency, '--concurrency', true) ?? defaultConcurrency(settings.memory);
     const taskTimeout = positive(flags.taskTimeout, '--task-timeout', false);
     const taskBudget = positive(flags.taskBudget, '--task-budget', false);
+    const recycle = recycleWanted(flags.recycle);
     if (settings.backend === 'bubblewrap' || settings.backend === 'firejail') {
       throw new UsageError(
         `batch runs its tasks on container engines; the ${settings.backend} backend works with run, exec and the chat`,
@@ -261,6 +277,7 @@ export async function batchCommand(input: string, flags: BatchFlags, cmd?: Comma
         create: ({ deferWarm }) => sandboxFrom({ docker: e.docker, image: image.ref }, settings, { labels: { [LABEL_BATCH]: label }, deferWarm }),
         size: flags.pool === false ? 0 : plan.size,
         warmOnAcquire: plan.warmOnAcquire,
+        recycle,
       });
       pools.push(pool);
       engines.push({
