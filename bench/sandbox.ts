@@ -174,10 +174,11 @@ async function readyTimes(docker: Docker, image: string, n = N_READY): Promise<n
 
 /**
  * Waits until the kernel has finished its background imports (its `warm` message): a warm round trip
- * is one with nothing else running in the kernel, as jupyter_client's is. Timing the loop while numpy,
- * pandas and pyplot still import in the kernel's other thread measured contention for the GIL and the
- * cores instead (about 0.3 ms of every print(1) here). Kernels that never say warm (a baseline image
- * before warming existed) are timed after 10 s.
+ * is one with nothing else running in the kernel, as jupyter_client's is, and the throughput and file
+ * rows measure the channel, not the channel against a second of imports on the same two cores. Timing
+ * while numpy, pandas and pyplot still imported measured that contention instead (about 0.3 ms of every
+ * print(1), half the stdout rate). The first-cell rows are where start-up and warming show. Kernels that
+ * never say warm (a baseline image before warming existed) are timed after 10 s.
  */
 async function settled(sb: DockerSandbox): Promise<void> {
   for (let waited = 0; !sb.warmed && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
@@ -347,6 +348,7 @@ async function throughput(docker: Docker, image: string, attach = false): Promis
   const sb = new DockerSandbox(docker, { image, limits: { maxOutputBytes: bytes * 2, timeoutMs: 300_000 } });
   if (attach) await startOnAttach(sb);
   else await sb.start();
+  await settled(sb);
   await sb.run('print(1)');
   global.gc?.();
   const baseRss = process.memoryUsage().rss;
@@ -409,6 +411,7 @@ export async function benchSandbox(): Promise<string> {
   try {
     await fileSb.start();
     await startOnAttach(fileAttach);
+    await Promise.all([settled(fileSb), settled(fileAttach)]);
     // alternated one by one with docker cp, so load hits both alike
     files = [];
     const cps: number[] = [];
