@@ -1,7 +1,7 @@
 // The warm pool against the real engine: started sandboxes, background refill, no leftovers.
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { engineOrSkip } from '../../test/support/engine.js';
-import { TEST_LIMITS, ourContainers, sandboxGone, sandboxImage } from '../../test/sandbox/sandbox-image.js';
+import { TEST_LIMITS, ourContainers, recyclingPool, sandboxGone, sandboxImage } from '../../test/sandbox/sandbox-image.js';
 import { DockerSandbox } from './docker-sandbox.js';
 import { dockerFor } from './engines.js';
 import { SandboxPool, poolPlan } from './pool.js';
@@ -174,15 +174,7 @@ describe.skipIf(!docker)('SandboxPool (real engine)', () => {
 
   it('a recycling pool hands a released sandbox to the next task, reset, instead of starting another', async () => {
     const image = await sandboxImage(docker!);
-    const made: DockerSandbox[] = [];
-    const pool = new SandboxPool({
-      create: ({ deferWarm }) => {
-        made.push(new DockerSandbox(docker!, { image, limits: TEST_LIMITS, deferWarm }));
-        return made[made.length - 1]!;
-      },
-      size: 1,
-      recycle: true,
-    });
+    const { pool, made } = recyclingPool(docker!, image);
     pools.push(pool);
     pool.expect(3);
     const first = await pool.acquire();

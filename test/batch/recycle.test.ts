@@ -4,12 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
-import { TEST_LIMITS, sandboxGone, sandboxImage } from '../sandbox/sandbox-image.js';
+import { cellThenText, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import { recyclingPool, sandboxGone, sandboxImage } from '../sandbox/sandbox-image.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { createModelClient } from '../../src/llm/client.js';
-import { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
-import { SandboxPool } from '../../src/sandbox/pool.js';
 import { runTask } from '../../src/batch/run-task.js';
 import { openSession } from '../../src/cli/open-session.js';
 import { schedule } from '../../src/batch/scheduler.js';
@@ -29,11 +27,10 @@ describe.skipIf(!docker)('batch with recycling', () => {
   let dir: string;
   beforeAll(async () => {
     fake = await startFakeOpenAI({
-      script: (request) => {
-        const last = request.messages[request.messages.length - 1]!;
-        if (last.role === 'user') return [{ toolCall: { code: CELLS[String(last.content).trim()] ?? 'print(0)' } }];
-        return [{ text: `answer: ${String(last.content)}` }];
-      },
+      script: cellThenText(
+        (user) => CELLS[user.trim()] ?? 'print(0)',
+        (_user, last) => `answer: ${String(last.content)}`,
+      ),
     });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codecell-recycle-'));
   });
@@ -46,15 +43,7 @@ describe.skipIf(!docker)('batch with recycling', () => {
     const image = await sandboxImage(docker!);
     const { settings } = resolveConfig({ flags: { baseUrl: fake.url, apiKey: 'sk-test', outDir: dir }, env: {}, file: {} });
     const client = createModelClient({ apiKey: 'sk-test', baseURL: fake.url, maxRetries: 0 });
-    const made: DockerSandbox[] = [];
-    const pool = new SandboxPool({
-      create: ({ deferWarm }) => {
-        made.push(new DockerSandbox(docker!, { image, limits: TEST_LIMITS, deferWarm }));
-        return made[made.length - 1]!;
-      },
-      size: 1,
-      recycle: true,
-    });
+    const { pool, made } = recyclingPool(docker!, image);
     const lines = [
       { id: 'write', prompt: 'write' },
       { id: 'look', prompt: 'look' },

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import { cellThenText, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { TEST_LIMITS, ourContainers, sandboxImage } from '../sandbox/sandbox-image.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { createModelClient } from '../../src/llm/client.js';
@@ -25,11 +25,10 @@ describe.skipIf(!docker)('retry on another engine', () => {
   let dir: string;
   beforeAll(async () => {
     fake = await startFakeOpenAI({
-      script: (request) => {
-        const last = request.messages[request.messages.length - 1]!;
-        if (last.role === 'user') return [{ toolCall: { code: 'print(6 * 7)' } }];
-        return [{ text: `answer: ${String(last.content)}` }];
-      },
+      script: cellThenText(
+        () => 'print(6 * 7)',
+        (_user, last) => `answer: ${String(last.content)}`,
+      ),
     });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codecell-retry-'));
   });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { ensureImage } from '../../src/sandbox/image.js';
 import { DockerSandbox } from '../../src/sandbox/docker-sandbox.js';
+import { SandboxPool } from '../../src/sandbox/pool.js';
 import { createProcessSandbox } from '../../src/sandbox/process-sandbox.js';
 import { liveProcessKernels } from '../../src/sandbox/process-kernel.js';
 import { isProcessEngine, TEST_BACKEND, type TestEngine } from '../support/engine.js';
@@ -29,6 +30,20 @@ let image: Promise<string> | undefined;
 export function sandboxImage(docker: Docker): Promise<string> {
   image ??= ensureImage(docker).then((ensured) => ensured.ref);
   return image;
+}
+
+/** A recycling pool of real sandboxes (size 1) that keeps each sandbox it made, to tell a reused one from a new one. */
+export function recyclingPool(docker: Docker, image: string): { pool: SandboxPool; made: DockerSandbox[] } {
+  const made: DockerSandbox[] = [];
+  const pool = new SandboxPool({
+    create: ({ deferWarm }) => {
+      made.push(new DockerSandbox(docker, { image, limits: TEST_LIMITS, deferWarm }));
+      return made[made.length - 1]!;
+    },
+    size: 1,
+    recycle: true,
+  });
+  return { pool, made };
 }
 
 export async function makeSandbox(docker: TestEngine, limits: Partial<SandboxLimits> = {}): Promise<DockerSandbox> {
