@@ -1569,9 +1569,11 @@ def reset_kernel():
     send({"type": "resetting"})
     env = dict(_BOOT_ENV)
     env[b"CODECELL_RESET"] = b"1"
-    # The next kernel speaks on stdin/stdout: the channel's socket was removed from its folder once this
-    # kernel had connected, so there is nothing to connect to again (and the host knows it).
-    env.pop(b"CODECELL_CHANNEL", None)
+    if CONTAINER_STDOUT is None:
+        # This kernel could not use the channel's socket (the host has removed its folder): neither can the next.
+        env.pop(b"CODECELL_CHANNEL", None)
+    # Otherwise the host listens again in the same folder once it has `resetting`, and the next kernel,
+    # which gets its hello on stdin, connects as the first one did.
     _send_lock.acquire()  # held through execve: no thread of this process writes to the channel again
     try:
         for sig in signal.valid_signals():

@@ -10,6 +10,17 @@ import { debugLog } from '../shared/debug.js';
 export const CHANNEL_TARGET = '/run/codecell';
 const SOCKET_NAME = 'k.sock';
 
+const FOLDER_PREFIX = 'codecell-ch-';
+
+/**
+ * Removes a channel folder that a codecell killed before it could clean up left in the temp folder
+ * (the reaper finds it on the orphan container's mount). Anything not named like one is left alone.
+ */
+export function removeChannelFolder(dir: string): void {
+  if (path.dirname(dir) !== os.tmpdir() || !path.basename(dir).startsWith(FOLDER_PREFIX)) return;
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
 /** The engine refused the bind mount once (a remote engine, a confined daemon): later starts skip it. */
 let refused = false;
 
@@ -36,47 +47,57 @@ export function refuseChannel(): void {
 }
 
 /**
- * One socket in a fresh private folder, for one kernel. The folder is searchable but not listable by
- * others (0711) and the socket writable by all (the container's user may map to any host uid); the
- * kernel proves itself with the per-container key on its first line, so a stranger who connects gets
- * nowhere. Once the kernel is connected, the socket and its folder are removed from the host at once.
+ * One socket in a fresh private folder, for one container's kernel. The folder is searchable but not
+ * listable by others (0711) and the socket writable by all (the container's user may map to any host
+ * uid); the kernel proves itself with the per-container key on its first line, so a stranger who
+ * connects gets nowhere. Once the kernel is connected the socket is removed from the folder at once, so
+ * nothing in the sandbox can connect; a reset listens again for the next kernel in the same container,
+ * and the folder goes with the container.
  */
 export class ChannelListener {
   private server?: net.Server;
   /** Connections made before anyone asked for them (they are handed over, never lost). */
   private early: net.Socket[] = [];
   private handler?: (socket: net.Socket) => void;
+  private closed = false;
 
   private constructor(readonly dir: string) {}
 
   static async open(): Promise<ChannelListener | undefined> {
     let dir: string | undefined;
     try {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codecell-ch-'));
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), FOLDER_PREFIX));
       fs.chmodSync(dir, 0o711);
       const listener = new ChannelListener(dir);
-      const server = net.createServer({ pauseOnConnect: false });
-      listener.server = server;
-      const socket = path.join(dir, SOCKET_NAME);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(socket, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      fs.chmodSync(socket, 0o666);
-      server.on('connection', (connection) => {
-        if (listener.handler) listener.handler(connection);
-        else listener.early.push(connection);
-      });
-      server.on('error', (err) => debugLog('kernel channel', err.message));
+      await listener.listen();
       return listener;
     } catch (err) {
       debugLog('kernel channel', `cannot listen (${(err as Error).message}); using the attach stream`);
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
       return undefined;
     }
+  }
+
+  /** Listens on the folder's socket (again, after stop()); throws when it cannot. */
+  async listen(): Promise<void> {
+    if (this.closed) throw new Error('the channel is closed');
+    if (this.server) return;
+    const server = net.createServer({ pauseOnConnect: false });
+    const socket = path.join(this.dir, SOCKET_NAME);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socket, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    fs.chmodSync(socket, 0o666);
+    server.on('connection', (connection) => {
+      if (this.handler) this.handler(connection);
+      else this.early.push(connection);
+    });
+    server.on('error', (err) => debugLog('kernel channel', err.message));
+    this.server = server;
   }
 
   /** The environment variable that tells the kernel where to connect. */
@@ -93,13 +114,22 @@ export class ChannelListener {
     for (const socket of this.early.splice(0)) handler(socket);
   }
 
-  /** Stops listening and removes the socket and folder; connections already made stay open. */
-  close(): void {
+  /** Stops listening and removes the socket from the folder; connections already made stay open. */
+  stop(): void {
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
-    server.close();
+    if (server) {
+      server.close(); // removes the socket file too
+      fs.rmSync(path.join(this.dir, SOCKET_NAME), { force: true });
+    }
     for (const socket of this.early.splice(0)) socket.destroy();
+  }
+
+  /** stop(), and the folder goes too (the container is gone, or its kernel cannot use the socket). */
+  close(): void {
+    if (this.closed) return;
+    this.stop();
+    this.closed = true;
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

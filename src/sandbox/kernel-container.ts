@@ -12,6 +12,7 @@ import { LABEL_KERNEL, ownerLabels } from './labels.js';
 import { hostConfig } from './limits.js';
 import { SandboxError, type SandboxLimits } from './types.js';
 import { ReadyWait } from './ready-wait.js';
+import { debugLog } from '../shared/debug.js';
 
 /** How long a fresh container may take to say `ready` before start() gives up. */
 export const READY_TIMEOUT_MS = 30_000;
@@ -147,7 +148,7 @@ export class KernelContainer {
   private readonly ready = new ReadyWait();
   private reader: KernelReader;
   /** A reset waiting for the old kernel's answer; `token` is the next kernel's key. */
-  private resetting?: { token: string; settle: (outcome: Error | undefined) => void };
+  private resetting?: { token: string; settle: (outcome: Error | undefined) => void; relisten?: boolean };
 
   constructor(
     private readonly docker: Docker,
@@ -231,8 +232,8 @@ export class KernelContainer {
 
   /**
    * A connection to the channel becomes the kernel's when its first line carries a valid signature;
-   * the listener then closes (the socket file and its folder are gone from the host), later
-   * connections are refused and any other caller still waiting is dropped. A connection whose first
+   * the listener then stops (the socket file is gone from its folder), later connections are refused
+   * and any other caller still waiting is dropped. A connection whose first
    * bytes do not verify is dropped.
    */
   private adopt(socket: Socket): void {
@@ -253,8 +254,7 @@ export class KernelContainer {
           mine = true;
           this.socket = socket;
           this.callers.delete(socket);
-          this.listener?.close();
-          this.listener = undefined;
+          this.listener?.stop();
           for (const other of this.callers) other.destroy();
           this.callers.clear();
         }
@@ -363,7 +363,8 @@ export class KernelContainer {
       clearTimeout(timer);
       this.resetting = undefined;
     });
-    this.resetting = { token, settle };
+    const reset: NonNullable<KernelContainer['resetting']> = { token, settle };
+    this.resetting = reset;
     try {
       await this.send({ type: 'reset' });
     } catch (err) {
@@ -371,6 +372,9 @@ export class KernelContainer {
     }
     const refused = await answered;
     if (refused) throw refused;
+    // The old kernel spoke on its socket: the next one connects to a new socket in the same folder once
+    // it has its hello (which goes on stdin). Where that cannot be set up it stays on stdin/stdout.
+    if (reset.relisten && this.listener) await this.listener.listen().catch((err: Error) => debugLog('kernel channel', err.message));
     // The reader already checks lines against the new key (switched as `resetting` arrived).
     const ready = this.waitForReady(timeoutMs);
     ready.catch(() => undefined);
@@ -441,6 +445,7 @@ export class KernelContainer {
       const socket = this.socket;
       this.socket = undefined;
       socket?.destroy();
+      reset.relisten = socket !== undefined;
       this.key = reset.token;
       this.reader = this.readerFor(reset.token);
       this.oomSeen = false;

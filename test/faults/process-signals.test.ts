@@ -1,8 +1,10 @@
 // Faults: SIGTERM and SIGKILL of codecell itself mid-cell (the next start reaps what SIGKILL left), and Ctrl-C in `codecell exec`.
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { engineOrSkip } from '../support/engine.js';
 import type { Turn } from '../support/fake-openai.js';
 import { childPids, codecellRun, pinnedImage, runChild, useCliFixture, type RunOptions } from '../e2e/harness.js';
+import { CHANNEL_TARGET } from '../../src/sandbox/channel.js';
 import { LABEL_APP, LABEL_PID } from '../../src/sandbox/labels.js';
 import { expectSaved, onOutput, sessionLog, sigint } from './checks.js';
 
@@ -57,8 +59,12 @@ describe.skipIf(!docker)('fault: codecell itself is signalled', () => {
     });
     expect(r.signal).toBe('SIGKILL');
     expect(orphans, 'the container of the killed codecell').toHaveLength(1);
-    // Nothing could clean up: the container is still on the engine (running or stopped).
+    // Nothing could clean up: the container is still on the engine (running or stopped), and so is the
+    // folder of its kernel's channel on this host.
     expect(await containersOf(pid)).toEqual(orphans);
+    const mounts = (await docker!.getContainer(orphans[0]!).inspect()).Mounts ?? [];
+    const channel = mounts.find((m) => m.Destination === CHANNEL_TARGET)?.Source;
+    expect(channel && fs.existsSync(channel)).toBe(true);
     // What was saved and logged before the kill is on disk.
     expectSaved(cli.home.outDir, KEPT);
     const { events } = sessionLog(cli.home);
@@ -68,6 +74,7 @@ describe.skipIf(!docker)('fault: codecell itself is signalled', () => {
     expect(next.code, next.stderr).toBe(0);
     expect(next.stdout).toContain('next start');
     expect(await containersOf(pid), 'the next start reaped the orphan').toEqual([]);
+    expect(fs.existsSync(channel!), 'and removed its channel folder').toBe(false);
     childPids.delete(pid!); // reaped, and checked above
   });
 

@@ -34,17 +34,30 @@ describe.skipIf(!docker)('the kernel channel', () => {
     await Promise.all(open.splice(0).map((s) => s.close()));
   });
 
-  it('on a local engine the kernel speaks on its own socket, whose folder is gone from the host once it connected', async () => {
+  it('on a local engine the kernel speaks on its own socket, gone from its folder once it connected; the folder goes with the sandbox', async () => {
     const sandbox = await makeSandbox(docker!);
     open.push(sandbox);
     expect(sandbox.channel).toBe('socket');
     const source = await channelSource(sandbox);
     expect(source).toBeTruthy();
-    expect(fs.existsSync(source!)).toBe(false);
+    expect(fs.readdirSync(source!)).toEqual([]);
     const out = await runCollect(sandbox, 'print("over the socket")\nopen("f.txt", "w").write("x" * 3_000_000)');
     expect(out.stdout).toBe('over the socket\n');
     const file = out.events.find((e) => e.type === 'file');
     expect(file?.type === 'file' && file.file.data.length).toBe(3_000_000);
+    await sandbox.close();
+    expect(fs.existsSync(source!)).toBe(false);
+  });
+
+  it('a reset kernel connects to a new socket in the same folder, and it is gone again once it has', async () => {
+    const sandbox = await makeSandbox(docker!);
+    open.push(sandbox);
+    const source = await channelSource(sandbox);
+    await runCollect(sandbox, 'x = 1');
+    expect(await sandbox.reset()).toBe(true);
+    expect(sandbox.channel).toBe('socket');
+    expect(fs.readdirSync(source!)).toEqual([]);
+    expect((await runCollect(sandbox, 'print("x" in globals())')).stdout).toBe('False\n');
   });
 
   it('CODECELL_KERNEL_CHANNEL=attach keeps the protocol on the attach stream, with no folder mounted', async () => {
