@@ -1376,10 +1376,13 @@ def execute(msg):
         plan = None
         if not WARM_DONE.is_set():
             # Warming pauses after its current step. A cell that needs the shell waits for that step
-            # (it may be the shell); an early cell waits only when it imports a heavy module that
-            # may be the one being warmed.
+            # (it may be the shell); an early cell waits only when it imports a module outside the
+            # stdlib, and then for any step, the shell's too: pyplot (and others) look IPython up in
+            # sys.modules and call it, and a half-imported IPython there failed such a first cell
+            # with "partially initialized module 'IPython'".
             plan = early_plan(code)
-            WARM_GATE.pause(wait_idle=plan is None or imports_heavy(code), ignore="IPython" if plan else None)
+            heavy = imports_heavy(code)
+            WARM_GATE.pause(wait_idle=plan is None or heavy, ignore="IPython" if plan and not heavy else None)
         try:
             CELL.interruptible = True
             if plan is not None:

@@ -30,6 +30,23 @@ describe.skipIf(!docker)('IPython semantics in the sandbox kernel', () => {
     expect(results(next.events)).toEqual(["('early = 40 + 2\\nearly', 42, 42)"]);
   });
 
+  it('an early cell that plots while IPython is still being imported in the background waits for it, and its figure comes', async () => {
+    // matplotlib looks IPython up in sys.modules and calls it: with IPython half-imported by the warming
+    // thread that failed with "partially initialized module 'IPython'". The cell is sent at a spread of
+    // moments after ready, so some land while the warming thread imports IPython.
+    for (const delay of [0, 60, 120, 180, 240, 320]) {
+      const fresh = await makeSandbox(docker!);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        const out = await runCollect(fresh, 'import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.show()');
+        expect(out.status, `sent ${delay} ms after ready: ${JSON.stringify(out.error)}`).toBe('ok');
+        expect(out.events.filter((e) => e.type === 'image')).toHaveLength(1);
+      } finally {
+        await fresh.close();
+      }
+    }
+  }, 60_000);
+
   it('accepts %matplotlib inline on the first line and runs the rest of the cell', async () => {
     const out = await runCollect(sandbox, '%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 3, 2]);');
     expect(out.status).toBe('ok');
