@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SandboxLimits } from './types.js';
+import { processAlive } from '../shared/process.js';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 const CONTROLLERS = ['cpu', 'memory', 'pids'] as const;
@@ -145,7 +146,7 @@ export function reapCgroups(root: string = CGROUP_ROOT): number {
     }
     for (const name of names) {
       const owner = Number(/^codecell-(\d+)-/.exec(name)?.[1]);
-      if (!owner || processExists(owner)) continue;
+      if (!owner || processAlive(owner)) continue;
       const dir = path.join(parent, name);
       try {
         for (const pid of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
@@ -156,15 +157,6 @@ export function reapCgroups(root: string = CGROUP_ROOT): number {
     }
   }
   return removed;
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function rmdirQuiet(dir: string): boolean {

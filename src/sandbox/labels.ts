@@ -1,5 +1,6 @@
 // Labels put on every codecell container, and how to tell an orphan (its codecell process is gone).
 import os from 'node:os';
+import { processAlive } from '../shared/process.js';
 
 export const LABEL_APP = 'dev.codecell.app';
 export const LABEL_HOST = 'dev.codecell.host';
@@ -26,10 +27,5 @@ export function isOrphan(labels: Record<string, string> | undefined, hostname = 
   const pid = Number(labels[LABEL_PID]);
   if (!Number.isInteger(pid) || pid <= 0) return true;
   if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return !processAlive(pid);
 }

@@ -7,6 +7,7 @@ import { guestDir } from './build-context.js';
 import type { ProgressListener } from './build-stream.js';
 import { runBuildScript, type ScriptFailure } from './build-script.js';
 import { SandboxError } from './types.js';
+import { processAlive } from '../shared/process.js';
 
 /** Written last into a finished root filesystem; a folder without it is an interrupted build. */
 const COMPLETE = '.codecell-rootfs';
@@ -123,13 +124,4 @@ export function pruneRootfs(options: { all?: boolean; env?: NodeJS.ProcessEnv } 
     removed.push(name);
   }
   return removed;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
