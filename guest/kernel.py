@@ -1383,6 +1383,8 @@ def execute(msg):
             plan = early_plan(code)
             heavy = imports_heavy(code)
             WARM_GATE.pause(wait_idle=plan is None or heavy, ignore="IPython" if plan and not heavy else None)
+            if plan is not None and SHELL is not None:
+                plan = None  # the shell was built while this cell waited: it runs the cell and numbers it
         try:
             CELL.interruptible = True
             if plan is not None:
