@@ -197,11 +197,6 @@ async function startOnAttach(sb: DockerSandbox): Promise<DockerSandbox> {
   return sb;
 }
 
-/** The channel a started sandbox's kernel speaks on (socket or attach). */
-function channelOf(sb: DockerSandbox): string {
-  return (sb as unknown as { kernel?: { channel?: string } }).kernel?.channel ?? '?';
-}
-
 async function warmRoundTrips(sb: DockerSandbox, n: number, code = 'print(1)'): Promise<number[]> {
   await settled(sb);
   for (let i = 0; i < 20; i++) await sb.run(code);
@@ -393,7 +388,7 @@ export async function benchSandbox(): Promise<string> {
   const sb = new DockerSandbox(docker, { image });
   await sb.start();
   const warm = await warmRoundTrips(sb, N_WARM);
-  const channel = channelOf(sb);
+  const channel = sb.channel;
   const [plainCell, magicCell] = await pairedRoundTrips(sb, 'import os\nos.getcwd()', '%pwd', N_WARM);
   const execTimes = await dockerExecRoundTrips(docker, sb.id, N_EXEC);
   const fig = await figureVsSavefig(sb, N_FIG);

@@ -18,11 +18,11 @@ describe('FileAssembler', () => {
   it('takes raw chunks as they are, and without a sha256 from the kernel hashes them itself (size still checked)', () => {
     const files = new FileAssembler(1000);
     expect(files.start(1, 'x.csv', data.length)).toBeNull();
-    files.chunk(1, data.subarray(0, 3));
-    files.chunk(1, data.subarray(3));
+    files.chunk(1, [data.subarray(0, 3)]);
+    files.chunk(1, [data.subarray(3)]);
     expect(files.end(1)).toEqual({ ok: true, file: { name: 'x.csv', data, sha256: sha } });
     files.start(2, 'short.csv', data.length + 1);
-    files.chunk(2, data);
+    files.chunk(2, [data]);
     expect(files.end(2)).toMatchObject({ ok: false, reason: `got ${data.length} of ${data.length + 1} bytes` });
   });
 

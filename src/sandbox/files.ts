@@ -81,10 +81,10 @@ export class FileAssembler {
   }
 
   /** A chunk's bytes (in the pieces they arrived in), or their base64 (a chunk sent as a JSON line). */
-  chunk(fid: number, chunk: string | Buffer | readonly Buffer[]): AssemblyOutcome | null {
+  chunk(fid: number, chunk: string | readonly Buffer[]): AssemblyOutcome | null {
     const file = this.files.get(fid);
     if (!file || file.pull) return null;
-    const parts = typeof chunk === 'string' ? [Buffer.from(chunk, 'base64')] : Buffer.isBuffer(chunk) ? [chunk] : chunk;
+    const parts = typeof chunk === 'string' ? [Buffer.from(chunk, 'base64')] : chunk;
     let size = 0;
     for (const part of parts) size += part.length;
     if (file.received + size > file.size) {

@@ -150,7 +150,7 @@ describe('LineSplitter with a restart byte', () => {
   });
 });
 
-describe('parseKernelBytes file_chunk fast path', () => {
+describe('parseKernelBytes: a file_chunk line in its JSON form', () => {
   const b = (text: string): Buffer => Buffer.from(text, 'latin1');
 
   it('reads a chunk in the kernel layout the same as JSON.parse would', () => {
@@ -161,7 +161,7 @@ describe('parseKernelBytes file_chunk fast path', () => {
     expect(parseKernelBytes(b('{"type":"file_chunk","fid":1,"data":""}'))).toEqual({ ok: true, message: { type: 'file_chunk', fid: 1, data: '' } });
   });
 
-  it('sends anything else through the checked path', () => {
+  it('reads other layouts the same way, and refuses malformed ones', () => {
     // extra fields, another order, escapes, a quote inside the data, a negative or missing fid
     expect(parseKernelBytes(b('{"type":"file_chunk","fid":1,"data":"QQ==","x":1}'))).toEqual({
       ok: true,

@@ -105,40 +105,8 @@ export function parseKernelLine(line: string): ParsedLine {
   return { ok: true, message: parsed.data };
 }
 
-const CHUNK_HEAD = Buffer.from('{"type":"file_chunk","fid":');
-const CHUNK_DATA = Buffer.from(',"data":"');
-const CHUNK_TAIL = Buffer.from('"}');
-
-/**
- * `parseKernelLine` on a line's bytes. A `file_chunk` in exactly the kernel's layout
- * (`{"type":"file_chunk","fid":<digits>,"data":"<base64>"}`) is read without JSON.parse: base64 needs
- * no unescaping, and parsing 1.4 MB strings was the host's largest cost for file output (profiled).
- * Anything else, including a chunk laid out any other way, goes through the checked path.
- */
+/** `parseKernelLine` on a line's bytes (file chunks come as raw payloads, not as base64 in lines). */
 export function parseKernelBytes(json: Buffer): ParsedLine {
-  if (
-    json.length > CHUNK_HEAD.length + CHUNK_TAIL.length &&
-    json.subarray(0, CHUNK_HEAD.length).equals(CHUNK_HEAD) &&
-    json.subarray(json.length - 2).equals(CHUNK_TAIL)
-  ) {
-    let i = CHUNK_HEAD.length;
-    while (i < json.length && i - CHUNK_HEAD.length < 15 && json[i]! >= 0x30 && json[i]! <= 0x39) i++;
-    const digits = i - CHUNK_HEAD.length;
-    if (digits > 0 && json.subarray(i, i + CHUNK_DATA.length).equals(CHUNK_DATA)) {
-      const from = i + CHUNK_DATA.length;
-      const to = json.length - 2;
-      // A quote or backslash inside would make it other JSON; memchr-fast, where a regex over 1.4 MB
-      // cost as much as JSON.parse. Any other stray byte only breaks the base64, and so the size and
-      // sha256 checks at file_end.
-      const quote = json.indexOf(0x22, from);
-      const backslash = json.indexOf(0x5c, from);
-      if (quote === to && (backslash < 0 || backslash >= to))
-        return {
-          ok: true,
-          message: { type: 'file_chunk', fid: Number(json.toString('latin1', CHUNK_HEAD.length, i)), data: json.toString('latin1', from, to) },
-        };
-    }
-  }
   return parseKernelLine(json.toString('utf8'));
 }
 
@@ -223,10 +191,9 @@ export class KernelLineAuth {
    * first 16 bytes of HMAC-SHA256(key, "<seq>:" + payload). The colon keeps a payload's MAC from ever
    * standing in for a line's (those cover "<seq>." + JSON).
    */
-  checkPayload(seq: number, payload: Buffer | readonly Buffer[], mac: string): boolean {
+  checkPayload(seq: number, parts: readonly Buffer[], mac: string): boolean {
     const hmac = createHmac('sha256', this.key).update(`${seq}:`);
-    if (Buffer.isBuffer(payload)) hmac.update(payload);
-    else for (const part of payload) hmac.update(part);
+    for (const part of parts) hmac.update(part);
     const expected = hmac.digest().subarray(0, 16);
     return timingSafeEqual(expected, Buffer.from(mac, 'hex'));
   }
