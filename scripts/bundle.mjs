@@ -5,13 +5,10 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { lazyRequires, SEPARATE } from './lazy-requires.mjs';
 
-rmSync('dist/bundle', { recursive: true, force: true });
-await build({
-  entryPoints: { main: 'dist/cli/main.js' },
+/** What both bundles share: minified ESM for Node 22 in dist/bundle/. */
+const common = {
   outdir: 'dist/bundle',
   bundle: true,
-  // Each `await import()` stays a separate chunk, loaded only when reached.
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node22',
@@ -21,6 +18,15 @@ await build({
   sourcemap: 'linked',
   // Stack traces need file names and lines only; the sources themselves would triple the package.
   sourcesContent: false,
+  logLevel: 'warning',
+};
+
+rmSync('dist/bundle', { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: { main: 'dist/cli/main.js' },
+  // Each `await import()` stays a separate chunk, loaded only when reached.
+  splitting: true,
   // Chunks sit beside main.js: code that finds guest/ and package.json relative to its own file
   // (two folders up from dist/cli/…) finds them from dist/bundle/… too.
   chunkNames: '[name]-[hash]',
@@ -39,7 +45,6 @@ await build({
       'const __filename=__cc_fu(import.meta.url);const __dirname=__cc_dn(__filename);',
   },
   plugins: [lazyRequires],
-  logLevel: 'warning',
   metafile: false,
 });
 
@@ -51,19 +56,7 @@ const helpOnly = {
     b.onResolve({ filter: /^commander$/ }, () => ({ path: fileURLToPath(new URL('../node_modules/commander/lib/help.js', import.meta.url)) }));
   },
 };
-await build({
-  entryPoints: { help: 'dist/cli/fast-help.js' },
-  outdir: 'dist/bundle',
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
-  minify: true,
-  sourcemap: 'linked',
-  sourcesContent: false,
-  plugins: [helpOnly],
-  logLevel: 'warning',
-});
+await build({ ...common, entryPoints: { help: 'dist/cli/fast-help.js' }, plugins: [helpOnly] });
 
 // The help of every command, laid out by the real program, for dist/bundle/help.js
 // (src/cli/help-layout.test.ts checks it against commander's output).

@@ -17,6 +17,19 @@ function historyOf(records: { t: string; kind: string; data: unknown }[]): Sessi
   return readHistory(read);
 }
 
+/** Jupyter's own validator on the notebook text, where it is installed (Debian: python3-nbformat). */
+function expectValidNotebook(nbPath: string, text: string): void {
+  writeFileSync(nbPath, text);
+  const check = spawnSync(
+    '/usr/bin/python3',
+    ['-c', 'import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print("valid")', nbPath],
+    { encoding: 'utf8' },
+  );
+  if (check.status === 0) expect(check.stdout.trim()).toBe('valid');
+  else if (/No module named/.test(check.stderr ?? '') || check.error) console.warn('!!! nbformat not installed: notebook checked structurally only');
+  else throw new Error(`nbformat rejected the notebook: ${check.stderr}`);
+}
+
 /** Records a realistic session through the real SessionLog, the way the Session writes it. */
 async function recordedSession() {
   const dir = mkdtempSync(join(tmpdir(), 'cc-export-'));
@@ -87,17 +100,7 @@ describe('exportSession', () => {
       traceback: ['Traceback', 'ZeroDivisionError: division by zero'],
     });
     expect(text).not.toContain('secret');
-    // Jupyter's own validator, where it is installed (Debian: python3-nbformat).
-    const nbPath = join(dir, 's.ipynb');
-    writeFileSync(nbPath, text);
-    const check = spawnSync(
-      '/usr/bin/python3',
-      ['-c', 'import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print("valid")', nbPath],
-      { encoding: 'utf8' },
-    );
-    if (check.status === 0) expect(check.stdout.trim()).toBe('valid');
-    else if (/No module named/.test(check.stderr ?? '') || check.error) console.warn('!!! nbformat not installed: notebook checked structurally only');
-    else throw new Error(`nbformat rejected the notebook: ${check.stderr}`);
+    expectValidNotebook(join(dir, 's.ipynb'), text);
   });
 
   it('writes Markdown with prompts, fenced code, outputs and image links', async () => {
@@ -185,16 +188,7 @@ describe('exportSession', () => {
         },
       ]);
       expect(second.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: ['2\n'] }]);
-      const dir = mkdtempSync(join(tmpdir(), 'cc-export-'));
-      const nbPath = join(dir, 'rich.ipynb');
-      writeFileSync(nbPath, text);
-      const check = spawnSync(
-        '/usr/bin/python3',
-        ['-c', 'import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print("valid")', nbPath],
-        { encoding: 'utf8' },
-      );
-      if (check.status === 0) expect(check.stdout.trim()).toBe('valid');
-      else if (!/No module named/.test(check.stderr ?? '') && !check.error) throw new Error(`nbformat rejected the notebook: ${check.stderr}`);
+      expectValidNotebook(join(mkdtempSync(join(tmpdir(), 'cc-export-')), 'rich.ipynb'), text);
     });
 
     it('writes magics as get_ipython() calls in .py and renders Markdown displays in .md', () => {
