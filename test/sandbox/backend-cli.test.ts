@@ -6,6 +6,21 @@ import { isProcessEngine, sandboxEngineOrSkip, TEST_BACKEND } from '../support/e
 import { spawn } from 'node:child_process';
 import { BIN, runCli, tempHome } from '../support/cli.js';
 
+/**
+ * `codecell exec --backend <backend> --json` on a cell that writes out.txt: exits 0 with nothing on
+ * stderr and saves "hi" there; returns stdout for the caller's own checks.
+ */
+async function execSavingFile(backend: string, home: ReturnType<typeof tempHome>, file: string): Promise<string> {
+  const out = await runCli(['exec', '--backend', backend, '--json', '--out-dir', path.join(home.dir, 'out'), file], {
+    env: home.env,
+    timeoutMs: 60_000,
+  });
+  expect(out.stderr).toBe('');
+  expect(out.code).toBe(0);
+  expect(fs.readFileSync(path.join(home.dir, 'out', 'out.txt'), 'utf8')).toBe('hi');
+  return out.stdout;
+}
+
 const engine = TEST_BACKEND === 'bubblewrap' ? await sandboxEngineOrSkip() : null;
 
 describe.skipIf(!isProcessEngine(engine))('the CLI on the bubblewrap backend', () => {
@@ -15,14 +30,7 @@ describe.skipIf(!isProcessEngine(engine))('the CLI on the bubblewrap backend', (
   fs.writeFileSync(file, 'import os, matplotlib\nprint(6 * 7, os.uname().nodename, os.getuid())\nopen("out.txt", "w").write("hi")\n');
 
   it('exec --backend bubblewrap runs the cell and saves its file', async () => {
-    const out = await runCli(['exec', '--backend', 'bubblewrap', '--json', '--out-dir', path.join(home.dir, 'out'), file], {
-      env: home.env,
-      timeoutMs: 60_000,
-    });
-    expect(out.stderr).toBe('');
-    expect(out.code).toBe(0);
-    expect(out.stdout).toContain('42 codecell 1000');
-    expect(fs.readFileSync(path.join(home.dir, 'out', 'out.txt'), 'utf8')).toBe('hi');
+    expect(await execSavingFile('bubblewrap', home, file)).toContain('42 codecell 1000');
   }, 90_000);
 
   // A host with no engine: /run (where Docker's and Podman's sockets live) hidden by an empty tmpfs in a
@@ -69,13 +77,6 @@ describe.skipIf(!isProcessEngine(firejail))('the CLI on the firejail backend', (
   fs.writeFileSync(file, 'import os, sys\nprint(6 * 7, os.uname().nodename, os.getuid(), sys.version_info[:2] >= (3, 13))\nopen("out.txt", "w").write("hi")\n');
 
   it("exec --backend firejail runs the cell in the root filesystem's Python as uid 1000 and saves its file", async () => {
-    const out = await runCli(['exec', '--backend', 'firejail', '--json', '--out-dir', path.join(home.dir, 'out'), file], {
-      env: home.env,
-      timeoutMs: 60_000,
-    });
-    expect(out.stderr).toBe('');
-    expect(out.code).toBe(0);
-    expect(out.stdout).toContain('42 codecell 1000 True');
-    expect(fs.readFileSync(path.join(home.dir, 'out', 'out.txt'), 'utf8')).toBe('hi');
+    expect(await execSavingFile('firejail', home, file)).toContain('42 codecell 1000 True');
   }, 90_000);
 });
