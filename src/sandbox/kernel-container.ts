@@ -231,10 +231,8 @@ export class KernelContainer {
   }
 
   /**
-   * A connection to the channel becomes the kernel's when its first line carries a valid signature;
-   * the listener then stops (the socket file is gone from its folder), later connections are refused
-   * and any other caller still waiting is dropped. A connection whose first
-   * bytes do not verify is dropped.
+   * A connection to the channel becomes the kernel's when its first line carries a valid signature
+   * (see claim). A connection whose first bytes do not verify is dropped.
    */
   private adopt(socket: Socket): void {
     if (this.socket || this.dead) {
@@ -242,30 +240,16 @@ export class KernelContainer {
       return;
     }
     this.callers.add(socket);
-    let mine = false;
     const reader = new KernelReader(
       this.token,
       (message) => {
-        if (!mine) {
-          if (this.socket || this.dead) {
-            socket.destroy();
-            return;
-          }
-          mine = true;
-          this.socket = socket;
-          this.callers.delete(socket);
-          this.listener?.stop();
-          for (const other of this.callers) other.destroy();
-          this.callers.clear();
-        }
-        this.message(message);
+        if (this.socket === socket || this.claim(socket)) this.message(message);
       },
       (text) => {
-        if (!mine) socket.destroy();
+        if (this.socket !== socket) socket.destroy();
         this.handlers.onProblem(text);
       },
     );
-    socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => reader.push(chunk));
     // Only the kernel's current socket going away is its death (a reset retires the socket first).
     socket.on('error', (err: Error) => {
@@ -275,6 +259,23 @@ export class KernelContainer {
       this.callers.delete(socket);
       if (this.socket === socket) void this.die('channel closed');
     });
+  }
+
+  /**
+   * Makes a verified connection the kernel's: the listener stops (the socket file is gone from its
+   * folder), so later connections are refused, and any other caller still waiting is dropped.
+   */
+  private claim(socket: Socket): boolean {
+    if (this.socket || this.dead) {
+      socket.destroy();
+      return false;
+    }
+    this.socket = socket;
+    this.callers.delete(socket);
+    this.listener?.stop();
+    for (const other of this.callers) other.destroy();
+    this.callers.clear();
+    return true;
   }
 
   waitForReady(timeoutMs: number): Promise<Extract<KernelMessage, { type: 'ready' }>> {
