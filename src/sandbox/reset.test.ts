@@ -51,9 +51,12 @@ libc.personality(0x0020000)  # UNAME26 (one of the few the default seccomp profi
 assert subprocess.check_output(["cat", "/proc/self/personality"]).strip() == b"00020000"  # a child has it too
 assert libc.shmget(0x5eed, 4096, 0o1600) >= 0  # IPC_CREAT | 0600: lives in the IPC namespace, not in a file
 def later():
-    time.sleep(0.3)  # after the cell's own clean-up of leftover processes
-    subprocess.Popen(["sleep", "1000"], start_new_session=True)
+    sleeper = None
     while True:
+        # (Re)started whenever a cell's clean-up of leftover processes killed it: one is always there
+        # soon after the task's last cell, started by this thread, not by a cell.
+        if sleeper is None or sleeper.poll() is not None:
+            sleeper = subprocess.Popen(["sleep", "1000"], start_new_session=True)
         with open("/tmp/late.txt", "a") as f:
             f.write("x")
         time.sleep(0.01)
@@ -123,9 +126,13 @@ describe.skipIf(!docker)('sandbox reset (real engine)', () => {
     expect(first.stdout).toContain('littered');
     const daemon = await runCollect(box, '!nohup sleep 999 > /dev/null 2>&1 &\nprint("started")');
     expect(daemon.status).toBe('ok');
-    // Let the thread start its process after the cell's clean-up, and write files while the reset runs.
-    await new Promise((r) => setTimeout(r, 700));
-    expect((await processes(box)).some((p) => p.startsWith('sleep 1000'))).toBe(true);
+    // The thread starts its process again after the cell's clean-up, and writes files while the reset runs.
+    let started = false;
+    for (let waited = 0; !started && waited < 10_000; waited += 100) {
+      started = (await processes(box)).some((p) => p.startsWith('sleep 1000'));
+      if (!started) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(started).toBe(true);
     const id = box.id;
     expect(await box.reset()).toBe(true);
     expect(box.id).toBe(id);
